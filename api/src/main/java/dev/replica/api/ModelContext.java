@@ -1,0 +1,51 @@
+package dev.replica.api;
+
+import ai.djl.ndarray.types.Shape;
+import dev.replica.api.seed.SeedStream;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+
+/**
+ * What a model plugin receives from the run.
+ *
+ * @param label the model's label in the experiment file, e.g. {@code resnet18}
+ * @param initSeeds the stream {@code init/<label>} that all initial weights derive from
+ * @param dropoutSeeds the stream {@code dropout/<label>} that dropout masks derive from, per layer and step
+ * @param trainingStep the global training step (0-based, counted across epochs), for dropout masks
+ * @param exampleShape the shape of one example, e.g. {@code (3, 32, 32)}
+ */
+public record ModelContext(
+        String label,
+        SeedStream initSeeds,
+        SeedStream dropoutSeeds,
+        LongSupplier trainingStep,
+        Shape exampleShape) {
+
+    /** Checks that no component is {@code null}. */
+    public ModelContext {
+        Objects.requireNonNull(label, "label");
+        Objects.requireNonNull(initSeeds, "initSeeds");
+        Objects.requireNonNull(dropoutSeeds, "dropoutSeeds");
+        Objects.requireNonNull(trainingStep, "trainingStep");
+        Objects.requireNonNull(exampleShape, "exampleShape");
+    }
+
+    /**
+     * A context for a model outside a run (tests, tools): the streams derive from {@code seed} exactly as
+     * a run with that seed derives them, and the step is always 0.
+     *
+     * @param label the model's label
+     * @param seed the run seed
+     * @param exampleShape the shape of one example
+     * @return the context
+     */
+    public static ModelContext of(String label, long seed, Shape exampleShape) {
+        SeedStream root = SeedStream.root(seed);
+        return new ModelContext(
+                label,
+                root.child("init/" + label),
+                root.child("dropout/" + label),
+                () -> 0L,
+                exampleShape);
+    }
+}
