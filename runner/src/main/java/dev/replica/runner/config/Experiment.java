@@ -1,0 +1,54 @@
+package dev.replica.runner.config;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A validated experiment file: every plugin resolved and its parameters typed, every default filled in.
+ *
+ * @param format the file's format version ({@code replica: 1})
+ * @param name the experiment's name, used for the run folder
+ * @param seeds the run seeds (one run of every model per seed), in file order
+ * @param engine the engine and its settings
+ * @param dataset the dataset
+ * @param models the models by label, in file order
+ * @param optimizer the update rule
+ * @param schedule the learning-rate schedule
+ * @param training epochs and batch sizes
+ */
+public record Experiment(
+        int format,
+        String name,
+        List<Long> seeds,
+        PluginUse engine,
+        PluginUse dataset,
+        Map<String, PluginUse> models,
+        PluginUse optimizer,
+        PluginUse schedule,
+        Training training) {
+
+    /** Copies the collections and checks that nothing is {@code null}. */
+    public Experiment {
+        Objects.requireNonNull(name, "name");
+        seeds = List.copyOf(seeds);
+        Objects.requireNonNull(engine, "engine");
+        Objects.requireNonNull(dataset, "dataset");
+        models = Collections.unmodifiableMap(new LinkedHashMap<>(models));
+        Objects.requireNonNull(optimizer, "optimizer");
+        Objects.requireNonNull(schedule, "schedule");
+        Objects.requireNonNull(training, "training");
+    }
+
+    /**
+     * Returns a copy with one engine in place of this one's (for cross-engine checks).
+     *
+     * @param other the engine to use
+     * @return the copy
+     */
+    public Experiment withEngine(PluginUse other) {
+        return new Experiment(format, name, seeds, other, dataset, models, optimizer, schedule, training);
+    }
+}
