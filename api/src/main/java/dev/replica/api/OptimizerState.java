@@ -2,6 +2,7 @@ package dev.replica.api;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import java.util.Collections;
 import java.util.Objects;
 import java.util.SortedMap;
@@ -47,6 +48,8 @@ public final class OptimizerState implements AutoCloseable {
     public NDArray put(String path, String slot, NDArray value) {
         NDArray copy = value.duplicate();
         copy.attach(manager);
+        // Outlives the step: keep an enclosing NDScope from closing it.
+        NDScope.unregister(copy);
         NDArray old = slots.put(key(path, slot), copy);
         if (old != null) {
             old.close();

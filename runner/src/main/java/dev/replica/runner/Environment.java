@@ -1,0 +1,31 @@
+package dev.replica.runner;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The settings a run reads from outside the experiment file, in one place so the manifest can record
+ * them: where data lives.
+ *
+ * @param dataRoot the folder datasets live under ({@code $REPLICA_DATA}, else a per-user data folder)
+ */
+public record Environment(Path dataRoot) {
+
+    /**
+     * Reads the settings from environment variables.
+     *
+     * @param env the environment, e.g. {@code System.getenv()}
+     * @return the settings
+     */
+    public static Environment from(Map<String, String> env) {
+        String data = env.get("REPLICA_DATA");
+        if (data != null && !data.isBlank()) {
+            return new Environment(Path.of(data).toAbsolutePath().normalize());
+        }
+        String xdg = env.get("XDG_DATA_HOME");
+        Path base = xdg != null && !xdg.isBlank()
+                ? Path.of(xdg)
+                : Path.of(System.getProperty("user.home"), ".local", "share");
+        return new Environment(base.resolve("replica").toAbsolutePath().normalize());
+    }
+}

@@ -1,0 +1,202 @@
+package dev.replica.runner;
+
+import dev.replica.api.DataContext;
+import dev.replica.api.DataSplits;
+import dev.replica.api.DatasetPlugin;
+import dev.replica.api.EnginePlugin;
+import dev.replica.api.EngineSession;
+import dev.replica.api.LearningRateSchedule;
+import dev.replica.api.ModelPlugin;
+import dev.replica.api.OptimizerPlugin;
+import dev.replica.api.Plugin;
+import dev.replica.api.ScheduleContext;
+import dev.replica.api.SchedulePlugin;
+import dev.replica.api.UpdateRule;
+import dev.replica.api.nn.Blocks;
+import dev.replica.api.seed.SeedStream;
+import dev.replica.runner.config.Experiment;
+import dev.replica.runner.config.PluginUse;
+import dev.replica.runner.output.Manifest;
+import dev.replica.runner.output.ModelFiles;
+import dev.replica.runner.output.RunFolder;
+import dev.replica.runner.output.SummaryTable;
+import dev.replica.runner.plugin.PluginKind;
+import dev.replica.runner.plugin.PluginRegistry;
+import dev.replica.runner.training.Checkpoint;
+import dev.replica.runner.training.Evaluation;
+import dev.replica.runner.training.ModelState;
+import dev.replica.runner.training.ModelTrainer;
+import dev.replica.runner.training.ProgressListener;
+import dev.replica.runner.training.TrainingSetup;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Turns a validated experiment into a finished run folder: trains every model for every seed, keeps
+ * the best weights and checkpoints, and ends with the study's table measured from the best weights.
+ */
+public final class ExperimentRunner {
+
+    private static final Logger LOG = LogManager.getLogger(ExperimentRunner.class);
+
+    private final PluginRegistry registry;
+    private final Map<String, ModelPlugin> models;
+    private final Environment environment;
+
+    /**
+     * Creates the runner.
+     *
+     * @param registry every plugin
+     * @param models the model plugins by name
+     * @param environment settings from outside the experiment file
+     */
+    @Inject
+    public ExperimentRunner(PluginRegistry registry, Map<String, ModelPlugin> models, Environment environment) {
+        this.registry = registry;
+        this.models = models;
+        this.environment = environment;
+    }
+
+    /**
+     * What a run produced.
+     *
+     * @param folder the run folder
+     * @param table the study's table (for the first seed when there are several)
+     * @param checksums the final weights' SHA-256 per model (and seed)
+     */
+    public record Outcome(RunFolder folder, SummaryTable table, SortedMap<String, String> checksums) {}
+
+    /**
+     * Runs an experiment in a run folder whose {@code experiment.yaml} is already written; models
+     * with a checkpoint continue from it.
+     *
+     * @param experiment the experiment
+     * @param folder the run folder
+     * @param listener progress display
+     * @return the outcome
+     * @throws IOException when writing outputs fails
+     */
+    public Outcome run(Experiment experiment, RunFolder folder, ProgressListener listener) throws IOException {
+        String resolved = Files.readString(folder.path().resolve(RunFolder.EXPERIMENT), StandardCharsets.UTF_8);
+        Manifest manifest = new Manifest()
+                .put("replica", Map.of("version", versionOf(ExperimentRunner.class), "format", experiment.format()))
+                .put("experiment", Map.of("name", experiment.name(), "sha256", RunFolder.sha256(resolved),
+                        "seeds", experiment.seeds()))
+                .put("git", Map.of("commit", Manifest.gitCommit(Path.of("").toAbsolutePath())))
+                .put("environment", Manifest.environment())
+                .put("plugins", pluginVersions(experiment));
+        EnginePlugin enginePlugin = registry.get(PluginKind.ENGINE, experiment.engine().plugin());
+        try (EngineSession session = enginePlugin.open(experiment.engine().params())) {
+            SortedMap<String, String> engine = new TreeMap<>(session.describe());
+            int requested = experiment.engine().params().getInt("threads");
+            engine.put("threads.requested", Integer.toString(requested));
+            if (session.observedThreads() != requested) {
+                LOG.warn("engine.threads is {} but the process runs {} threads; run through ./replica, which sets "
+                        + "them before the JVM starts, for results comparable with other runs", requested,
+                        session.observedThreads());
+            }
+            manifest.put("engine", engine);
+            manifest.write(folder.path().resolve("manifest.json"));
+
+            SummaryTable first = null;
+            SortedMap<String, String> checksums = new TreeMap<>();
+            boolean several = experiment.seeds().size() > 1;
+            Map<String, Object> datasets = new LinkedHashMap<>();
+            for (long seed : experiment.seeds()) {
+                SeedStream seeds = SeedStream.root(seed);
+                DatasetPlugin datasetPlugin = registry.get(PluginKind.DATASET, experiment.dataset().plugin());
+                DataSplits data = datasetPlugin.open(experiment.dataset().params(),
+                        new DataContext(environment.dataRoot(), seeds.child("data")));
+                datasets.put(Long.toString(seed), datasetFacts(data));
+                manifest.put("dataset", several ? datasets : datasets.values().iterator().next());
+                manifest.write(folder.path().resolve("manifest.json"));
+                List<SummaryTable.Row> rows = new ArrayList<>();
+                for (Map.Entry<String, PluginUse> m : experiment.models().entrySet()) {
+                    TrainingSetup setup = setup(experiment, session, data, seeds);
+                    ModelFiles files = folder.model(m.getKey(), several ? seed : null);
+                    LOG.info("Training {} ({}{}) on {}, {} epochs of {} steps", m.getKey(), m.getValue().plugin(),
+                            several ? ", seed " + seed : "", enginePlugin.name(), experiment.training().epochs(),
+                            setup.stepsPerEpoch());
+                    try (ModelTrainer trainer = new ModelTrainer(setup, m.getKey(), models.get(m.getValue().plugin()),
+                            m.getValue().params())) {
+                        Checkpoint.Progress progress = trainer.train(files, listener);
+                        checksums.put(files.folder().toString().substring(folder.path().toString().length() + 1),
+                                ModelState.checksum(trainer.block()));
+                        ModelState.load(trainer.block(), files.bestWeights());
+                        Evaluation test = trainer.evaluate(data.test());
+                        rows.add(new SummaryTable.Row(m.getKey(), test.loss(), test.accuracy(),
+                                Blocks.trainableParameterCount(trainer.block()), progress.bestValAccuracy(),
+                                progress.bestEpoch()));
+                    }
+                }
+                SummaryTable table = new SummaryTable(rows);
+                Path target = several ? folder.path().resolve("seed-" + seed) : folder.path();
+                Files.createDirectories(target);
+                ModelFiles.writeAtomically(target.resolve("summary.md"), table.markdown());
+                ModelFiles.writeAtomically(target.resolve("summary.csv"), table.csv());
+                if (first == null) {
+                    first = table;
+                }
+            }
+            manifest.put("weights.sha256", checksums);
+            manifest.write(folder.path().resolve("manifest.json"));
+            return new Outcome(folder, first, checksums);
+        }
+    }
+
+    private TrainingSetup setup(Experiment experiment, EngineSession session, DataSplits data, SeedStream seeds) {
+        OptimizerPlugin optimizer = registry.get(PluginKind.OPTIMIZER, experiment.optimizer().plugin());
+        UpdateRule rule = optimizer.create(experiment.optimizer().params());
+        SchedulePlugin schedulePlugin = registry.get(PluginKind.SCHEDULE, experiment.schedule().plugin());
+        int n = data.train().size();
+        int steps = (n + experiment.training().batchSize() - 1) / experiment.training().batchSize();
+        LearningRateSchedule schedule = schedulePlugin.create(experiment.schedule().params(),
+                new ScheduleContext(rule.baseRate(), experiment.training().epochs(), steps));
+        return new TrainingSetup(session, data, experiment.training(), seeds, rule, schedule);
+    }
+
+    private static Map<String, Object> datasetFacts(DataSplits data) {
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("classes", data.classes());
+        facts.put("example_shape", data.exampleShape().toString());
+        facts.put("train", data.train().size());
+        facts.put("validation", data.validation().size());
+        facts.put("validation_source", data.validationSource());
+        facts.put("test", data.test().size());
+        facts.put("provenance", new TreeMap<>(data.provenance()));
+        return facts;
+    }
+
+    private SortedMap<String, String> pluginVersions(Experiment experiment) {
+        SortedMap<String, String> versions = new TreeMap<>();
+        record(versions, PluginKind.ENGINE, experiment.engine());
+        record(versions, PluginKind.DATASET, experiment.dataset());
+        for (PluginUse m : experiment.models().values()) {
+            record(versions, PluginKind.MODEL, m);
+        }
+        record(versions, PluginKind.OPTIMIZER, experiment.optimizer());
+        record(versions, PluginKind.SCHEDULE, experiment.schedule());
+        return versions;
+    }
+
+    private void record(SortedMap<String, String> versions, PluginKind kind, PluginUse use) {
+        Plugin p = registry.get(kind, use.plugin());
+        versions.put(kind.word() + "." + use.plugin(), p.version() + " (" + p.getClass().getName() + ")");
+    }
+
+    private static String versionOf(Class<?> c) {
+        String v = c.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}

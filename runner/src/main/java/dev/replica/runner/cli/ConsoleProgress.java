@@ -1,0 +1,56 @@
+package dev.replica.runner.cli;
+
+import dev.replica.runner.output.Numbers;
+import dev.replica.runner.training.EpochRecord;
+import dev.replica.runner.training.ProgressListener;
+import java.io.PrintStream;
+
+/**
+ * Progress as plain periodic lines: about ten per epoch and at least one every 30 seconds, then one
+ * line per epoch. Reads the clock for display only.
+ */
+final class ConsoleProgress implements ProgressListener {
+
+    private static final long INTERVAL_NANOS = 30_000_000_000L;
+
+    private final PrintStream out;
+    private long epochStart;
+    private long lastLine;
+
+    ConsoleProgress(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public void step(String label, int epoch, int epochs, int step, int steps, double meanLoss, double accuracy) {
+        long now = System.nanoTime();
+        if (step == 1) {
+            epochStart = now;
+            lastLine = now;
+        }
+        boolean tenth = step % Math.max(1, steps / 10) == 0;
+        if (step < steps && (tenth || now - lastLine > INTERVAL_NANOS)) {
+            double elapsed = (now - epochStart) / 1e9;
+            double eta = elapsed / step * (steps - step);
+            out.printf("  %s epoch %d/%d step %d/%d  loss %s  acc %s%%  %.1f steps/s  epoch ETA %s%n", label, epoch,
+                    epochs, step, steps, Numbers.fixed(meanLoss, 4), Numbers.fixed(100 * accuracy, 2),
+                    step / Math.max(elapsed, 1e-9), duration(eta));
+            lastLine = now;
+        }
+    }
+
+    @Override
+    public void epoch(String label, EpochRecord r, int epochs) {
+        out.printf("%s epoch %d/%d  lr %s  train loss %s acc %s%%  val loss %s acc %s%%  (%.0f s, %.1f img/s)%n",
+                label, r.epoch(), epochs, Numbers.significant(r.lr(), 4), Numbers.fixed(r.trainLoss(), 4),
+                Numbers.fixed(100 * r.trainAccuracy(), 2), Numbers.fixed(r.valLoss(), 4),
+                Numbers.fixed(100 * r.valAccuracy(), 2), r.trainSeconds() + r.evalSeconds(),
+                r.trainExamples() / Math.max(r.trainSeconds(), 1e-9));
+    }
+
+    static String duration(double seconds) {
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format("%dh%02dm", s / 3600, s / 60 % 60)
+                : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";
+    }
+}

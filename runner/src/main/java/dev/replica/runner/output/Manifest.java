@@ -1,0 +1,128 @@
+package dev.replica.runner.output;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The provenance of a run (DESIGN.md section 4): what was run, on what, with which versions. Sections
+ * are sorted maps, so two manifests can be compared line by line.
+ */
+public final class Manifest {
+
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+
+    private final Map<String, Object> sections = new LinkedHashMap<>();
+
+    /**
+     * Sets a section, replacing one of the same name.
+     *
+     * @param name the section name
+     * @param value a JSON-serialisable value (maps, lists, strings, numbers)
+     * @return this manifest
+     */
+    public Manifest put(String name, Object value) {
+        sections.put(name, value);
+        return this;
+    }
+
+    /**
+     * Returns the sections.
+     *
+     * @return the sections in insertion order
+     */
+    public Map<String, Object> sections() {
+        return sections;
+    }
+
+    /**
+     * Writes the manifest as JSON, atomically.
+     *
+     * @param file the file
+     * @throws IOException when writing fails
+     */
+    public void write(Path file) throws IOException {
+        ModelFiles.writeAtomically(file, GSON.toJson(sections) + "\n");
+    }
+
+    /**
+     * Describes this machine and process: Java, OS, CPU, the allocator and thread settings the launcher
+     * chose.
+     *
+     * @return sorted key-value pairs
+     */
+    public static SortedMap<String, String> environment() {
+        SortedMap<String, String> env = new TreeMap<>();
+        env.put("java.version", System.getProperty("java.version"));
+        env.put("java.vendor", System.getProperty("java.vendor"));
+        env.put("java.vm", System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"));
+        env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                + System.getProperty("os.arch"));
+        env.put("cpu.model", cpuModel());
+        env.put("cpu.cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
+        for (String var : new String[] {"LD_PRELOAD", "MALLOC_CONF", "OMP_NUM_THREADS", "DJL_OFFLINE"}) {
+            String v = System.getenv(var);
+            env.put("env." + var, v == null ? "" : v);
+        }
+        env.put("ai.djl.pytorch.num_threads", String.valueOf(System.getProperty("ai.djl.pytorch.num_threads")));
+        return env;
+    }
+
+    /**
+     * Returns the git commit of the working directory's checkout, with {@code -dirty} when it has
+     * uncommitted changes, or {@code unknown}.
+     *
+     * @param dir a folder inside the checkout
+     * @return the commit
+     */
+    public static String gitCommit(Path dir) {
+        String head = run(dir, "git", "rev-parse", "HEAD");
+        if (head == null || head.isEmpty()) {
+            return "unknown";
+        }
+        String status = run(dir, "git", "status", "--porcelain", "--untracked-files=no");
+        return head + (status != null && !status.isEmpty() ? "-dirty" : "");
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8)) {
+                if (line.toLowerCase(Locale.ROOT).startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: fall through
+        }
+        return System.getProperty("os.arch");
+    }
+
+    private static String run(Path dir, String... command) {
+        try {
+            Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+            String out;
+            try (InputStream in = p.getInputStream()) {
+                out = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+            }
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                return null;
+            }
+            return out;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+}

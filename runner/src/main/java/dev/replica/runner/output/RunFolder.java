@@ -1,0 +1,103 @@
+package dev.replica.runner.output;
+
+import dev.replica.api.UserException;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
+
+/**
+ * A run's folder, {@code <out>/<name>/<timestamp>-<id>/}. A new run always gets a new folder, created
+ * atomically, so nothing already written is ever overwritten.
+ */
+public final class RunFolder {
+
+    /** The resolved experiment file in a run folder. */
+    public static final String EXPERIMENT = "experiment.yaml";
+
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+
+    private final Path path;
+
+    private RunFolder(Path path) {
+        this.path = path;
+    }
+
+    /**
+     * Creates a new, empty run folder.
+     *
+     * @param out the output root, e.g. {@code runs}
+     * @param name the experiment's name
+     * @param fingerprint the resolved experiment's SHA-256, whose start forms the id
+     * @return the folder
+     */
+    public static RunFolder create(Path out, String name, String fingerprint) {
+        Path parent = out.resolve(name);
+        try {
+            Files.createDirectories(parent);
+            String base = LocalDateTime.now().format(STAMP) + "-" + fingerprint.substring(0, 8);
+            for (int i = 0; ; i++) {
+                Path candidate = parent.resolve(i == 0 ? base : base + "-" + i);
+                try {
+                    return new RunFolder(Files.createDirectory(candidate));
+                } catch (FileAlreadyExistsException e) {
+                    // a run started in the same second: take the next name
+                }
+            }
+        } catch (IOException e) {
+            throw new UserException("cannot create a run folder under " + parent + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Opens an existing run folder to resume it.
+     *
+     * @param path the folder
+     * @return the folder
+     * @throws UserException when it is not a run folder
+     */
+    public static RunFolder existing(Path path) {
+        if (!Files.isRegularFile(path.resolve(EXPERIMENT))) {
+            throw new UserException(path + " is not a run folder: it has no " + EXPERIMENT);
+        }
+        return new RunFolder(path);
+    }
+
+    /**
+     * Returns the folder.
+     *
+     * @return the path
+     */
+    public Path path() {
+        return path;
+    }
+
+    /**
+     * Returns the files of one model (for one seed when the run has several).
+     *
+     * @param label the model's label
+     * @param seed the seed, or {@code null} when the run has one seed
+     * @return the model's files
+     */
+    public ModelFiles model(String label, Long seed) {
+        return new ModelFiles(seed == null ? path.resolve(label) : path.resolve(label).resolve("seed-" + seed));
+    }
+
+    /**
+     * Returns the hex SHA-256 of a text.
+     *
+     * @param text the text
+     * @return the digest
+     */
+    public static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

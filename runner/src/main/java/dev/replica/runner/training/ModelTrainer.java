@@ -1,0 +1,291 @@
+package dev.replica.runner.training;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import dev.replica.api.Batch;
+import dev.replica.api.ExampleSet;
+import dev.replica.api.ModelContext;
+import dev.replica.api.ModelPlugin;
+import dev.replica.api.OptimizerState;
+import dev.replica.api.UserException;
+import dev.replica.api.nn.Blocks;
+import dev.replica.api.params.Params;
+import dev.replica.api.seed.SeedStream;
+import dev.replica.runner.output.ModelFiles;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Trains one model: builds it from its plugin with weights drawn from the run's seed streams, then runs
+ * the loop. The loop owns the update (no DJL {@code Trainer}): gradients are collected, each trainable
+ * parameter is updated by path, and gradients are zeroed, inside an {@link NDScope} that frees every
+ * step's temporaries. That keeps PyTorch and MXNet on the same footing (DESIGN.md section 5).
+ *
+ * <p>Every random choice is a pure function of (seed, name, epoch, step): the order of examples is
+ * {@code data/order/<epoch>}, augmentation {@code data/augment/<epoch>/<index>}, initial weights
+ * {@code init/<label>/...}, dropout masks {@code dropout/<label>/.../<step>}.
+ */
+public final class ModelTrainer implements AutoCloseable {
+
+    private final TrainingSetup setup;
+    private final String label;
+    private final NDManager manager;
+    private final Block block;
+    private final OptimizerState optimizerState;
+    private final AtomicLong globalStep = new AtomicLong();
+    private final List<Pair<String, Parameter>> trainable = new ArrayList<>();
+    private final int classes;
+
+    /**
+     * Builds and initialises the model.
+     *
+     * @param setup what the run's models share
+     * @param label the model's label
+     * @param plugin the model plugin
+     * @param params its validated parameters
+     * @throws UserException when the plugin leaves a parameter to the engine's random generator
+     */
+    public ModelTrainer(TrainingSetup setup, String label, ModelPlugin plugin, Params params) {
+        this.setup = setup;
+        this.label = label;
+        this.manager = setup.session().newManager();
+        this.classes = setup.data().classes();
+        // Seed the engine's own generator too, though nothing that decides a result draws from it.
+        setup.session().seed((int) setup.seeds().child("engine/" + label).seed());
+        SeedStream seeds = setup.seeds();
+        ModelContext context = new ModelContext(label, seeds.child("init/" + label), seeds.child("dropout/" + label),
+                globalStep::get, setup.data().exampleShape());
+        this.block = plugin.create(params, context);
+        List<String> unseeded = Blocks.unseededParameters(block);
+        if (!unseeded.isEmpty()) {
+            throw new UserException("model plugin '" + plugin.name() + "' (" + plugin.getClass().getName()
+                    + ") leaves parameters to the engine's random generator, which would make runs differ "
+                    + "between engines: " + unseeded);
+        }
+        block.initialize(manager, DataType.FLOAT32, new Shape(1).addAll(setup.data().exampleShape()));
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            if (p.getValue().requiresGradient()) {
+                trainable.add(p);
+            }
+        }
+        this.optimizerState = new OptimizerState(manager);
+    }
+
+    /**
+     * Returns the model.
+     *
+     * @return the initialised block
+     */
+    public Block block() {
+        return block;
+    }
+
+    /**
+     * Returns the optimizer state.
+     *
+     * @return the state
+     */
+    public OptimizerState optimizerState() {
+        return optimizerState;
+    }
+
+    /**
+     * Returns the model's label.
+     *
+     * @return the label
+     */
+    public String label() {
+        return label;
+    }
+
+    /**
+     * Trains every epoch not yet done, writing history, best weights and a checkpoint after each. When
+     * the model's checkpoint exists, continues from it.
+     *
+     * @param files the model's files in the run folder
+     * @param listener progress display
+     * @return the progress at the end
+     * @throws IOException when writing outputs fails
+     */
+    public Checkpoint.Progress train(ModelFiles files, ProgressListener listener) throws IOException {
+        Checkpoint checkpoint = new Checkpoint(files.checkpoint());
+        int epochs = setup.training().epochs();
+        List<EpochRecord> history = new ArrayList<>();
+        int bestEpoch = 0;
+        double best = Double.NEGATIVE_INFINITY;
+        int start = 1;
+        if (checkpoint.exists()) {
+            Checkpoint.Progress p = checkpoint.progress();
+            checkpoint.restore(block, optimizerState);
+            history.addAll(p.history());
+            bestEpoch = p.bestEpoch();
+            best = p.bestValAccuracy();
+            start = p.epoch() + 1;
+        }
+        for (int epoch = start; epoch <= epochs; epoch++) {
+            EpochRecord record = trainEpoch(epoch, listener);
+            history.add(record);
+            if (record.valAccuracy() > best) {
+                best = record.valAccuracy();
+                bestEpoch = epoch;
+                Path tmp = files.bestWeights().resolveSibling("best.params.tmp");
+                ModelState.save(block, tmp);
+                java.nio.file.Files.move(tmp, files.bestWeights(),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+            files.writeEpochs(history);
+            checkpoint.write(block, optimizerState, new Checkpoint.Progress(epoch, bestEpoch, best, history));
+            listener.epoch(label, record, epochs);
+        }
+        files.writeEpochs(history);
+        return new Checkpoint.Progress(history.size(), bestEpoch, best, history);
+    }
+
+    /**
+     * Trains one epoch and validates.
+     *
+     * @param epoch the epoch, from 1
+     * @param listener progress display
+     * @return what the epoch produced
+     */
+    public EpochRecord trainEpoch(int epoch, ProgressListener listener) {
+        ExampleSet train = setup.data().train();
+        int n = train.size();
+        int batchSize = setup.training().batchSize();
+        int steps = setup.stepsPerEpoch();
+        int[] order = setup.seeds().child("data/order").child(epoch).random().permutation(n);
+        SeedStream augment = setup.seeds().child("data/augment").child(epoch);
+        double lr = setup.schedule().rate(epoch, 0);
+        double lossSum = 0;
+        long correct = 0;
+        long started = System.nanoTime();
+        for (int s = 0; s < steps; s++) {
+            int from = s * batchSize;
+            int[] indices = java.util.Arrays.copyOfRange(order, from, Math.min(n, from + batchSize));
+            double rate = setup.schedule().rate(epoch, s);
+            globalStep.set((long) (epoch - 1) * steps + s);
+            StepResult r = trainStep(train.batch(indices, augment), rate);
+            lossSum += r.loss() * indices.length;
+            correct += r.correct();
+            listener.step(label, epoch, setup.training().epochs(), s + 1, steps, lossSum / Math.min(n, from + indices.length), (double) correct / Math.min(n, from + indices.length));
+        }
+        double trainSeconds = (System.nanoTime() - started) / 1e9;
+        long evalStarted = System.nanoTime();
+        Evaluation val = evaluate(setup.data().validation());
+        double evalSeconds = (System.nanoTime() - evalStarted) / 1e9;
+        return new EpochRecord(epoch, lr, lossSum / n, (double) correct / n, val.loss(), val.accuracy(),
+                trainSeconds, evalSeconds, n, val.examples());
+    }
+
+    /**
+     * What one training step gave.
+     *
+     * @param loss the batch's mean loss before the update
+     * @param correct how many examples of the batch were classified right before the update
+     */
+    public record StepResult(double loss, int correct) {}
+
+    /**
+     * One step: forward in training mode, backward, update every trainable parameter, zero the
+     * gradients.
+     *
+     * @param batch the batch
+     * @param rate the learning rate
+     * @return the loss and correct count of the batch
+     */
+    public StepResult trainStep(Batch batch, double rate) {
+        Engine engine = setup.session().engine();
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray x = manager.create(batch.features(), batch.shape());
+            NDArray logits;
+            NDArray loss;
+            try (GradientCollector collector = engine.newGradientCollector()) {
+                logits = block.forward(new ParameterStore(manager, false), new NDList(x), true).singletonOrThrow();
+                loss = crossEntropy(logits, batch.labels());
+                collector.backward(loss);
+            }
+            for (Pair<String, Parameter> p : trainable) {
+                NDArray weight = p.getValue().getArray();
+                NDArray gradient = weight.getGradient();
+                setup.rule().update(p.getKey(), weight, gradient, rate, optimizerState);
+                // PyTorch accumulates gradients across backward passes; MXNet overwrites. Zero them.
+                gradient.subi(gradient);
+            }
+            return new StepResult(loss.getFloat(), countCorrect(logits.toFloatArray(), batch.labels()));
+        }
+    }
+
+    /**
+     * Evaluates in inference mode (BatchNorm uses its running statistics, dropout is off).
+     *
+     * @param split the split
+     * @return loss and accuracy
+     */
+    public Evaluation evaluate(ExampleSet split) {
+        int n = split.size();
+        int batchSize = setup.training().evalBatchSize();
+        double lossSum = 0;
+        long correct = 0;
+        for (int from = 0; from < n; from += batchSize) {
+            int[] indices = new int[Math.min(batchSize, n - from)];
+            for (int i = 0; i < indices.length; i++) {
+                indices[i] = from + i;
+            }
+            Batch batch = split.batch(indices, null);
+            try (NDScope scope = new NDScope()) {
+                scope.suppressNotUsedWarning();
+                NDArray x = manager.create(batch.features(), batch.shape());
+                NDArray logits = block.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
+                lossSum += crossEntropy(logits, batch.labels()).getFloat() * (double) indices.length;
+                correct += countCorrect(logits.toFloatArray(), batch.labels());
+            }
+        }
+        return new Evaluation(n == 0 ? Double.NaN : lossSum / n, n == 0 ? Double.NaN : (double) correct / n, n);
+    }
+
+    /** Mean softmax cross-entropy, with one-hot targets made in Java (no engine-specific pick). */
+    private NDArray crossEntropy(NDArray logits, int[] labels) {
+        float[] oneHot = new float[labels.length * classes];
+        for (int i = 0; i < labels.length; i++) {
+            oneHot[i * classes + labels[i]] = 1f;
+        }
+        NDArray target = manager.create(oneHot, new Shape(labels.length, classes));
+        return logits.logSoftmax(1).mul(target).sum().neg().div((float) labels.length);
+    }
+
+    private int countCorrect(float[] logits, int[] labels) {
+        int correct = 0;
+        for (int i = 0; i < labels.length; i++) {
+            int best = 0;
+            for (int c = 1; c < classes; c++) {
+                if (logits[i * classes + c] > logits[i * classes + best]) {
+                    best = c;
+                }
+            }
+            if (best == labels[i]) {
+                correct++;
+            }
+        }
+        return correct;
+    }
+
+    @Override
+    public void close() {
+        optimizerState.close();
+        manager.close();
+    }
+}

@@ -1,0 +1,93 @@
+package dev.replica.runner.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Named float32 arrays in an engine-neutral file: weights, BatchNorm statistics, optimizer state. Values
+ * are copied into existing arrays on load (so a parameter keeps its gradient), and the same file loads
+ * on PyTorch and MXNet.
+ *
+ * <p>Layout: {@code "REPLICA-TENSORS"}, version int, count int, then per entry: UTF name, rank int,
+ * dims long..., float values (big-endian).
+ */
+public final class TensorFile {
+
+    private static final String MAGIC = "REPLICA-TENSORS";
+    private static final int VERSION = 1;
+
+    /** One stored array. */
+    public record Entry(Shape shape, float[] values) {}
+
+    private TensorFile() {}
+
+    /**
+     * Writes arrays in the map's order.
+     *
+     * @param file the file
+     * @param arrays the arrays by name
+     * @throws IOException when writing fails
+     */
+    public static void write(Path file, Map<String, NDArray> arrays) throws IOException {
+        try (OutputStream out = Files.newOutputStream(file);
+                DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 1 << 16))) {
+            data.writeUTF(MAGIC);
+            data.writeInt(VERSION);
+            data.writeInt(arrays.size());
+            for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
+                data.writeUTF(e.getKey());
+                Shape shape = e.getValue().getShape();
+                data.writeInt(shape.dimension());
+                for (long d : shape.getShape()) {
+                    data.writeLong(d);
+                }
+                for (float v : e.getValue().toFloatArray()) {
+                    data.writeFloat(v);
+                }
+            }
+        }
+    }
+
+    /**
+     * Reads every entry, in file order.
+     *
+     * @param file the file
+     * @return the entries by name
+     * @throws IOException when the file is unreadable or not a tensor file
+     */
+    public static Map<String, Entry> read(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file);
+                DataInputStream data = new DataInputStream(new BufferedInputStream(in, 1 << 16))) {
+            if (!MAGIC.equals(data.readUTF()) || data.readInt() != VERSION) {
+                throw new IOException(file + " is not a Replica tensor file of version " + VERSION);
+            }
+            int count = data.readInt();
+            Map<String, Entry> entries = new LinkedHashMap<>();
+            for (int i = 0; i < count; i++) {
+                String name = data.readUTF();
+                long[] dims = new long[data.readInt()];
+                for (int d = 0; d < dims.length; d++) {
+                    dims[d] = data.readLong();
+                }
+                Shape shape = new Shape(dims);
+                float[] values = new float[Math.toIntExact(shape.size())];
+                for (int v = 0; v < values.length; v++) {
+                    values[v] = data.readFloat();
+                }
+                entries.put(name, new Entry(shape, values));
+            }
+            return entries;
+        }
+    }
+}
