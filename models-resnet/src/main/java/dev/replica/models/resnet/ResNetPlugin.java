@@ -1,0 +1,91 @@
+package dev.replica.models.resnet;
+
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.pooling.Pool;
+import dev.replica.api.ModelContext;
+import dev.replica.api.ModelPlugin;
+import dev.replica.api.nn.SeededInitializer;
+import dev.replica.api.params.ParameterSchema;
+import dev.replica.api.params.ParameterSpec;
+import dev.replica.api.params.Params;
+import dev.replica.api.seed.SeedStream;
+
+/**
+ * The {@code resnet} model: the CIFAR ResNet of He et al. as commonly trained on 32 x 32 images. Stem
+ * conv 3x3 (stride 1, no bias) -> BN -> ReLU, no max-pool; four stages of BasicBlocks with
+ * {@code width x [1, 2, 4, 8]} channels, stride 2 at the first block of stages 2-4, a 1x1 conv + BN
+ * shortcut only where the shape changes; global average pool; a linear layer.
+ *
+ * <p>Initialisation (DESIGN.md section 6): He normal with fan-in for every convolution, BatchNorm weight
+ * 1 and bias 0, the linear layer's weight and bias uniform in {@code +-1/sqrt(fan_in)}. Each parameter
+ * draws from its own stream of {@link ModelContext#initSeeds()}, named by its place in the network,
+ * e.g. {@code stem/conv/weight}, {@code stage2/block1/shortcut/conv/weight}, {@code fc/bias}.
+ */
+public final class ResNetPlugin implements ModelPlugin {
+
+    private static final ParameterSchema SCHEMA = ParameterSchema.of(
+            ParameterSpec.integer("depth", "number of weighted layers: 18 (BasicBlock stages [2, 2, 2, 2]) "
+                            + "or 34 ([3, 4, 6, 3])")
+                    .withDefault(18)
+                    .allowing(18, 34),
+            ParameterSpec.integer("width", "channels of the stem and the first stage; the four stages have "
+                            + "width x [1, 2, 4, 8] channels")
+                    .withDefault(64)
+                    .atLeast(1),
+            ParameterSpec.integer("classes", "number of classes, the size of the output")
+                    .withDefault(10)
+                    .atLeast(2));
+
+    /** Creates the plugin; {@link java.util.ServiceLoader} calls this. */
+    public ResNetPlugin() {}
+
+    @Override
+    public String name() {
+        return "resnet";
+    }
+
+    @Override
+    public String description() {
+        return "CIFAR ResNet (3x3 stem, no max-pool, BasicBlocks), depth 18 or 34";
+    }
+
+    @Override
+    public ParameterSchema schema() {
+        return SCHEMA;
+    }
+
+    @Override
+    public Block create(Params params, ModelContext context) {
+        int[] blocksPerStage = params.getInt("depth") == 18 ? new int[] {2, 2, 2, 2} : new int[] {3, 4, 6, 3};
+        int width = params.getInt("width");
+        SeedStream seeds = context.initSeeds();
+
+        SequentialBlock net = new SequentialBlock()
+                .add(Layers.conv(3, width, 1, seeds.child("stem/conv/weight")))
+                .add(Layers.batchNorm())
+                .add(Activation.reluBlock());
+        int inChannels = width;
+        for (int s = 0; s < blocksPerStage.length; s++) {
+            int channels = width << s;
+            SequentialBlock stage = new SequentialBlock();
+            for (int b = 0; b < blocksPerStage[s]; b++) {
+                int stride = s > 0 && b == 0 ? 2 : 1;
+                SeedStream blockSeeds = seeds.child("stage" + (s + 1) + "/block" + (b + 1));
+                stage.add(new BasicBlock(inChannels, channels, stride, blockSeeds));
+                inChannels = channels;
+            }
+            net.add(stage);
+        }
+        net.add(Pool.globalAvgPool2dBlock());
+
+        Linear fc = Linear.builder().setUnits(params.getInt("classes")).build();
+        fc.setInitializer(SeededInitializer.uniformFanIn(seeds.child("fc/weight")), Parameter.Type.WEIGHT);
+        fc.setInitializer(
+                SeededInitializer.uniform(seeds.child("fc/bias"), 1.0 / Math.sqrt(inChannels)), Parameter.Type.BIAS);
+        return net.add(fc);
+    }
+}
