@@ -1,0 +1,95 @@
+package dev.replica.runner.config;
+
+import dev.replica.runner.plugin.PluginRegistry;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+
+/**
+ * Loads an experiment file (format of DESIGN.md, section 8): composes it to a YAML node tree, applies
+ * the {@code --set} overrides, validates everything against the plugins' schemas and returns the typed
+ * {@link Experiment}. Every problem of the file is collected before anything is thrown, each with its
+ * key path and line:column.
+ */
+public final class ExperimentLoader {
+
+    private final PluginRegistry registry;
+
+    /**
+     * Creates a loader.
+     *
+     * @param registry the plugins that experiment files may name
+     */
+    public ExperimentLoader(PluginRegistry registry) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+    }
+
+    /**
+     * Loads, overrides and validates an experiment file.
+     *
+     * @param file the file, as the user gave it (messages show it so)
+     * @param overrides {@code key.path=value} strings from {@code --set}, applied in order; may be empty
+     * @return the experiment, every default filled in
+     * @throws ExperimentException listing every problem, when the file cannot be read or is not valid
+     */
+    public Experiment load(Path file, List<String> overrides) {
+        String label = file.toString();
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw fileProblem(label, "no such file (looked for " + file.toAbsolutePath().normalize() + ")");
+        } catch (CharacterCodingException e) {
+            throw fileProblem(label, "cannot read: the file is not UTF-8 text");
+        } catch (IOException e) {
+            String why = Files.isDirectory(file) ? "it is a folder, not a file" : String.valueOf(e.getMessage());
+            throw fileProblem(label, "cannot read: " + why);
+        }
+        return read(label, text, overrides);
+    }
+
+    /**
+     * Validates experiment text, as {@link #load} does once it has read the file.
+     *
+     * @param file the name to show in messages
+     * @param text the YAML text
+     * @param overrides {@code key.path=value} strings, applied in order; may be empty
+     * @return the experiment, every default filled in
+     * @throws ExperimentException listing every problem
+     */
+    public Experiment read(String file, String text, List<String> overrides) {
+        Objects.requireNonNull(file, "file");
+        Objects.requireNonNull(text, "text");
+        Objects.requireNonNull(overrides, "overrides");
+        Problems problems = new Problems();
+        YamlTree tree = new YamlTree(problems);
+        Node root = tree.compose(text, null);
+        problems.throwIfAny(file);
+        if (!(root instanceof MappingNode)) {
+            if (root == null) {
+                problems.atFileStart("the file is empty; allowed: " + ExperimentValidator.TOP_LEVEL_SHAPE);
+            } else {
+                problems.at("", root, tree.describe(root) + " is not a mapping; allowed: "
+                        + ExperimentValidator.TOP_LEVEL_SHAPE);
+            }
+            problems.throwIfAny(file);
+        }
+        MappingNode mapping = (MappingNode) root;
+        new Overrides(tree, problems).apply(mapping, overrides);
+        tree.checkStructure(mapping, "");
+        Experiment experiment = new ExperimentValidator(registry, tree, problems).validate(mapping);
+        problems.throwIfAny(file);
+        return experiment;
+    }
+
+    private static ExperimentException fileProblem(String file, String message) {
+        return new ExperimentException(file, List.of(new ExperimentProblem("", Problems.FILE, message)));
+    }
+}

@@ -1,0 +1,426 @@
+package dev.replica.runner.config;
+
+import dev.replica.api.Plugin;
+import dev.replica.api.params.ParameterProblem;
+import dev.replica.api.params.ParameterSchema;
+import dev.replica.api.params.ParameterSpec;
+import dev.replica.api.params.Params;
+import dev.replica.api.params.Values;
+import dev.replica.runner.plugin.PluginKind;
+import dev.replica.runner.plugin.PluginRegistry;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * Walks a composed experiment file section by section and turns it into an {@link Experiment}, adding
+ * a problem for everything wrong: unknown keys (with a suggestion), missing keys, wrong types, values
+ * out of range or not allowed, unknown plugins, and every problem of every plugin's parameters as its
+ * {@link ParameterSchema} reports it. Each problem is placed at the value, key or enclosing mapping
+ * it is about.
+ */
+final class ExperimentValidator {
+
+    /** The only format version there is. */
+    static final int FORMAT = 1;
+
+    /** The top-level keys, in the order the resolved file writes them. */
+    static final List<String> TOP_KEYS = List.of(
+            "replica", "name", "seed", "seeds", "engine", "dataset", "models", "optimizer", "schedule", "training");
+
+    static final String TOP_LEVEL_SHAPE = "a mapping with replica, name, seed or seeds, engine, dataset, models, "
+            + "optimizer, schedule and training";
+
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
+    private static final String NAME_RULE = "a string matching [a-z0-9][a-z0-9._-]*";
+    private static final Pattern LABEL = Pattern.compile("[a-z0-9][a-z0-9_-]*");
+    private static final String LABEL_RULE = "a label matching [a-z0-9][a-z0-9_-]*";
+    private static final List<String> PLUGIN_KEYS = List.of("plugin", "params");
+    private static final String TRAINING_SHAPE = "{epochs: <integer >= 1>, batch_size: <integer >= 1>}";
+    private static final Pattern PROBLEM_KEY = Pattern.compile("([^\\[]*)((?:\\[[0-9]+\\])*)");
+    private static final Pattern INDEX = Pattern.compile("\\[([0-9]+)\\]");
+
+    private static final ParameterSchema FORMAT_SCHEMA = ParameterSchema.of(
+            ParameterSpec.integer("replica", "format version of the experiment file").allowing(FORMAT));
+
+    private static final ParameterSchema TRAINING_SCHEMA = ParameterSchema.of(
+            ParameterSpec.integer("epochs", "number of epochs").atLeast(1),
+            ParameterSpec.integer("batch_size", "examples per training step").atLeast(1),
+            ParameterSpec.integer("eval_batch_size", "examples per evaluation batch; default batch_size")
+                    .atLeast(1));
+
+    private final PluginRegistry registry;
+    private final YamlTree tree;
+    private final Problems problems;
+
+    ExperimentValidator(PluginRegistry registry, YamlTree tree, Problems problems) {
+        this.registry = registry;
+        this.tree = tree;
+        this.problems = problems;
+    }
+
+    /** Returns the experiment, or {@code null} when problems were added. */
+    Experiment validate(MappingNode root) {
+        int before = problems.count();
+        Map<String, NodeTuple> top = YamlTree.entries(root);
+        for (Map.Entry<String, NodeTuple> e : top.entrySet()) {
+            if (!TOP_KEYS.contains(e.getKey())) {
+                problems.at(e.getKey(), e.getValue().getKeyNode(),
+                        ParameterSchema.unknownKeyMessage(e.getKey(), TOP_KEYS));
+            }
+        }
+        Map<String, NodeTuple> replica = new LinkedHashMap<>();
+        if (top.containsKey("replica")) {
+            replica.put("replica", top.get("replica"));
+        }
+        Params format = params("", root, replica, FORMAT_SCHEMA, List.of(), key -> null);
+        String name = name(root, top.get("name"));
+        List<Long> seeds = seeds(top);
+        PluginUse engine = section(PluginKind.ENGINE, "engine", root, top);
+        PluginUse dataset = section(PluginKind.DATASET, "dataset", root, top);
+        Map<String, PluginUse> models = models(root, top.get("models"));
+        PluginUse optimizer = section(PluginKind.OPTIMIZER, "optimizer", root, top);
+        PluginUse schedule = section(PluginKind.SCHEDULE, "schedule", root, top);
+        Training training = training(root, top.get("training"));
+        if (problems.count() != before) {
+            return null;
+        }
+        return new Experiment(format.getInt("replica"), name, seeds, engine, dataset, models, optimizer, schedule,
+                training);
+    }
+
+    private String name(MappingNode root, NodeTuple tuple) {
+        if (tuple == null) {
+            problems.at("name", root, "missing required key; allowed: " + NAME_RULE);
+            return null;
+        }
+        Node value = tuple.getValueNode();
+        String text = identifier(value);
+        if (text == null) {
+            problems.at("name", value, tree.describe(value) + " is not a string; allowed: " + NAME_RULE);
+            return null;
+        }
+        if (!NAME.matcher(text).matches()) {
+            problems.at("name", value, Values.render(text) + " is not allowed; allowed: " + NAME_RULE);
+            return null;
+        }
+        return text;
+    }
+
+    private List<Long> seeds(Map<String, NodeTuple> top) {
+        NodeTuple one = top.get("seed");
+        NodeTuple many = top.get("seeds");
+        if (one != null && many != null) {
+            NodeTuple later = isBefore(one.getKeyNode(), many.getKeyNode()) ? many : one;
+            problems.at(YamlTree.keyText(later.getKeyNode()), later.getKeyNode(),
+                    "give either seed or seeds, not both");
+            return null;
+        }
+        if (one != null) {
+            Long seed = seed("seed", one.getValueNode());
+            return seed == null ? null : List.of(seed);
+        }
+        if (many == null) {
+            return List.of(0L);
+        }
+        Node value = many.getValueNode();
+        if (!(value instanceof SequenceNode)) {
+            problems.at("seeds", value, tree.describe(value) + " is not a list of integers");
+            return null;
+        }
+        List<Node> items = ((SequenceNode) value).getValue();
+        if (items.isEmpty()) {
+            problems.at("seeds", value, "an empty list is not allowed; allowed: one or more integers");
+            return null;
+        }
+        int before = problems.count();
+        List<Long> seeds = new ArrayList<>();
+        Map<Long, Integer> firstIndex = new HashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            String path = "seeds[" + i + "]";
+            Long seed = seed(path, items.get(i));
+            if (seed == null) {
+                continue;
+            }
+            Integer first = firstIndex.putIfAbsent(seed, i);
+            if (first != null) {
+                problems.at(path, items.get(i), seed + " is already seeds[" + first + "]; allowed: distinct seeds");
+            }
+            seeds.add(seed);
+        }
+        return problems.count() == before ? seeds : null;
+    }
+
+    private Long seed(String path, Node node) {
+        Object value = node instanceof ScalarNode ? tree.toJava(node) : null;
+        if (value instanceof Integer || value instanceof Long) {
+            return ((Number) value).longValue();
+        }
+        if (value instanceof BigInteger) {
+            problems.at(path, node, value + " is out of range; allowed: a 64-bit integer");
+        } else {
+            problems.at(path, node, tree.describe(node) + " is not an integer");
+        }
+        return null;
+    }
+
+    private PluginUse section(PluginKind kind, String path, MappingNode root, Map<String, NodeTuple> top) {
+        NodeTuple tuple = top.get(path);
+        if (tuple == null) {
+            problems.at(path, root, "missing required key; allowed: " + shape(kind));
+            return null;
+        }
+        return pluginUse(kind, path, tuple.getValueNode());
+    }
+
+    private Map<String, PluginUse> models(MappingNode root, NodeTuple tuple) {
+        String shape = "a mapping from labels to " + shape(PluginKind.MODEL);
+        if (tuple == null) {
+            problems.at("models", root, "missing required key; allowed: " + shape);
+            return null;
+        }
+        Node value = tuple.getValueNode();
+        if (!(value instanceof MappingNode)) {
+            problems.at("models", value, tree.describe(value) + " is not a mapping; allowed: " + shape);
+            return null;
+        }
+        Map<String, NodeTuple> entries = YamlTree.entries((MappingNode) value);
+        if (entries.isEmpty()) {
+            problems.at("models", value, "an empty mapping is not allowed; allowed: " + shape);
+            return null;
+        }
+        int before = problems.count();
+        Map<String, PluginUse> models = new LinkedHashMap<>();
+        for (Map.Entry<String, NodeTuple> e : entries.entrySet()) {
+            String path = "models." + e.getKey();
+            if (!LABEL.matcher(e.getKey()).matches()) {
+                problems.at(path, e.getValue().getKeyNode(),
+                        Values.render(e.getKey()) + " is not allowed; allowed: " + LABEL_RULE);
+            }
+            models.put(e.getKey(), pluginUse(PluginKind.MODEL, path, e.getValue().getValueNode()));
+        }
+        return problems.count() == before ? models : null;
+    }
+
+    /**
+     * Reads {@code {plugin: name, params: {...}}}, or for an engine {@code {plugin: name, key: value...}}
+     * with the parameters inline.
+     */
+    private PluginUse pluginUse(PluginKind kind, String path, Node node) {
+        if (!(node instanceof MappingNode)) {
+            problems.at(path, node, tree.describe(node) + " is not a mapping; allowed: " + shape(kind));
+            return null;
+        }
+        int before = problems.count();
+        MappingNode mapping = (MappingNode) node;
+        Map<String, NodeTuple> entries = YamlTree.entries(mapping);
+        Plugin plugin = plugin(kind, path, mapping, entries.get("plugin"));
+        Params params;
+        if (kind == PluginKind.ENGINE) {
+            if (plugin == null) {
+                return null; // which other keys are allowed depends on the engine
+            }
+            params = params(path, mapping, entries, plugin.schema(), List.of("plugin"), key -> "params".equals(key)
+                    ? "write the engine's parameters directly in " + path + ", beside plugin" : null);
+        } else {
+            for (Map.Entry<String, NodeTuple> e : entries.entrySet()) {
+                String key = e.getKey();
+                if (!PLUGIN_KEYS.contains(key)) {
+                    boolean isParameter = plugin != null && plugin.schema().spec(key).isPresent();
+                    unknownKey(YamlTree.child(path, key), e.getValue().getKeyNode(), key, PLUGIN_KEYS,
+                            isParameter ? "'" + key + "' is a parameter of " + plugin.name() + ": write it under params"
+                                    : null);
+                }
+            }
+            params = pluginParams(path, mapping, entries.get("params"), plugin);
+        }
+        return problems.count() == before ? new PluginUse(plugin.name(), params) : null;
+    }
+
+    private Params pluginParams(String path, MappingNode section, NodeTuple tuple, Plugin plugin) {
+        String paramsPath = path + ".params";
+        MappingNode at = section;
+        Map<String, NodeTuple> entries = Map.of();
+        if (tuple != null && !YamlTree.isNull(tuple.getValueNode())) {
+            Node value = tuple.getValueNode();
+            if (!(value instanceof MappingNode)) {
+                String keys = plugin == null ? "" : " with keys from " + keys(plugin.schema());
+                problems.at(paramsPath, value, tree.describe(value) + " is not a mapping; allowed: a mapping" + keys);
+                return null;
+            }
+            at = (MappingNode) value;
+            entries = YamlTree.entries(at);
+        }
+        if (plugin == null) {
+            return null;
+        }
+        return params(paramsPath, at, entries, plugin.schema(), List.of(), key -> null);
+    }
+
+    private Plugin plugin(PluginKind kind, String path, MappingNode section, NodeTuple tuple) {
+        String at = YamlTree.child(path, "plugin");
+        List<String> names = new ArrayList<>(registry.all(kind).keySet());
+        if (tuple == null) {
+            problems.at(at, section, "missing required key; allowed: " + names);
+            return null;
+        }
+        Node value = tuple.getValueNode();
+        String name = identifier(value);
+        if (name == null) {
+            problems.at(at, value, tree.describe(value) + " is not a string; allowed: " + names);
+            return null;
+        }
+        if (!registry.has(kind, name)) {
+            String near = Values.closest(name, names);
+            problems.at(at, value, registry.unknownMessage(kind, name)
+                    + (near == null ? "" : "; did you mean '" + near + "'?"));
+            return null;
+        }
+        return registry.get(kind, name);
+    }
+
+    private Training training(MappingNode root, NodeTuple tuple) {
+        if (tuple == null) {
+            problems.at("training", root, "missing required key; allowed: " + TRAINING_SHAPE);
+            return null;
+        }
+        Node value = tuple.getValueNode();
+        if (!(value instanceof MappingNode)) {
+            problems.at("training", value, tree.describe(value) + " is not a mapping; allowed: " + TRAINING_SHAPE);
+            return null;
+        }
+        int before = problems.count();
+        Map<String, NodeTuple> entries = YamlTree.entries((MappingNode) value);
+        Map<String, Object> raw = knownValues("training", entries, TRAINING_SCHEMA, List.of(), key -> null);
+        // eval_batch_size defaults to batch_size; a bad batch_size is reported once, as batch_size.
+        boolean evalDefault = !raw.containsKey("eval_batch_size");
+        if (evalDefault && raw.containsKey("batch_size")) {
+            raw.put("eval_batch_size", raw.get("batch_size"));
+        }
+        ParameterSchema.Validation v = TRAINING_SCHEMA.validate(raw);
+        for (ParameterProblem p : v.problems()) {
+            if (!(evalDefault && p.key().startsWith("eval_batch_size"))) {
+                report("training", p, entries, value);
+            }
+        }
+        if (problems.count() != before || v.params() == null) {
+            return null;
+        }
+        Params p = v.params();
+        return new Training(p.getInt("epochs"), p.getInt("batch_size"), p.getInt("eval_batch_size"));
+    }
+
+    /**
+     * Validates the entries of a mapping against a schema. {@code extraKeys} are allowed beside the
+     * schema's keys and left out; {@code hint} may explain an unknown key when no known key is close.
+     */
+    private Params params(String path, Node mapping, Map<String, NodeTuple> entries, ParameterSchema schema,
+            List<String> extraKeys, UnaryOperator<String> hint) {
+        int before = problems.count();
+        Map<String, Object> raw = knownValues(path, entries, schema, extraKeys, hint);
+        ParameterSchema.Validation v = schema.validate(raw);
+        for (ParameterProblem p : v.problems()) {
+            report(path, p, entries, mapping);
+        }
+        return problems.count() == before ? v.params() : null;
+    }
+
+    /** Reports unknown keys and returns the values of the schema's keys as plain Java values. */
+    private Map<String, Object> knownValues(String path, Map<String, NodeTuple> entries, ParameterSchema schema,
+            List<String> extraKeys, UnaryOperator<String> hint) {
+        List<String> known = new ArrayList<>(extraKeys);
+        for (ParameterSpec spec : schema.specs()) {
+            known.add(spec.key());
+        }
+        Map<String, Object> raw = new LinkedHashMap<>();
+        for (Map.Entry<String, NodeTuple> e : entries.entrySet()) {
+            String key = e.getKey();
+            if (extraKeys.contains(key)) {
+                continue;
+            }
+            if (schema.spec(key).isEmpty()) {
+                unknownKey(YamlTree.child(path, key), e.getValue().getKeyNode(), key, known, hint.apply(key));
+                continue;
+            }
+            raw.put(key, tree.toJava(e.getValue().getValueNode()));
+        }
+        return raw;
+    }
+
+    private void unknownKey(String path, Node keyNode, String key, List<String> known, String hint) {
+        String message = ParameterSchema.unknownKeyMessage(key, known);
+        if (hint != null && Values.closest(key, known) == null) {
+            message = "unknown key; " + hint;
+        }
+        problems.at(path, keyNode, message);
+    }
+
+    /**
+     * Adds a schema's problem at the node it is about: the value (or list element) of its key, or the
+     * enclosing mapping when the key is missing.
+     */
+    private void report(String path, ParameterProblem problem, Map<String, NodeTuple> entries, Node mapping) {
+        problems.at(YamlTree.child(path, problem.key()), locate(problem.key(), entries, mapping), problem.message());
+    }
+
+    private static Node locate(String key, Map<String, NodeTuple> entries, Node mapping) {
+        Matcher m = PROBLEM_KEY.matcher(key);
+        String name = m.matches() ? m.group(1) : key;
+        NodeTuple tuple = entries.get(name);
+        if (tuple == null) {
+            return mapping;
+        }
+        Node node = tuple.getValueNode();
+        if (m.matches()) {
+            Matcher index = INDEX.matcher(m.group(2));
+            while (index.find() && node instanceof SequenceNode) {
+                List<Node> items = ((SequenceNode) node).getValue();
+                int i = Integer.parseInt(index.group(1));
+                if (i >= items.size()) {
+                    break;
+                }
+                node = items.get(i);
+            }
+        }
+        return node;
+    }
+
+    /** The text of a scalar used as a name (of the experiment, or of a plugin), or {@code null}. */
+    private static String identifier(Node node) {
+        return node instanceof ScalarNode && !YamlTree.isNull(node) ? ((ScalarNode) node).getValue() : null;
+    }
+
+    private String shape(PluginKind kind) {
+        String plugin = "{plugin: <one of " + new ArrayList<>(registry.all(kind).keySet()) + ">, ";
+        return plugin + (kind == PluginKind.ENGINE
+                ? "<parameter>: <value>, ...}"
+                : "params: {<parameter>: <value>, ...}}");
+    }
+
+    private static String keys(ParameterSchema schema) {
+        List<String> keys = new ArrayList<>();
+        for (ParameterSpec spec : schema.specs()) {
+            keys.add(spec.key());
+        }
+        return keys.toString();
+    }
+
+    /** Whether {@code a} comes before {@code b} in the file; nodes made by --set come last. */
+    private static boolean isBefore(Node a, Node b) {
+        Mark ma = a.getStartMark();
+        Mark mb = b.getStartMark();
+        return mb == null || (ma != null && ma.getIndex() < mb.getIndex());
+    }
+}

@@ -1,0 +1,152 @@
+package dev.replica.runner.config;
+
+import dev.replica.api.params.Values;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeId;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.representer.Representer;
+import org.yaml.snakeyaml.resolver.Resolver;
+
+/**
+ * Writes an {@link Experiment} back as an experiment file: the resolved file of a run folder, with
+ * every parameter of every plugin in its schema's order (defaults filled in), one seed as
+ * {@code seed: N} and several as {@code seeds: [...]}. The text is a pure function of the experiment
+ * (no hash order, no time), so it is byte-for-byte the same on every run, and loading it again gives
+ * an equal experiment.
+ */
+public final class ExperimentWriter {
+
+    private static final String HEADER =
+            "# Resolved experiment: every default filled in, every --set override applied.\n";
+
+    private static final Resolver RESOLVER = new Resolver();
+
+    private ExperimentWriter() {}
+
+    /**
+     * Renders an experiment as YAML.
+     *
+     * @param experiment the experiment
+     * @return the text, with {@code \n} line ends
+     */
+    public static String toYaml(Experiment experiment) {
+        List<NodeTuple> top = new ArrayList<>();
+        top.add(entry("replica", scalar(experiment.format())));
+        top.add(entry("name", scalar(experiment.name())));
+        if (experiment.seeds().size() == 1) {
+            top.add(entry("seed", scalar(experiment.seeds().get(0))));
+        } else {
+            top.add(entry("seeds", scalar(experiment.seeds())));
+        }
+        List<NodeTuple> engine = new ArrayList<>();
+        engine.add(entry("plugin", scalar(experiment.engine().plugin())));
+        engine.addAll(values(experiment.engine().params().asMap()));
+        top.add(entry("engine", block(engine)));
+        top.add(entry("dataset", pluginUse(experiment.dataset())));
+        List<NodeTuple> models = new ArrayList<>();
+        for (Map.Entry<String, PluginUse> e : experiment.models().entrySet()) {
+            models.add(entry(e.getKey(), pluginUse(e.getValue())));
+        }
+        top.add(entry("models", block(models)));
+        top.add(entry("optimizer", pluginUse(experiment.optimizer())));
+        top.add(entry("schedule", pluginUse(experiment.schedule())));
+        Training t = experiment.training();
+        top.add(entry("training", block(List.of(
+                entry("epochs", scalar(t.epochs())),
+                entry("batch_size", scalar(t.batchSize())),
+                entry("eval_batch_size", scalar(t.evalBatchSize()))))));
+
+        DumperOptions options = new DumperOptions();
+        options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+        options.setIndent(2);
+        options.setWidth(Integer.MAX_VALUE);
+        options.setSplitLines(false);
+        options.setLineBreak(DumperOptions.LineBreak.UNIX);
+        Yaml yaml = new Yaml(new SafeConstructor(new LoaderOptions()), new Representer(options), options);
+        StringWriter out = new StringWriter();
+        yaml.serialize(block(top), out);
+        return HEADER + out;
+    }
+
+    /**
+     * Writes an experiment to a file as UTF-8 (the run folder's {@code experiment.yaml}).
+     *
+     * @param experiment the experiment
+     * @param file the file to create or replace
+     * @throws IOException when the file cannot be written
+     */
+    public static void write(Experiment experiment, Path file) throws IOException {
+        Files.writeString(file, toYaml(experiment), StandardCharsets.UTF_8);
+    }
+
+    private static Node pluginUse(PluginUse use) {
+        List<NodeTuple> tuples = new ArrayList<>();
+        tuples.add(entry("plugin", scalar(use.plugin())));
+        if (!use.params().asMap().isEmpty()) {
+            tuples.add(entry("params", block(values(use.params().asMap()))));
+        }
+        return block(tuples);
+    }
+
+    private static List<NodeTuple> values(Map<String, Object> params) {
+        List<NodeTuple> tuples = new ArrayList<>();
+        for (Map.Entry<String, Object> e : params.entrySet()) {
+            tuples.add(entry(e.getKey(), scalar(e.getValue())));
+        }
+        return tuples;
+    }
+
+    private static NodeTuple entry(String key, Node value) {
+        return new NodeTuple(scalar(key), value);
+    }
+
+    private static MappingNode block(List<NodeTuple> tuples) {
+        return new MappingNode(Tag.MAP, new ArrayList<>(tuples), DumperOptions.FlowStyle.BLOCK);
+    }
+
+    /**
+     * A value as a node: strings plain (the emitter quotes those that would read as another type),
+     * numbers as {@link Values#formatNumber} writes them, lists in flow style ({@code [50, 75]}).
+     */
+    private static Node scalar(Object value) {
+        if (value instanceof List) {
+            List<Node> items = new ArrayList<>();
+            for (Object item : (List<?>) value) {
+                items.add(scalar(item));
+            }
+            return new SequenceNode(Tag.SEQ, items, DumperOptions.FlowStyle.FLOW);
+        }
+        if (value instanceof String) {
+            return new ScalarNode(Tag.STR, (String) value, null, null, DumperOptions.ScalarStyle.PLAIN);
+        }
+        String text;
+        if (value instanceof Double || value instanceof Float) {
+            double d = ((Number) value).doubleValue();
+            // formatNumber writes -0.0 as 0, which would read back as a different Double.
+            text = d == 0 ? Double.toString(d) : Values.formatNumber(d);
+        } else if (value instanceof Number || value instanceof Boolean) {
+            text = value.toString();
+        } else {
+            throw new IllegalArgumentException("cannot write a parameter value of type "
+                    + (value == null ? "null" : value.getClass().getName()));
+        }
+        return new ScalarNode(RESOLVER.resolve(NodeId.scalar, text, true), text, null, null,
+                DumperOptions.ScalarStyle.PLAIN);
+    }
+}
