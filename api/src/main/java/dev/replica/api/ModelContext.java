@@ -40,12 +40,21 @@ public record ModelContext(
      * @return the context
      */
     public static ModelContext of(String label, long seed, Shape exampleShape) {
+        return of(label, seed, exampleShape, () -> 0L);
+    }
+
+    /**
+     * A context for a model outside a run, with the streams a run with {@code seed} derives.
+     *
+     * @param label the model's label
+     * @param seed the run seed
+     * @param exampleShape the shape of one example
+     * @param trainingStep the global training step, for dropout masks
+     * @return the context
+     */
+    public static ModelContext of(String label, long seed, Shape exampleShape, LongSupplier trainingStep) {
         SeedStream root = SeedStream.root(seed);
         return new ModelContext(
-                label,
-                root.child("init/" + label),
-                root.child("dropout/" + label),
-                () -> 0L,
-                exampleShape);
+                label, root.child("init/" + label), root.child("dropout/" + label), trainingStep, exampleShape);
     }
 }

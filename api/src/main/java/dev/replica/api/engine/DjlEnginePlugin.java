@@ -88,6 +88,9 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
     }
 
     private Device chooseDevice(Engine engine, String requested) {
+        if (DEVICE_CPU.equals(requested)) {
+            return Device.cpu();
+        }
         int gpus = engine.getGpuCount();
         switch (requested) {
             case "gpu":

@@ -226,7 +226,7 @@ public final class ParameterSchema {
         if (v instanceof Number) {
             double d = ((Number) v).doubleValue();
             boolean low = spec.min() != null && (spec.minExclusive() ? d <= spec.min() : d < spec.min());
-            boolean high = spec.max() != null && d > spec.max();
+            boolean high = spec.max() != null && (spec.maxExclusive() ? d >= spec.max() : d > spec.max());
             if (low || high) {
                 String allowed = spec.allowedText().replaceFirst("^each ", "");
                 problems.add(new ParameterProblem(

@@ -17,7 +17,8 @@ import java.util.Objects;
  * @param allowed the only values allowed (each element, for lists), or empty for any
  * @param min the smallest value allowed (each element, for lists), or {@code null}
  * @param minExclusive whether {@code min} itself is excluded
- * @param max the largest value allowed (inclusive), or {@code null}
+ * @param max the largest value allowed, or {@code null}
+ * @param maxExclusive whether {@code max} itself is excluded
  */
 public record ParameterSpec(
         String key,
@@ -27,7 +28,8 @@ public record ParameterSpec(
         List<Object> allowed,
         Double min,
         boolean minExclusive,
-        Double max) {
+        Double max,
+        boolean maxExclusive) {
 
     /** Checks the components and normalises the default to the type's Java form. */
     public ParameterSpec {
@@ -45,7 +47,7 @@ public record ParameterSpec(
      * @return a required parameter with no limits
      */
     public static ParameterSpec integer(String key, String description) {
-        return new ParameterSpec(key, ParameterType.INTEGER, description, null, List.of(), null, false, null);
+        return new ParameterSpec(key, ParameterType.INTEGER, description, null, List.of(), null, false, null, false);
     }
 
     /**
@@ -56,7 +58,7 @@ public record ParameterSpec(
      * @return a required parameter with no limits
      */
     public static ParameterSpec real(String key, String description) {
-        return new ParameterSpec(key, ParameterType.REAL, description, null, List.of(), null, false, null);
+        return new ParameterSpec(key, ParameterType.REAL, description, null, List.of(), null, false, null, false);
     }
 
     /**
@@ -67,7 +69,7 @@ public record ParameterSpec(
      * @return a required parameter
      */
     public static ParameterSpec bool(String key, String description) {
-        return new ParameterSpec(key, ParameterType.BOOLEAN, description, null, List.of(), null, false, null);
+        return new ParameterSpec(key, ParameterType.BOOLEAN, description, null, List.of(), null, false, null, false);
     }
 
     /**
@@ -78,7 +80,7 @@ public record ParameterSpec(
      * @return a required parameter with no limits
      */
     public static ParameterSpec string(String key, String description) {
-        return new ParameterSpec(key, ParameterType.STRING, description, null, List.of(), null, false, null);
+        return new ParameterSpec(key, ParameterType.STRING, description, null, List.of(), null, false, null, false);
     }
 
     /**
@@ -90,7 +92,7 @@ public record ParameterSpec(
      */
     public static ParameterSpec integerList(String key, String description) {
         return new ParameterSpec(
-                key, ParameterType.INTEGER_LIST, description, null, List.of(), null, false, null);
+                key, ParameterType.INTEGER_LIST, description, null, List.of(), null, false, null, false);
     }
 
     /**
@@ -102,7 +104,7 @@ public record ParameterSpec(
      */
     public static ParameterSpec realList(String key, String description) {
         return new ParameterSpec(
-                key, ParameterType.REAL_LIST, description, null, List.of(), null, false, null);
+                key, ParameterType.REAL_LIST, description, null, List.of(), null, false, null, false);
     }
 
     /**
@@ -116,7 +118,7 @@ public record ParameterSpec(
         if (normal == null) {
             throw new IllegalArgumentException("default " + value + " of '" + key + "' is not " + type.phrase());
         }
-        return new ParameterSpec(key, type, description, normal, allowed, min, minExclusive, max);
+        return new ParameterSpec(key, type, description, normal, allowed, min, minExclusive, max, maxExclusive);
     }
 
     /**
@@ -126,7 +128,7 @@ public record ParameterSpec(
      * @return the copy
      */
     public ParameterSpec allowing(Object... values) {
-        return new ParameterSpec(key, type, description, defaultValue, Arrays.asList(values), min, minExclusive, max);
+        return new ParameterSpec(key, type, description, defaultValue, Arrays.asList(values), min, minExclusive, max, maxExclusive);
     }
 
     /**
@@ -136,7 +138,7 @@ public record ParameterSpec(
      * @return the copy
      */
     public ParameterSpec atLeast(double bound) {
-        return new ParameterSpec(key, type, description, defaultValue, allowed, bound, false, max);
+        return new ParameterSpec(key, type, description, defaultValue, allowed, bound, false, max, maxExclusive);
     }
 
     /**
@@ -146,7 +148,7 @@ public record ParameterSpec(
      * @return the copy
      */
     public ParameterSpec greaterThan(double bound) {
-        return new ParameterSpec(key, type, description, defaultValue, allowed, bound, true, max);
+        return new ParameterSpec(key, type, description, defaultValue, allowed, bound, true, max, maxExclusive);
     }
 
     /**
@@ -156,7 +158,17 @@ public record ParameterSpec(
      * @return the copy
      */
     public ParameterSpec atMost(double bound) {
-        return new ParameterSpec(key, type, description, defaultValue, allowed, min, minExclusive, bound);
+        return new ParameterSpec(key, type, description, defaultValue, allowed, min, minExclusive, bound, false);
+    }
+
+    /**
+     * Returns a copy with an exclusive upper bound.
+     *
+     * @param bound the value that all allowed values stay below
+     * @return the copy
+     */
+    public ParameterSpec lessThan(double bound) {
+        return new ParameterSpec(key, type, description, defaultValue, allowed, min, minExclusive, bound, true);
     }
 
     /**
@@ -183,7 +195,7 @@ public record ParameterSpec(
             parts.add((minExclusive ? "> " : ">= ") + Values.formatNumber(min));
         }
         if (max != null) {
-            parts.add("<= " + Values.formatNumber(max));
+            parts.add((maxExclusive ? "< " : "<= ") + Values.formatNumber(max));
         }
         if (parts.isEmpty()) {
             return type.phrase();

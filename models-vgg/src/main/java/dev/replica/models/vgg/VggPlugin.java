@@ -64,11 +64,11 @@ public final class VggPlugin implements ModelPlugin {
                             .allowing(1, 2, 4, 8, 16, 32, 64),
                     ParameterSpec.real("dropout", "dropout rate of the two hidden head layers, in [0, 1)")
                             .withDefault(0.5)
-                            .atLeast(0),
+                            .atLeast(0)
+                            .lessThan(1),
                     ParameterSpec.integer("classes", "number of classes, the size of the output")
                             .withDefault(10)
-                            .atLeast(2))
-            .withCheck(VggPlugin::dropoutBelowOne);
+                            .atLeast(2));
 
     /** Creates the plugin; {@link java.util.ServiceLoader} calls this. */
     public VggPlugin() {}
@@ -159,14 +159,5 @@ public final class VggPlugin implements ModelPlugin {
         linear.setInitializer(
                 SeededInitializer.uniform(seeds.child("bias"), 1 / Math.sqrt(inFeatures)), Parameter.Type.BIAS);
         return linear;
-    }
-
-    private static List<ParameterProblem> dropoutBelowOne(Params params) {
-        double rate = params.getDouble("dropout");
-        if (rate < 1) {
-            return List.of();
-        }
-        return List.of(new ParameterProblem(
-                "dropout", Values.render(rate) + " is out of range; allowed: >= 0 and < 1"));
     }
 }

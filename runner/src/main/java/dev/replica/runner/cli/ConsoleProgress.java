@@ -29,12 +29,13 @@ final class ConsoleProgress implements ProgressListener {
             lastLine = now;
         }
         boolean tenth = step % Math.max(1, steps / 10) == 0;
-        if (step < steps && (tenth || now - lastLine > INTERVAL_NANOS)) {
+        // Rates count from the end of step 1, so they leave out the first step's warm-up.
+        if (step > 1 && step < steps && (tenth || now - lastLine > INTERVAL_NANOS)) {
             double elapsed = (now - epochStart) / 1e9;
-            double eta = elapsed / step * (steps - step);
+            double eta = elapsed / (step - 1) * (steps - step);
             out.printf("  %s epoch %d/%d step %d/%d  loss %s  acc %s%%  %.1f steps/s  epoch ETA %s%n", label, epoch,
                     epochs, step, steps, Numbers.fixed(meanLoss, 4), Numbers.fixed(100 * accuracy, 2),
-                    step / Math.max(elapsed, 1e-9), duration(eta));
+                    (step - 1) / Math.max(elapsed, 1e-9), duration(eta));
             lastLine = now;
         }
     }

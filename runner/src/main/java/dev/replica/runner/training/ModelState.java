@@ -61,7 +61,11 @@ public final class ModelState {
                 throw new IOException(file + ": parameter " + e.getKey() + " has shape " + entry.shape()
                         + ", the model has " + e.getValue().getShape());
             }
-            e.getValue().set(entry.values());
+            // A copy op, not set(): MXNet keeps conv weights in MKLDNN layout, which set() cannot write.
+            NDArray target = e.getValue();
+            try (NDArray values = target.getManager().create(entry.values(), entry.shape())) {
+                values.copyTo(target);
+            }
         }
     }
 

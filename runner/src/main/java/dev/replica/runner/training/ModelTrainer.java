@@ -166,8 +166,8 @@ public final class ModelTrainer implements AutoCloseable {
         int n = train.size();
         int batchSize = setup.training().batchSize();
         int steps = setup.stepsPerEpoch();
-        int[] order = setup.seeds().child("data/order").child(epoch).random().permutation(n);
-        SeedStream augment = setup.seeds().child("data/augment").child(epoch);
+        int[] order = setup.order(epoch);
+        SeedStream augment = setup.augmentation(epoch);
         double lr = setup.schedule().rate(epoch, 0);
         double lossSum = 0;
         long correct = 0;

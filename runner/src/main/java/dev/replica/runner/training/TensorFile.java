@@ -40,19 +40,34 @@ public final class TensorFile {
      * @throws IOException when writing fails
      */
     public static void write(Path file, Map<String, NDArray> arrays) throws IOException {
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
+            entries.put(e.getKey(), new Entry(e.getValue().getShape(), e.getValue().toFloatArray()));
+        }
+        writeEntries(file, entries);
+    }
+
+    /**
+     * Writes entries in the map's order.
+     *
+     * @param file the file
+     * @param entries the entries by name
+     * @throws IOException when writing fails
+     */
+    public static void writeEntries(Path file, Map<String, Entry> entries) throws IOException {
         try (OutputStream out = Files.newOutputStream(file);
                 DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 1 << 16))) {
             data.writeUTF(MAGIC);
             data.writeInt(VERSION);
-            data.writeInt(arrays.size());
-            for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
+            data.writeInt(entries.size());
+            for (Map.Entry<String, Entry> e : entries.entrySet()) {
                 data.writeUTF(e.getKey());
-                Shape shape = e.getValue().getShape();
+                Shape shape = e.getValue().shape();
                 data.writeInt(shape.dimension());
                 for (long d : shape.getShape()) {
                     data.writeLong(d);
                 }
-                for (float v : e.getValue().toFloatArray()) {
+                for (float v : e.getValue().values()) {
                     data.writeFloat(v);
                 }
             }

@@ -34,4 +34,24 @@ public record TrainingSetup(
         int n = data.train().size();
         return (n + training.batchSize() - 1) / training.batchSize();
     }
+
+    /**
+     * Returns the order in which an epoch visits the training examples: stream {@code data/order/<epoch>}.
+     *
+     * @param epoch the epoch, from 1
+     * @return a permutation of the training indices
+     */
+    public int[] order(int epoch) {
+        return seeds.child("data/order").child(epoch).random().permutation(data.train().size());
+    }
+
+    /**
+     * Returns the stream an epoch's augmentation draws from: {@code data/augment/<epoch>}.
+     *
+     * @param epoch the epoch, from 1
+     * @return the stream
+     */
+    public SeedStream augmentation(int epoch) {
+        return seeds.child("data/augment").child(epoch);
+    }
 }

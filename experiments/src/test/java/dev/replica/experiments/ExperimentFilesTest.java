@@ -1,0 +1,56 @@
+package dev.replica.experiments;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.replica.runner.config.Experiment;
+import dev.replica.runner.config.ExperimentLoader;
+import dev.replica.runner.config.ExperimentWriter;
+import dev.replica.runner.plugin.PluginRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every experiment file in this folder validates against the plugins that ship with Replica. */
+class ExperimentFilesTest {
+
+    private static final PluginRegistry REGISTRY = PluginRegistry.discover(ExperimentFilesTest.class.getClassLoader());
+
+    static Stream<Path> experimentFiles() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("."))) {
+            return files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList().stream();
+        }
+    }
+
+    @Test
+    void theStudysFilesAreHere() throws IOException {
+        assertThat(experimentFiles().map(p -> p.getFileName().toString())).contains(
+                "quickstart.yaml", "resnet18-vs-vgg19bn-cifar10.yaml", "resnet18-vs-vgg19bn-cifar10-cpu.yaml");
+    }
+
+    @ParameterizedTest
+    @MethodSource("experimentFiles")
+    void everyFileValidatesAndSurvivesARoundTrip(Path file) {
+        ExperimentLoader loader = new ExperimentLoader(REGISTRY);
+        Experiment experiment = loader.load(file, List.of());
+        String resolved = ExperimentWriter.toYaml(experiment);
+        assertThat(loader.read(file + " (resolved)", resolved, List.of())).isEqualTo(experiment);
+    }
+
+    @Test
+    void theFullRecipeIsTheStudys() {
+        Experiment e = new ExperimentLoader(REGISTRY).load(Path.of("resnet18-vs-vgg19bn-cifar10.yaml"), List.of());
+        assertThat(e.training().epochs()).isEqualTo(100);
+        assertThat(e.training().batchSize()).isEqualTo(128);
+        assertThat(e.optimizer().params().getDouble("lr")).isEqualTo(0.1);
+        assertThat(e.optimizer().params().getDouble("momentum")).isEqualTo(0.9);
+        assertThat(e.optimizer().params().getDouble("weight_decay")).isEqualTo(5e-4);
+        assertThat(e.schedule().params().getIntList("milestones")).containsExactly(50, 75);
+        assertThat(e.models().get("resnet18").params().getInt("width")).isEqualTo(64);
+        assertThat(e.models().get("vgg19bn").params().getInt("width_divisor")).isEqualTo(1);
+    }
+}

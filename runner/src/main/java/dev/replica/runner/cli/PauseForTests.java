@@ -1,0 +1,48 @@
+package dev.replica.runner.cli;
+
+import dev.replica.runner.training.EpochRecord;
+import dev.replica.runner.training.ProgressListener;
+import java.io.PrintStream;
+
+/**
+ * For the resume tests only ({@code REPLICA_TEST_PAUSE_AFTER=<label>:<epoch>}): after that epoch's
+ * checkpoint is written, print {@code PAUSED} and wait forever, so a test can kill the process with
+ * SIGKILL at a known point.
+ */
+final class PauseForTests implements ProgressListener {
+
+    private final ProgressListener inner;
+    private final String label;
+    private final int epoch;
+    private final PrintStream out;
+
+    PauseForTests(ProgressListener inner, String spec, PrintStream out) {
+        this.inner = inner;
+        int colon = spec.lastIndexOf(':');
+        this.label = spec.substring(0, colon);
+        this.epoch = Integer.parseInt(spec.substring(colon + 1));
+        this.out = out;
+    }
+
+    @Override
+    public void step(String l, int e, int epochs, int step, int steps, double loss, double accuracy) {
+        inner.step(l, e, epochs, step, steps, loss, accuracy);
+    }
+
+    @Override
+    public void epoch(String l, EpochRecord record, int epochs) {
+        inner.epoch(l, record, epochs);
+        if (l.equals(label) && record.epoch() == epoch) {
+            out.println("PAUSED after " + l + " epoch " + epoch);
+            out.flush();
+            while (true) {
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,237 @@
+package dev.replica.runner.cli;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import dev.replica.api.UserException;
+import dev.replica.runner.Environment;
+import dev.replica.runner.ExperimentRunner;
+import dev.replica.runner.RunnerModule;
+import dev.replica.runner.config.Experiment;
+import dev.replica.runner.config.ExperimentLoader;
+import dev.replica.runner.config.ExperimentWriter;
+import dev.replica.runner.output.RunFolder;
+import dev.replica.runner.plugin.PluginRegistry;
+import dev.replica.runner.training.ProgressListener;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The {@code replica} command line. User errors (bad files, missing data) print one message and exit
+ * with status 2, without a stack trace; anything else is a bug and shows one (status 1).
+ */
+@Command(name = "replica", mixinStandardHelpOptions = true, versionProvider = ReplicaCli.Version.class,
+        description = "Seeded, deterministic deep-learning experiments on DJL (PyTorch or MXNet).",
+        subcommands = {ReplicaCli.Run.class, ReplicaCli.Validate.class})
+public final class ReplicaCli {
+
+    /** Exit status of a user error. */
+    public static final int USER_ERROR = 2;
+
+    @Option(names = "--plugins", paramLabel = "DIR",
+            description = "a folder of plugin jars to load besides the built-in ones (also $REPLICA_PLUGINS)")
+    Path plugins;
+
+    private final Map<String, String> env;
+    private final PrintStream out;
+
+    ReplicaCli(Map<String, String> env, PrintStream out) {
+        this.env = env;
+        this.out = out;
+    }
+
+    /**
+     * Runs the command line and exits with its status.
+     *
+     * @param args the arguments
+     */
+    public static void main(String[] args) {
+        System.exit(execute(args, System.getenv(), System.out, System.err));
+    }
+
+    /**
+     * Runs the command line.
+     *
+     * @param args the arguments
+     * @param env the environment variables to use
+     * @param out standard output
+     * @param err standard error
+     * @return the exit status
+     */
+    public static int execute(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+        CommandLine cli = new CommandLine(new ReplicaCli(env, out));
+        cli.setOut(new java.io.PrintWriter(out, true));
+        cli.setErr(new java.io.PrintWriter(err, true));
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof UserException) {
+                err.println("replica: " + e.getMessage());
+                return USER_ERROR;
+            }
+            throw e;
+        });
+        return cli.execute(args);
+    }
+
+    /** The registry over the built-in plugins and any plugins folder. */
+    PluginRegistry registry() {
+        Path dir = plugins;
+        if (dir == null && env.get("REPLICA_PLUGINS") != null && !env.get("REPLICA_PLUGINS").isBlank()) {
+            dir = Path.of(env.get("REPLICA_PLUGINS"));
+        }
+        ClassLoader loader = ReplicaCli.class.getClassLoader();
+        if (dir != null) {
+            loader = pluginLoader(dir, loader);
+        }
+        return PluginRegistry.discover(loader);
+    }
+
+    private static ClassLoader pluginLoader(Path dir, ClassLoader parent) {
+        if (!Files.isDirectory(dir)) {
+            throw new UserException("plugins folder " + dir + " does not exist or is not a folder");
+        }
+        List<URL> jars = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path jar : files.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
+                jars.add(jar.toUri().toURL());
+            }
+        } catch (IOException e) {
+            throw new UserException("cannot read plugins folder " + dir + ": " + e.getMessage(), e);
+        }
+        return new URLClassLoader("replica-plugins", jars.toArray(new URL[0]), parent);
+    }
+
+    Injector injector(PluginRegistry registry) {
+        return Guice.createInjector(new RunnerModule(registry, Environment.from(env)));
+    }
+
+    /** {@code replica run}. */
+    @Command(name = "run", description = "Run an experiment file; or continue a stopped run with --resume.")
+    static final class Run implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        ReplicaCli parent;
+
+        @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "the experiment file (YAML)")
+        Path file;
+
+        @CommandLine.Mixin
+        FileOptionsMixin options;
+
+        @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs",
+                description = "where run folders go (default: ${DEFAULT-VALUE})")
+        Path out;
+
+        @Option(names = "--resume", paramLabel = "RUN_DIR", description = "continue the run in this folder")
+        Path resume;
+
+        // For the launcher: the engine threads this run asks for, to set before the JVM that runs it starts.
+        @Option(names = "--print-threads", hidden = true)
+        boolean printThreads;
+
+        @Override
+        public Integer call() throws IOException {
+            PluginRegistry registry = parent.registry();
+            Injector injector = parent.injector(registry);
+            ExperimentLoader loader = new ExperimentLoader(registry);
+            RunFolder folder;
+            Experiment experiment;
+            if (resume != null) {
+                folder = RunFolder.existing(resume);
+                Path saved = folder.path().resolve(RunFolder.EXPERIMENT);
+                experiment = loader.load(saved, List.of());
+                if (file != null) {
+                    Experiment given = loader.load(file, options.overrides);
+                    if (!ExperimentWriter.toYaml(given).equals(ExperimentWriter.toYaml(experiment))) {
+                        throw new UserException(file + " (with its --set overrides) resolves to a different "
+                                + "experiment than " + saved + "; resume without FILE, or start a new run");
+                    }
+                } else if (!options.overrides.isEmpty()) {
+                    throw new UserException("--set cannot change a run being resumed; start a new run instead");
+                }
+                if (printThreads) {
+                    return printThreads(experiment);
+                }
+                parent.out.println("Resuming " + folder.path());
+            } else {
+                if (file == null) {
+                    throw new UserException("run needs an experiment FILE, or --resume RUN_DIR");
+                }
+                experiment = loader.load(file, options.overrides);
+                if (printThreads) {
+                    return printThreads(experiment);
+                }
+                String resolved = ExperimentWriter.toYaml(experiment);
+                folder = RunFolder.create(out, experiment.name(), RunFolder.sha256(resolved));
+                Files.writeString(folder.path().resolve(RunFolder.EXPERIMENT), resolved, StandardCharsets.UTF_8);
+                parent.out.println("Run folder " + folder.path());
+            }
+            ExperimentRunner runner = injector.getInstance(ExperimentRunner.class);
+            ExperimentRunner.Outcome outcome = runner.run(experiment, folder, progress());
+            parent.out.println();
+            parent.out.print(outcome.table().markdown());
+            parent.out.println();
+            parent.out.println("Wrote " + folder.path());
+            return 0;
+        }
+
+        private ProgressListener progress() {
+            ProgressListener console = new ConsoleProgress(parent.out);
+            String pause = parent.env.get("REPLICA_TEST_PAUSE_AFTER");
+            return pause == null || pause.isBlank() ? console : new PauseForTests(console, pause, parent.out);
+        }
+
+        private int printThreads(Experiment experiment) {
+            parent.out.println(experiment.engine().params().getInt("threads"));
+            return 0;
+        }
+    }
+
+    /** The {@code --set} option as a mixin. */
+    static final class FileOptionsMixin {
+        @Option(names = "--set", paramLabel = "KEY=VALUE",
+                description = "override a key of the file, e.g. --set training.epochs=2 (repeatable)")
+        List<String> overrides = new ArrayList<>();
+    }
+
+    /** {@code replica validate}. */
+    @Command(name = "validate", description = "Check an experiment file and print it resolved.")
+    static final class Validate implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        ReplicaCli parent;
+
+        @Parameters(index = "0", paramLabel = "FILE", description = "the experiment file (YAML)")
+        Path file;
+
+        @CommandLine.Mixin
+        FileOptionsMixin options;
+
+        @Override
+        public Integer call() {
+            Experiment experiment = new ExperimentLoader(parent.registry()).load(file, options.overrides);
+            parent.out.print(ExperimentWriter.toYaml(experiment));
+            return 0;
+        }
+    }
+
+    /** The version from the jar's manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = ReplicaCli.class.getPackage().getImplementationVersion();
+            return new String[] {"replica " + (v == null ? "dev" : v)};
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package dev.replica.runner;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the {@code replica} command line in a new JVM, as the launcher would: DJL offline, one engine
+ * thread. Determinism is proved across fresh JVMs because gradient mode, thread pools and system
+ * properties are JVM-wide and a reused JVM could hide a leak of state between runs.
+ */
+final class FreshJvm {
+
+    /**
+     * What a finished JVM printed.
+     *
+     * @param exit the exit status
+     * @param out standard output
+     * @param err standard error
+     */
+    record Result(int exit, String out, String err) {}
+
+    private FreshJvm() {}
+
+    static ProcessBuilder builder(Path workDir, Path log, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Dai.djl.offline=true");
+        command.add("-Dai.djl.pytorch.num_threads=1");
+        command.add("-Dai.djl.pytorch.num_interop_threads=1");
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add("dev.replica.runner.cli.ReplicaCli");
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
+        pb.environment().put("DJL_OFFLINE", "true");
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        pb.redirectOutput(log.toFile());
+        pb.redirectError(log.resolveSibling(log.getFileName() + ".err").toFile());
+        return pb;
+    }
+
+    /**
+     * Runs to completion (at most five minutes).
+     *
+     * @param workDir the working directory
+     * @param args the command line
+     * @return what it printed
+     */
+    static Result run(Path workDir, String... args) throws IOException, InterruptedException {
+        Path log = Files.createTempFile(workDir, "jvm", ".out");
+        Process p = builder(workDir, log, args).start();
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("replica " + String.join(" ", args) + " did not finish in 5 minutes");
+        }
+        return new Result(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8),
+                Files.readString(log.resolveSibling(log.getFileName() + ".err"), StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,43 @@
+package dev.replica.runner;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** A tiny experiment on synthetic data with both model plugins, for tests that run whole experiments. */
+final class TinyExperiment {
+
+    private TinyExperiment() {}
+
+    static Path write(Path dir, String engine, long seed, int epochs) throws IOException {
+        String yaml = String.join("\n",
+                "replica: 1",
+                "name: tiny",
+                "seed: " + seed,
+                "engine: {plugin: " + engine + ", threads: 1, device: cpu}",
+                "dataset: {plugin: synthetic, params: {train_size: 48, test_size: 24, classes: 4}}",
+                "models:",
+                "  res: {plugin: resnet, params: {depth: 18, width: 2, classes: 4}}",
+                "  vgg: {plugin: vgg, params: {depth: 11, width_divisor: 32, classes: 4}}",
+                "optimizer: {plugin: sgd, params: {lr: 0.05, momentum: 0.9, weight_decay: 5.0e-4}}",
+                "schedule: {plugin: multistep, params: {milestones: [2], gamma: 0.1}}",
+                "training: {epochs: " + epochs + ", batch_size: 16}",
+                "");
+        Path file = dir.resolve("tiny-" + engine + "-" + seed + ".yaml");
+        Files.writeString(file, yaml, StandardCharsets.UTF_8);
+        return file;
+    }
+
+    /** The run folder a {@code replica run} printed. */
+    static Path runFolder(Path workDir, String stdout) {
+        for (String line : stdout.split("\n")) {
+            for (String prefix : new String[] {"Run folder ", "Resuming "}) {
+                if (line.startsWith(prefix)) {
+                    return workDir.resolve(line.substring(prefix.length()).trim());
+                }
+            }
+        }
+        throw new AssertionError("no run folder in output:\n" + stdout);
+    }
+}

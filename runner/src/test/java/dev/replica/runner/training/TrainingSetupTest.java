@@ -1,0 +1,79 @@
+package dev.replica.runner.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.ndarray.types.Shape;
+import dev.replica.api.Batch;
+import dev.replica.api.DataSplits;
+import dev.replica.api.ExampleSet;
+import dev.replica.api.seed.SeedStream;
+import dev.replica.runner.config.Training;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TrainingSetupTest {
+
+    private static TrainingSetup setup(long seed, int trainSize) {
+        ExampleSet set = new ExampleSet() {
+            @Override
+            public int size() {
+                return trainSize;
+            }
+
+            @Override
+            public Batch batch(int[] indices, SeedStream augment) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        DataSplits data = new DataSplits() {
+            @Override
+            public int classes() {
+                return 2;
+            }
+
+            @Override
+            public Shape exampleShape() {
+                return new Shape(1);
+            }
+
+            @Override
+            public ExampleSet train() {
+                return set;
+            }
+
+            @Override
+            public ExampleSet validation() {
+                return set;
+            }
+
+            @Override
+            public ExampleSet test() {
+                return set;
+            }
+
+            @Override
+            public String validationSource() {
+                return "test";
+            }
+
+            @Override
+            public Map<String, String> provenance() {
+                return Map.of();
+            }
+        };
+        return new TrainingSetup(null, data, new Training(3, 128, 128), SeedStream.root(seed), null, (e, s) -> 0.1);
+    }
+
+    @Test
+    void theOrderOfExamplesIsAFunctionOfSeedAndEpoch() {
+        assertThat(setup(0, 1000).order(1)).isEqualTo(setup(0, 1000).order(1));
+        assertThat(setup(0, 1000).order(2)).isNotEqualTo(setup(0, 1000).order(1));
+        assertThat(setup(1, 1000).order(1)).isNotEqualTo(setup(0, 1000).order(1));
+    }
+
+    @Test
+    void theLastPartialBatchIsKept() {
+        assertThat(setup(0, 50_000).stepsPerEpoch()).isEqualTo(391);
+        assertThat(setup(0, 256).stepsPerEpoch()).isEqualTo(2);
+    }
+}
