@@ -178,8 +178,8 @@ public final class ExperimentRunner {
         return facts;
     }
 
-    private SortedMap<String, String> pluginVersions(Experiment experiment) {
-        SortedMap<String, String> versions = new TreeMap<>();
+    private SortedMap<String, Object> pluginVersions(Experiment experiment) {
+        SortedMap<String, Object> versions = new TreeMap<>();
         record(versions, PluginKind.ENGINE, experiment.engine());
         record(versions, PluginKind.DATASET, experiment.dataset());
         for (PluginUse m : experiment.models().values()) {
@@ -190,9 +190,14 @@ public final class ExperimentRunner {
         return versions;
     }
 
-    private void record(SortedMap<String, String> versions, PluginKind kind, PluginUse use) {
+    private void record(SortedMap<String, Object> versions, PluginKind kind, PluginUse use) {
         Plugin p = registry.get(kind, use.plugin());
-        versions.put(kind.word() + "." + use.plugin(), p.version() + " (" + p.getClass().getName() + ")");
+        java.security.CodeSource source = p.getClass().getProtectionDomain().getCodeSource();
+        Map<String, String> facts = new LinkedHashMap<>();
+        facts.put("version", p.version());
+        facts.put("class", p.getClass().getName());
+        facts.put("source", source == null || source.getLocation() == null ? "" : source.getLocation().toString());
+        versions.put(kind.word() + "." + use.plugin(), facts);
     }
 
     private static String versionOf(Class<?> c) {
