@@ -11,6 +11,8 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import dev.replica.api.nn.SeededInitializer.Fan;
+import dev.replica.api.nn.TorchLayers;
 import dev.replica.api.seed.SeedStream;
 
 /**
@@ -39,14 +41,14 @@ final class BasicBlock extends AbstractBlock {
      */
     BasicBlock(int inChannels, int channels, int stride, SeedStream seeds) {
         super(VERSION);
-        conv1 = addChildBlock("conv1", Layers.conv(3, channels, stride, seeds.child("conv1/weight")));
-        bn1 = addChildBlock("bn1", Layers.batchNorm());
-        conv2 = addChildBlock("conv2", Layers.conv(3, channels, 1, seeds.child("conv2/weight")));
-        bn2 = addChildBlock("bn2", Layers.batchNorm());
+        conv1 = addChildBlock("conv1", TorchLayers.heConv(3, channels, stride, Fan.IN, false, seeds.child("conv1")));
+        bn1 = addChildBlock("bn1", TorchLayers.batchNorm());
+        conv2 = addChildBlock("conv2", TorchLayers.heConv(3, channels, 1, Fan.IN, false, seeds.child("conv2")));
+        bn2 = addChildBlock("bn2", TorchLayers.batchNorm());
         if (stride != 1 || inChannels != channels) {
             shortcutConv = addChildBlock(
-                    "shortcutConv", Layers.conv(1, channels, stride, seeds.child("shortcut/conv/weight")));
-            shortcutBn = addChildBlock("shortcutBn", Layers.batchNorm());
+                    "shortcutConv", TorchLayers.heConv(1, channels, stride, Fan.IN, false, seeds.child("shortcut/conv")));
+            shortcutBn = addChildBlock("shortcutBn", TorchLayers.batchNorm());
         } else {
             shortcutConv = null;
             shortcutBn = null;

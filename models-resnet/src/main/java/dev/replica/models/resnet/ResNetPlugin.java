@@ -2,13 +2,12 @@ package dev.replica.models.resnet;
 
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
 import dev.replica.api.ModelContext;
 import dev.replica.api.ModelPlugin;
-import dev.replica.api.nn.SeededInitializer;
+import dev.replica.api.nn.SeededInitializer.Fan;
+import dev.replica.api.nn.TorchLayers;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
 import dev.replica.api.params.Params;
@@ -65,8 +64,8 @@ public final class ResNetPlugin implements ModelPlugin {
         SeedStream seeds = context.initSeeds();
 
         SequentialBlock net = new SequentialBlock()
-                .add(Layers.conv(3, width, 1, seeds.child("stem/conv/weight")))
-                .add(Layers.batchNorm())
+                .add(TorchLayers.heConv(3, width, 1, Fan.IN, false, seeds.child("stem/conv")))
+                .add(TorchLayers.batchNorm())
                 .add(Activation.reluBlock());
         int inChannels = width;
         for (int s = 0; s < blocksPerStage.length; s++) {
@@ -82,10 +81,6 @@ public final class ResNetPlugin implements ModelPlugin {
         }
         net.add(Pool.globalAvgPool2dBlock());
 
-        Linear fc = Linear.builder().setUnits(params.getInt("classes")).build();
-        fc.setInitializer(SeededInitializer.uniformFanIn(seeds.child("fc/weight")), Parameter.Type.WEIGHT);
-        fc.setInitializer(
-                SeededInitializer.uniform(seeds.child("fc/bias"), 1.0 / Math.sqrt(inChannels)), Parameter.Type.BIAS);
-        return net.add(fc);
+        return net.add(TorchLayers.linear(params.getInt("classes"), inChannels, seeds.child("fc")));
     }
 }

@@ -3,25 +3,18 @@ package dev.replica.models.vgg;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
-import ai.djl.training.initializer.Initializer;
 import dev.replica.api.ModelContext;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.nn.SeededDropout;
-import dev.replica.api.nn.SeededInitializer;
 import dev.replica.api.nn.SeededInitializer.Fan;
-import dev.replica.api.params.ParameterProblem;
+import dev.replica.api.nn.TorchLayers;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
 import dev.replica.api.params.Params;
-import dev.replica.api.params.Values;
 import dev.replica.api.seed.SeedStream;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -106,9 +99,11 @@ public final class VggPlugin implements ModelPlugin {
             conv++;
             int channels = width / divisor;
             String name = "features/conv" + conv;
-            net.add(conv == 1 ? firstConv(channels, inChannels, seeds.child(name)) : conv(channels, seeds.child(name)));
+            net.add(conv == 1
+                    ? TorchLayers.defaultConv(3, channels, 1, inChannels, seeds.child(name))
+                    : TorchLayers.heConv(3, channels, 1, Fan.OUT, true, seeds.child(name)));
             if (batchNorm) {
-                net.add(BatchNorm.builder().optMomentum(0.9f).optEpsilon(1e-5f).build());
+                net.add(TorchLayers.batchNorm());
             }
             net.add(Activation.reluBlock());
             inChannels = channels;
@@ -118,46 +113,12 @@ public final class VggPlugin implements ModelPlugin {
         int hidden = HEAD_WIDTH / divisor;
         double rate = params.getDouble("dropout");
         SeedStream dropout = context.dropoutSeeds();
-        return net.add(linear(hidden, inChannels, seeds.child("head/fc1")))
+        return net.add(TorchLayers.linear(hidden, inChannels, seeds.child("head/fc1")))
                 .add(Activation.reluBlock())
                 .add(new SeededDropout(rate, dropout.child("head/dropout1"), context.trainingStep()))
-                .add(linear(hidden, hidden, seeds.child("head/fc2")))
+                .add(TorchLayers.linear(hidden, hidden, seeds.child("head/fc2")))
                 .add(Activation.reluBlock())
                 .add(new SeededDropout(rate, dropout.child("head/dropout2"), context.trainingStep()))
-                .add(linear(params.getInt("classes"), hidden, seeds.child("head/fc3")));
-    }
-
-    /** A 3x3 convolution (padding 1, with bias) initialised as torchvision does: He normal fan-out, bias 0. */
-    private static Conv2d conv(int channels, SeedStream seeds) {
-        Conv2d conv = conv3x3(channels);
-        conv.setInitializer(SeededInitializer.heNormal(seeds.child("weight"), Fan.OUT), Parameter.Type.WEIGHT);
-        conv.setInitializer(Initializer.ZEROS, Parameter.Type.BIAS);
-        return conv;
-    }
-
-    /** The first convolution, which kept PyTorch's default: weight and bias uniform in +-1/sqrt(fan_in). */
-    private static Conv2d firstConv(int channels, long inChannels, SeedStream seeds) {
-        Conv2d conv = conv3x3(channels);
-        conv.setInitializer(SeededInitializer.uniformFanIn(seeds.child("weight")), Parameter.Type.WEIGHT);
-        conv.setInitializer(
-                SeededInitializer.uniform(seeds.child("bias"), 1 / Math.sqrt(inChannels * 9.0)), Parameter.Type.BIAS);
-        return conv;
-    }
-
-    private static Conv2d conv3x3(int channels) {
-        return Conv2d.builder()
-                .setKernelShape(new Shape(3, 3))
-                .optPadding(new Shape(1, 1))
-                .setFilters(channels)
-                .build();
-    }
-
-    /** A linear layer with PyTorch's default: weight and bias uniform in +-1/sqrt(fan_in). */
-    private static Linear linear(int units, long inFeatures, SeedStream seeds) {
-        Linear linear = Linear.builder().setUnits(units).build();
-        linear.setInitializer(SeededInitializer.uniformFanIn(seeds.child("weight")), Parameter.Type.WEIGHT);
-        linear.setInitializer(
-                SeededInitializer.uniform(seeds.child("bias"), 1 / Math.sqrt(inFeatures)), Parameter.Type.BIAS);
-        return linear;
+                .add(TorchLayers.linear(params.getInt("classes"), hidden, seeds.child("head/fc3")));
     }
 }

@@ -60,7 +60,7 @@ class VggPluginTest {
                 Arguments.of("depth", 12, "12 is not allowed; allowed: [11, 13, 16, 19]"),
                 Arguments.of("batch_norm", "yes", "'yes' is not a boolean (true or false)"),
                 Arguments.of("width_divisor", 3, "3 is not allowed; allowed: [1, 2, 4, 8, 16, 32, 64]"),
-                Arguments.of("dropout", -0.1, "-0.1 is out of range; allowed: >= 0"),
+                Arguments.of("dropout", -0.1, "-0.1 is out of range; allowed: >= 0 and < 1"),
                 Arguments.of("dropout", 1, "1 is out of range; allowed: >= 0 and < 1"),
                 Arguments.of("classes", 1, "1 is out of range; allowed: >= 2"));
     }
