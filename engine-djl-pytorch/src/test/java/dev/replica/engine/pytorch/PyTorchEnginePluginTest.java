@@ -1,0 +1,59 @@
+package dev.replica.engine.pytorch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Device;
+import dev.replica.api.EnginePlugin;
+import dev.replica.api.EngineSession;
+import dev.replica.api.UserException;
+import java.util.Map;
+import java.util.ServiceLoader;
+import org.junit.jupiter.api.Test;
+
+class PyTorchEnginePluginTest {
+
+    private final EnginePlugin plugin = new PyTorchEnginePlugin();
+
+    @Test
+    void isFoundThroughMetaInfServices() {
+        assertThat(ServiceLoader.load(EnginePlugin.class).stream().map(p -> p.get().name())).contains("pytorch");
+    }
+
+    @Test
+    void opensOnTheCpuWithTheRequestedThreadsAndDescribesItself() {
+        try (EngineSession session = plugin.open(plugin.schema().validate(Map.of("threads", 2)).orElseThrow())) {
+            assertThat(session.device()).isEqualTo(Device.cpu());
+            assertThat(session.engine().getEngineName()).isEqualTo("PyTorch");
+            assertThat(session.observedThreads()).isEqualTo(2);
+            assertThat(session.describe()).containsEntry("plugin", "pytorch")
+                    .containsEntry("djl.version", "0.36.0")
+                    .containsEntry("engine.version", "2.7.1")
+                    .containsEntry("batchnorm.running_var", "unbiased batch variance")
+                    .containsKeys("device", "threads");
+        }
+    }
+
+    @Test
+    void askingForAGpuWhereNoneIsUsableFailsSayingWhatToDo() {
+        assertThatThrownBy(() -> plugin.open(plugin.schema().validate(Map.of("device", "gpu")).orElseThrow()))
+                .isInstanceOf(UserException.class)
+                .hasMessage("engine.device: gpu was asked for, but PyTorch sees no usable GPU on this machine; "
+                        + "allowed: cpu, gpu, auto. The CUDA native libraries are not on Maven Central: README.md, "
+                        + "section 'Running on a GPU', says how to add them.");
+    }
+
+    @Test
+    void autoFallsBackToTheCpu() {
+        try (EngineSession session = plugin.open(plugin.schema().validate(Map.of("device", "auto")).orElseThrow())) {
+            assertThat(session.device()).isEqualTo(Device.cpu());
+        }
+    }
+
+    @Test
+    void anUnknownDeviceIsRejectedByTheSchema() {
+        assertThat(plugin.schema().validate(Map.of("device", "tpu")).problems())
+                .extracting(p -> p.message())
+                .containsExactly("'tpu' is not allowed; allowed: ['cpu', 'gpu', 'auto']");
+    }
+}
