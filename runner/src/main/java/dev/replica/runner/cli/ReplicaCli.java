@@ -7,6 +7,7 @@ import dev.replica.runner.Environment;
 import dev.replica.runner.ExperimentRunner;
 import dev.replica.runner.RunnerModule;
 import dev.replica.runner.config.Experiment;
+import dev.replica.runner.config.ExperimentException;
 import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.config.ExperimentWriter;
 import dev.replica.runner.output.RunFolder;
@@ -77,6 +78,10 @@ public final class ReplicaCli {
         cli.setOut(new java.io.PrintWriter(out, true));
         cli.setErr(new java.io.PrintWriter(err, true));
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof ExperimentException) {
+                err.print(e.getMessage().endsWith("\n") ? e.getMessage() : e.getMessage() + "\n");
+                return USER_ERROR;
+            }
             if (e instanceof UserException) {
                 err.println("replica: " + e.getMessage());
                 return USER_ERROR;

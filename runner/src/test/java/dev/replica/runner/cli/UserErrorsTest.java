@@ -1,0 +1,86 @@
+package dev.replica.runner.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a user sees for a bad file or missing data: one clear message, exit status 2, no stack trace. */
+class UserErrorsTest {
+
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int replica(String... args) {
+        return ReplicaCli.execute(args, Map.of("REPLICA_DATA", dir.resolve("data").toString()),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String stderr() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    private Path file(String name, String yaml) throws Exception {
+        Path f = dir.resolve(name);
+        Files.writeString(f, yaml, StandardCharsets.UTF_8);
+        return f;
+    }
+
+    private static String study(String models, String dataset) {
+        return String.join("\n",
+                "replica: 1",
+                "name: study",
+                "seed: 0",
+                "engine: {plugin: pytorch, threads: 1, device: cpu}",
+                "dataset: " + dataset,
+                "models:",
+                models,
+                "optimizer: {plugin: sgd, params: {lr: 0.1}}",
+                "schedule: {plugin: multistep, params: {milestones: [50, 75], gamma: 0.1}}",
+                "training: {epochs: 1, batch_size: 128}",
+                "");
+    }
+
+    @Test
+    void aFileWithProblemsListsThemAllInTheDesignsLayout() throws Exception {
+        Path f = file("bad.yaml", study("  resnet18: {plugin: resnet, params: {depth: 19, widht: 16}}\n"
+                + "  vgg19bn: {plugin: vggg}", "{plugin: cifar10}").replace("epochs: 1", "epochs: ten"));
+        int status = replica("validate", f.toString());
+        assertThat(status).isEqualTo(2);
+        assertThat(stderr()).isEqualTo(f + ": 4 problems\n"
+                + "  models.resnet18.params.depth (7:46): 19 is not allowed; allowed: [18, 34]\n"
+                + "  models.resnet18.params.widht (7:50): unknown key; did you mean 'width'?\n"
+                + "  models.vgg19bn.plugin (8:21): unknown model plugin 'vggg'; available: [resnet, vgg]; did you mean 'vgg'?\n"
+                + "  training.epochs (11:20): 'ten' is not an integer\n");
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
+    void aMissingFileIsOneProblem() {
+        int status = replica("run", dir.resolve("nope.yaml").toString(), "--out", dir.resolve("runs").toString());
+        assertThat(status).isEqualTo(2);
+        assertThat(stderr()).startsWith(dir.resolve("nope.yaml") + ": 1 problem\n  (file): no such file")
+                .doesNotContain("\tat ");
+        assertThat(dir.resolve("runs")).doesNotExist();
+    }
+
+    @Test
+    void missingDataSaysWhereToPutIt() throws Exception {
+        Path f = file("nodata.yaml", study("  r: {plugin: resnet, params: {width: 2}}",
+                "{plugin: cifar10, params: {download: false}}"));
+        int status = replica("run", f.toString(), "--out", dir.resolve("runs").toString());
+        assertThat(status).isEqualTo(2);
+        assertThat(stderr()).startsWith("replica: CIFAR-10 not found in " + dir.resolve("data").resolve("cifar10"))
+                .contains("data_batch_1.bin", "REPLICA_DATA")
+                .doesNotContain("\tat ", "Exception");
+    }
+}
