@@ -154,7 +154,7 @@ public final class PluginRegistry {
             Plugin previous = byKind.get(kind).putIfAbsent(name, plugin);
             if (previous != null) {
                 throw new UserException("two " + kind.word() + " plugins are named '" + name + "': "
-                        + describe(previous) + " and " + describe(plugin) + "; remove one of them from the class path");
+                        + describe(previous) + " and " + describe(plugin) + "; remove one of them from the class path or the plugins folder");
             }
             return this;
         }

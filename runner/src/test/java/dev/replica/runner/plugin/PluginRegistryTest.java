@@ -72,7 +72,7 @@ class PluginRegistryTest {
                 .isInstanceOf(UserException.class)
                 .hasMessage("two schedule plugins are named 'steps': "
                         + FakeSchedule.class.getName() + " (" + location + ") and "
-                        + OtherFakeSchedule.class.getName() + " (" + location + "); remove one of them from the class path");
+                        + OtherFakeSchedule.class.getName() + " (" + location + "); remove one of them from the class path or the plugins folder");
     }
 
     @Test
