@@ -30,6 +30,11 @@ final class PauseForTests implements ProgressListener {
     }
 
     @Override
+    public void evaluation(String l, String split, int done, int total) {
+        inner.evaluation(l, split, done, total);
+    }
+
+    @Override
     public void epoch(String l, EpochRecord record, int epochs) {
         inner.epoch(l, record, epochs);
         if (l.equals(label) && record.epoch() == epoch) {

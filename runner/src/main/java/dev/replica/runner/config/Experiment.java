@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param optimizer the update rule
  * @param schedule the learning-rate schedule
  * @param training epochs and batch sizes
+ * @param check what {@code replica check} compares, or {@code null} when the file has no {@code check}
+ *     section (the check then uses {@link Check#DEFAULT})
  */
 public record Experiment(
         int format,
@@ -28,7 +30,8 @@ public record Experiment(
         Map<String, PluginUse> models,
         PluginUse optimizer,
         PluginUse schedule,
-        Training training) {
+        Training training,
+        Check check) {
 
     /** Copies the collections and checks that nothing is {@code null}. */
     public Experiment {
@@ -43,12 +46,49 @@ public record Experiment(
     }
 
     /**
+     * An experiment without a {@code check} section.
+     *
+     * @param format the file's format version
+     * @param name the experiment's name
+     * @param seeds the run seeds
+     * @param engine the engine
+     * @param dataset the dataset
+     * @param models the models by label
+     * @param optimizer the update rule
+     * @param schedule the learning-rate schedule
+     * @param training epochs and batch sizes
+     */
+    public Experiment(int format, String name, List<Long> seeds, PluginUse engine, PluginUse dataset,
+            Map<String, PluginUse> models, PluginUse optimizer, PluginUse schedule, Training training) {
+        this(format, name, seeds, engine, dataset, models, optimizer, schedule, training, null);
+    }
+
+    /**
      * Returns a copy with one engine in place of this one's (for cross-engine checks).
      *
      * @param other the engine to use
      * @return the copy
      */
     public Experiment withEngine(PluginUse other) {
-        return new Experiment(format, name, seeds, other, dataset, models, optimizer, schedule, training);
+        return new Experiment(format, name, seeds, other, dataset, models, optimizer, schedule, training, check);
+    }
+
+    /**
+     * Returns a copy with another {@code check} section.
+     *
+     * @param other the section, or {@code null} for none
+     * @return the copy
+     */
+    public Experiment withCheck(Check other) {
+        return new Experiment(format, name, seeds, engine, dataset, models, optimizer, schedule, training, other);
+    }
+
+    /**
+     * Returns the {@code check} section, or every default when the file has none.
+     *
+     * @return the section, never {@code null}
+     */
+    public Check checkOrDefault() {
+        return check == null ? Check.DEFAULT : check;
     }
 }

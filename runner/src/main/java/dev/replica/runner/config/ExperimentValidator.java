@@ -38,7 +38,8 @@ final class ExperimentValidator {
 
     /** The top-level keys, in the order the resolved file writes them. */
     static final List<String> TOP_KEYS = List.of(
-            "replica", "name", "seed", "seeds", "engine", "dataset", "models", "optimizer", "schedule", "training");
+            "replica", "name", "seed", "seeds", "engine", "dataset", "models", "optimizer", "schedule", "training",
+            "check");
 
     static final String TOP_LEVEL_SHAPE = "a mapping with replica, name, seed or seeds, engine, dataset, models, "
             + "optimizer, schedule and training";
@@ -94,11 +95,14 @@ final class ExperimentValidator {
         PluginUse optimizer = section(PluginKind.OPTIMIZER, "optimizer", root, top);
         PluginUse schedule = section(PluginKind.SCHEDULE, "schedule", root, top);
         Training training = training(root, top.get("training"));
+        Check check = top.containsKey("check")
+                ? new CheckSection(registry, tree, problems).read(top.get("check").getValueNode(), engine)
+                : null;
         if (problems.count() != before) {
             return null;
         }
         return new Experiment(format.getInt("replica"), name, seeds, engine, dataset, models, optimizer, schedule,
-                training);
+                training, check);
     }
 
     private String name(MappingNode root, NodeTuple tuple) {

@@ -71,6 +71,9 @@ public final class ExperimentWriter {
                 entry("epochs", scalar(t.epochs())),
                 entry("batch_size", scalar(t.batchSize())),
                 entry("eval_batch_size", scalar(t.evalBatchSize()))))));
+        if (experiment.check() != null) {
+            top.add(entry("check", check(experiment.check())));
+        }
 
         DumperOptions options = new DumperOptions();
         options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
@@ -101,6 +104,33 @@ public final class ExperimentWriter {
         if (!use.params().asMap().isEmpty()) {
             tuples.add(entry("params", block(values(use.params().asMap()))));
         }
+        return block(tuples);
+    }
+
+    /**
+     * The {@code check} section with every default filled in, except {@code steps}, which is left out
+     * when the file leaves it to the data (one epoch); each band is one flow mapping.
+     */
+    private static Node check(Check check) {
+        List<NodeTuple> tuples = new ArrayList<>();
+        tuples.add(entry("engines", scalar(check.engines())));
+        if (check.steps().isPresent()) {
+            tuples.add(entry("steps", scalar(check.steps().getAsInt())));
+        }
+        tuples.add(entry("record_params_every", scalar(check.recordParamsEvery())));
+        tuples.add(entry("rerun", scalar(check.rerun())));
+        List<Node> bands = new ArrayList<>();
+        for (Tolerance t : check.tolerances()) {
+            List<NodeTuple> band = new ArrayList<>();
+            band.add(entry("metric", scalar(t.metric())));
+            band.add(entry(t.bound().key(), scalar(t.limit())));
+            if (t.steps() != null) {
+                band.add(entry("steps", scalar(List.of(t.steps().first(), t.steps().last()))));
+            }
+            bands.add(new MappingNode(Tag.MAP, band, DumperOptions.FlowStyle.FLOW));
+        }
+        tuples.add(entry("tolerances", new SequenceNode(Tag.SEQ, bands,
+                bands.isEmpty() ? DumperOptions.FlowStyle.FLOW : DumperOptions.FlowStyle.BLOCK)));
         return block(tuples);
     }
 

@@ -184,7 +184,7 @@ public final class ModelTrainer implements AutoCloseable {
         }
         double trainSeconds = (System.nanoTime() - started) / 1e9;
         long evalStarted = System.nanoTime();
-        Evaluation val = evaluate(setup.data().validation());
+        Evaluation val = evaluate(setup.data().validation(), "validation", listener);
         double evalSeconds = (System.nanoTime() - evalStarted) / 1e9;
         return new EpochRecord(epoch, lr, lossSum / n, (double) correct / n, val.loss(), val.accuracy(),
                 trainSeconds, evalSeconds, n, val.examples());
@@ -197,6 +197,20 @@ public final class ModelTrainer implements AutoCloseable {
      * @param correct how many examples of the batch were classified right before the update
      */
     public record StepResult(double loss, int correct) {}
+
+    /**
+     * One step at a given global step, as {@link #trainEpoch} runs it: dropout layers draw the masks of
+     * that step. For loops that drive the steps themselves (the cross-engine check).
+     *
+     * @param step the global training step, from 0, counted across epochs
+     * @param batch the batch
+     * @param rate the learning rate
+     * @return the loss and correct count of the batch
+     */
+    public StepResult trainStep(long step, Batch batch, double rate) {
+        globalStep.set(step);
+        return trainStep(batch, rate);
+    }
 
     /**
      * One step: forward in training mode, backward, update every trainable parameter, zero the
@@ -236,6 +250,18 @@ public final class ModelTrainer implements AutoCloseable {
      * @return loss and accuracy
      */
     public Evaluation evaluate(ExampleSet split) {
+        return evaluate(split, "", ProgressListener.SILENT);
+    }
+
+    /**
+     * Evaluates in inference mode, telling a listener after each batch.
+     *
+     * @param split the split
+     * @param name the split's name for progress display, e.g. {@code test}
+     * @param listener progress display
+     * @return loss and accuracy
+     */
+    public Evaluation evaluate(ExampleSet split, String name, ProgressListener listener) {
         int n = split.size();
         int batchSize = setup.training().evalBatchSize();
         double lossSum = 0;
@@ -253,6 +279,7 @@ public final class ModelTrainer implements AutoCloseable {
                 lossSum += crossEntropy(logits, batch.labels()).getFloat() * (double) indices.length;
                 correct += countCorrect(logits.toFloatArray(), batch.labels());
             }
+            listener.evaluation(label, name, from + indices.length, n);
         }
         return new Evaluation(n == 0 ? Double.NaN : lossSum / n, n == 0 ? Double.NaN : (double) correct / n, n);
     }

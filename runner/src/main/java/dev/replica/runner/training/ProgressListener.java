@@ -20,6 +20,16 @@ public interface ProgressListener {
     default void step(String label, int epoch, int epochs, int step, int steps, double meanLoss, double accuracy) {}
 
     /**
+     * An evaluation batch finished.
+     *
+     * @param label the model
+     * @param split what is evaluated, e.g. {@code validation} or {@code test}
+     * @param done examples evaluated so far
+     * @param total examples to evaluate
+     */
+    default void evaluation(String label, String split, int done, int total) {}
+
+    /**
      * An epoch finished.
      *
      * @param label the model

@@ -1,0 +1,320 @@
+package dev.replica.runner.check;
+
+import dev.replica.api.DataContext;
+import dev.replica.api.DataSplits;
+import dev.replica.api.DatasetPlugin;
+import dev.replica.api.EnginePlugin;
+import dev.replica.api.EngineSession;
+import dev.replica.api.LearningRateSchedule;
+import dev.replica.api.ModelPlugin;
+import dev.replica.api.OptimizerPlugin;
+import dev.replica.api.Plugin;
+import dev.replica.api.ScheduleContext;
+import dev.replica.api.SchedulePlugin;
+import dev.replica.api.UpdateRule;
+import dev.replica.api.UserException;
+import dev.replica.api.seed.SeedStream;
+import dev.replica.runner.Environment;
+import dev.replica.runner.config.Check;
+import dev.replica.runner.config.Experiment;
+import dev.replica.runner.config.PluginUse;
+import dev.replica.runner.output.Manifest;
+import dev.replica.runner.output.RunFolder;
+import dev.replica.runner.plugin.PluginKind;
+import dev.replica.runner.plugin.PluginRegistry;
+import dev.replica.runner.training.TrainingSetup;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * {@code replica check}: runs every model of an experiment on the two engines of its {@code check}
+ * section from the same Java-made weights and the same batches, step by step in lockstep, measures how
+ * far apart they get, reruns the first engine to confirm bit-identity, judges each model against the
+ * file's bands and writes the report into a new run folder.
+ */
+public final class ReproducibilityCheck {
+
+    private static final Logger LOG = LogManager.getLogger(ReproducibilityCheck.class);
+
+    private final PluginRegistry registry;
+    private final Map<String, ModelPlugin> models;
+    private final Environment environment;
+
+    /**
+     * Creates the check.
+     *
+     * @param registry every plugin
+     * @param models the model plugins by name
+     * @param environment settings from outside the experiment file
+     */
+    @Inject
+    public ReproducibilityCheck(PluginRegistry registry, Map<String, ModelPlugin> models, Environment environment) {
+        this.registry = registry;
+        this.models = models;
+        this.environment = environment;
+    }
+
+    /**
+     * What a check produced.
+     *
+     * @param folder the run folder
+     * @param verdicts the verdict of every model, in file order
+     */
+    public record Outcome(RunFolder folder, Map<String, Verdict> verdicts) {
+
+        /** Copies the map, keeping its order. */
+        public Outcome {
+            verdicts = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(verdicts));
+        }
+
+        /**
+         * Returns whether every model is identical or within tolerance.
+         *
+         * @return {@code false} when any model diverged
+         */
+        public boolean passed() {
+            return verdicts.values().stream().allMatch(Verdict::passed);
+        }
+    }
+
+    /**
+     * Checks an experiment: the two sides are the experiment on each engine of its {@code check} section
+     * (every default when it has none). The run folder is made only once the engines and the data are
+     * open and the check's steps fit the run, so a user error leaves no folder behind.
+     *
+     * @param file the experiment file as the user gave it, for messages
+     * @param experiment the experiment
+     * @param folder makes the new run folder, with its {@code experiment.yaml} written
+     * @param progress progress display
+     * @return the outcome
+     * @throws IOException when writing outputs fails
+     * @throws dev.replica.api.UserException when the check asks for more steps than the run trains
+     */
+    public Outcome run(String file, Experiment experiment, Supplier<RunFolder> folder, CheckProgress progress)
+            throws IOException {
+        return run(file, experiment, sides(experiment), folder, progress);
+    }
+
+    /**
+     * Returns the two sides of an experiment: the experiment on each engine of its {@code check}
+     * section, named after the engine ({@code pytorch}, {@code pytorch-2} when one engine is named twice).
+     *
+     * @param experiment the experiment
+     * @return the reference side, then the other
+     */
+    static List<Side> sides(Experiment experiment) {
+        List<String> engines = experiment.checkOrDefault().engines();
+        List<Side> sides = new ArrayList<>();
+        for (String engine : engines) {
+            String name = sides.stream().anyMatch(s -> s.name().equals(engine)) ? engine + "-2" : engine;
+            sides.add(new Side(name, experiment.withEngine(new PluginUse(engine, experiment.engine().params()))));
+        }
+        return sides;
+    }
+
+    /**
+     * Checks two given sides. The check section, the models and the resolved file are the
+     * {@code experiment}'s; each side trains from its own experiment (engine, seed, data, optimizer,
+     * schedule). The public entry point makes sides that differ only in their engine; tests also make
+     * sides that differ in a seed or a learning rate, to prove that such differences are caught.
+     *
+     * @param file the experiment file as the user gave it, for messages
+     * @param experiment the experiment whose check section and models are compared
+     * @param sides the reference side, then the other
+     * @param makeFolder makes the new run folder, with its {@code experiment.yaml} written
+     * @param progress progress display
+     * @return the outcome
+     * @throws IOException when writing outputs fails
+     */
+    Outcome run(String file, Experiment experiment, List<Side> sides, Supplier<RunFolder> makeFolder,
+            CheckProgress progress) throws IOException {
+        if (sides.size() != 2 || sides.get(0).name().equals(sides.get(1).name())) {
+            throw new IllegalArgumentException("a check compares two sides with different names: " + sides);
+        }
+        Check check = experiment.checkOrDefault();
+        Map<String, EngineSession> sessions = new TreeMap<>();
+        try {
+            Map<String, DataSplits> data = new LinkedHashMap<>();
+            SortedMap<String, Object> engines = new TreeMap<>();
+            // Sides with the same dataset and seed share the opened data (lookups only: no order involved).
+            Map<List<Object>, DataSplits> distinct = new HashMap<>();
+            for (Side side : sides) {
+                EngineSession session =
+                        sessions.computeIfAbsent(side.engine(), engine -> open(side.experiment().engine()));
+                engines.put(side.name(), describe(side, session));
+                data.put(side.name(), distinct.computeIfAbsent(List.of(side.experiment().dataset(), seed(side)),
+                        key -> openData(side.experiment())));
+            }
+            Side a = sides.get(0);
+            Side b = sides.get(1);
+            int steps = steps(file, check, a, data.get(a.name()));
+            RunFolder folder = makeFolder.get();
+
+            String resolved = Files.readString(folder.path().resolve(RunFolder.EXPERIMENT), StandardCharsets.UTF_8);
+            Manifest manifest = new Manifest()
+                    .put("replica", sorted("version", versionOf(ReproducibilityCheck.class),
+                            "format", experiment.format(), "command", "check"))
+                    .put("experiment", sorted("name", experiment.name(), "sha256", RunFolder.sha256(resolved),
+                            "seed", seed(a)))
+                    .put("git", sorted("commit", Manifest.gitCommit(Path.of("").toAbsolutePath())))
+                    .put("environment", Manifest.environment())
+                    .put("plugins", pluginVersions(sides))
+                    .put("engines", engines)
+                    .put("dataset", datasetFacts(data.get(a.name())));
+            manifest.write(folder.path().resolve("manifest.json"));
+
+            CheckReport report = new CheckReport(folder, experiment, check, a, b, steps, engines);
+            Lockstep lockstep = new Lockstep((side, label) -> lane(side, label, sessions.get(side.engine()),
+                    data.get(side.name())), progress);
+            Map<String, Verdict> verdicts = new LinkedHashMap<>();
+            SortedMap<String, Object> results = new TreeMap<>();
+            for (String label : experiment.models().keySet()) {
+                LOG.info("Checking {}: {} against {}, {} steps{}", label, a.name(), b.name(), steps,
+                        check.rerun() ? ", then a rerun of " + a.name() : "");
+                ModelComparison comparison =
+                        lockstep.compare(label, a, b, steps, check.recordParamsEvery(), check.rerun());
+                Verdict verdict = Judge.judge(comparison, check.tolerances());
+                verdicts.put(label, verdict);
+                report.model(comparison, verdict);
+                Map<String, Object> facts = new LinkedHashMap<>();
+                facts.put("verdict", verdict.toString());
+                facts.put("initial.sha256", sorted(a.name(), comparison.initialA(), b.name(), comparison.initialB()));
+                facts.put("final.sha256", sorted(a.name(), comparison.finalA(), b.name(), comparison.finalB()));
+                if (comparison.rerun() != null) {
+                    facts.put("rerun.final.sha256", comparison.rerun().finalChecksum());
+                }
+                results.put(label, new TreeMap<>(facts));
+                manifest.put("check", results);
+                manifest.write(folder.path().resolve("manifest.json"));
+            }
+            report.finish();
+            return new Outcome(folder, verdicts);
+        } finally {
+            sessions.values().forEach(EngineSession::close);
+        }
+    }
+
+    private EngineSession open(PluginUse engine) {
+        EnginePlugin plugin = registry.get(PluginKind.ENGINE, engine.plugin());
+        return plugin.open(engine.params());
+    }
+
+    private SortedMap<String, String> describe(Side side, EngineSession session) {
+        SortedMap<String, String> facts = new TreeMap<>(session.describe());
+        int requested = side.experiment().engine().params().getInt("threads");
+        facts.put("threads.requested", Integer.toString(requested));
+        if (session.observedThreads() != requested) {
+            LOG.warn("engine.threads is {} but {} runs {} threads in this process; run through ./replica, which "
+                    + "sets them before the JVM starts", requested, side.engine(), session.observedThreads());
+        }
+        return facts;
+    }
+
+    private DataSplits openData(Experiment e) {
+        DatasetPlugin plugin = registry.get(PluginKind.DATASET, e.dataset().plugin());
+        return plugin.open(e.dataset().params(),
+                new DataContext(environment.dataRoot(), SeedStream.root(e.seeds().get(0)).child("data")));
+    }
+
+    private static long seed(Side side) {
+        return side.experiment().seeds().get(0);
+    }
+
+    /** The steps to compare: the file's, or one epoch; never more than the run trains. */
+    private static int steps(String file, Check check, Side a, DataSplits data) {
+        int batch = a.experiment().training().batchSize();
+        int perEpoch = (data.train().size() + batch - 1) / batch;
+        int epochs = a.experiment().training().epochs();
+        int total = perEpoch * epochs;
+        int steps = check.steps().orElse(perEpoch);
+        if (steps > total) {
+            throw new UserException(file + ": check.steps is " + steps + ", but the run trains only " + total
+                    + " steps (training.epochs " + epochs + " x " + perEpoch + " steps of " + batch + " of the "
+                    + data.train().size() + " training examples); allowed: at most " + total
+                    + ", or raise training.epochs");
+        }
+        return steps;
+    }
+
+    private Lane lane(Side side, String label, EngineSession session, DataSplits data) {
+        Experiment e = side.experiment();
+        PluginUse model = e.models().get(label);
+        if (model == null) {
+            throw new IllegalArgumentException("side " + side.name() + " has no model '" + label + "'");
+        }
+        OptimizerPlugin optimizer = registry.get(PluginKind.OPTIMIZER, e.optimizer().plugin());
+        UpdateRule rule = optimizer.create(e.optimizer().params());
+        SchedulePlugin schedulePlugin = registry.get(PluginKind.SCHEDULE, e.schedule().plugin());
+        int batch = e.training().batchSize();
+        int perEpoch = (data.train().size() + batch - 1) / batch;
+        LearningRateSchedule schedule = schedulePlugin.create(e.schedule().params(),
+                new ScheduleContext(rule.baseRate(), e.training().epochs(), perEpoch));
+        TrainingSetup setup = new TrainingSetup(session, data, e.training(), SeedStream.root(seed(side)), rule,
+                schedule);
+        return new Lane(setup, label, models.get(model.plugin()), model.params());
+    }
+
+    private static Map<String, Object> datasetFacts(DataSplits data) {
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("classes", data.classes());
+        facts.put("example_shape", data.exampleShape().toString());
+        facts.put("train", data.train().size());
+        facts.put("validation", data.validation().size());
+        facts.put("validation_source", data.validationSource());
+        facts.put("test", data.test().size());
+        facts.put("provenance", new TreeMap<>(data.provenance()));
+        return facts;
+    }
+
+    private SortedMap<String, Object> pluginVersions(List<Side> sides) {
+        SortedMap<String, Object> versions = new TreeMap<>();
+        for (Side side : sides) {
+            Experiment e = side.experiment();
+            record(versions, PluginKind.ENGINE, e.engine());
+            record(versions, PluginKind.DATASET, e.dataset());
+            for (PluginUse m : e.models().values()) {
+                record(versions, PluginKind.MODEL, m);
+            }
+            record(versions, PluginKind.OPTIMIZER, e.optimizer());
+            record(versions, PluginKind.SCHEDULE, e.schedule());
+        }
+        return versions;
+    }
+
+    private void record(SortedMap<String, Object> versions, PluginKind kind, PluginUse use) {
+        Plugin p = registry.get(kind, use.plugin());
+        java.security.CodeSource source = p.getClass().getProtectionDomain().getCodeSource();
+        Map<String, String> facts = new LinkedHashMap<>();
+        facts.put("version", p.version());
+        facts.put("class", p.getClass().getName());
+        facts.put("source", source == null || source.getLocation() == null ? "" : source.getLocation().toString());
+        versions.put(kind.word() + "." + use.plugin(), facts);
+    }
+
+    /** A map of key-value pairs sorted by key, so that the manifest's text does not depend on hash order. */
+    private static SortedMap<String, Object> sorted(Object... keysAndValues) {
+        SortedMap<String, Object> map = new TreeMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            map.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return map;
+    }
+
+    private static String versionOf(Class<?> c) {
+        String v = c.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}

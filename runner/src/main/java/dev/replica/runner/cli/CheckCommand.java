@@ -1,0 +1,132 @@
+package dev.replica.runner.cli;
+
+import dev.replica.runner.check.CheckProgress;
+import dev.replica.runner.check.ReproducibilityCheck;
+import dev.replica.runner.check.Verdict;
+import dev.replica.runner.config.Check;
+import dev.replica.runner.config.Experiment;
+import dev.replica.runner.config.ExperimentLoader;
+import dev.replica.runner.config.ExperimentWriter;
+import dev.replica.runner.output.RunFolder;
+import dev.replica.runner.plugin.PluginRegistry;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code replica check FILE}: runs the experiment's models on the two engines of its {@code check}
+ * section and reruns the first, writes the report into a new run folder, and exits 0 when every model
+ * is identical or within tolerance, {@value #DIVERGED} when one diverged (2 stays for user errors).
+ */
+@Command(name = "check", description = "Run every model on two engines from the same weights and batches, rerun "
+        + "the first, and report how far they agree; exit 0 when all agree, 3 when one diverged.")
+final class CheckCommand implements Callable<Integer> {
+
+    /** Exit status when a model diverged. */
+    static final int DIVERGED = 3;
+
+    @CommandLine.ParentCommand
+    ReplicaCli parent;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "the experiment file (YAML)")
+    Path file;
+
+    @CommandLine.Mixin
+    ReplicaCli.FileOptionsMixin options;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs",
+            description = "where run folders go (default: ${DEFAULT-VALUE})")
+    Path out;
+
+    // For the launcher: the engine threads this check asks for, to set before the JVM that runs it starts.
+    @Option(names = "--print-threads", hidden = true)
+    boolean printThreads;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter console = spec.commandLine().getOut();
+        PluginRegistry registry = parent.registry();
+        Experiment experiment = new ExperimentLoader(registry).load(file, options.overrides);
+        if (printThreads) {
+            console.println(experiment.engine().params().getInt("threads"));
+            return 0;
+        }
+        if (experiment.check() == null) {
+            experiment = experiment.withCheck(Check.DEFAULT); // the resolved file shows what was checked
+        }
+        String resolved = ExperimentWriter.toYaml(experiment);
+        String name = experiment.name();
+        ReproducibilityCheck check = parent.injector(registry).getInstance(ReproducibilityCheck.class);
+        ReproducibilityCheck.Outcome outcome = check.run(file.toString(), experiment, () -> {
+            RunFolder folder = RunFolder.create(out, name, RunFolder.sha256(resolved));
+            try {
+                Files.writeString(folder.path().resolve(RunFolder.EXPERIMENT), resolved, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            console.println("Check folder " + folder.path());
+            console.flush();
+            return folder;
+        }, new ConsoleCheckProgress(console));
+        console.println();
+        for (Map.Entry<String, Verdict> e : outcome.verdicts().entrySet()) {
+            Verdict v = e.getValue();
+            console.println(e.getKey() + ": " + v + (v.passed() ? "" : " (" + v.detail() + ")"));
+        }
+        console.println("Wrote " + outcome.folder().path().resolve("check.md"));
+        console.flush();
+        return outcome.passed() ? 0 : DIVERGED;
+    }
+
+    /** Progress as plain lines: one per phase, about ten per phase, at least one every 30 seconds. */
+    static final class ConsoleCheckProgress implements CheckProgress {
+        private static final long INTERVAL_NANOS = 30_000_000_000L;
+
+        private final PrintWriter out;
+        private long phaseStart;
+        private long lastLine;
+
+        ConsoleCheckProgress(PrintWriter out) {
+            this.out = out;
+        }
+
+        @Override
+        public void phase(String model, String phase) {
+            out.println(model + ": " + phase);
+            out.flush();
+            phaseStart = System.nanoTime();
+            lastLine = phaseStart;
+        }
+
+        @Override
+        public void step(String model, int step, int steps, double... losses) {
+            long now = System.nanoTime();
+            boolean tenth = (step + 1) % Math.max(1, steps / 10) == 0;
+            if (step + 1 == steps || tenth || now - lastLine > INTERVAL_NANOS) {
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %s step %d/%d  loss", model,
+                        step + 1, steps));
+                for (double loss : losses) {
+                    line.append(String.format(Locale.ROOT, " %.6f", loss));
+                }
+                double elapsed = (now - phaseStart) / 1e9;
+                line.append(String.format(Locale.ROOT, "  %.2f s/step", elapsed / (step + 1)));
+                out.println(line);
+                out.flush();
+                lastLine = now;
+            }
+        }
+    }
+}

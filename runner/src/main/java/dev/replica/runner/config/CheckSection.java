@@ -1,0 +1,293 @@
+package dev.replica.runner.config;
+
+import dev.replica.api.Plugin;
+import dev.replica.api.params.ParameterProblem;
+import dev.replica.api.params.ParameterSchema;
+import dev.replica.api.params.ParameterSpec;
+import dev.replica.api.params.Params;
+import dev.replica.api.params.Values;
+import dev.replica.runner.plugin.PluginKind;
+import dev.replica.runner.plugin.PluginRegistry;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * Reads the optional {@code check} section into a {@link Check}, adding a problem for everything wrong
+ * in it, in the layout of the rest of the file: key path, line:column, the value and what is allowed.
+ */
+final class CheckSection {
+
+    /** The keys of the section, in the order the resolved file writes them. */
+    static final List<String> KEYS = List.of("engines", "steps", "record_params_every", "rerun", "tolerances");
+
+    private static final List<String> TOLERANCE_KEYS = List.of("metric", "absolute", "relative", "steps");
+    private static final String SHAPE = "a mapping with keys " + KEYS;
+    private static final String RANGE_RULE = "[<first>, <last>] with 0 <= first <= last";
+    private static final String TOLERANCE_SHAPE = "{metric: <one of " + Tolerance.METRICS
+            + ">, absolute or relative: <number >= 0>, steps: " + RANGE_RULE + " (optional)}";
+    private static final Pattern PROBLEM_KEY = Pattern.compile("([^\\[]*)(?:\\[([0-9]+)\\])?");
+
+    private static final ParameterSpec STEPS =
+            ParameterSpec.integer("steps", "training steps to compare; default one epoch").atLeast(1);
+    private static final ParameterSpec EVERY = ParameterSpec.integer("record_params_every",
+            "measure parameter differences after steps 0, k, 2k, ... and the last").withDefault(1).atLeast(1);
+    private static final ParameterSpec RERUN =
+            ParameterSpec.bool("rerun", "rerun the first engine and demand bit-identity").withDefault(true);
+    private static final ParameterSpec METRIC =
+            ParameterSpec.string("metric", "what the band bounds").allowing(Tolerance.METRICS.toArray());
+    private static final ParameterSpec ABSOLUTE =
+            ParameterSpec.real("absolute", "largest absolute difference").atLeast(0);
+    private static final ParameterSpec RELATIVE =
+            ParameterSpec.real("relative", "largest relative difference").atLeast(0);
+    private static final ParameterSpec RANGE =
+            ParameterSpec.integerList("steps", "first and last step the band applies to").atLeast(0);
+
+    private final PluginRegistry registry;
+    private final YamlTree tree;
+    private final Problems problems;
+
+    CheckSection(PluginRegistry registry, YamlTree tree, Problems problems) {
+        this.registry = registry;
+        this.tree = tree;
+        this.problems = problems;
+    }
+
+    /**
+     * Reads the section.
+     *
+     * @param node the value of {@code check}; a YAML null is an empty section
+     * @param engine the experiment's engine section, or {@code null} when it has problems
+     * @return the section, or {@code null} when problems were added
+     */
+    Check read(Node node, PluginUse engine) {
+        Map<String, NodeTuple> entries = Map.of();
+        if (!YamlTree.isNull(node)) {
+            if (!(node instanceof MappingNode)) {
+                problems.at("check", node, tree.describe(node) + " is not a mapping; allowed: " + SHAPE);
+                return null;
+            }
+            entries = YamlTree.entries((MappingNode) node);
+        }
+        int before = problems.count();
+        for (Map.Entry<String, NodeTuple> e : entries.entrySet()) {
+            if (!KEYS.contains(e.getKey())) {
+                problems.at(YamlTree.child("check", e.getKey()), e.getValue().getKeyNode(),
+                        ParameterSchema.unknownKeyMessage(e.getKey(), KEYS));
+            }
+        }
+        List<String> engines = engines(node, entries.get("engines"), engine);
+        Map<String, Object> options = values("check", node, entries,
+                entries.containsKey("steps") ? List.of(STEPS, EVERY, RERUN) : List.of(EVERY, RERUN));
+        OptionalInt steps = options != null && options.containsKey("steps")
+                ? OptionalInt.of((Integer) options.get("steps")) : OptionalInt.empty();
+        List<Tolerance> tolerances = tolerances(entries.get("tolerances"), steps);
+        if (problems.count() != before) {
+            return null;
+        }
+        return new Check(engines, steps, (Integer) options.get("record_params_every"), (Boolean) options.get("rerun"),
+                tolerances);
+    }
+
+    private List<String> engines(Node section, NodeTuple tuple, PluginUse engine) {
+        List<String> available = new ArrayList<>(registry.all(PluginKind.ENGINE).keySet());
+        String rule = "two engine plugins from " + available + ", e.g. [pytorch, mxnet]";
+        int before = problems.count();
+        if (tuple == null) {
+            for (String name : Check.DEFAULT_ENGINES) {
+                if (!registry.has(PluginKind.ENGINE, name)) {
+                    problems.at("check.engines", section, "the default engines " + Check.DEFAULT_ENGINES
+                            + " need the engine plugin '" + name + "', which is not there; allowed: " + rule);
+                } else {
+                    fits("check.engines", section, name, engine);
+                }
+            }
+            return problems.count() == before ? Check.DEFAULT_ENGINES : null;
+        }
+        Node value = tuple.getValueNode();
+        if (!(value instanceof SequenceNode)) {
+            problems.at("check.engines", value, tree.describe(value) + " is not a list; allowed: " + rule);
+            return null;
+        }
+        List<Node> items = ((SequenceNode) value).getValue();
+        if (items.size() != 2) {
+            problems.at("check.engines", value, tree.describe(value) + " has " + items.size()
+                    + (items.size() == 1 ? " engine" : " engines") + "; allowed: " + rule);
+            return null;
+        }
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < items.size(); i++) {
+            String path = "check.engines[" + i + "]";
+            Node item = items.get(i);
+            String name = item instanceof ScalarNode && !YamlTree.isNull(item) ? ((ScalarNode) item).getValue() : null;
+            if (name == null) {
+                problems.at(path, item, tree.describe(item) + " is not a string; allowed: " + available);
+            } else if (!registry.has(PluginKind.ENGINE, name)) {
+                String near = Values.closest(name, available);
+                problems.at(path, item, registry.unknownMessage(PluginKind.ENGINE, name)
+                        + (near == null ? "" : "; did you mean '" + near + "'?"));
+            } else {
+                fits(path, item, name, engine);
+                names.add(name);
+            }
+        }
+        return problems.count() == before ? names : null;
+    }
+
+    /** Adds a problem when the engine section's parameters do not fit another engine's schema. */
+    private void fits(String path, Node at, String name, PluginUse engine) {
+        if (engine == null || engine.plugin().equals(name)) {
+            return;
+        }
+        Plugin plugin = registry.get(PluginKind.ENGINE, name);
+        ParameterSchema.Validation v = plugin.schema().validate(engine.params().asMap());
+        if (!v.valid()) {
+            ParameterProblem p = v.problems().get(0);
+            problems.at(path, at, "the engine section's parameters do not fit engine '" + name + "': "
+                    + p.key() + ": " + p.message());
+        }
+    }
+
+    private List<Tolerance> tolerances(NodeTuple tuple, OptionalInt steps) {
+        if (tuple == null) {
+            return Check.DEFAULT_TOLERANCES;
+        }
+        Node value = tuple.getValueNode();
+        if (!(value instanceof SequenceNode)) {
+            problems.at("check.tolerances", value, tree.describe(value) + " is not a list; allowed: a list of "
+                    + TOLERANCE_SHAPE + ", or [] to demand bit-identity");
+            return null;
+        }
+        int before = problems.count();
+        List<Tolerance> tolerances = new ArrayList<>();
+        List<Node> items = ((SequenceNode) value).getValue();
+        for (int i = 0; i < items.size(); i++) {
+            Tolerance t = tolerance("check.tolerances[" + i + "]", items.get(i), steps);
+            if (t != null) {
+                tolerances.add(t);
+            }
+        }
+        return problems.count() == before ? tolerances : null;
+    }
+
+    private Tolerance tolerance(String path, Node node, OptionalInt steps) {
+        if (!(node instanceof MappingNode)) {
+            problems.at(path, node, tree.describe(node) + " is not a mapping; allowed: " + TOLERANCE_SHAPE);
+            return null;
+        }
+        int before = problems.count();
+        Map<String, NodeTuple> entries = YamlTree.entries((MappingNode) node);
+        for (Map.Entry<String, NodeTuple> e : entries.entrySet()) {
+            if (!TOLERANCE_KEYS.contains(e.getKey())) {
+                problems.at(YamlTree.child(path, e.getKey()), e.getValue().getKeyNode(),
+                        ParameterSchema.unknownKeyMessage(e.getKey(), TOLERANCE_KEYS));
+            }
+        }
+        List<ParameterSpec> specs = new ArrayList<>(List.of(METRIC));
+        NodeTuple absolute = entries.get("absolute");
+        NodeTuple relative = entries.get("relative");
+        if (absolute != null) {
+            specs.add(ABSOLUTE);
+        }
+        if (relative != null) {
+            specs.add(RELATIVE);
+        }
+        if (entries.containsKey("steps")) {
+            specs.add(RANGE);
+        }
+        Map<String, Object> v = values(path, node, entries, specs);
+        if (absolute == null && relative == null) {
+            problems.at(path, node, "missing key absolute or relative; allowed: one of them, a number >= 0");
+        } else if (absolute != null && relative != null) {
+            NodeTuple later = isBefore(absolute.getKeyNode(), relative.getKeyNode()) ? relative : absolute;
+            problems.at(YamlTree.child(path, YamlTree.keyText(later.getKeyNode())), later.getKeyNode(),
+                    "give either absolute or relative, not both");
+        }
+        Tolerance.StepRange range = v == null || !v.containsKey("steps") ? null
+                : range(path, entries.get("steps").getValueNode(), castList(v.get("steps")), (String) v.get("metric"),
+                        steps);
+        if (problems.count() != before) {
+            return null;
+        }
+        Tolerance.Bound bound = absolute != null ? Tolerance.Bound.ABSOLUTE : Tolerance.Bound.RELATIVE;
+        return new Tolerance((String) v.get("metric"), bound, (Double) v.get(bound.key()), range);
+    }
+
+    private Tolerance.StepRange range(String path, Node node, List<Integer> steps, String metric, OptionalInt count) {
+        String at = YamlTree.child(path, "steps");
+        if (Tolerance.FINAL_METRICS.contains(metric)) {
+            problems.at(at, node, metric + " is measured once, after the last step; allowed: no steps");
+            return null;
+        }
+        if (steps.size() != 2 || steps.get(0) > steps.get(1)) {
+            problems.at(at, node, Values.render(steps) + " is not allowed; allowed: " + RANGE_RULE);
+            return null;
+        }
+        if (count.isPresent() && steps.get(0) >= count.getAsInt()) {
+            problems.at(at, node, Values.render(steps) + " starts after the last compared step, "
+                    + (count.getAsInt() - 1) + " (check.steps is " + count.getAsInt() + ")");
+            return null;
+        }
+        return new Tolerance.StepRange(steps.get(0), steps.get(1));
+    }
+
+    /** Whether {@code a} comes before {@code b} in the file; nodes made by --set come last. */
+    private static boolean isBefore(Node a, Node b) {
+        return b.getStartMark() == null
+                || (a.getStartMark() != null && a.getStartMark().getIndex() < b.getStartMark().getIndex());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Integer> castList(Object list) {
+        return (List<Integer>) list;
+    }
+
+    /**
+     * Validates the keys of {@code specs} that the mapping has (and those without a default that it
+     * lacks), reporting each problem at its value, list element or the enclosing mapping. Unknown keys
+     * are reported by the caller.
+     *
+     * @return the typed values with defaults filled in, or {@code null} when there were problems
+     */
+    private Map<String, Object> values(String path, Node mapping, Map<String, NodeTuple> entries,
+            List<ParameterSpec> specs) {
+        Map<String, Object> raw = new LinkedHashMap<>();
+        for (ParameterSpec spec : specs) {
+            NodeTuple t = entries.get(spec.key());
+            if (t != null) {
+                raw.put(spec.key(), tree.toJava(t.getValueNode()));
+            }
+        }
+        ParameterSchema.Validation v = ParameterSchema.of(specs.toArray(new ParameterSpec[0])).validate(raw);
+        for (ParameterProblem p : v.problems()) {
+            problems.at(YamlTree.child(path, p.key()), locate(p.key(), entries, mapping), p.message());
+        }
+        Params params = v.params();
+        return params == null ? null : params.asMap();
+    }
+
+    private static Node locate(String key, Map<String, NodeTuple> entries, Node mapping) {
+        Matcher m = PROBLEM_KEY.matcher(key);
+        if (!m.matches() || !entries.containsKey(m.group(1))) {
+            return mapping;
+        }
+        Node node = entries.get(m.group(1)).getValueNode();
+        if (m.group(2) != null && node instanceof SequenceNode) {
+            List<Node> items = ((SequenceNode) node).getValue();
+            int i = Integer.parseInt(m.group(2));
+            if (i < items.size()) {
+                return items.get(i);
+            }
+        }
+        return node;
+    }
+}

@@ -1,0 +1,115 @@
+package dev.replica.runner.config;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One band of the {@code check} section: how far the two compared runs may be apart on one metric, over
+ * a range of steps, e.g. {@code {metric: loss, relative: 1.0e-3, steps: [0, 20]}}.
+ *
+ * <p>What is compared ({@code check.md} repeats it): for {@code loss}, {@code accuracy} and
+ * {@code param_norm} the two values {@code a} and {@code b} of a step, with the absolute difference
+ * {@code |a - b|} or the relative difference {@code |a - b| / max(|a|, |b|)} (0 when {@code a == b}). For
+ * {@code params} (trainable parameters) and {@code buffers} (BatchNorm running statistics),
+ * {@code relative} bounds {@code ||A - B|| / max(||A||, ||B||)} with all their tensors taken as one
+ * vector, and {@code absolute} the largest elementwise {@code |a - b|}. The largest per-tensor difference
+ * is reported but not bounded: a tensor whose true gradient is zero, such as a convolution's bias right
+ * before BatchNorm, holds only rounding noise, which differs between engines by about 100%.
+ * {@code eval_loss} and {@code eval_accuracy} are measured once, after the last step, each model with
+ * its own BatchNorm running statistics (what a user of each engine gets); {@code eval_loss_aligned} and
+ * {@code eval_accuracy_aligned} with the reference's running statistics copied into the other model,
+ * which takes MXNet's biased running variance out of the comparison while the weights still agree.
+ *
+ * @param metric one of {@link #METRICS}
+ * @param bound whether {@code limit} bounds the absolute or the relative difference
+ * @param limit the largest difference allowed, at least 0
+ * @param steps the steps the band applies to, or {@code null} for every compared step
+ */
+public record Tolerance(String metric, Bound bound, double limit, StepRange steps) {
+
+    /** The metrics a band may name, in the order reports list them. */
+    public static final List<String> METRICS =
+            List.of("loss", "accuracy", "param_norm", "params", "buffers", "eval_loss", "eval_accuracy",
+                    "eval_loss_aligned", "eval_accuracy_aligned");
+
+    /** The metrics measured once, after the last step, that take no step range. */
+    public static final List<String> FINAL_METRICS =
+            List.of("eval_loss", "eval_accuracy", "eval_loss_aligned", "eval_accuracy_aligned");
+
+    /** The two kinds of bound, by their key in the file. */
+    public enum Bound {
+        /** A bound on {@code |a - b|}. */
+        ABSOLUTE("absolute"),
+        /** A bound on the relative difference. */
+        RELATIVE("relative");
+
+        private final String key;
+
+        Bound(String key) {
+            this.key = key;
+        }
+
+        /**
+         * Returns the key in the file.
+         *
+         * @return {@code absolute} or {@code relative}
+         */
+        public String key() {
+            return key;
+        }
+    }
+
+    /**
+     * An inclusive range of steps, counted from 0.
+     *
+     * @param first the first step
+     * @param last the last step, at least {@code first}
+     */
+    public record StepRange(int first, int last) {
+
+        /** Checks that the range is not empty. */
+        public StepRange {
+            if (first < 0 || last < first) {
+                throw new IllegalArgumentException("not a step range: [" + first + ", " + last + "]");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "[" + first + ", " + last + "]";
+        }
+    }
+
+    /** Checks the components. */
+    public Tolerance {
+        Objects.requireNonNull(metric, "metric");
+        Objects.requireNonNull(bound, "bound");
+        if (!METRICS.contains(metric)) {
+            throw new IllegalArgumentException("unknown metric '" + metric + "'; allowed: " + METRICS);
+        }
+        if (!(limit >= 0)) {
+            throw new IllegalArgumentException("the limit must be >= 0: " + limit);
+        }
+    }
+
+    /**
+     * Returns whether the band applies at a step.
+     *
+     * @param step the step, from 0
+     * @return {@code true} when the band has no range or its range holds the step
+     */
+    public boolean covers(int step) {
+        return steps == null || (step >= steps.first() && step <= steps.last());
+    }
+
+    /**
+     * Renders the band as the file writes it, e.g. {@code {metric: loss, relative: 1.0e-3, steps: [0, 20]}}.
+     *
+     * @return the text
+     */
+    @Override
+    public String toString() {
+        return "{metric: " + metric + ", " + bound.key() + ": " + dev.replica.api.params.Values.formatNumber(limit)
+                + (steps == null ? "" : ", steps: " + steps) + "}";
+    }
+}

@@ -1,0 +1,44 @@
+package dev.replica.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code replica check} in a fresh JVM, as the launcher runs it: a model that diverges makes the process
+ * exit with status 3, distinct from a user error's 2. (Here, not in the check package, for
+ * {@link FreshJvm}; the other exit statuses are tested in-process by {@code check.CheckCommandTest}.)
+ */
+class CheckCommandFreshJvmTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aDivergedModelMakesTheProcessExitWithStatusThree() throws Exception {
+        Path file = dir.resolve("diverging.yaml");
+        Files.writeString(file, String.join("\n",
+                "replica: 1",
+                "name: diverging",
+                "engine: {plugin: pytorch, threads: 1}",
+                "dataset: {plugin: synthetic, params: {train_size: 48, test_size: 24, classes: 4}}",
+                "models:",
+                "  res: {plugin: resnet, params: {depth: 18, width: 2, classes: 4}}",
+                "optimizer: {plugin: sgd, params: {lr: 0.05}}",
+                "schedule: {plugin: constant}",
+                "training: {epochs: 1, batch_size: 16}",
+                "# After one update the two engines' weights differ in their last bits: a band of 0 cannot hold.",
+                "check: {steps: 1, rerun: false, tolerances: [{metric: params, absolute: 0}]}",
+                ""), StandardCharsets.UTF_8);
+
+        FreshJvm.Result r = FreshJvm.run(dir, "check", file.toString(), "--out", "runs");
+
+        assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(3);
+        assertThat(r.out()).contains("res: diverged at step 0 (params: ");
+        assertThat(r.err()).doesNotContain("Exception");
+    }
+}

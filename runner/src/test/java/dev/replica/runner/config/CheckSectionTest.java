@@ -1,0 +1,174 @@
+package dev.replica.runner.config;
+
+import static dev.replica.runner.config.StudyFile.LABEL;
+import static dev.replica.runner.config.StudyFile.TEXT;
+import static dev.replica.runner.config.StudyFile.load;
+import static dev.replica.runner.config.StudyFile.one;
+import static dev.replica.runner.config.StudyFile.problems;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.OptionalInt;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The optional {@code check} section: defaults, what it reads, every problem with its place, writing it back. */
+class CheckSectionTest {
+
+    /** The study file with a check section from line 12 on. */
+    private static String withCheck(String... lines) {
+        return TEXT + String.join("\n", lines) + "\n";
+    }
+
+    @Test
+    void aFileWithoutACheckSectionHasNoneAndTheCheckUsesTheDefaults() {
+        Experiment e = load(TEXT);
+
+        assertThat(e.check()).isNull();
+        assertThat(e.checkOrDefault()).isEqualTo(new Check(List.of("pytorch", "mxnet"), OptionalInt.empty(), 1, true,
+                List.of(new Tolerance("loss", Tolerance.Bound.RELATIVE, 1.0e-3, null))));
+    }
+
+    @Test
+    void anEmptyCheckSectionTakesEveryDefault() {
+        assertThat(load(withCheck("check:")).check()).isEqualTo(Check.DEFAULT);
+        assertThat(load(withCheck("check: {}")).check()).isEqualTo(Check.DEFAULT);
+    }
+
+    @Test
+    void readsEveryKey() {
+        Experiment e = load(withCheck(
+                "check:",
+                "  engines: [mxnet, pytorch]",
+                "  steps: 30",
+                "  record_params_every: 5",
+                "  rerun: false",
+                "  tolerances:",
+                "    - {metric: loss, relative: 1.0e-3, steps: [0, 20]}",
+                "    - {metric: accuracy, absolute: 0.05}",
+                "    - {metric: eval_accuracy, absolute: 2.0e-2}"));
+
+        assertThat(e.check()).isEqualTo(new Check(List.of("mxnet", "pytorch"), OptionalInt.of(30), 5, false, List.of(
+                new Tolerance("loss", Tolerance.Bound.RELATIVE, 1.0e-3, new Tolerance.StepRange(0, 20)),
+                new Tolerance("accuracy", Tolerance.Bound.ABSOLUTE, 0.05, null),
+                new Tolerance("eval_accuracy", Tolerance.Bound.ABSOLUTE, 0.02, null))));
+    }
+
+    @Test
+    void allowsOneEngineTwiceAndAnEmptyListOfBandsWhichDemandsIdentity() {
+        Check check = load(withCheck("check: {engines: [pytorch, pytorch], tolerances: []}")).check();
+
+        assertThat(check.engines()).containsExactly("pytorch", "pytorch");
+        assertThat(check.tolerances()).isEmpty();
+    }
+
+    @Test
+    void setOverridesReachTheSection() {
+        Experiment e = load(withCheck("check: {tolerances: [{metric: loss, relative: 1.0e-3}]}"),
+                "check.steps=7", "check.tolerances[0].relative=0.01", "check.engines=[mxnet, mxnet]");
+
+        assertThat(e.check().steps()).hasValue(7);
+        assertThat(e.check().tolerances().get(0).limit()).isEqualTo(0.01);
+        assertThat(e.check().engines()).containsExactly("mxnet", "mxnet");
+        assertThat(load(TEXT, "check.rerun=false").check().rerun()).isFalse();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', quoteCharacter = '"', textBlock = """
+            a section that is not a mapping | check: yes                                  | check (12:8): true is not a mapping; allowed: a mapping with keys [engines, steps, record_params_every, rerun, tolerances]
+            an unknown key with a suggestion | check: {step: 3}                           | check.step (12:9): unknown key; did you mean 'steps'?
+            engines that are not a list     | check: {engines: pytorch}                   | check.engines (12:18): 'pytorch' is not a list; allowed: two engine plugins from [mxnet, pytorch], e.g. [pytorch, mxnet]
+            one engine                      | check: {engines: [pytorch]}                 | check.engines (12:18): ['pytorch'] has 1 engine; allowed: two engine plugins from [mxnet, pytorch], e.g. [pytorch, mxnet]
+            three engines                   | check: {engines: [pytorch, mxnet, mxnet]}   | check.engines (12:18): ['pytorch', 'mxnet', 'mxnet'] has 3 engines; allowed: two engine plugins from [mxnet, pytorch], e.g. [pytorch, mxnet]
+            an unknown engine               | check: {engines: [pytorch, mxnt]}           | check.engines[1] (12:28): unknown engine plugin 'mxnt'; available: [mxnet, pytorch]; did you mean 'mxnet'?
+            steps below one                 | check: {steps: 0}                           | check.steps (12:16): 0 is out of range; allowed: >= 1
+            steps that are not an integer   | check: {steps: many}                        | check.steps (12:16): 'many' is not an integer
+            a zero parameter interval       | check: {record_params_every: 0}             | check.record_params_every (12:30): 0 is out of range; allowed: >= 1
+            a rerun that is not a boolean   | check: {rerun: maybe}                       | check.rerun (12:16): 'maybe' is not a boolean (true or false)
+            tolerances that are not a list  | check: {tolerances: loss}                   | check.tolerances (12:21): 'loss' is not a list; allowed: a list of {metric: <one of [loss, accuracy, param_norm, params, buffers, eval_loss, eval_accuracy, eval_loss_aligned, eval_accuracy_aligned]>, absolute or relative: <number >= 0>, steps: [<first>, <last>] with 0 <= first <= last (optional)}, or [] to demand bit-identity
+            a band that is not a mapping    | check: {tolerances: [loss]}                 | check.tolerances[0] (12:22): 'loss' is not a mapping; allowed: {metric: <one of [loss, accuracy, param_norm, params, buffers, eval_loss, eval_accuracy, eval_loss_aligned, eval_accuracy_aligned]>, absolute or relative: <number >= 0>, steps: [<first>, <last>] with 0 <= first <= last (optional)}
+            an unknown metric               | check: {tolerances: [{metric: los, relative: 0.1}]} | check.tolerances[0].metric (12:31): 'los' is not allowed; allowed: ['loss', 'accuracy', 'param_norm', 'params', 'buffers', 'eval_loss', 'eval_accuracy', 'eval_loss_aligned', 'eval_accuracy_aligned']
+            a band without a metric         | check: {tolerances: [{relative: 0.1}]}      | check.tolerances[0].metric (12:22): missing required key; allowed: ['loss', 'accuracy', 'param_norm', 'params', 'buffers', 'eval_loss', 'eval_accuracy', 'eval_loss_aligned', 'eval_accuracy_aligned']
+            a band without a bound          | check: {tolerances: [{metric: loss}]}       | check.tolerances[0] (12:22): missing key absolute or relative; allowed: one of them, a number >= 0
+            a band with both bounds         | check: {tolerances: [{metric: loss, relative: 0.1, absolute: 0.1}]} | check.tolerances[0].absolute (12:52): give either absolute or relative, not both
+            a negative bound                | check: {tolerances: [{metric: loss, absolute: -1}]} | check.tolerances[0].absolute (12:47): -1 is out of range; allowed: >= 0
+            a range of one step             | check: {tolerances: [{metric: loss, relative: 0.1, steps: [3]}]} | check.tolerances[0].steps (12:59): [3] is not allowed; allowed: [<first>, <last>] with 0 <= first <= last
+            a range backwards               | check: {tolerances: [{metric: loss, relative: 0.1, steps: [5, 2]}]} | check.tolerances[0].steps (12:59): [5, 2] is not allowed; allowed: [<first>, <last>] with 0 <= first <= last
+            a negative step                 | check: {tolerances: [{metric: loss, relative: 0.1, steps: [-1, 2]}]} | check.tolerances[0].steps[0] (12:60): -1 is out of range; allowed: >= 0
+            a range after the last step     | check: {steps: 10, tolerances: [{metric: loss, relative: 0.1, steps: [10, 20]}]} | check.tolerances[0].steps (12:70): [10, 20] starts after the last compared step, 9 (check.steps is 10)
+            a range on a final metric       | check: {tolerances: [{metric: eval_loss, relative: 0.1, steps: [0, 2]}]} | check.tolerances[0].steps (12:64): eval_loss is measured once, after the last step; allowed: no steps
+            """)
+    void reportsAProblemWithItsPathPositionAndWhatIsAllowed(String what, String line, String expected) {
+        assertThat(problems(withCheck(line))).isEqualTo(one(expected));
+    }
+
+    @Test
+    void reportsAMisspeltBoundAsUnknownAndTheBoundAsMissing() {
+        assertThat(problems(withCheck("check: {tolerances: [{metric: loss, relativ: 0.1}]}"))).isEqualTo(LABEL
+                + ": 2 problems\n"
+                + "  check.tolerances[0] (12:22): missing key absolute or relative; allowed: one of them, a number >= 0\n"
+                + "  check.tolerances[0].relativ (12:37): unknown key; did you mean 'relative'?");
+    }
+
+    @Test
+    void reportsEveryProblemOfTheSectionAtOnceInFileOrder() {
+        String text = withCheck(
+                "check:",
+                "  engines: [pytorch, jax]",
+                "  steps: -3",
+                "  tolerances:",
+                "    - {metric: loss}",
+                "    - {metric: params, relative: 1.0e-2, steps: [4, 1]}");
+
+        assertThat(problems(text)).isEqualTo(LABEL + ": 4 problems\n"
+                + "  check.engines[1] (13:22): unknown engine plugin 'jax'; available: [mxnet, pytorch]\n"
+                + "  check.steps (14:10): -3 is out of range; allowed: >= 1\n"
+                + "  check.tolerances[0] (16:7): missing key absolute or relative; allowed: one of them, a number >= 0\n"
+                + "  check.tolerances[1].steps (17:49): [4, 1] is not allowed; allowed: [<first>, <last>] with 0 <= first <= last");
+    }
+
+    @Test
+    void writesTheSectionWithItsDefaultsAndLoadsItBack() {
+        Experiment e = load(withCheck(
+                "check:",
+                "  steps: 12",
+                "  tolerances:",
+                "    - {metric: loss, relative: 1.0e-3, steps: [0, 5]}",
+                "    - {metric: params, absolute: 0.5}"));
+
+        String yaml = ExperimentWriter.toYaml(e);
+
+        assertThat(yaml).endsWith("""
+                training:
+                  epochs: 100
+                  batch_size: 128
+                  eval_batch_size: 128
+                check:
+                  engines: [pytorch, mxnet]
+                  steps: 12
+                  record_params_every: 1
+                  rerun: true
+                  tolerances:
+                  - {metric: loss, relative: 0.001, steps: [0, 5]}
+                  - {metric: params, absolute: 0.5}
+                """);
+        assertThat(load(yaml)).isEqualTo(e);
+    }
+
+    @Test
+    void writesAnEmptyListOfBandsAndLeavesOutStepsWhenTheFileLeavesThemToTheData() {
+        Experiment e = load(withCheck("check: {tolerances: []}"));
+
+        String yaml = ExperimentWriter.toYaml(e);
+
+        assertThat(yaml).endsWith("""
+                check:
+                  engines: [pytorch, mxnet]
+                  record_params_every: 1
+                  rerun: true
+                  tolerances: []
+                """);
+        assertThat(load(yaml)).isEqualTo(e);
+    }
+}
