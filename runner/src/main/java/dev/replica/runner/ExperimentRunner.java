@@ -19,6 +19,7 @@ import dev.replica.runner.config.PluginUse;
 import dev.replica.runner.output.Manifest;
 import dev.replica.runner.output.ModelFiles;
 import dev.replica.runner.output.RunFolder;
+import dev.replica.runner.output.SeedSummaryTable;
 import dev.replica.runner.output.SummaryTable;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
@@ -110,6 +111,7 @@ public final class ExperimentRunner {
             manifest.write(folder.path().resolve("manifest.json"));
 
             SummaryTable first = null;
+            List<SummaryTable> tables = new ArrayList<>();
             SortedMap<String, String> checksums = new TreeMap<>();
             boolean several = experiment.seeds().size() > 1;
             Map<String, Object> datasets = new LinkedHashMap<>();
@@ -134,7 +136,7 @@ public final class ExperimentRunner {
                         checksums.put(files.folder().toString().substring(folder.path().toString().length() + 1),
                                 ModelState.checksum(trainer.block()));
                         ModelState.load(trainer.block(), files.bestWeights());
-                        Evaluation test = trainer.evaluate(data.test());
+                        Evaluation test = trainer.evaluate(data.test(), "test", listener);
                         rows.add(new SummaryTable.Row(m.getKey(), test.loss(), test.accuracy(),
                                 Blocks.trainableParameterCount(trainer.block()), progress.bestValAccuracy(),
                                 progress.bestEpoch()));
@@ -148,6 +150,14 @@ public final class ExperimentRunner {
                 if (first == null) {
                     first = table;
                 }
+                tables.add(table);
+            }
+            if (several) {
+                // The aggregate over seeds: mean and sample standard deviation (DESIGN.md section 8).
+                SeedSummaryTable overSeeds = new SeedSummaryTable(experiment.seeds(), tables);
+                ModelFiles.writeAtomically(folder.path().resolve("summary.md"), overSeeds.markdown());
+                ModelFiles.writeAtomically(folder.path().resolve("summary.csv"), overSeeds.csv());
+                ModelFiles.writeAtomically(folder.path().resolve("differences.csv"), overSeeds.differencesCsv());
             }
             manifest.put("weights.sha256", checksums);
             manifest.write(folder.path().resolve("manifest.json"));

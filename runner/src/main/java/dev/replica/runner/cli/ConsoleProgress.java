@@ -6,19 +6,30 @@ import dev.replica.runner.training.ProgressListener;
 import java.io.PrintStream;
 
 /**
- * Progress as plain periodic lines: about ten per epoch and at least one every 30 seconds, then one
- * line per epoch. Reads the clock for display only.
+ * Progress as plain periodic lines, for output that is not a terminal (CI logs, files): about ten per
+ * epoch and at least one every 30 seconds, a line every 30 seconds of a long evaluation, then one line
+ * per epoch. Reads the clock for display only.
  */
 final class ConsoleProgress implements ProgressListener {
 
     private static final long INTERVAL_NANOS = 30_000_000_000L;
 
     private final PrintStream out;
+    private final int batchSize;
     private long epochStart;
     private long lastLine;
+    private long evalStart;
+    private long lastEvalLine;
 
-    ConsoleProgress(PrintStream out) {
+    /**
+     * Creates the display.
+     *
+     * @param out where lines go
+     * @param batchSize training examples per step, for images per second; 0 leaves the rate out
+     */
+    ConsoleProgress(PrintStream out, int batchSize) {
         this.out = out;
+        this.batchSize = batchSize;
     }
 
     @Override
@@ -33,10 +44,31 @@ final class ConsoleProgress implements ProgressListener {
         if (step > 1 && step < steps && (tenth || now - lastLine > INTERVAL_NANOS)) {
             double elapsed = (now - epochStart) / 1e9;
             double eta = elapsed / (step - 1) * (steps - step);
-            out.printf("  %s epoch %d/%d step %d/%d  loss %s  acc %s%%  %.1f steps/s  epoch ETA %s%n", label, epoch,
+            double stepsPerSecond = (step - 1) / Math.max(elapsed, 1e-9);
+            out.printf("  %s epoch %d/%d step %d/%d  loss %s  acc %s%%  %.1f steps/s%s  epoch ETA %s%n", label, epoch,
                     epochs, step, steps, Numbers.fixed(meanLoss, 4), Numbers.fixed(100 * accuracy, 2),
-                    (step - 1) / Math.max(elapsed, 1e-9), duration(eta));
+                    stepsPerSecond, batchSize > 0 ? String.format(" (%.1f img/s)", stepsPerSecond * batchSize) : "",
+                    duration(eta));
             lastLine = now;
+        }
+    }
+
+    @Override
+    public void evaluation(String label, String split, int done, int total) {
+        long now = System.nanoTime();
+        if (evalStart == 0) {
+            evalStart = now;
+            lastEvalLine = now;
+        }
+        if (done < total && now - lastEvalLine > INTERVAL_NANOS) {
+            double elapsed = (now - evalStart) / 1e9;
+            double rate = done / Math.max(elapsed, 1e-9);
+            out.printf("  %s %s %d/%d images  %.1f img/s  ETA %s%n", label, split, done, total, rate,
+                    duration((total - done) / Math.max(rate, 1e-9)));
+            lastEvalLine = now;
+        }
+        if (done >= total) {
+            evalStart = 0;
         }
     }
 

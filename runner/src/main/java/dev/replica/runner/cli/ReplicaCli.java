@@ -12,6 +12,7 @@ import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.config.ExperimentWriter;
 import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.plugin.PluginRegistry;
+import dev.replica.runner.report.Report;
 import dev.replica.runner.training.ProgressListener;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -37,7 +38,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "replica", mixinStandardHelpOptions = true, versionProvider = ReplicaCli.Version.class,
         description = "Seeded, deterministic deep-learning experiments on DJL (PyTorch or MXNet).",
-        subcommands = {ReplicaCli.Run.class, ReplicaCli.Validate.class})
+        subcommands = {ReplicaCli.Run.class, ReplicaCli.Validate.class, ListCommand.class, DescribeCommand.class, ReportCommand.class, DiffCommand.class, ReproduceCommand.class, CheckCommand.class})
 public final class ReplicaCli {
 
     /** Exit status of a user error. */
@@ -142,6 +143,10 @@ public final class ReplicaCli {
         @Option(names = "--resume", paramLabel = "RUN_DIR", description = "continue the run in this folder")
         Path resume;
 
+        @Option(names = "--seeds", split = ",", paramLabel = "N,N,...",
+                description = "run every model once per seed, e.g. --seeds 0,1,2 (overrides seed or seeds of the file)")
+        List<Long> seeds;
+
         // For the launcher: the engine threads this run asks for, to set before the JVM that runs it starts.
         @Option(names = "--print-threads", hidden = true)
         boolean printThreads;
@@ -158,13 +163,15 @@ public final class ReplicaCli {
                 Path saved = folder.path().resolve(RunFolder.EXPERIMENT);
                 experiment = loader.load(saved, List.of());
                 if (file != null) {
-                    Experiment given = loader.load(file, options.overrides);
+                    Experiment given = loader.load(file, overrides());
                     if (!ExperimentWriter.toYaml(given).equals(ExperimentWriter.toYaml(experiment))) {
                         throw new UserException(file + " (with its --set overrides) resolves to a different "
                                 + "experiment than " + saved + "; resume without FILE, or start a new run");
                     }
                 } else if (!options.overrides.isEmpty()) {
                     throw new UserException("--set cannot change a run being resumed; start a new run instead");
+                } else if (seeds != null) {
+                    throw new UserException("--seeds cannot change a run being resumed; start a new run instead");
                 }
                 if (printThreads) {
                     return printThreads(experiment);
@@ -174,7 +181,7 @@ public final class ReplicaCli {
                 if (file == null) {
                     throw new UserException("run needs an experiment FILE, or --resume RUN_DIR");
                 }
-                experiment = loader.load(file, options.overrides);
+                experiment = loader.load(file, overrides());
                 if (printThreads) {
                     return printThreads(experiment);
                 }
@@ -184,18 +191,40 @@ public final class ReplicaCli {
                 parent.out.println("Run folder " + folder.path());
             }
             ExperimentRunner runner = injector.getInstance(ExperimentRunner.class);
-            ExperimentRunner.Outcome outcome = runner.run(experiment, folder, progress());
+            ExperimentRunner.Outcome outcome = runner.run(experiment, folder, progress(parent, experiment));
             parent.out.println();
-            parent.out.print(outcome.table().markdown());
+            parent.out.print(experiment.seeds().size() > 1
+                    ? Files.readString(folder.path().resolve("summary.md"), StandardCharsets.UTF_8)
+                    : outcome.table().markdown());
             parent.out.println();
+            Report.Written report = Report.write(folder.path());
+            parent.out.println("Report " + report.html() + " (and report.md, plots/)");
             parent.out.println("Wrote " + folder.path());
             return 0;
         }
 
-        private ProgressListener progress() {
-            ProgressListener console = new ConsoleProgress(parent.out);
+        /** The file's overrides: every --set in order, then --seeds. */
+        private List<String> overrides() {
+            List<String> all = new ArrayList<>(options.overrides);
+            if (seeds != null) {
+                all.add("seeds=" + seeds);
+            }
+            return all;
+        }
+
+        /**
+         * The progress display: bars on a terminal, plain periodic lines elsewhere (CI logs, files).
+         *
+         * @param parent the command line
+         * @param experiment the experiment to be run
+         * @return the listener
+         */
+        static ProgressListener progress(ReplicaCli parent, Experiment experiment) {
+            int batch = experiment.training().batchSize();
+            boolean terminal = System.console() != null && parent.out == System.out;
+            ProgressListener shown = terminal ? new TerminalProgress(parent.out, batch) : new ConsoleProgress(parent.out, batch);
             String pause = parent.env.get("REPLICA_TEST_PAUSE_AFTER");
-            return pause == null || pause.isBlank() ? console : new PauseForTests(console, pause, parent.out);
+            return pause == null || pause.isBlank() ? shown : new PauseForTests(shown, pause, parent.out);
         }
 
         private int printThreads(Experiment experiment) {

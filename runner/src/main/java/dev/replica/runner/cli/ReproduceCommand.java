@@ -1,0 +1,149 @@
+package dev.replica.runner.cli;
+
+import dev.replica.api.EnginePlugin;
+import dev.replica.api.EngineSession;
+import dev.replica.api.Plugin;
+import dev.replica.runner.ExperimentRunner;
+import dev.replica.runner.config.Experiment;
+import dev.replica.runner.config.ExperimentLoader;
+import dev.replica.runner.config.ExperimentWriter;
+import dev.replica.runner.output.Manifest;
+import dev.replica.runner.output.RunFolder;
+import dev.replica.runner.plugin.PluginKind;
+import dev.replica.runner.plugin.PluginRegistry;
+import dev.replica.runner.report.Report;
+import dev.replica.runner.report.Reproduction;
+import dev.replica.runner.report.RunContents;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code replica reproduce RUN_DIR}: runs a finished run's {@code experiment.yaml} again into a new run
+ * folder and says whether it came out identical (every {@code history.csv} byte-equal, the manifests'
+ * {@code weights.sha256} equal). Warns first where this machine, the engine or the plugins differ from
+ * what the run recorded. Exits 0 when identical, {@value #NOT_IDENTICAL} when not.
+ */
+@Command(name = "reproduce",
+        description = "Rerun a finished run from its folder into a new run folder and say whether it came out "
+                + "identical (exit 0) or not (exit " + ReproduceCommand.NOT_IDENTICAL + ").")
+final class ReproduceCommand implements Callable<Integer> {
+
+    /** Exit status when the reproduction differs from the recorded run. */
+    static final int NOT_IDENTICAL = 4;
+
+    @CommandLine.ParentCommand
+    ReplicaCli parent;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "RUN_DIR", description = "a finished run folder")
+    Path folder;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "where the new run folder goes (default: beside the run's own, i.e. RUN_DIR/../..)")
+    Path out;
+
+    // For the launcher: the engine threads this run asks for, to set before the JVM that runs it starts.
+    @Option(names = "--print-threads", hidden = true)
+    boolean printThreads;
+
+    @Override
+    public Integer call() throws IOException {
+        RunContents original = RunContents.read(folder);
+        Reproduction.requireFinished(original);
+        PluginRegistry registry = parent.registry();
+        Path saved = folder.resolve(RunFolder.EXPERIMENT);
+        Experiment experiment = new ExperimentLoader(registry).load(saved, List.of());
+        PrintWriter text = spec.commandLine().getOut();
+        if (printThreads) {
+            text.println(experiment.engine().params().getInt("threads"));
+            text.flush();
+            return 0;
+        }
+
+        List<String> differences = Reproduction.machineDifferences(original.manifest(), Manifest.environment(),
+                engineNow(registry, experiment), pluginVersions(registry, original), replicaVersion());
+        for (String d : differences) {
+            text.println("warning: " + d);
+        }
+        if (!differences.isEmpty()) {
+            text.println("warning: this machine, engine or plugins differ from the recorded run in the "
+                    + differences.size() + " ways above; the results may differ for that reason alone");
+        }
+        String resolved = ExperimentWriter.toYaml(experiment);
+        if (!resolved.equals(Files.readString(saved, StandardCharsets.UTF_8))) {
+            text.println("warning: " + saved + " resolves differently today (defaults or the file format changed); "
+                    + "the new run uses the file as resolved today");
+        }
+        Path root = out != null ? out : folder.toAbsolutePath().normalize().getParent().getParent();
+        RunFolder target = RunFolder.create(root, experiment.name(), RunFolder.sha256(resolved));
+        Files.writeString(target.path().resolve(RunFolder.EXPERIMENT), resolved, StandardCharsets.UTF_8);
+        text.println("Reproducing " + folder + " in run folder " + target.path());
+        text.flush();
+
+        ExperimentRunner runner = parent.injector(registry).getInstance(ExperimentRunner.class);
+        runner.run(experiment, target, ReplicaCli.Run.progress(parent, experiment));
+        Report.write(target.path());
+
+        Reproduction.Verdict verdict = Reproduction.compare(original, RunContents.read(target.path()));
+        text.println();
+        for (String line : verdict.lines()) {
+            text.println("  " + line);
+        }
+        if (verdict.identical()) {
+            text.println("Identical: every history.csv is byte-equal and " + Reproduction.WEIGHTS + " is equal ("
+                    + target.path() + ").");
+        } else {
+            text.println("Not identical: " + target.path() + " differs from " + folder
+                    + (differences.isEmpty() ? "." : "; see the warnings above for differences of machine or versions."));
+        }
+        text.flush();
+        return verdict.identical() ? 0 : NOT_IDENTICAL;
+    }
+
+    private static Map<String, String> engineNow(PluginRegistry registry, Experiment experiment) {
+        EnginePlugin engine = registry.get(PluginKind.ENGINE, experiment.engine().plugin());
+        try (EngineSession session = engine.open(experiment.engine().params())) {
+            SortedMap<String, String> described = new TreeMap<>(session.describe());
+            described.put("threads.requested", Integer.toString(experiment.engine().params().getInt("threads")));
+            return described;
+        }
+    }
+
+    /** This process's version of each plugin the run recorded, keyed as the manifest keys them. */
+    private static Map<String, String> pluginVersions(PluginRegistry registry, RunContents original) {
+        Map<String, String> versions = new TreeMap<>();
+        com.google.gson.JsonElement recorded = original.manifest().get("plugins");
+        if (recorded == null || !recorded.isJsonObject()) {
+            return versions;
+        }
+        for (String key : recorded.getAsJsonObject().keySet()) {
+            int dot = key.indexOf('.');
+            for (PluginKind kind : PluginKind.values()) {
+                if (dot > 0 && kind.word().equals(key.substring(0, dot)) && registry.has(kind, key.substring(dot + 1))) {
+                    Plugin p = registry.get(kind, key.substring(dot + 1));
+                    versions.put(key, p.version());
+                }
+            }
+        }
+        return versions;
+    }
+
+    private static String replicaVersion() {
+        String v = ExperimentRunner.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}

@@ -1,0 +1,351 @@
+package dev.replica.runner.report;
+
+import dev.replica.api.UserException;
+import dev.replica.runner.output.Numbers;
+import dev.replica.runner.output.SeedStatistics;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import org.knowm.xchart.AnnotationLine;
+import org.knowm.xchart.AnnotationText;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.VectorGraphicsEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * The run's plots, drawn with XChart without a display ({@code java.awt.headless=true}) and written as
+ * PNG and SVG side by side. With several seeds a curve is the mean over seeds with the sample standard
+ * deviation as error bars.
+ */
+public final class Plots {
+
+    /** Plot width in pixels. */
+    static final int WIDTH = 900;
+    /** Plot height in pixels. */
+    static final int HEIGHT = 520;
+
+    private static final BasicStroke SOLID = new BasicStroke(2.2f);
+    private static final BasicStroke DASHED =
+            new BasicStroke(2.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, new float[] {8f, 6f}, 0f);
+    private static final Color TRAIN = new Color(0xE0, 0x7B, 0x00);
+    private static final Color VALIDATION = new Color(0x1F, 0x5F, 0xBF);
+    private static final Color[] PALETTE = {
+        new Color(0x1F, 0x5F, 0xBF), new Color(0xD6, 0x27, 0x28), new Color(0x2C, 0xA0, 0x2C),
+        new Color(0x94, 0x67, 0xBD), new Color(0x8C, 0x56, 0x4B), new Color(0xE0, 0x7B, 0x00),
+        new Color(0xE3, 0x77, 0xC2), new Color(0x7F, 0x7F, 0x7F), new Color(0xBC, 0xBD, 0x22),
+        new Color(0x17, 0xBE, 0xCF)};
+
+    static {
+        // Plots are drawn off screen; never open a display, even where DISPLAY is set.
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    private Plots() {}
+
+    /** The column a divergence CSV must have: the training step, the x axis. */
+    public static final String DIVERGENCE_STEP_COLUMN = "step";
+
+    /**
+     * Draws the divergence between two engines over the training steps, from a CSV such as the
+     * cross-engine check writes per model ({@code <label>/divergence.csv}).
+     *
+     * <p>The column contract: a header line; a column named {@value #DIVERGENCE_STEP_COLUMN} (numbers, the
+     * x axis); every other column whose values are all numbers or empty is one series named by its
+     * header (for instance {@code loss_rel_diff}, {@code params_max_rel_diff}, {@code params_mean_rel_diff});
+     * an empty cell means "not measured at this step" and leaves that point out; columns with any other
+     * text (a tensor's name, say) are ignored. Differences span decades, so the y axis is logarithmic;
+     * values that are zero or negative cannot be shown on it and are left out, and the title says how many
+     * were. Columns may come in any order.
+     *
+     * @param csv the CSV file
+     * @param png where to write the PNG; an SVG is written beside it with the same name
+     * @return the PNG file
+     * @throws UserException when the CSV cannot be read, has no step column or nothing to plot
+     * @throws IOException when writing the image fails
+     */
+    public static Path divergence(Path csv, Path png) throws IOException {
+        List<Double> steps = new ArrayList<>();
+        // Per column the value at each step (NaN where empty), or null once a cell is not a number.
+        Map<String, List<Double>> columns = new LinkedHashMap<>();
+        CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true).get();
+        try (Reader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8); CSVParser parser = format.parse(in)) {
+            List<String> header = parser.getHeaderNames();
+            if (!header.contains(DIVERGENCE_STEP_COLUMN)) {
+                throw new UserException(csv + " has no '" + DIVERGENCE_STEP_COLUMN + "' column; its columns are "
+                        + header + "; a divergence CSV has a step column and one numeric column per series");
+            }
+            for (String h : header) {
+                if (!h.equals(DIVERGENCE_STEP_COLUMN)) {
+                    columns.put(h, new ArrayList<>());
+                }
+            }
+            for (CSVRecord r : parser) {
+                steps.add(Double.parseDouble(r.get(DIVERGENCE_STEP_COLUMN)));
+                for (Map.Entry<String, List<Double>> c : columns.entrySet()) {
+                    if (c.getValue() != null) {
+                        c.setValue(parseOrDrop(c.getValue(), r.isSet(c.getKey()) ? r.get(c.getKey()) : ""));
+                    }
+                }
+            }
+        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+            throw new UserException("cannot read " + csv + " as a divergence CSV: " + e.getMessage(), e);
+        }
+        columns.values().removeIf(v -> v == null || v.stream().allMatch(d -> d.isNaN()));
+        if (columns.isEmpty()) {
+            throw new UserException(csv + " has no numeric column besides '" + DIVERGENCE_STEP_COLUMN
+                    + "'; nothing to plot");
+        }
+        Path parent = csv.toAbsolutePath().getParent();
+        XYChart chart = chart("Cross-engine divergence" + (parent == null ? "" : ": " + parent.getFileName()),
+                "training step", "difference (log scale)");
+        chart.getStyler().setYAxisLogarithmic(true);
+        int hidden = 0;
+        int i = 0;
+        for (Map.Entry<String, List<Double>> c : columns.entrySet()) {
+            List<Double> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            for (int k = 0; k < steps.size(); k++) {
+                double y = c.getValue().get(k);
+                if (y > 0) {
+                    xs.add(steps.get(k));
+                    ys.add(y);
+                } else if (!Double.isNaN(y)) {
+                    hidden++;
+                }
+            }
+            if (xs.isEmpty()) {
+                continue;
+            }
+            XYSeries s = chart.addSeries(c.getKey(), xs, ys);
+            style(s, PALETTE[i++ % PALETTE.length], SOLID, xs.size() <= 60);
+        }
+        if (chart.getSeriesMap().isEmpty()) {
+            throw new UserException(csv + " has no positive value to plot on a logarithmic axis");
+        }
+        if (hidden > 0) {
+            chart.setTitle(chart.getTitle() + " (" + hidden + " values <= 0 not shown)");
+        }
+        write(chart, png);
+        return png;
+    }
+
+    /**
+     * Draws one model's loss and accuracy over the epochs: training dashed, validation solid, a
+     * vertical line with the new rate where the learning rate steps.
+     *
+     * @param label the model
+     * @param bySeed its history per seed (one curve, or the mean and spread over several)
+     * @param dir the plots folder
+     * @return the PNG files written: {@code <label>-loss.png} and {@code <label>-accuracy.png}
+     * @throws IOException when writing fails
+     */
+    public static List<Path> curves(String label, Map<Long, List<HistoryRow>> bySeed, Path dir) throws IOException {
+        String seeds = seedsNote(bySeed.size());
+        XYChart loss = chart(label + ": loss" + seeds, "epoch", "cross-entropy loss");
+        addCurve(loss, "train", bySeed, HistoryRow::trainLoss, 1, TRAIN, DASHED);
+        addCurve(loss, "validation", bySeed, HistoryRow::valLoss, 1, VALIDATION, SOLID);
+        markRateSteps(loss, bySeed.values().iterator().next());
+        XYChart accuracy = chart(label + ": accuracy" + seeds, "epoch", "accuracy (%)");
+        addCurve(accuracy, "train", bySeed, HistoryRow::trainAccuracy, 100, TRAIN, DASHED);
+        addCurve(accuracy, "validation", bySeed, HistoryRow::valAccuracy, 100, VALIDATION, SOLID);
+        markRateSteps(accuracy, bySeed.values().iterator().next());
+        Path lossFile = dir.resolve(label + "-loss.png");
+        Path accuracyFile = dir.resolve(label + "-accuracy.png");
+        write(loss, lossFile);
+        write(accuracy, accuracyFile);
+        return List.of(lossFile, accuracyFile);
+    }
+
+    /**
+     * Draws the models' validation accuracy and loss over the epochs in one chart each.
+     *
+     * @param histories label to (seed to history)
+     * @param dir the plots folder
+     * @return the PNG files: {@code validation-accuracy.png} and {@code validation-loss.png}
+     * @throws IOException when writing fails
+     */
+    public static List<Path> comparison(Map<String, Map<Long, List<HistoryRow>>> histories, Path dir)
+            throws IOException {
+        int seeds = histories.values().stream().mapToInt(Map::size).max().orElse(1);
+        XYChart accuracy = chart("Validation accuracy" + seedsNote(seeds), "epoch", "validation accuracy (%)");
+        XYChart loss = chart("Validation loss" + seedsNote(seeds), "epoch", "validation loss");
+        int i = 0;
+        List<HistoryRow> any = null;
+        for (Map.Entry<String, Map<Long, List<HistoryRow>>> h : histories.entrySet()) {
+            if (h.getValue().isEmpty()) {
+                continue;
+            }
+            Color color = PALETTE[i++ % PALETTE.length];
+            addCurve(accuracy, h.getKey(), h.getValue(), HistoryRow::valAccuracy, 100, color, SOLID);
+            addCurve(loss, h.getKey(), h.getValue(), HistoryRow::valLoss, 1, color, SOLID);
+            any = any == null ? h.getValue().values().iterator().next() : any;
+        }
+        if (any != null) {
+            markRateSteps(accuracy, any);
+            markRateSteps(loss, any);
+        }
+        Path accuracyFile = dir.resolve("validation-accuracy.png");
+        Path lossFile = dir.resolve("validation-loss.png");
+        write(accuracy, accuracyFile);
+        write(loss, lossFile);
+        return List.of(accuracyFile, lossFile);
+    }
+
+    private static XYChart chart(String title, String xTitle, String yTitle) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle)
+                .yAxisTitle(yTitle).build();
+        Styler styler = chart.getStyler();
+        styler.setChartBackgroundColor(Color.WHITE);
+        // Below the plot, so the legend never hides a curve or a learning-rate label.
+        styler.setLegendPosition(Styler.LegendPosition.OutsideS);
+        styler.setLegendLayout(Styler.LegendLayout.Horizontal);
+        styler.setAnnotationLineColor(new Color(0x55, 0x55, 0x55));
+        styler.setAnnotationLineStroke(new BasicStroke(1.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+                new float[] {3f, 3f}, 0f));
+        styler.setAnnotationTextFontColor(new Color(0x33, 0x33, 0x33));
+        styler.setAnnotationTextFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+        chart.getStyler().setPlotBackgroundColor(Color.WHITE);
+        chart.getStyler().setPlotGridLinesColor(new Color(0xDD, 0xDD, 0xDD));
+        chart.getStyler().setErrorBarsColorSeriesColor(true);
+        chart.getStyler().setxAxisTickLabelsFormattingFunction(Plots::integerLabel);
+        return chart;
+    }
+
+    private static void addCurve(XYChart chart, String name, Map<Long, List<HistoryRow>> bySeed,
+            ToDoubleFunction<HistoryRow> value, double scale, Color color, BasicStroke stroke) {
+        if (bySeed.isEmpty()) {
+            return;
+        }
+        // Epochs every seed has reached (a run may be unfinished).
+        int epochs = bySeed.values().stream().mapToInt(List::size).min().orElse(0);
+        if (epochs == 0) {
+            return;
+        }
+        double[] x = new double[epochs];
+        double[] y = new double[epochs];
+        double[] spread = new double[epochs];
+        for (int e = 0; e < epochs; e++) {
+            List<Double> values = new ArrayList<>();
+            for (List<HistoryRow> rows : bySeed.values()) {
+                values.add(scale * value.applyAsDouble(rows.get(e)));
+            }
+            x[e] = bySeed.values().iterator().next().get(e).epoch();
+            y[e] = SeedStatistics.mean(values);
+            spread[e] = values.size() > 1 ? SeedStatistics.sampleStandardDeviation(values) : 0;
+        }
+        XYSeries s = bySeed.size() > 1 ? chart.addSeries(name, x, y, spread) : chart.addSeries(name, x, y);
+        style(s, color, stroke, epochs <= 40);
+    }
+
+    private static void style(XYSeries s, Color color, BasicStroke stroke, boolean markers) {
+        s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        s.setLineColor(color);
+        s.setLineStyle(stroke);
+        s.setMarkerColor(color);
+        s.setMarker(markers ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+    }
+
+    /**
+     * A vertical line between the last epoch at one rate and the first at the next, labelled with the new
+     * rate just right of the line, near the top or the bottom of the plot, whichever the curves leave
+     * free there.
+     */
+    private static void markRateSteps(XYChart chart, List<HistoryRow> rows) {
+        double top = Double.NEGATIVE_INFINITY;
+        double bottom = Double.POSITIVE_INFINITY;
+        double left = Double.POSITIVE_INFINITY;
+        double right = Double.NEGATIVE_INFINITY;
+        for (XYSeries s : chart.getSeriesMap().values()) {
+            double[] xs = s.getXData();
+            double[] ys = s.getYData();
+            double[] errors = s.getExtraValues();
+            for (int i = 0; i < ys.length; i++) {
+                double e = errors == null ? 0 : errors[i];
+                top = Math.max(top, ys[i] + e);
+                bottom = Math.min(bottom, ys[i] - e);
+                left = Math.min(left, xs[i]);
+                right = Math.max(right, xs[i]);
+            }
+        }
+        if (!Double.isFinite(top)) {
+            return;
+        }
+        for (int i = 1; i < rows.size(); i++) {
+            if (rows.get(i).lr() != rows.get(i - 1).lr()) {
+                double x = rows.get(i).epoch() - 0.5;
+                double high = Double.NEGATIVE_INFINITY;
+                double low = Double.POSITIVE_INFINITY;
+                for (XYSeries s : chart.getSeriesMap().values()) {
+                    double[] xs = s.getXData();
+                    double[] ys = s.getYData();
+                    for (int k = 0; k < xs.length; k++) {
+                        if (Math.abs(xs[k] - x) <= 1) {
+                            high = Math.max(high, ys[k]);
+                            low = Math.min(low, ys[k]);
+                        }
+                    }
+                }
+                boolean upper = !Double.isFinite(high) || top - high >= low - bottom;
+                double y = upper ? top - 0.04 * (top - bottom) : bottom + 0.04 * (top - bottom);
+                String label = "lr " + Numbers.significant(rows.get(i).lr(), 3);
+                double offset = (right - left) * (0.012 + 0.0075 * label.length());
+                chart.addAnnotation(new AnnotationLine(x, true, false));
+                chart.addAnnotation(new AnnotationText(label, x + offset, y, false));
+            }
+        }
+    }
+
+    private static String integerLabel(Double x) {
+        return x == Math.rint(x) ? Long.toString(Math.round(x)) : "";
+    }
+
+    private static String seedsNote(int seeds) {
+        return seeds > 1 ? " (mean ± sd over " + seeds + " seeds)" : "";
+    }
+
+    /** Adds a parsed number (NaN for an empty cell), or returns {@code null} (not a numeric column). */
+    private static List<Double> parseOrDrop(List<Double> values, String text) {
+        if (text.isEmpty()) {
+            values.add(Double.NaN);
+            return values;
+        }
+        try {
+            values.add(Double.parseDouble(text));
+            return values;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** Writes the chart as PNG, and as SVG beside it. */
+    private static void write(XYChart chart, Path png) throws IOException {
+        Files.createDirectories(png.toAbsolutePath().getParent());
+        try (OutputStream out = Files.newOutputStream(png)) {
+            BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
+        }
+        String name = png.getFileName().toString();
+        String stem = name.endsWith(".png") ? name.substring(0, name.length() - ".png".length()) : name;
+        Path svg = png.resolveSibling(stem + ".svg");
+        try (OutputStream out = Files.newOutputStream(svg)) {
+            VectorGraphicsEncoder.saveVectorGraphic(chart, out, VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package dev.replica.runner.report;
+
+import dev.replica.runner.output.ModelFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A run's report, made from its folder alone (so {@code replica report RUN_DIR} can make it again):
+ * the plots under {@code plots/} (PNG and SVG), {@code report.md} beside them, and {@code report.html},
+ * one self-contained page with the table, the plots as {@code data:} URIs and a summary of the
+ * manifest, that opens offline in a browser.
+ */
+public final class Report {
+
+    /** The Markdown report's file name. */
+    public static final String MARKDOWN = "report.md";
+    /** The HTML report's file name. */
+    public static final String HTML = "report.html";
+    /** The plots folder's name. */
+    public static final String PLOTS = "plots";
+
+    private Report() {}
+
+    /**
+     * What was written.
+     *
+     * @param markdown {@code report.md}
+     * @param html {@code report.html}
+     * @param plots every PNG, in the report's order
+     */
+    public record Written(Path markdown, Path html, List<Path> plots) {}
+
+    /** A titled group of plots. */
+    private record Section(String title, List<Path> plots) {}
+
+    /**
+     * Draws the plots and writes both reports into the run folder, replacing earlier ones.
+     *
+     * @param folder the run folder
+     * @return the files
+     * @throws dev.replica.api.UserException when the folder is not a run folder
+     * @throws IOException when writing fails
+     */
+    public static Written write(Path folder) throws IOException {
+        RunContents run = RunContents.read(folder);
+        Path plots = folder.resolve(PLOTS);
+        Files.createDirectories(plots);
+        Map<String, Map<Long, List<HistoryRow>>> histories = run.histories();
+        List<Section> sections = new ArrayList<>();
+        if (histories.values().stream().anyMatch(h -> !h.isEmpty())) {
+            sections.add(new Section("Validation, all models", Plots.comparison(histories, plots)));
+        }
+        for (Map.Entry<String, Map<Long, List<HistoryRow>>> h : histories.entrySet()) {
+            if (!h.getValue().isEmpty()) {
+                sections.add(new Section(h.getKey(), Plots.curves(h.getKey(), h.getValue(), plots)));
+            }
+        }
+        List<Path> divergence = new ArrayList<>();
+        for (Path csv : run.divergenceFiles()) {
+            String name = csv.getParent() == null ? "divergence" : csv.getParent().toString().replace('/', '-')
+                    + "-divergence";
+            divergence.add(Plots.divergence(folder.resolve(csv), plots.resolve(name + ".png")));
+        }
+        if (!divergence.isEmpty()) {
+            sections.add(new Section("Cross-engine divergence", divergence));
+        }
+        List<Path> all = new ArrayList<>();
+        sections.forEach(s -> all.addAll(s.plots()));
+        Path md = folder.resolve(MARKDOWN);
+        Path html = folder.resolve(HTML);
+        ModelFiles.writeAtomically(md, markdown(run, sections));
+        ModelFiles.writeAtomically(html, html(run, sections));
+        return new Written(md, html, all);
+    }
+
+    private static String markdown(RunContents run, List<Section> sections) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# ").append(run.name()).append("\n\n");
+        sb.append("Run folder `").append(run.folder().getFileName()).append("`.\n\n");
+        sb.append("## Results\n\n");
+        String summary = run.text("summary.md");
+        sb.append(summary == null ? "The run has not finished: it has no summary.md yet.\n" : summary);
+        if (run.severalSeeds()) {
+            for (long seed : run.seeds()) {
+                String table = run.text("seed-" + seed + "/summary.md");
+                if (table != null) {
+                    sb.append("\n### Seed ").append(seed).append("\n\n").append(table);
+                }
+            }
+        }
+        sb.append("\n## Plots\n\nTraining dashed, validation solid; a dotted vertical line marks a learning-rate "
+                + "step, labelled with the new rate.\n");
+        for (Section s : sections) {
+            sb.append("\n### ").append(s.title()).append("\n\n");
+            for (Path p : s.plots()) {
+                String name = p.getFileName().toString();
+                sb.append("![").append(name).append("](").append(PLOTS).append('/').append(name).append(")\n");
+            }
+        }
+        sb.append("\n## Manifest\n\n| | |\n|---|---|\n");
+        for (Map.Entry<String, String> e : ManifestSummary.of(run).entrySet()) {
+            sb.append("| ").append(e.getKey()).append(" | ").append(e.getValue().replace("|", "\\|")).append(" |\n");
+        }
+        sb.append("\nThe full provenance is in `manifest.json`; the resolved experiment in `experiment.yaml`.\n");
+        return sb.toString();
+    }
+
+    private static String html(RunContents run, List<Section> sections) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        sb.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+                .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+                .append("<title>").append(escape(run.name())).append(" — Replica run report</title>\n")
+                .append("<style>\n")
+                .append("body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;margin:2em auto;max-width:1400px;")
+                .append("padding:0 1em;color:#222}\n")
+                .append("h1{margin-bottom:.2em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}\n")
+                .append("table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:.35em .7em}\n")
+                .append("th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}\n")
+                .append("table.manifest th{text-align:left;white-space:nowrap;vertical-align:top}\n")
+                .append(".plots{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:1em}\n")
+                .append(".plots img{width:100%;height:auto;max-width:").append(Plots.WIDTH)
+                .append("px;border:1px solid #eee}\n")
+                .append(".muted{color:#666}pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:.85em}\n")
+                .append("</style>\n</head>\n<body>\n");
+        sb.append("<h1>").append(escape(run.name())).append("</h1>\n");
+        sb.append("<p class=\"muted\">Run folder <code>").append(escape(run.folder().getFileName().toString()))
+                .append("</code></p>\n");
+        sb.append("<h2>Results</h2>\n");
+        String summary = run.text("summary.md");
+        if (summary == null) {
+            sb.append("<p>The run has not finished: it has no summary.md yet.</p>\n");
+        } else {
+            sb.append(markdownTable(summary, "results"));
+        }
+        if (run.severalSeeds()) {
+            sb.append("<details><summary>Each seed's table</summary>\n");
+            for (long seed : run.seeds()) {
+                String table = run.text("seed-" + seed + "/summary.md");
+                if (table != null) {
+                    sb.append("<h3>Seed ").append(seed).append("</h3>\n").append(markdownTable(table, null));
+                }
+            }
+            sb.append("</details>\n");
+        }
+        sb.append("<h2>Plots</h2>\n<p class=\"muted\">Training dashed, validation solid; a dotted vertical line "
+                + "marks a learning-rate step, labelled with the new rate.</p>\n");
+        for (Section s : sections) {
+            sb.append("<h3>").append(escape(s.title())).append("</h3>\n<div class=\"plots\">\n");
+            for (Path p : s.plots()) {
+                String name = p.getFileName().toString();
+                sb.append("<img alt=\"").append(escape(name)).append("\" src=\"data:image/png;base64,")
+                        .append(Base64.getEncoder().encodeToString(Files.readAllBytes(p)))
+                        .append("\">\n");
+            }
+            sb.append("</div>\n");
+        }
+        sb.append("<h2>Manifest</h2>\n<table class=\"manifest\" id=\"manifest\">\n");
+        for (Map.Entry<String, String> e : ManifestSummary.of(run).entrySet()) {
+            // Long values (dataset provenance, plugins) read better one part a line.
+            String value = escape(e.getValue()).replace("; ", ";<br>");
+            sb.append("<tr><th>").append(escape(e.getKey())).append("</th><td>").append(value).append("</td></tr>\n");
+        }
+        sb.append("</table>\n");
+        sb.append("<details><summary>manifest.json</summary><pre>").append(escape(run.text(RunContents.MANIFEST)))
+                .append("</pre></details>\n");
+        sb.append("<details><summary>experiment.yaml</summary><pre>")
+                .append(escape(run.text(dev.replica.runner.output.RunFolder.EXPERIMENT))).append("</pre></details>\n");
+        sb.append("</body>\n</html>\n");
+        return sb.toString();
+    }
+
+    /**
+     * Turns a summary's Markdown (a pipe table and lines of text) into HTML: the table with one body
+     * row per model, each row carrying {@code data-model}, and the other lines as paragraphs.
+     */
+    static String markdownTable(String markdown, String id) {
+        StringBuilder sb = new StringBuilder();
+        List<String> head = null;
+        StringBuilder body = new StringBuilder();
+        StringBuilder after = new StringBuilder();
+        StringBuilder before = new StringBuilder();
+        for (String line : markdown.split("\n")) {
+            String t = line.trim();
+            if (t.startsWith("|")) {
+                List<String> cells = cells(t);
+                if (head == null) {
+                    head = cells;
+                } else if (!cells.stream().allMatch(c -> c.matches(":?-+:?"))) {
+                    body.append("<tr data-model=\"").append(escape(cells.get(0))).append("\">");
+                    for (int i = 0; i < cells.size(); i++) {
+                        body.append(i == 0 ? "<td>" : "<td class=\"num\">").append(escape(cells.get(i))).append("</td>");
+                    }
+                    body.append("</tr>\n");
+                }
+            } else if (!t.isEmpty()) {
+                (head == null ? before : after).append("<p>").append(escape(t)).append("</p>\n");
+            }
+        }
+        sb.append(before);
+        if (head != null) {
+            sb.append("<table").append(id == null ? "" : " id=\"" + id + "\"").append(">\n<thead><tr>");
+            for (String h : head) {
+                sb.append("<th>").append(escape(h)).append("</th>");
+            }
+            sb.append("</tr></thead>\n<tbody>\n").append(body).append("</tbody>\n</table>\n");
+        }
+        sb.append(after);
+        return sb.toString();
+    }
+
+    private static List<String> cells(String row) {
+        String inner = row.substring(1, row.endsWith("|") ? row.length() - 1 : row.length());
+        List<String> cells = new ArrayList<>();
+        for (String c : inner.split("\\|", -1)) {
+            cells.add(c.trim());
+        }
+        return cells;
+    }
+
+    static String escape(String text) {
+        if (text == null) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(text.length());
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '&' -> sb.append("&amp;");
+                case '<' -> sb.append("&lt;");
+                case '>' -> sb.append("&gt;");
+                case '"' -> sb.append("&quot;");
+                case '\'' -> sb.append("&#39;");
+                default -> sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+}

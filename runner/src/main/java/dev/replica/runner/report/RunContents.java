@@ -1,0 +1,243 @@
+package dev.replica.runner.report;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.replica.api.UserException;
+import dev.replica.runner.output.RunFolder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * What a run folder holds, read without the plugins: the resolved experiment as plain YAML values, the
+ * manifest, and each model's history per seed. Reports, {@code diff} and {@code reproduce} read run
+ * folders through this.
+ */
+public final class RunContents {
+
+    /** The manifest's file name in a run folder. */
+    public static final String MANIFEST = "manifest.json";
+
+    private final Path folder;
+    private final Map<String, Object> experiment;
+    private final JsonObject manifest;
+
+    private RunContents(Path folder, Map<String, Object> experiment, JsonObject manifest) {
+        this.folder = folder;
+        this.experiment = experiment;
+        this.manifest = manifest;
+    }
+
+    /**
+     * Reads a run folder.
+     *
+     * @param folder the folder {@code replica run} printed
+     * @return the contents
+     * @throws UserException when the folder is not a run folder, naming what is missing
+     */
+    public static RunContents read(Path folder) {
+        if (!Files.isDirectory(folder)) {
+            throw new UserException(folder + " is not a run folder: no such folder; give the folder that "
+                    + "'replica run' printed as 'Run folder ...'");
+        }
+        Path yaml = folder.resolve(RunFolder.EXPERIMENT);
+        Path json = folder.resolve(MANIFEST);
+        for (Path p : List.of(yaml, json)) {
+            if (!Files.isRegularFile(p)) {
+                throw new UserException(folder + " is not a run folder: it has no " + p.getFileName()
+                        + "; give the folder that 'replica run' printed as 'Run folder ...'");
+            }
+        }
+        Map<String, Object> experiment;
+        JsonObject manifest;
+        try {
+            Object loaded = new Yaml(new SafeConstructor(new LoaderOptions()))
+                    .load(Files.readString(yaml, StandardCharsets.UTF_8));
+            if (!(loaded instanceof Map)) {
+                throw new UserException(yaml + " is not an experiment file: it is not a mapping");
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> map = (Map<String, Object>) loaded;
+            experiment = map;
+            JsonElement parsed = JsonParser.parseString(Files.readString(json, StandardCharsets.UTF_8));
+            if (!parsed.isJsonObject()) {
+                throw new UserException(json + " is not a manifest: it is not a JSON object");
+            }
+            manifest = parsed.getAsJsonObject();
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof UserException) {
+                throw (UserException) e;
+            }
+            throw new UserException("cannot read run folder " + folder + ": " + e.getMessage(), e);
+        }
+        return new RunContents(folder, experiment, manifest);
+    }
+
+    /**
+     * Returns the folder.
+     *
+     * @return the path
+     */
+    public Path folder() {
+        return folder;
+    }
+
+    /**
+     * Returns the resolved experiment as YAML values (maps in file order, lists, scalars).
+     *
+     * @return the experiment
+     */
+    public Map<String, Object> experiment() {
+        return experiment;
+    }
+
+    /**
+     * Returns the manifest.
+     *
+     * @return the JSON object
+     */
+    public JsonObject manifest() {
+        return manifest;
+    }
+
+    /**
+     * Returns the experiment's name.
+     *
+     * @return the name, or the folder's name when the file has none
+     */
+    public String name() {
+        Object name = experiment.get("name");
+        return name == null ? folder.getFileName().toString() : name.toString();
+    }
+
+    /**
+     * Returns the model labels in the experiment's order.
+     *
+     * @return the labels
+     */
+    public List<String> labels() {
+        Object models = experiment.get("models");
+        List<String> labels = new ArrayList<>();
+        if (models instanceof Map) {
+            for (Object key : ((Map<?, ?>) models).keySet()) {
+                labels.add(String.valueOf(key));
+            }
+        }
+        return labels;
+    }
+
+    /**
+     * Returns the seeds in the experiment's order.
+     *
+     * @return the seeds
+     */
+    public List<Long> seeds() {
+        List<Long> seeds = new ArrayList<>();
+        Object many = experiment.get("seeds");
+        if (many instanceof List) {
+            for (Object s : (List<?>) many) {
+                seeds.add(((Number) s).longValue());
+            }
+        } else if (experiment.get("seed") instanceof Number) {
+            seeds.add(((Number) experiment.get("seed")).longValue());
+        }
+        return seeds;
+    }
+
+    /**
+     * Returns whether the run has several seeds (and so a folder per seed under each model).
+     *
+     * @return {@code true} for several seeds
+     */
+    public boolean severalSeeds() {
+        return seeds().size() > 1;
+    }
+
+    /**
+     * Returns a model's history file for a seed.
+     *
+     * @param label the model
+     * @param seed the seed
+     * @return {@code <label>/history.csv}, or {@code <label>/seed-<n>/history.csv} with several seeds
+     */
+    public Path historyFile(String label, long seed) {
+        Path model = folder.resolve(label);
+        return (severalSeeds() ? model.resolve("seed-" + seed) : model).resolve("history.csv");
+    }
+
+    /**
+     * Returns each model's history per seed, leaving out those not yet written.
+     *
+     * @return label to (seed to rows), both in the experiment's order
+     */
+    public Map<String, Map<Long, List<HistoryRow>>> histories() {
+        Map<String, Map<Long, List<HistoryRow>>> out = new LinkedHashMap<>();
+        for (String label : labels()) {
+            Map<Long, List<HistoryRow>> bySeed = new LinkedHashMap<>();
+            for (long seed : seeds()) {
+                Path file = historyFile(label, seed);
+                if (Files.isRegularFile(file)) {
+                    bySeed.put(seed, HistoryRow.read(file));
+                }
+            }
+            out.put(label, bySeed);
+        }
+        return out;
+    }
+
+    /**
+     * Returns every {@code history.csv} of the run, relative to the folder, sorted.
+     *
+     * @return the relative paths
+     */
+    public List<Path> historyFiles() {
+        try (Stream<Path> walk = Files.walk(folder)) {
+            return walk.filter(p -> p.getFileName().toString().equals("history.csv"))
+                    .map(folder::relativize).sorted().toList();
+        } catch (IOException e) {
+            throw new UserException("cannot list " + folder + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Returns every {@code divergence.csv} of the run (the cross-engine check's), relative, sorted.
+     *
+     * @return the relative paths
+     */
+    public List<Path> divergenceFiles() {
+        try (Stream<Path> walk = Files.walk(folder)) {
+            return walk.filter(p -> p.getFileName().toString().equals("divergence.csv"))
+                    .map(folder::relativize).sorted().toList();
+        } catch (IOException e) {
+            throw new UserException("cannot list " + folder + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Returns a text file of the run folder, or {@code null} when it does not exist.
+     *
+     * @param name the path relative to the folder
+     * @return the text
+     */
+    public String text(String name) {
+        Path file = folder.resolve(name);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UserException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

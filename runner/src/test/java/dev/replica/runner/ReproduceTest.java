@@ -1,0 +1,90 @@
+package dev.replica.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.replica.runner.cli.ReplicaCli;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code replica reproduce}: a run made in one fresh JVM and reproduced in another comes out identical
+ * (exit 0); a recorded run whose history does not match its reproduction is reported, after warnings
+ * about the machine, with exit 4.
+ */
+class ReproduceTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aRunReproducedInAFreshJvmIsIdenticalAndATamperedOneIsNot() throws Exception {
+        Path file = TinyExperiment.write(dir, "pytorch", 0, 2);
+        FreshJvm.Result first = FreshJvm.run(dir, "run", file.toString(), "--out", "runs");
+        assertThat(first.exit()).as(first.out() + first.err()).isZero();
+        Path original = TinyExperiment.runFolder(dir, first.out());
+
+        FreshJvm.Result again = FreshJvm.run(dir, "reproduce", original.toString());
+        assertThat(again.exit()).as(again.out() + again.err()).isZero();
+        assertThat(again.out()).doesNotContain("warning:")
+                .contains("Reproducing " + original + " in run folder " + dir.resolve("runs").resolve("tiny"))
+                .contains("\n  res/history.csv: identical\n  vgg/history.csv: identical\n"
+                        + "  weights.sha256: identical (2 models)\nIdentical: every history.csv is byte-equal and "
+                        + "weights.sha256 is equal (");
+        try (Stream<Path> runs = Files.list(dir.resolve("runs").resolve("tiny"))) {
+            assertThat(runs.toList()).hasSize(2); // a new folder; the original is untouched
+        }
+
+        // The same run with one history line changed, reproduced in this JVM (whose engine runs 2 threads,
+        // not the 1 recorded): warnings first, then the difference, exit 4.
+        Path tampered = dir.resolve("tampered").resolve("tiny").resolve(original.getFileName().toString());
+        copyTree(original, tampered);
+        Path history = tampered.resolve("vgg").resolve("history.csv");
+        List<String> lines = Files.readAllLines(history);
+        lines.set(2, lines.get(2).replaceFirst(",[^,]*$", ",0.123"));
+        Files.write(history, lines);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int exit = ReplicaCli.execute(new String[] {"reproduce", tampered.toString()}, Map.of(),
+                new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertThat(exit).as(text).isEqualTo(4);
+        assertThat(text).startsWith("warning: ")
+                .contains("warning: environment.ai.djl.pytorch.num_threads: recorded 1, now 2\n")
+                .contains("  vgg/history.csv: differs from line 3: recorded '" + lines.get(2) + "', now '")
+                .contains("\nNot identical: ")
+                .contains("see the warnings above for differences of machine or versions.");
+        assertThat(text.indexOf("warning:")).isLessThan(text.indexOf("Reproducing"));
+
+        // A run that has not finished cannot be reproduced.
+        Path unfinished = dir.resolve("unfinished");
+        copyTree(original, unfinished);
+        Files.writeString(unfinished.resolve("manifest.json"), Files.readString(unfinished.resolve("manifest.json"))
+                .replace("\"weights.sha256\"", "\"weights.sha256.not\""));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = ReplicaCli.execute(new String[] {"reproduce", unfinished.toString()}, Map.of(), System.out,
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(status).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("replica: " + unfinished + " has not finished: its "
+                + "manifest.json has no weights.sha256; finish it with 'replica run --resume " + unfinished + "' first\n");
+    }
+
+    private static void copyTree(Path from, Path to) throws Exception {
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+}
