@@ -44,7 +44,7 @@ public final class ReplicaCli {
     /** Exit status of a user error. */
     public static final int USER_ERROR = 2;
 
-    @Option(names = "--plugins", paramLabel = "DIR",
+    @Option(names = "--plugins", paramLabel = "DIR", scope = CommandLine.ScopeType.INHERIT,
             description = "a folder of plugin jars to load besides the built-in ones (also $REPLICA_PLUGINS)")
     Path plugins;
 

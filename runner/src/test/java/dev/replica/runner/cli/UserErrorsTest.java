@@ -83,4 +83,14 @@ class UserErrorsTest {
                 .contains("data_batch_1.bin", "REPLICA_DATA")
                 .doesNotContain("\tat ", "Exception");
     }
+
+    @Test
+    void thePluginsFolderMayBeGivenBeforeOrAfterTheCommand() throws Exception {
+        Path f = file("ok.yaml", study("  r: {plugin: resnet, params: {width: 2}}", "{plugin: synthetic}"));
+        Path missing = dir.resolve("no-such-folder");
+        assertThat(replica("--plugins", missing.toString(), "validate", f.toString())).isEqualTo(2);
+        assertThat(replica("validate", f.toString(), "--plugins", missing.toString())).isEqualTo(2);
+        String message = "replica: plugins folder " + missing + " does not exist or is not a folder\n";
+        assertThat(stderr()).isEqualTo(message + message);
+    }
 }
