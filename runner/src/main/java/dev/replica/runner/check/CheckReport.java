@@ -1,11 +1,13 @@
 package dev.replica.runner.check;
 
+import dev.replica.api.UserException;
 import dev.replica.runner.config.Check;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.Tolerance;
 import dev.replica.runner.output.ModelFiles;
 import dev.replica.runner.output.Numbers;
 import dev.replica.runner.output.RunFolder;
+import dev.replica.runner.report.Plots;
 import dev.replica.runner.training.Evaluation;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -74,11 +76,22 @@ final class CheckReport {
             ModelFiles.writeAtomically(dir.resolve(a.name() + "-rerun.csv"), stepsCsv(c.rerun().steps()));
         }
         ModelFiles.writeAtomically(dir.resolve("divergence.csv"), divergenceCsv(c));
+        String plot = divergencePlot(c.label(), dir);
         verdictRows.add("| " + c.label() + " | " + verdict + " | "
                 + (verdict.passed() ? "—" : escape(verdict.detail())) + " |");
         csvRows.add(List.of(c.label(), verdict.toString(), verdict.step() < 0 ? "" : Integer.toString(verdict.step()),
                 verdict.metric(), verdict.detail()));
-        sections.append(section(c, verdict));
+        sections.append(section(c, verdict)).append(plot);
+    }
+
+    /** Draws divergence.csv beside it; an identical run has no positive difference to draw on a log axis. */
+    private static String divergencePlot(String label, Path dir) throws IOException {
+        try {
+            Plots.divergence(dir.resolve("divergence.csv"), dir.resolve("divergence.png"));
+            return "![Divergence of " + label + " over steps](" + label + "/divergence.png)\n\n";
+        } catch (UserException e) {
+            return "No divergence plot: " + e.getMessage() + ".\n\n";
+        }
     }
 
     /** Writes {@code check.md} and {@code check.csv}. */

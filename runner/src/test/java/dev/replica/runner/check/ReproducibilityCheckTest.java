@@ -63,6 +63,9 @@ class ReproducibilityCheckTest {
             assertThat(rows.get(0)).isEqualTo(String.join(",", CheckReport.DIVERGENCE_COLUMNS));
             // Step 0: the same weights and batch; only the engines' arithmetic differs.
             assertThat(Double.parseDouble(rows.get(1).split(",")[1])).isLessThan(1e-5);
+            Path plot = outcome.folder().path().resolve(label).resolve("divergence.png");
+            assertThat(javax.imageio.ImageIO.read(plot.toFile()).getWidth()).isPositive();
+            assertThat(report).contains("](" + label + "/divergence.png)");
         }
     }
 
