@@ -1,19 +1,9 @@
 package dev.replica.runner;
 
-import dev.replica.api.DataContext;
 import dev.replica.api.DataSplits;
-import dev.replica.api.DatasetPlugin;
-import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
-import dev.replica.api.LearningRateSchedule;
 import dev.replica.api.ModelPlugin;
-import dev.replica.api.OptimizerPlugin;
-import dev.replica.api.Plugin;
-import dev.replica.api.ScheduleContext;
-import dev.replica.api.SchedulePlugin;
-import dev.replica.api.UpdateRule;
 import dev.replica.api.nn.Blocks;
-import dev.replica.api.seed.SeedStream;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.PluginUse;
 import dev.replica.runner.output.Manifest;
@@ -21,7 +11,6 @@ import dev.replica.runner.output.ModelFiles;
 import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.output.SeedSummaryTable;
 import dev.replica.runner.output.SummaryTable;
-import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import dev.replica.runner.training.Checkpoint;
 import dev.replica.runner.training.Evaluation;
@@ -51,9 +40,8 @@ public final class ExperimentRunner {
 
     private static final Logger LOG = LogManager.getLogger(ExperimentRunner.class);
 
-    private final PluginRegistry registry;
+    private final RunAssembly assembly;
     private final Map<String, ModelPlugin> models;
-    private final Environment environment;
 
     /**
      * Creates the runner.
@@ -64,9 +52,8 @@ public final class ExperimentRunner {
      */
     @Inject
     public ExperimentRunner(PluginRegistry registry, Map<String, ModelPlugin> models, Environment environment) {
-        this.registry = registry;
+        this.assembly = new RunAssembly(registry, environment);
         this.models = models;
-        this.environment = environment;
     }
 
     /**
@@ -91,23 +78,14 @@ public final class ExperimentRunner {
     public Outcome run(Experiment experiment, RunFolder folder, ProgressListener listener) throws IOException {
         String resolved = Files.readString(folder.path().resolve(RunFolder.EXPERIMENT), StandardCharsets.UTF_8);
         Manifest manifest = new Manifest()
-                .put("replica", Map.of("version", versionOf(ExperimentRunner.class), "format", experiment.format()))
+                .put("replica", Map.of("version", RunAssembly.replicaVersion(), "format", experiment.format()))
                 .put("experiment", Map.of("name", experiment.name(), "sha256", RunFolder.sha256(resolved),
                         "seeds", experiment.seeds()))
                 .put("git", Map.of("commit", Manifest.gitCommit(Path.of("").toAbsolutePath())))
                 .put("environment", Manifest.environment())
-                .put("plugins", pluginVersions(experiment));
-        EnginePlugin enginePlugin = registry.get(PluginKind.ENGINE, experiment.engine().plugin());
-        try (EngineSession session = enginePlugin.open(experiment.engine().params())) {
-            SortedMap<String, String> engine = new TreeMap<>(session.describe());
-            int requested = experiment.engine().params().getInt("threads");
-            engine.put("threads.requested", Integer.toString(requested));
-            if (session.observedThreads() != requested) {
-                LOG.warn("engine.threads is {} but the process runs {} threads; run through ./replica, which sets "
-                        + "them before the JVM starts, for results comparable with other runs", requested,
-                        session.observedThreads());
-            }
-            manifest.put("engine", engine);
+                .put("plugins", assembly.pluginFacts(List.of(experiment)));
+        try (EngineSession session = assembly.openEngine(experiment.engine())) {
+            manifest.put("engine", assembly.describeEngine(session, experiment.engine()));
             manifest.write(folder.path().resolve("manifest.json"));
 
             SummaryTable first = null;
@@ -116,19 +94,16 @@ public final class ExperimentRunner {
             boolean several = experiment.seeds().size() > 1;
             Map<String, Object> datasets = new LinkedHashMap<>();
             for (long seed : experiment.seeds()) {
-                SeedStream seeds = SeedStream.root(seed);
-                DatasetPlugin datasetPlugin = registry.get(PluginKind.DATASET, experiment.dataset().plugin());
-                DataSplits data = datasetPlugin.open(experiment.dataset().params(),
-                        new DataContext(environment.dataRoot(), seeds.child("data")));
-                datasets.put(Long.toString(seed), datasetFacts(data));
+                DataSplits data = assembly.openData(experiment, seed);
+                datasets.put(Long.toString(seed), RunAssembly.datasetFacts(data));
                 manifest.put("dataset", several ? datasets : datasets.values().iterator().next());
                 manifest.write(folder.path().resolve("manifest.json"));
                 List<SummaryTable.Row> rows = new ArrayList<>();
                 for (Map.Entry<String, PluginUse> m : experiment.models().entrySet()) {
-                    TrainingSetup setup = setup(experiment, session, data, seeds);
+                    TrainingSetup setup = assembly.setup(experiment, session, data, seed);
                     ModelFiles files = folder.model(m.getKey(), several ? seed : null);
                     LOG.info("Training {} ({}{}) on {}, {} epochs of {} steps", m.getKey(), m.getValue().plugin(),
-                            several ? ", seed " + seed : "", enginePlugin.name(), experiment.training().epochs(),
+                            several ? ", seed " + seed : "", experiment.engine().plugin(), experiment.training().epochs(),
                             setup.stepsPerEpoch());
                     try (ModelTrainer trainer = new ModelTrainer(setup, m.getKey(), models.get(m.getValue().plugin()),
                             m.getValue().params())) {
@@ -163,55 +138,5 @@ public final class ExperimentRunner {
             manifest.write(folder.path().resolve("manifest.json"));
             return new Outcome(folder, first, checksums);
         }
-    }
-
-    private TrainingSetup setup(Experiment experiment, EngineSession session, DataSplits data, SeedStream seeds) {
-        OptimizerPlugin optimizer = registry.get(PluginKind.OPTIMIZER, experiment.optimizer().plugin());
-        UpdateRule rule = optimizer.create(experiment.optimizer().params());
-        SchedulePlugin schedulePlugin = registry.get(PluginKind.SCHEDULE, experiment.schedule().plugin());
-        int n = data.train().size();
-        int steps = (n + experiment.training().batchSize() - 1) / experiment.training().batchSize();
-        LearningRateSchedule schedule = schedulePlugin.create(experiment.schedule().params(),
-                new ScheduleContext(rule.baseRate(), experiment.training().epochs(), steps));
-        return new TrainingSetup(session, data, experiment.training(), seeds, rule, schedule);
-    }
-
-    private static Map<String, Object> datasetFacts(DataSplits data) {
-        Map<String, Object> facts = new LinkedHashMap<>();
-        facts.put("classes", data.classes());
-        facts.put("example_shape", data.exampleShape().toString());
-        facts.put("train", data.train().size());
-        facts.put("validation", data.validation().size());
-        facts.put("validation_source", data.validationSource());
-        facts.put("test", data.test().size());
-        facts.put("provenance", new TreeMap<>(data.provenance()));
-        return facts;
-    }
-
-    private SortedMap<String, Object> pluginVersions(Experiment experiment) {
-        SortedMap<String, Object> versions = new TreeMap<>();
-        record(versions, PluginKind.ENGINE, experiment.engine());
-        record(versions, PluginKind.DATASET, experiment.dataset());
-        for (PluginUse m : experiment.models().values()) {
-            record(versions, PluginKind.MODEL, m);
-        }
-        record(versions, PluginKind.OPTIMIZER, experiment.optimizer());
-        record(versions, PluginKind.SCHEDULE, experiment.schedule());
-        return versions;
-    }
-
-    private void record(SortedMap<String, Object> versions, PluginKind kind, PluginUse use) {
-        Plugin p = registry.get(kind, use.plugin());
-        java.security.CodeSource source = p.getClass().getProtectionDomain().getCodeSource();
-        Map<String, String> facts = new LinkedHashMap<>();
-        facts.put("version", p.version());
-        facts.put("class", p.getClass().getName());
-        facts.put("source", source == null || source.getLocation() == null ? "" : source.getLocation().toString());
-        versions.put(kind.word() + "." + use.plugin(), facts);
-    }
-
-    private static String versionOf(Class<?> c) {
-        String v = c.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
     }
 }

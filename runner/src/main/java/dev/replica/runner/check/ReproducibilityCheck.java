@@ -1,26 +1,16 @@
 package dev.replica.runner.check;
 
-import dev.replica.api.DataContext;
 import dev.replica.api.DataSplits;
-import dev.replica.api.DatasetPlugin;
-import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
-import dev.replica.api.LearningRateSchedule;
 import dev.replica.api.ModelPlugin;
-import dev.replica.api.OptimizerPlugin;
-import dev.replica.api.Plugin;
-import dev.replica.api.ScheduleContext;
-import dev.replica.api.SchedulePlugin;
-import dev.replica.api.UpdateRule;
 import dev.replica.api.UserException;
-import dev.replica.api.seed.SeedStream;
 import dev.replica.runner.Environment;
+import dev.replica.runner.RunAssembly;
 import dev.replica.runner.config.Check;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.PluginUse;
 import dev.replica.runner.output.Manifest;
 import dev.replica.runner.output.RunFolder;
-import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import dev.replica.runner.training.TrainingSetup;
 import jakarta.inject.Inject;
@@ -49,9 +39,8 @@ public final class ReproducibilityCheck {
 
     private static final Logger LOG = LogManager.getLogger(ReproducibilityCheck.class);
 
-    private final PluginRegistry registry;
+    private final RunAssembly assembly;
     private final Map<String, ModelPlugin> models;
-    private final Environment environment;
 
     /**
      * Creates the check.
@@ -62,9 +51,8 @@ public final class ReproducibilityCheck {
      */
     @Inject
     public ReproducibilityCheck(PluginRegistry registry, Map<String, ModelPlugin> models, Environment environment) {
-        this.registry = registry;
+        this.assembly = new RunAssembly(registry, environment);
         this.models = models;
-        this.environment = environment;
     }
 
     /**
@@ -153,10 +141,10 @@ public final class ReproducibilityCheck {
             Map<List<Object>, DataSplits> distinct = new HashMap<>();
             for (Side side : sides) {
                 EngineSession session =
-                        sessions.computeIfAbsent(side.engine(), engine -> open(side.experiment().engine()));
-                engines.put(side.name(), describe(side, session));
+                        sessions.computeIfAbsent(side.engine(), engine -> assembly.openEngine(side.experiment().engine()));
+                engines.put(side.name(), assembly.describeEngine(session, side.experiment().engine()));
                 data.put(side.name(), distinct.computeIfAbsent(List.of(side.experiment().dataset(), seed(side)),
-                        key -> openData(side.experiment())));
+                        key -> assembly.openData(side.experiment(), seed(side))));
             }
             Side a = sides.get(0);
             Side b = sides.get(1);
@@ -165,15 +153,15 @@ public final class ReproducibilityCheck {
 
             String resolved = Files.readString(folder.path().resolve(RunFolder.EXPERIMENT), StandardCharsets.UTF_8);
             Manifest manifest = new Manifest()
-                    .put("replica", sorted("version", versionOf(ReproducibilityCheck.class),
+                    .put("replica", sorted("version", RunAssembly.replicaVersion(),
                             "format", experiment.format(), "command", "check"))
                     .put("experiment", sorted("name", experiment.name(), "sha256", RunFolder.sha256(resolved),
                             "seed", seed(a)))
                     .put("git", sorted("commit", Manifest.gitCommit(Path.of("").toAbsolutePath())))
                     .put("environment", Manifest.environment())
-                    .put("plugins", pluginVersions(sides))
+                    .put("plugins", assembly.pluginFacts(sides.stream().map(Side::experiment).toList()))
                     .put("engines", engines)
-                    .put("dataset", datasetFacts(data.get(a.name())));
+                    .put("dataset", RunAssembly.datasetFacts(data.get(a.name())));
             manifest.write(folder.path().resolve("manifest.json"));
 
             CheckReport report = new CheckReport(folder, experiment, check, a, b, steps, engines);
@@ -207,28 +195,6 @@ public final class ReproducibilityCheck {
         }
     }
 
-    private EngineSession open(PluginUse engine) {
-        EnginePlugin plugin = registry.get(PluginKind.ENGINE, engine.plugin());
-        return plugin.open(engine.params());
-    }
-
-    private SortedMap<String, String> describe(Side side, EngineSession session) {
-        SortedMap<String, String> facts = new TreeMap<>(session.describe());
-        int requested = side.experiment().engine().params().getInt("threads");
-        facts.put("threads.requested", Integer.toString(requested));
-        if (session.observedThreads() != requested) {
-            LOG.warn("engine.threads is {} but {} runs {} threads in this process; run through ./replica, which "
-                    + "sets them before the JVM starts", requested, side.engine(), session.observedThreads());
-        }
-        return facts;
-    }
-
-    private DataSplits openData(Experiment e) {
-        DatasetPlugin plugin = registry.get(PluginKind.DATASET, e.dataset().plugin());
-        return plugin.open(e.dataset().params(),
-                new DataContext(environment.dataRoot(), SeedStream.root(e.seeds().get(0)).child("data")));
-    }
-
     private static long seed(Side side) {
         return side.experiment().seeds().get(0);
     }
@@ -255,53 +221,8 @@ public final class ReproducibilityCheck {
         if (model == null) {
             throw new IllegalArgumentException("side " + side.name() + " has no model '" + label + "'");
         }
-        OptimizerPlugin optimizer = registry.get(PluginKind.OPTIMIZER, e.optimizer().plugin());
-        UpdateRule rule = optimizer.create(e.optimizer().params());
-        SchedulePlugin schedulePlugin = registry.get(PluginKind.SCHEDULE, e.schedule().plugin());
-        int batch = e.training().batchSize();
-        int perEpoch = (data.train().size() + batch - 1) / batch;
-        LearningRateSchedule schedule = schedulePlugin.create(e.schedule().params(),
-                new ScheduleContext(rule.baseRate(), e.training().epochs(), perEpoch));
-        TrainingSetup setup = new TrainingSetup(session, data, e.training(), SeedStream.root(seed(side)), rule,
-                schedule);
+        TrainingSetup setup = assembly.setup(e, session, data, seed(side));
         return new Lane(setup, label, models.get(model.plugin()), model.params());
-    }
-
-    private static Map<String, Object> datasetFacts(DataSplits data) {
-        Map<String, Object> facts = new LinkedHashMap<>();
-        facts.put("classes", data.classes());
-        facts.put("example_shape", data.exampleShape().toString());
-        facts.put("train", data.train().size());
-        facts.put("validation", data.validation().size());
-        facts.put("validation_source", data.validationSource());
-        facts.put("test", data.test().size());
-        facts.put("provenance", new TreeMap<>(data.provenance()));
-        return facts;
-    }
-
-    private SortedMap<String, Object> pluginVersions(List<Side> sides) {
-        SortedMap<String, Object> versions = new TreeMap<>();
-        for (Side side : sides) {
-            Experiment e = side.experiment();
-            record(versions, PluginKind.ENGINE, e.engine());
-            record(versions, PluginKind.DATASET, e.dataset());
-            for (PluginUse m : e.models().values()) {
-                record(versions, PluginKind.MODEL, m);
-            }
-            record(versions, PluginKind.OPTIMIZER, e.optimizer());
-            record(versions, PluginKind.SCHEDULE, e.schedule());
-        }
-        return versions;
-    }
-
-    private void record(SortedMap<String, Object> versions, PluginKind kind, PluginUse use) {
-        Plugin p = registry.get(kind, use.plugin());
-        java.security.CodeSource source = p.getClass().getProtectionDomain().getCodeSource();
-        Map<String, String> facts = new LinkedHashMap<>();
-        facts.put("version", p.version());
-        facts.put("class", p.getClass().getName());
-        facts.put("source", source == null || source.getLocation() == null ? "" : source.getLocation().toString());
-        versions.put(kind.word() + "." + use.plugin(), facts);
     }
 
     /** A map of key-value pairs sorted by key, so that the manifest's text does not depend on hash order. */
@@ -311,10 +232,5 @@ public final class ReproducibilityCheck {
             map.put((String) keysAndValues[i], keysAndValues[i + 1]);
         }
         return map;
-    }
-
-    private static String versionOf(Class<?> c) {
-        String v = c.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
     }
 }

@@ -1,0 +1,173 @@
+package dev.replica.runner;
+
+import dev.replica.api.DataContext;
+import dev.replica.api.DataSplits;
+import dev.replica.api.DatasetPlugin;
+import dev.replica.api.EnginePlugin;
+import dev.replica.api.EngineSession;
+import dev.replica.api.LearningRateSchedule;
+import dev.replica.api.OptimizerPlugin;
+import dev.replica.api.Plugin;
+import dev.replica.api.ScheduleContext;
+import dev.replica.api.SchedulePlugin;
+import dev.replica.api.UpdateRule;
+import dev.replica.api.seed.SeedStream;
+import dev.replica.runner.config.Experiment;
+import dev.replica.runner.config.PluginUse;
+import dev.replica.runner.plugin.PluginKind;
+import dev.replica.runner.plugin.PluginRegistry;
+import dev.replica.runner.training.TrainingSetup;
+import java.security.CodeSource;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * What every command that trains needs from an experiment, in one place: the engine, the data, the
+ * training setup of a seed, and the facts the manifest records about them. {@code run}, {@code check}
+ * and {@code reproduce} all build on it, so they cannot drift apart.
+ */
+public final class RunAssembly {
+
+    private static final Logger LOG = LogManager.getLogger(RunAssembly.class);
+
+    private final PluginRegistry registry;
+    private final Environment environment;
+
+    /**
+     * Creates the assembly.
+     *
+     * @param registry every plugin
+     * @param environment settings from outside the experiment file
+     */
+    public RunAssembly(PluginRegistry registry, Environment environment) {
+        this.registry = registry;
+        this.environment = environment;
+    }
+
+    /**
+     * Opens the experiment's engine.
+     *
+     * @param engine the engine and its settings
+     * @return the session; the caller closes it
+     */
+    public EngineSession openEngine(PluginUse engine) {
+        EnginePlugin plugin = registry.get(PluginKind.ENGINE, engine.plugin());
+        return plugin.open(engine.params());
+    }
+
+    /**
+     * Describes an open engine for the manifest, with the threads asked for beside those observed, and
+     * warns when they differ (results are comparable only at equal thread counts).
+     *
+     * @param session the open engine
+     * @param engine the engine's settings
+     * @return sorted facts
+     */
+    public SortedMap<String, String> describeEngine(EngineSession session, PluginUse engine) {
+        SortedMap<String, String> facts = new TreeMap<>(session.describe());
+        int requested = engine.params().getInt("threads");
+        facts.put("threads.requested", Integer.toString(requested));
+        if (session.observedThreads() != requested) {
+            LOG.warn("engine.threads is {} but {} runs {} threads in this process; run through ./replica, which "
+                    + "sets them before the JVM starts, for results comparable with other runs", requested,
+                    engine.plugin(), session.observedThreads());
+        }
+        return facts;
+    }
+
+    /**
+     * Opens the experiment's dataset for one seed.
+     *
+     * @param experiment the experiment
+     * @param seed the run seed
+     * @return the splits
+     */
+    public DataSplits openData(Experiment experiment, long seed) {
+        DatasetPlugin plugin = registry.get(PluginKind.DATASET, experiment.dataset().plugin());
+        return plugin.open(experiment.dataset().params(),
+                new DataContext(environment.dataRoot(), SeedStream.root(seed).child("data")));
+    }
+
+    /**
+     * Builds what the models of one seed share: update rule, schedule, seed streams.
+     *
+     * @param experiment the experiment
+     * @param session the open engine
+     * @param data the opened data
+     * @param seed the run seed
+     * @return the setup
+     */
+    public TrainingSetup setup(Experiment experiment, EngineSession session, DataSplits data, long seed) {
+        OptimizerPlugin optimizer = registry.get(PluginKind.OPTIMIZER, experiment.optimizer().plugin());
+        UpdateRule rule = optimizer.create(experiment.optimizer().params());
+        SchedulePlugin schedulePlugin = registry.get(PluginKind.SCHEDULE, experiment.schedule().plugin());
+        int batch = experiment.training().batchSize();
+        int steps = (data.train().size() + batch - 1) / batch;
+        LearningRateSchedule schedule = schedulePlugin.create(experiment.schedule().params(),
+                new ScheduleContext(rule.baseRate(), experiment.training().epochs(), steps));
+        return new TrainingSetup(session, data, experiment.training(), SeedStream.root(seed), rule, schedule);
+    }
+
+    /**
+     * Records every plugin the experiments use: version, class, and the jar it came from.
+     *
+     * @param experiments the experiments (one, or one per side of a check)
+     * @return facts keyed by {@code <kind>.<name>}, sorted
+     */
+    public SortedMap<String, Object> pluginFacts(Collection<Experiment> experiments) {
+        SortedMap<String, Object> facts = new TreeMap<>();
+        for (Experiment e : experiments) {
+            record(facts, PluginKind.ENGINE, e.engine());
+            record(facts, PluginKind.DATASET, e.dataset());
+            for (PluginUse m : e.models().values()) {
+                record(facts, PluginKind.MODEL, m);
+            }
+            record(facts, PluginKind.OPTIMIZER, e.optimizer());
+            record(facts, PluginKind.SCHEDULE, e.schedule());
+        }
+        return facts;
+    }
+
+    private void record(SortedMap<String, Object> facts, PluginKind kind, PluginUse use) {
+        Plugin p = registry.get(kind, use.plugin());
+        CodeSource source = p.getClass().getProtectionDomain().getCodeSource();
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("version", p.version());
+        f.put("class", p.getClass().getName());
+        f.put("source", source == null || source.getLocation() == null ? "" : source.getLocation().toString());
+        facts.put(kind.word() + "." + use.plugin(), f);
+    }
+
+    /**
+     * Records what a reader needs to know about the data: sizes, where validation comes from, file hashes.
+     *
+     * @param data the opened data
+     * @return the facts, in a fixed order
+     */
+    public static Map<String, Object> datasetFacts(DataSplits data) {
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("classes", data.classes());
+        facts.put("example_shape", data.exampleShape().toString());
+        facts.put("train", data.train().size());
+        facts.put("validation", data.validation().size());
+        facts.put("validation_source", data.validationSource());
+        facts.put("test", data.test().size());
+        facts.put("provenance", new TreeMap<>(data.provenance()));
+        return facts;
+    }
+
+    /**
+     * Returns Replica's version from the runner jar's manifest, or {@code dev} when run from classes.
+     *
+     * @return the version
+     */
+    public static String replicaVersion() {
+        String v = RunAssembly.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+}
