@@ -143,6 +143,11 @@ public final class Plots {
         if (hidden > 0) {
             chart.setTitle(chart.getTitle() + " (" + hidden + " values <= 0 not shown)");
         }
+        if (chart.getSeriesMap().size() > 4) {
+            // Many series: a column at the right, since a row below the plot would run off the image.
+            chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+            chart.getStyler().setLegendLayout(Styler.LegendLayout.Vertical);
+        }
         write(chart, png);
         return png;
     }
