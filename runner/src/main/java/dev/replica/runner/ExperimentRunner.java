@@ -78,10 +78,10 @@ public final class ExperimentRunner {
     public Outcome run(Experiment experiment, RunFolder folder, ProgressListener listener) throws IOException {
         String resolved = Files.readString(folder.path().resolve(RunFolder.EXPERIMENT), StandardCharsets.UTF_8);
         Manifest manifest = new Manifest()
-                .put("replica", Map.of("version", RunAssembly.replicaVersion(), "format", experiment.format()))
-                .put("experiment", Map.of("name", experiment.name(), "sha256", RunFolder.sha256(resolved),
+                .put("replica", Manifest.section("version", RunAssembly.replicaVersion(), "format", experiment.format()))
+                .put("experiment", Manifest.section("name", experiment.name(), "sha256", RunFolder.sha256(resolved),
                         "seeds", experiment.seeds()))
-                .put("git", Map.of("commit", Manifest.gitCommit(Path.of("").toAbsolutePath())))
+                .put("git", Manifest.section("commit", Manifest.gitCommit(Path.of("").toAbsolutePath())))
                 .put("environment", Manifest.environment())
                 .put("plugins", assembly.pluginFacts(List.of(experiment)));
         try (EngineSession session = assembly.openEngine(experiment.engine())) {

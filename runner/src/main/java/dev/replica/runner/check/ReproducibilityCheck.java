@@ -153,11 +153,11 @@ public final class ReproducibilityCheck {
 
             String resolved = Files.readString(folder.path().resolve(RunFolder.EXPERIMENT), StandardCharsets.UTF_8);
             Manifest manifest = new Manifest()
-                    .put("replica", sorted("version", RunAssembly.replicaVersion(),
+                    .put("replica", Manifest.section("version", RunAssembly.replicaVersion(),
                             "format", experiment.format(), "command", "check"))
-                    .put("experiment", sorted("name", experiment.name(), "sha256", RunFolder.sha256(resolved),
+                    .put("experiment", Manifest.section("name", experiment.name(), "sha256", RunFolder.sha256(resolved),
                             "seed", seed(a)))
-                    .put("git", sorted("commit", Manifest.gitCommit(Path.of("").toAbsolutePath())))
+                    .put("git", Manifest.section("commit", Manifest.gitCommit(Path.of("").toAbsolutePath())))
                     .put("environment", Manifest.environment())
                     .put("plugins", assembly.pluginFacts(sides.stream().map(Side::experiment).toList()))
                     .put("engines", engines)
@@ -179,8 +179,8 @@ public final class ReproducibilityCheck {
                 report.model(comparison, verdict);
                 Map<String, Object> facts = new LinkedHashMap<>();
                 facts.put("verdict", verdict.toString());
-                facts.put("initial.sha256", sorted(a.name(), comparison.initialA(), b.name(), comparison.initialB()));
-                facts.put("final.sha256", sorted(a.name(), comparison.finalA(), b.name(), comparison.finalB()));
+                facts.put("initial.sha256", Manifest.section(a.name(), comparison.initialA(), b.name(), comparison.initialB()));
+                facts.put("final.sha256", Manifest.section(a.name(), comparison.finalA(), b.name(), comparison.finalB()));
                 if (comparison.rerun() != null) {
                     facts.put("rerun.final.sha256", comparison.rerun().finalChecksum());
                 }
@@ -223,14 +223,5 @@ public final class ReproducibilityCheck {
         }
         TrainingSetup setup = assembly.setup(e, session, data, seed(side));
         return new Lane(setup, label, models.get(model.plugin()), model.params());
-    }
-
-    /** A map of key-value pairs sorted by key, so that the manifest's text does not depend on hash order. */
-    private static SortedMap<String, Object> sorted(Object... keysAndValues) {
-        SortedMap<String, Object> map = new TreeMap<>();
-        for (int i = 0; i < keysAndValues.length; i += 2) {
-            map.put((String) keysAndValues[i], keysAndValues[i + 1]);
-        }
-        return map;
     }
 }

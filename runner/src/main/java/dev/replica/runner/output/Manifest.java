@@ -37,6 +37,21 @@ public final class Manifest {
     }
 
     /**
+     * Makes a section from key-value pairs, sorted by key, so the manifest's text never depends on hash
+     * order (as {@code Map.of} would make it).
+     *
+     * @param keysAndValues alternating keys (strings) and values
+     * @return the section
+     */
+    public static SortedMap<String, Object> section(Object... keysAndValues) {
+        SortedMap<String, Object> map = new TreeMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            map.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return map;
+    }
+
+    /**
      * Returns the sections.
      *
      * @return the sections in insertion order

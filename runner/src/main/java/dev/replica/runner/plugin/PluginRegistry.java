@@ -8,6 +8,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
@@ -40,8 +41,14 @@ public final class PluginRegistry {
     public static PluginRegistry discover(ClassLoader loader) {
         Builder builder = new Builder();
         for (PluginKind kind : PluginKind.values()) {
-            for (Plugin p : ServiceLoader.load(kind.type(), loader)) {
-                builder.add(kind, p);
+            try {
+                for (Plugin p : ServiceLoader.load(kind.type(), loader)) {
+                    builder.add(kind, p);
+                }
+            } catch (ServiceConfigurationError | LinkageError e) {
+                // A plugin jar with a bad services entry, or built against another api.
+                throw new UserException("cannot load a " + kind.word() + " plugin: " + e.getMessage()
+                        + "; remove or rebuild that jar (class path, --plugins or REPLICA_PLUGINS)", e);
             }
         }
         PluginRegistry registry = builder.build();

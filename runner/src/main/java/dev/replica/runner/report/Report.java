@@ -48,6 +48,15 @@ public final class Report {
      */
     public static Written write(Path folder) throws IOException {
         RunContents run = RunContents.read(folder);
+        try {
+            return render(folder, run);
+        } catch (IOException e) {
+            throw new dev.replica.api.UserException("cannot write the report into " + folder + " (" + e
+                    + "); check that the folder is writable", e);
+        }
+    }
+
+    private static Written render(Path folder, RunContents run) throws IOException {
         Path plots = folder.resolve(PLOTS);
         Files.createDirectories(plots);
         Map<String, Map<Long, List<HistoryRow>>> histories = run.histories();

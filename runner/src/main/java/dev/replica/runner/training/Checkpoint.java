@@ -63,7 +63,7 @@ public final class Checkpoint {
         deleteTree(fresh);
         Files.createDirectories(fresh);
         ModelState.save(block, fresh.resolve(WEIGHTS));
-        TensorFile.write(fresh.resolve(OPTIMIZER), Map.<String, NDArray>copyOf(state.slots()));
+        TensorFile.write(fresh.resolve(OPTIMIZER), state.slots()); // sorted: the same bytes every run
         // progress.json is written last: a folder with it is complete.
         Files.writeString(fresh.resolve(PROGRESS), GSON.toJson(progress), StandardCharsets.UTF_8);
         deleteTree(old);

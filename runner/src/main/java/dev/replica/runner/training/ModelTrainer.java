@@ -128,8 +128,15 @@ public final class ModelTrainer implements AutoCloseable {
         double best = Double.NEGATIVE_INFINITY;
         int start = 1;
         if (checkpoint.exists()) {
-            Checkpoint.Progress p = checkpoint.progress();
-            checkpoint.restore(block, optimizerState);
+            Checkpoint.Progress p;
+            try {
+                p = checkpoint.progress();
+                checkpoint.restore(block, optimizerState);
+            } catch (IOException | RuntimeException e) {
+                throw new UserException(files.checkpoint() + ": cannot resume model '" + label + "' from it ("
+                        + e.getMessage() + "); delete that folder to train the model again from epoch 1, or start a "
+                        + "new run", e);
+            }
             history.addAll(p.history());
             bestEpoch = p.bestEpoch();
             best = p.bestValAccuracy();

@@ -91,11 +91,18 @@ public final class TensorFile {
             Map<String, Entry> entries = new LinkedHashMap<>();
             for (int i = 0; i < count; i++) {
                 String name = data.readUTF();
-                long[] dims = new long[data.readInt()];
+                int rank = data.readInt();
+                if (rank < 0 || rank > 8) {
+                    throw new IOException(file + " is damaged: entry " + name + " has rank " + rank);
+                }
+                long[] dims = new long[rank];
                 for (int d = 0; d < dims.length; d++) {
                     dims[d] = data.readLong();
                 }
                 Shape shape = new Shape(dims);
+                if (shape.size() < 0 || shape.size() > Integer.MAX_VALUE) {
+                    throw new IOException(file + " is damaged: entry " + name + " has shape " + shape);
+                }
                 float[] values = new float[Math.toIntExact(shape.size())];
                 for (int v = 0; v < values.length; v++) {
                     values[v] = data.readFloat();

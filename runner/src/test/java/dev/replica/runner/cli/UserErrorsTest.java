@@ -93,4 +93,26 @@ class UserErrorsTest {
         String message = "replica: plugins folder " + missing + " does not exist or is not a folder\n";
         assertThat(stderr()).isEqualTo(message + message);
     }
+
+    @Test
+    void aDamagedCheckpointSaysWhichFolderAndWhatToDo() throws Exception {
+        Path f = file("tiny.yaml", study("  r: {plugin: resnet, params: {width: 2, classes: 4}}",
+                "{plugin: synthetic, params: {train_size: 16, test_size: 8, classes: 4}}").replace("batch_size: 128", "batch_size: 8"));
+        assertThat(replica("run", f.toString(), "--out", dir.resolve("runs").toString())).as(stderr()).isZero();
+        Path run;
+        try (var folders = Files.list(dir.resolve("runs").resolve("study"))) {
+            run = folders.findFirst().orElseThrow();
+        }
+        // The manifest's sections are sorted maps: the same text on every run.
+        String manifest = Files.readString(run.resolve("manifest.json"));
+        assertThat(manifest.indexOf("\"format\"")).isLessThan(manifest.indexOf("\"version\""));
+        Path optimizer = run.resolve("r").resolve("checkpoint").resolve("optimizer.bin");
+        Files.write(optimizer, java.util.Arrays.copyOf(Files.readAllBytes(optimizer), 40));
+
+        assertThat(replica("run", "--resume", run.toString())).isEqualTo(2);
+        assertThat(stderr()).startsWith("replica: " + run.resolve("r").resolve("checkpoint")
+                        + ": cannot resume model 'r' from it (")
+                .contains("delete that folder to train the model again from epoch 1")
+                .doesNotContain("\tat ");
+    }
 }
