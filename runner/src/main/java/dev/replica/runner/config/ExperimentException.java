@@ -8,9 +8,9 @@ import java.util.List;
  * the layout users see and tests pin:
  *
  * <pre>
- * experiments/cifar10.yaml: 2 problems
- *   models.resnet18.params.depth (9:14): 19 is not allowed; allowed: [18, 34]
- *   schedule.nmae (14:3): unknown key; did you mean 'name'?
+ * study.yaml: 2 problems
+ *   models.resnet18.params.depth (7:46): 19 is not allowed; allowed: [18, 34]
+ *   models.resnet18.params.widht (7:50): unknown key; did you mean 'width'?
  * </pre>
  */
 public final class ExperimentException extends UserException {

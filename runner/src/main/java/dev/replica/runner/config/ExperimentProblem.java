@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * One problem of an experiment file, as one line of {@link ExperimentException}'s message:
- * {@code models.resnet18.params.depth (9:14): 19 is not allowed; allowed: [18, 34]}.
+ * {@code models.resnet18.params.depth (7:46): 19 is not allowed; allowed: [18, 34]}.
  *
  * @param path the key path, e.g. {@code schedule.params.milestones[1]}; empty when the problem is the
  *     file's as a whole (not found, not YAML, not a mapping)
@@ -25,7 +25,7 @@ public record ExperimentProblem(String path, String where, String message) {
     /**
      * Renders the problem as one line, without indentation.
      *
-     * @return e.g. {@code schedule.nmae (14:3): unknown key; did you mean 'name'?}
+     * @return e.g. {@code models.resnet18.params.widht (7:50): unknown key; did you mean 'width'?}
      */
     @Override
     public String toString() {
