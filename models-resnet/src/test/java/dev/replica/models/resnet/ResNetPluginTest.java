@@ -144,14 +144,19 @@ class ResNetPluginTest {
     @Test
     void batchNormLayersUseTheDefaultConstantInitializers() {
         Block block = plugin.create(plugin.schema().defaults(), ModelHarness.context("r", 0, ModelHarness.CIFAR_EXAMPLE));
+        int checked = 0;
         for (Pair<String, Parameter> p : block.getParameters()) {
             Parameter.Type type = p.getValue().getType();
             if (type == Parameter.Type.GAMMA || type == Parameter.Type.RUNNING_VAR) {
                 assertThat(p.getValue().getInitializer()).as(p.getKey()).isSameAs(Initializer.ONES);
+                checked++;
             } else if (type == Parameter.Type.BETA || type == Parameter.Type.RUNNING_MEAN) {
                 assertThat(p.getValue().getInitializer()).as(p.getKey()).isSameAs(Initializer.ZEROS);
+                checked++;
             }
         }
+        // 20 BatchNorm layers (stem, 16 in blocks, 3 shortcuts), four parameters each.
+        assertThat(checked).isEqualTo(80);
     }
 
     private static void assertBatchNormAtOneAndZero(String path, Block layer) {
