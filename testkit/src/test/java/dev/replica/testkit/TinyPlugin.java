@@ -1,19 +1,18 @@
 package dev.replica.testkit;
 
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
 import dev.replica.api.ModelContext;
 import dev.replica.api.ModelPlugin;
-import dev.replica.api.nn.SeededInitializer;
 import dev.replica.api.nn.SeededInitializer.Fan;
+import dev.replica.api.nn.SeededInitializer;
+import dev.replica.api.nn.TorchLayers;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
 import dev.replica.api.params.Params;
@@ -60,13 +59,7 @@ final class TinyPlugin implements ModelPlugin {
     public Block create(Params params, ModelContext context) {
         int classes = params.getInt("classes");
         SeedStream seeds = flaw == Flaw.IGNORES_RUN_SEED ? SeedStream.root(42).child("tiny") : context.initSeeds();
-        Conv2d conv = Conv2d.builder()
-                .setKernelShape(new Shape(3, 3))
-                .optPadding(new Shape(1, 1))
-                .setFilters(4)
-                .optBias(false)
-                .build();
-        conv.setInitializer(SeededInitializer.heNormal(seeds.child("conv/weight"), Fan.IN), Parameter.Type.WEIGHT);
+        Conv2d conv = TorchLayers.heConv(3, 4, 1, Fan.IN, false, seeds.child("conv"));
         Linear fc = Linear.builder().setUnits(flaw == Flaw.ONE_OUTPUT_TOO_MANY ? classes + 1 : classes).build();
         if (flaw != Flaw.XAVIER_LEFT_ON_LINEAR) {
             fc.setInitializer(SeededInitializer.uniformFanIn(seeds.child("fc/weight")), Parameter.Type.WEIGHT);
@@ -75,7 +68,7 @@ final class TinyPlugin implements ModelPlugin {
         fc.setInitializer(SeededInitializer.uniform(seeds.child(biasStream), 0.5), Parameter.Type.BIAS);
         SequentialBlock net = new SequentialBlock()
                 .add(conv)
-                .add(BatchNorm.builder().optMomentum(0.9f).optEpsilon(1e-5f).build())
+                .add(TorchLayers.batchNorm())
                 .add(Activation.reluBlock())
                 .add(Pool.globalAvgPool2dBlock());
         if (flaw == Flaw.ENGINE_RANDOM_DROPOUT) {
