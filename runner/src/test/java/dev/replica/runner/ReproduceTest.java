@@ -1,7 +1,6 @@
 package dev.replica.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.replica.runner.cli.ReplicaCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -45,7 +44,7 @@ class ReproduceTest {
         // The same run with one history line changed, reproduced in this JVM (whose engine runs 2 threads,
         // not the 1 recorded): warnings first, then the difference, exit 4.
         Path tampered = dir.resolve("tampered").resolve("tiny").resolve(original.getFileName().toString());
-        copyTree(original, tampered);
+        TinyExperiment.copyTree(original, tampered);
         Path history = tampered.resolve("vgg").resolve("history.csv");
         List<String> lines = Files.readAllLines(history);
         lines.set(2, lines.get(2).replaceFirst(",[^,]*$", ",0.123"));
@@ -64,7 +63,7 @@ class ReproduceTest {
 
         // A run that has not finished cannot be reproduced.
         Path unfinished = dir.resolve("unfinished");
-        copyTree(original, unfinished);
+        TinyExperiment.copyTree(original, unfinished);
         Files.writeString(unfinished.resolve("manifest.json"), Files.readString(unfinished.resolve("manifest.json"))
                 .replace("\"weights.sha256\"", "\"weights.sha256.not\""));
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -73,18 +72,5 @@ class ReproduceTest {
         assertThat(status).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("replica: " + unfinished + " has not finished: its "
                 + "manifest.json has no weights.sha256; finish it with 'replica run --resume " + unfinished + "' first\n");
-    }
-
-    private static void copyTree(Path from, Path to) throws Exception {
-        try (Stream<Path> walk = Files.walk(from)) {
-            for (Path p : walk.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
     }
 }

@@ -1,7 +1,6 @@
 package dev.replica.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.replica.runner.training.TensorFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,7 +34,7 @@ class ResumeTest {
 
         Path killed = killAfterFirstEpoch(file);
         Path control = dir.resolve("control");
-        copyTree(killed, control);
+        TinyExperiment.copyTree(killed, control);
 
         FreshJvm.Result resumed = FreshJvm.run(dir, "run", "--resume", killed.toString());
         assertThat(resumed.exit()).as(resumed.out() + resumed.err()).isZero();
@@ -73,18 +72,5 @@ class ResumeTest {
         p.destroyForcibly(); // SIGKILL on Unix: no shutdown hooks, no flushing
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         return TinyExperiment.runFolder(dir, Files.readString(log, StandardCharsets.UTF_8));
-    }
-
-    private static void copyTree(Path from, Path to) throws Exception {
-        try (var walk = Files.walk(from)) {
-            for (Path p : walk.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
-        }
     }
 }

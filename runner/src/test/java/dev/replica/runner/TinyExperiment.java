@@ -6,11 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** A tiny experiment on synthetic data with both model plugins, for tests that run whole experiments. */
-final class TinyExperiment {
+public final class TinyExperiment {
 
     private TinyExperiment() {}
 
-    static Path write(Path dir, String engine, long seed, int epochs) throws IOException {
+    public static Path write(Path dir, String engine, long seed, int epochs) throws IOException {
         String yaml = String.join("\n",
                 "replica: 1",
                 "name: tiny",
@@ -30,7 +30,7 @@ final class TinyExperiment {
     }
 
     /** The run folder a {@code replica run} printed. */
-    static Path runFolder(Path workDir, String stdout) {
+    public static Path runFolder(Path workDir, String stdout) {
         for (String line : stdout.split("\n")) {
             for (String prefix : new String[] {"Run folder ", "Resuming "}) {
                 if (line.startsWith(prefix)) {
@@ -39,5 +39,19 @@ final class TinyExperiment {
             }
         }
         throw new AssertionError("no run folder in output:\n" + stdout);
+    }
+
+    /** Copies a run folder, e.g. to tamper with the copy. */
+    public static void copyTree(Path from, Path to) throws IOException {
+        try (var walk = Files.walk(from)) {
+            for (Path p : walk.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
     }
 }

@@ -1,26 +1,23 @@
 package dev.replica.runner.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.replica.api.DataContext;
 import dev.replica.api.DataSplits;
 import dev.replica.api.DatasetPlugin;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.Params;
+import dev.replica.runner.TinyExperiment;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,19 +66,13 @@ class RunToolsTest {
         return f;
     }
 
-    static Path runFolder(String stdout) {
-        Matcher m = Pattern.compile("(?m)^Run folder (.+)$").matcher(stdout);
-        assertThat(m.find()).as(stdout).isTrue();
-        return Path.of(m.group(1).trim());
-    }
-
     @BeforeAll
     static void aTinyRun() throws Exception {
         file = tinyFile(dir);
         Result r = replica("run", file.toString(), "--out", dir.resolve("runs").toString());
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         runOutput = r.out();
-        run = runFolder(r.out());
+        run = TinyExperiment.runFolder(Path.of(""), r.out());
     }
 
     @Test
@@ -270,7 +261,7 @@ class RunToolsTest {
         Result r = replica("run", file.toString(), "--seeds", "0,1", "--set", "training.epochs=1", "--out",
                 dir.resolve("seeds").toString());
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
-        Path folder = runFolder(r.out());
+        Path folder = TinyExperiment.runFolder(Path.of(""), r.out());
         assertThat(Files.readString(folder.resolve("experiment.yaml"))).contains("\nseeds: [0, 1]\n")
                 .doesNotContain("\nseed: ");
         for (String seed : List.of("seed-0", "seed-1")) {
@@ -332,18 +323,5 @@ class RunToolsTest {
             n++;
         }
         return n;
-    }
-
-    static void copyTree(Path from, Path to) throws Exception {
-        try (Stream<Path> walk = Files.walk(from)) {
-            for (Path p : walk.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
     }
 }
