@@ -106,8 +106,7 @@ public final class RunAssembly {
         OptimizerPlugin optimizer = registry.get(PluginKind.OPTIMIZER, experiment.optimizer().plugin());
         UpdateRule rule = optimizer.create(experiment.optimizer().params());
         SchedulePlugin schedulePlugin = registry.get(PluginKind.SCHEDULE, experiment.schedule().plugin());
-        int batch = experiment.training().batchSize();
-        int steps = (data.train().size() + batch - 1) / batch;
+        int steps = TrainingSetup.stepsPerEpoch(data.train().size(), experiment.training().batchSize());
         LearningRateSchedule schedule = schedulePlugin.create(experiment.schedule().params(),
                 new ScheduleContext(rule.baseRate(), experiment.training().epochs(), steps));
         return new TrainingSetup(session, data, experiment.training(), SeedStream.root(seed), rule, schedule);

@@ -1,13 +1,11 @@
 package dev.replica.runner.check;
 
 import dev.replica.api.Batch;
-import dev.replica.api.ExampleSet;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.params.Params;
 import dev.replica.api.seed.SeedStream;
 import dev.replica.runner.training.ModelTrainer;
 import dev.replica.runner.training.TrainingSetup;
-import java.util.Arrays;
 
 /**
  * One model training on one side, step by step, exactly as {@code replica run} trains it: step
@@ -52,11 +50,8 @@ final class Lane implements AutoCloseable {
             augment = setup.augmentation(epoch);
             orderEpoch = epoch;
         }
-        ExampleSet train = setup.data().train();
-        int batchSize = setup.training().batchSize();
-        int from = within * batchSize;
-        int[] indices = Arrays.copyOfRange(order, from, Math.min(train.size(), from + batchSize));
-        Batch batch = train.batch(indices, augment);
+        int[] indices = setup.batchIndices(order, within);
+        Batch batch = setup.data().train().batch(indices, augment);
         double rate = setup.schedule().rate(epoch, within);
         ModelTrainer.StepResult r = trainer.trainStep(step, batch, rate);
         double norm = measureNorm ? Weights.norm(trainer.block()) : Double.NaN;

@@ -202,7 +202,7 @@ public final class ReproducibilityCheck {
     /** The steps to compare: the file's, or one epoch; never more than the run trains. */
     private static int steps(String file, Check check, Side a, DataSplits data) {
         int batch = a.experiment().training().batchSize();
-        int perEpoch = (data.train().size() + batch - 1) / batch;
+        int perEpoch = TrainingSetup.stepsPerEpoch(data.train().size(), batch);
         int epochs = a.experiment().training().epochs();
         int total = perEpoch * epochs;
         int steps = check.steps().orElse(perEpoch);

@@ -181,7 +181,7 @@ public final class ModelTrainer implements AutoCloseable {
         long started = System.nanoTime();
         for (int s = 0; s < steps; s++) {
             int from = s * batchSize;
-            int[] indices = java.util.Arrays.copyOfRange(order, from, Math.min(n, from + batchSize));
+            int[] indices = setup.batchIndices(order, s);
             double rate = setup.schedule().rate(epoch, s);
             globalStep.set((long) (epoch - 1) * steps + s);
             StepResult r = trainStep(train.batch(indices, augment), rate);

@@ -31,8 +31,33 @@ public record TrainingSetup(
      * @return the step count
      */
     public int stepsPerEpoch() {
-        int n = data.train().size();
-        return (n + training.batchSize() - 1) / training.batchSize();
+        return stepsPerEpoch(data.train().size(), training.batchSize());
+    }
+
+    /**
+     * Returns the number of steps an epoch of {@code examples} takes at a batch size, the last, partial
+     * batch kept.
+     *
+     * @param examples training examples
+     * @param batchSize examples per step
+     * @return the step count
+     */
+    public static int stepsPerEpoch(int examples, int batchSize) {
+        return (examples + batchSize - 1) / batchSize;
+    }
+
+    /**
+     * Returns the examples of one step of an epoch: the step's slice of the epoch's order, the last one
+     * shorter when the batch size does not divide the training set. {@code run} and {@code check} both
+     * take their batches from here, so they train on the same ones.
+     *
+     * @param order the epoch's order, from {@link #order}
+     * @param step the step within the epoch, from 0
+     * @return the example indices
+     */
+    public int[] batchIndices(int[] order, int step) {
+        int from = step * training.batchSize();
+        return java.util.Arrays.copyOfRange(order, from, Math.min(order.length, from + training.batchSize()));
     }
 
     /**

@@ -75,5 +75,9 @@ class TrainingSetupTest {
     void theLastPartialBatchIsKept() {
         assertThat(setup(0, 50_000).stepsPerEpoch()).isEqualTo(391);
         assertThat(setup(0, 256).stepsPerEpoch()).isEqualTo(2);
+        TrainingSetup s = setup(0, 300);
+        int[] order = s.order(1);
+        assertThat(s.batchIndices(order, 0)).containsExactly(java.util.Arrays.copyOfRange(order, 0, 128));
+        assertThat(s.batchIndices(order, 2)).containsExactly(java.util.Arrays.copyOfRange(order, 256, 300));
     }
 }
