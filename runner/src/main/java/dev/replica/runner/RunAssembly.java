@@ -17,6 +17,7 @@ import dev.replica.runner.config.PluginUse;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import dev.replica.runner.training.TrainingSetup;
+import jakarta.inject.Inject;
 import java.security.CodeSource;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -44,6 +45,7 @@ public final class RunAssembly {
      * @param registry every plugin
      * @param environment settings from outside the experiment file
      */
+    @Inject
     public RunAssembly(PluginRegistry registry, Environment environment) {
         this.registry = registry;
         this.environment = environment;

@@ -5,6 +5,7 @@ import com.google.inject.Injector;
 import dev.replica.api.UserException;
 import dev.replica.runner.Environment;
 import dev.replica.runner.ExperimentRunner;
+import dev.replica.runner.RunAssembly;
 import dev.replica.runner.RunnerModule;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentException;
@@ -16,7 +17,6 @@ import dev.replica.runner.report.Report;
 import dev.replica.runner.training.ProgressListener;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.MalformedURLException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
@@ -27,10 +27,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * The {@code replica} command line. User errors (bad files, missing data) print one message and exit
@@ -264,8 +264,7 @@ public final class ReplicaCli {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = ReplicaCli.class.getPackage().getImplementationVersion();
-            return new String[] {"replica " + (v == null ? "dev" : v)};
+            return new String[] {"replica " + RunAssembly.replicaVersion()};
         }
     }
 }

@@ -1,9 +1,9 @@
 package dev.replica.runner.cli;
 
-import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
 import dev.replica.api.Plugin;
 import dev.replica.runner.ExperimentRunner;
+import dev.replica.runner.RunAssembly;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.config.ExperimentWriter;
@@ -21,13 +21,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * {@code replica reproduce RUN_DIR}: runs a finished run's {@code experiment.yaml} again into a new run
@@ -75,7 +74,7 @@ final class ReproduceCommand implements Callable<Integer> {
         }
 
         List<String> differences = Reproduction.machineDifferences(original.manifest(), Manifest.environment(),
-                engineNow(registry, experiment), pluginVersions(registry, original), replicaVersion());
+                engineNow(parent.injector(registry).getInstance(RunAssembly.class), experiment), pluginVersions(registry, original), RunAssembly.replicaVersion());
         for (String d : differences) {
             text.println("warning: " + d);
         }
@@ -114,12 +113,10 @@ final class ReproduceCommand implements Callable<Integer> {
         return verdict.identical() ? 0 : NOT_IDENTICAL;
     }
 
-    private static Map<String, String> engineNow(PluginRegistry registry, Experiment experiment) {
-        EnginePlugin engine = registry.get(PluginKind.ENGINE, experiment.engine().plugin());
-        try (EngineSession session = engine.open(experiment.engine().params())) {
-            SortedMap<String, String> described = new TreeMap<>(session.describe());
-            described.put("threads.requested", Integer.toString(experiment.engine().params().getInt("threads")));
-            return described;
+    /** The engine as this process would run it, described as the manifest recorded it. */
+    private static Map<String, String> engineNow(RunAssembly assembly, Experiment experiment) {
+        try (EngineSession session = assembly.openEngine(experiment.engine())) {
+            return assembly.describeEngine(session, experiment.engine());
         }
     }
 
@@ -140,10 +137,5 @@ final class ReproduceCommand implements Callable<Integer> {
             }
         }
         return versions;
-    }
-
-    private static String replicaVersion() {
-        String v = ExperimentRunner.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
     }
 }
