@@ -87,7 +87,9 @@ final class ReproduceCommand implements Callable<Integer> {
             text.println("warning: " + saved + " resolves differently today (defaults or the file format changed); "
                     + "the new run uses the file as resolved today");
         }
-        Path root = out != null ? out : folder.toAbsolutePath().normalize().getParent().getParent();
+        // A run folder is <out>/<name>/<stamp>: the new run goes beside it unless --out says otherwise.
+        Path name = folder.toAbsolutePath().normalize().getParent();
+        Path root = out != null ? out : name != null && name.getParent() != null ? name.getParent() : Path.of("runs");
         RunFolder target = RunFolder.create(root, experiment.name(), RunFolder.sha256(resolved));
         Files.writeString(target.path().resolve(RunFolder.EXPERIMENT), resolved, StandardCharsets.UTF_8);
         text.println("Reproducing " + folder + " in run folder " + target.path());

@@ -28,8 +28,9 @@ final class ManifestSummary {
         JsonObject m = run.manifest();
         Map<String, String> out = new LinkedHashMap<>();
         out.put("Experiment", run.name() + " (resolved file sha256 " + get(m, "experiment", "sha256") + ")");
-        out.put("Seeds", join(m.getAsJsonObject("experiment") == null ? null
-                : m.getAsJsonObject("experiment").get("seeds")));
+        JsonElement experiment = m.get("experiment");
+        out.put("Seeds", join(experiment != null && experiment.isJsonObject()
+                ? experiment.getAsJsonObject().get("seeds") : null));
         out.put("Engine", get(m, "engine", "plugin") + ": " + get(m, "engine", "engine.name") + " "
                 + get(m, "engine", "engine.version") + " on " + get(m, "engine", "device"));
         out.put("DJL", get(m, "engine", "djl.version"));

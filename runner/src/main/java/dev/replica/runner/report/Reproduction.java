@@ -68,7 +68,7 @@ public final class Reproduction {
         if (plugins != null && plugins.isJsonObject()) {
             for (Map.Entry<String, JsonElement> e : plugins.getAsJsonObject().entrySet()) {
                 JsonElement v = e.getValue().isJsonObject() ? e.getValue().getAsJsonObject().get("version") : null;
-                String was = v == null ? KeyPaths.ABSENT : v.getAsString();
+                String was = v == null || !v.isJsonPrimitive() ? KeyPaths.ABSENT : v.getAsString();
                 String now = pluginVersions.getOrDefault(e.getKey(), "(not installed)");
                 if (!was.equals(now)) {
                     lines.add("plugins." + e.getKey() + ".version: recorded " + was + ", now " + now);

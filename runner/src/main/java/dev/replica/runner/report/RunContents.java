@@ -146,6 +146,10 @@ public final class RunContents {
         Object many = experiment.get("seeds");
         if (many instanceof List) {
             for (Object s : (List<?>) many) {
+                if (!(s instanceof Number)) {
+                    throw new UserException(folder.resolve(RunFolder.EXPERIMENT) + ": seeds holds "
+                            + dev.replica.api.params.Values.render(s) + "; allowed: whole numbers, as replica run wrote them");
+                }
                 seeds.add(((Number) s).longValue());
             }
         } else if (experiment.get("seed") instanceof Number) {

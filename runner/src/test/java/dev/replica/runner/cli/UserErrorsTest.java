@@ -115,4 +115,15 @@ class UserErrorsTest {
                 .contains("delete that folder to train the model again from epoch 1")
                 .doesNotContain("\tat ");
     }
+
+    @Test
+    void aHandEditedRunFolderIsNamedNotCrashedOn() throws Exception {
+        Path run = Files.createDirectories(dir.resolve("edited"));
+        Files.writeString(run.resolve("experiment.yaml"), "replica: 1\nname: x\nseeds: [zero]\nmodels: {}\n");
+        Files.writeString(run.resolve("manifest.json"), "{\"experiment\": 3}");
+        Files.writeString(run.resolve("summary.md"), "| Model |\n");
+        assertThat(replica("report", run.toString())).isEqualTo(2);
+        assertThat(stderr()).startsWith("replica: " + run.resolve("experiment.yaml") + ": seeds holds 'zero'")
+                .doesNotContain("\tat ");
+    }
 }
