@@ -3,6 +3,7 @@ package dev.replica.api;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import dev.replica.api.engine.DeterminismVerdict;
 import java.util.SortedMap;
 
 /** A loaded engine on one device, with what the manifest needs to know about it. */
@@ -45,8 +46,17 @@ public interface EngineSession extends AutoCloseable {
     int observedThreads();
 
     /**
+     * Returns what the determinism probe found for this engine, threads and machine, and the
+     * instruction-set setting the session runs with.
+     *
+     * @return the verdict, never {@code null}
+     */
+    DeterminismVerdict determinism();
+
+    /**
      * Returns versions and settings for the manifest: DJL, engine and native library versions, device,
-     * threads, and known numeric conventions of the engine.
+     * threads, the native settings and the determinism verdict, and known numeric conventions of the
+     * engine.
      *
      * @return sorted key-value pairs, never {@code null}
      */

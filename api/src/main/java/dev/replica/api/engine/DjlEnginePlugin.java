@@ -13,27 +13,61 @@ import dev.replica.api.params.Params;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
- * The part of an engine plugin that every DJL backend shares: offline loading by name, device choice,
- * seeding and the manifest's description. A backend names its DJL engine and says how it reads its
- * thread count.
+ * The part of an engine plugin that every DJL backend shares: offline loading by name, the native
+ * settings that change bits (applied before the natives load, in any JVM), the determinism probe,
+ * device choice, seeding and the manifest's description. A backend names its DJL engine and the
+ * native variables it reads.
  */
 public abstract class DjlEnginePlugin implements EnginePlugin {
 
     /** The devices a user may ask for. */
     public static final String DEVICE_CPU = "cpu";
 
+    /** The determinism policies: stop when the probe fails here, or run anyway and say so. */
+    public static final String STRICT = "strict";
+    public static final String RELAXED = "relaxed";
+
+    private static final Logger LOG = LogManager.getLogger(DjlEnginePlugin.class);
+
     private static final ParameterSchema SCHEMA =
             ParameterSchema.of(
-                    ParameterSpec.integer("threads", "intra-op threads of the engine; the launcher "
-                                    + "sets them before the JVM starts")
+                    ParameterSpec.integer("threads", "intra-op threads of the engine, set before its native "
+                                    + "library loads")
                             .withDefault(2)
                             .atLeast(1),
                     ParameterSpec.string("device", "where to run: cpu, gpu (fails if none is usable) "
                                     + "or auto (gpu when one is usable, else cpu)")
                             .withDefault(DEVICE_CPU)
-                            .allowing("cpu", "gpu", "auto"));
+                            .allowing("cpu", "gpu", "auto"),
+                    ParameterSpec.string("isa", "the widest instruction set oneDNN's kernels may use; auto: the "
+                                    + "widest that the determinism probe proved bit-identical on this machine")
+                            .withDefault(InstructionSet.AUTO.word())
+                            .allowing(InstructionSet.words()),
+                    ParameterSpec.string("determinism", "strict: stop when two processes do not compute the same "
+                                    + "bits here (the probe); relaxed: run anyway and record that the run is not "
+                                    + "bit-reproducible here")
+                            .withDefault(STRICT)
+                            .allowing(STRICT, RELAXED));
+
+    private final DeterminismProbe probe;
+
+    /** Creates the plugin with the shared determinism probe. */
+    protected DjlEnginePlugin() {
+        this(DeterminismProbe.shared());
+    }
+
+    /**
+     * Creates the plugin with a probe of its own (tests).
+     *
+     * @param probe the determinism probe
+     */
+    protected DjlEnginePlugin(DeterminismProbe probe) {
+        this.probe = probe;
+    }
 
     /**
      * Returns DJL's name of the engine, e.g. {@code PyTorch}.
@@ -43,11 +77,47 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
     protected abstract String djlEngineName();
 
     /**
-     * Asks for a thread count before the engine loads (where the backend reads it at load time).
+     * Asks for a thread count through system properties, where the backend reads them when it loads.
      *
      * @param threads the requested count
      */
     protected abstract void requestThreads(int threads);
+
+    /**
+     * Returns the prefix of the variables the backend's oneDNN reads: oneDNN 3.x reads {@code ONEDNN_}
+     * names first, oneDNN 2.x only {@code DNNL_} ones. Distinct prefixes let two engines in one process
+     * keep settings of their own.
+     *
+     * @return e.g. {@code ONEDNN_}
+     */
+    protected abstract String onednnPrefix();
+
+    /**
+     * Returns the native environment the backend loads with: every variable its natives read that
+     * changes bits (threads, oneDNN's instruction sets and floating-point mode), mapped to a value or to
+     * {@code null} for "unset", so that nothing left in the user's environment changes a result unseen.
+     * A backend adds the variables of its own natives.
+     *
+     * @param threads the intra-op threads
+     * @param isa the instruction-set setting, never {@link InstructionSet#AUTO}
+     * @return the variables, sorted
+     */
+    protected SortedMap<String, String> nativeSettings(int threads, InstructionSet isa) {
+        SortedMap<String, String> env = new TreeMap<>();
+        env.put("OMP_NUM_THREADS", Integer.toString(threads));
+        env.put("MKL_NUM_THREADS", Integer.toString(threads));
+        env.put(onednnPrefix() + "MAX_CPU_ISA", isa.onednnValue());
+        env.put(onednnPrefix() + "DEFAULT_FPMATH_MODE", null); // unset: strict float32, no implicit bf16
+        env.put(onednnPrefix() + "CPU_ISA_HINTS", null);
+        return env;
+    }
+
+    /**
+     * Runs once per process after the engine first loaded; by default nothing.
+     *
+     * @param engine the loaded engine
+     */
+    protected void afterFirstLoad(Engine engine) {}
 
     /**
      * Returns the number of intra-op threads the loaded engine runs with.
@@ -71,20 +141,49 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
 
     @Override
     public EngineSession open(Params params) {
+        int threads = params.getInt("threads");
+        String device = params.getString("device");
+        DeterminismVerdict verdict = probe.resolve(this, threads, device,
+                InstructionSet.of(params.getString("isa")), false);
+        if (!verdict.bitIdentical()) {
+            if (STRICT.equals(params.getString("determinism"))) {
+                throw new UserException(name() + " is not bit-reproducible on this machine: " + verdict.summary()
+                        + ". Run 'replica doctor' for details; try engine.threads: 1, or set engine.determinism: "
+                        + "relaxed to run anyway (the manifest and report then say the run is not bit-reproducible "
+                        + "here)");
+            }
+            LOG.warn("{}; engine.determinism is relaxed, so this goes on and the manifest says so", verdict.summary());
+        } else if (verdict.pinned()) {
+            LOG.info("Determinism: {}", verdict.summary());
+        }
+        Engine engine = load(threads, verdict.used());
+        return new Session(engine, chooseDevice(engine, device), observedThreads(engine), verdict,
+                nativeSettings(threads, verdict.used()));
+    }
+
+    /**
+     * Loads the engine with its native settings; no probe (the probe's own processes load this way).
+     *
+     * @param threads the intra-op threads
+     * @param isa the instruction-set setting, never {@link InstructionSet#AUTO}
+     * @return the engine
+     */
+    Engine load(int threads, InstructionSet isa) {
         // DJL makes a network call when it first loads an engine unless told it is offline.
         System.setProperty("ai.djl.offline", "true");
-        int threads = params.getInt("threads");
+        boolean first = NativeEnvironment.applyBeforeLoad(name(), nativeSettings(threads, isa));
         requestThreads(threads);
-        Engine engine;
         try {
-            engine = Engine.getEngine(djlEngineName());
+            Engine engine = Engine.getEngine(djlEngineName());
+            if (first) {
+                afterFirstLoad(engine);
+            }
+            return engine;
         } catch (EngineException | IllegalArgumentException e) {
             throw new UserException(
                     "engine '" + name() + "' could not be loaded (" + e.getMessage() + "); its native "
                             + "library ships in the replica-engine-djl-" + name() + " module", e);
         }
-        Device device = chooseDevice(engine, params.getString("device"));
-        return new Session(engine, device, observedThreads(engine));
     }
 
     private Device chooseDevice(Engine engine, String requested) {
@@ -113,11 +212,21 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         private final Engine engine;
         private final Device device;
         private final int threads;
+        private final DeterminismVerdict determinism;
+        private final SortedMap<String, String> nativeSettings;
 
-        Session(Engine engine, Device device, int threads) {
+        Session(Engine engine, Device device, int threads, DeterminismVerdict determinism,
+                SortedMap<String, String> nativeSettings) {
             this.engine = engine;
             this.device = device;
             this.threads = threads;
+            this.determinism = determinism;
+            this.nativeSettings = nativeSettings;
+        }
+
+        @Override
+        public DeterminismVerdict determinism() {
+            return determinism;
         }
 
         @Override
@@ -154,6 +263,15 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
             d.put("engine.version", engine.getVersion());
             d.put("device", device.toString());
             d.put("threads", Integer.toString(threads));
+            d.put("isa.requested", determinism.requested().word());
+            d.put("isa", determinism.used().word());
+            d.put("determinism", determinism.summary());
+            d.put("determinism.bit_identical", Boolean.toString(determinism.bitIdentical()));
+            for (Map.Entry<String, String> e : nativeSettings.entrySet()) {
+                // What the natives really see, which is what was set unless something changed it since.
+                String seen = NativeEnvironment.get(e.getKey());
+                d.put("native." + e.getKey(), seen == null ? "unset" : seen);
+            }
             return d;
         }
 

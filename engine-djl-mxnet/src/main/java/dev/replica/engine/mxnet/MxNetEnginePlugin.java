@@ -1,15 +1,24 @@
 package dev.replica.engine.mxnet;
 
 import ai.djl.engine.Engine;
+import dev.replica.api.engine.DeterminismProbe;
 import dev.replica.api.engine.DjlEnginePlugin;
+import dev.replica.api.engine.NativeEnvironment;
 import java.util.Map;
 
 /**
  * The {@code mxnet} engine: DJL's MXNet backend on the MKL natives from Maven Central. MXNet reads
- * {@code OMP_NUM_THREADS} from the environment when it loads, so only the launcher can set its threads;
- * this plugin reports what the process has.
+ * {@code OMP_NUM_THREADS} and oneDNN's variables from the native environment when it loads; this plugin
+ * sets them there first.
  */
 public final class MxNetEnginePlugin extends DjlEnginePlugin {
+
+    /** Creates the plugin (ServiceLoader). */
+    public MxNetEnginePlugin() {}
+
+    MxNetEnginePlugin(DeterminismProbe probe) {
+        super(probe);
+    }
 
     @Override
     public String name() {
@@ -28,12 +37,18 @@ public final class MxNetEnginePlugin extends DjlEnginePlugin {
 
     @Override
     protected void requestThreads(int threads) {
-        // Fixed by OMP_NUM_THREADS before the JVM starts; nothing can change it from inside.
+        // MXNet reads OMP_NUM_THREADS from the native environment (nativeSettings) when it loads.
+    }
+
+    @Override
+    protected String onednnPrefix() {
+        return "DNNL_"; // MXNet 1.9.1 bundles oneDNN 2.4, which reads DNNL_ names only
     }
 
     @Override
     protected int observedThreads(Engine engine) {
-        String omp = System.getenv("OMP_NUM_THREADS");
+        // What MXNet's OpenMP read when it loaded (Java's System.getenv is a copy from the JVM's start).
+        String omp = NativeEnvironment.get("OMP_NUM_THREADS");
         try {
             return omp == null ? Runtime.getRuntime().availableProcessors() : Integer.parseInt(omp.trim());
         } catch (NumberFormatException e) {

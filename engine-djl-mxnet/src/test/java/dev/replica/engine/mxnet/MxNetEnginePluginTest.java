@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.Device;
 import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
+import dev.replica.api.engine.NativeEnvironment;
 import java.util.Map;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
@@ -19,12 +20,17 @@ class MxNetEnginePluginTest {
     }
 
     @Test
-    void opensOnTheCpuAndReportsTheThreadsOfTheProcess() {
+    void opensOnTheCpuWithTheNativeSettingsItSetBeforeLoading() {
         try (EngineSession session = plugin.open(plugin.schema().defaults())) {
             assertThat(session.device()).isEqualTo(Device.cpu());
             assertThat(session.engine().getEngineName()).isEqualTo("MXNet");
-            // Surefire starts this JVM with OMP_NUM_THREADS=2 (the root pom), as the launcher would.
+            // Nothing set OMP_NUM_THREADS for this JVM: the plugin did, before MXNet loaded.
+            assertThat(System.getenv("OMP_NUM_THREADS")).isNull();
             assertThat(session.observedThreads()).isEqualTo(2);
+            assertThat(NativeEnvironment.get("OMP_NUM_THREADS")).isEqualTo("2");
+            // MXNet's oneDNN 2.4 reads DNNL_ names; the probe chose the cap on this machine.
+            assertThat(session.determinism().bitIdentical()).as(session.determinism().summary()).isTrue();
+            assertThat(NativeEnvironment.get("DNNL_MAX_CPU_ISA")).isEqualTo(session.determinism().used().onednnValue());
             assertThat(session.describe()).containsEntry("plugin", "mxnet")
                     // The mxnet-native-mkl 1.9.1 jar holds a library that reports itself as 1.9.0.
                     .containsEntry("engine.version", "1.9.0")

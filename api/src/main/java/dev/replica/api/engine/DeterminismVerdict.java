@@ -1,0 +1,110 @@
+package dev.replica.api.engine;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * What the determinism probe found for one engine and thread count on this machine: each instruction-set
+ * setting it tried, and the one the engine runs with.
+ *
+ * @param engine the engine's name
+ * @param threads the intra-op threads
+ * @param requested the setting the experiment asked for ({@code auto} lets the probe choose)
+ * @param used the setting the engine runs with
+ * @param trials what each tried setting gave, in the order tried
+ */
+public record DeterminismVerdict(String engine, int threads, InstructionSet requested, InstructionSet used,
+        List<Trial> trials) {
+
+    /** How two processes that trained the probe network compared. */
+    public enum Outcome {
+        /** Every loss, gradient and final weight had the same bits. */
+        IDENTICAL("bit-identical"),
+        /** Some bits differed between the two processes. */
+        DIFFERENT("different bits"),
+        /** A loss was NaN or infinite. */
+        NON_FINITE("a non-finite loss"),
+        /** A probe process failed or did not answer. */
+        FAILED("the probe could not run");
+
+        private final String words;
+
+        Outcome(String words) {
+            this.words = words;
+        }
+
+        /**
+         * Returns the outcome in words, e.g. {@code bit-identical}.
+         *
+         * @return the words
+         */
+        public String words() {
+            return words;
+        }
+    }
+
+    /**
+     * One tried setting.
+     *
+     * @param isa the instruction-set setting
+     * @param outcome how the two processes compared
+     * @param detail where they first differed, or why the probe failed; empty when identical
+     * @param seconds the time both processes took (as measured when the trial ran)
+     * @param cached whether this came from the per-machine cache rather than a run now
+     */
+    public record Trial(InstructionSet isa, Outcome outcome, String detail, double seconds, boolean cached) {
+
+        /**
+         * Describes the trial in one phrase, e.g. {@code native: different bits (step 0: ...)}.
+         *
+         * @return the phrase
+         */
+        public String describe() {
+            return isa.word() + ": " + outcome.words() + (detail.isEmpty() ? "" : " (" + detail + ")");
+        }
+    }
+
+    /**
+     * Creates the verdict.
+     */
+    public DeterminismVerdict {
+        trials = List.copyOf(trials);
+    }
+
+    /**
+     * Whether the setting the engine runs with was proved bit-identical across processes here.
+     *
+     * @return true when proved
+     */
+    public boolean bitIdentical() {
+        return trials.stream().anyMatch(t -> t.isa() == used && t.outcome() == Outcome.IDENTICAL);
+    }
+
+    /**
+     * Whether the probe had to narrow the instruction set to get bit-identical results.
+     *
+     * @return true when {@code auto} chose a cap
+     */
+    public boolean pinned() {
+        return requested == InstructionSet.AUTO && used != InstructionSet.NATIVE && bitIdentical();
+    }
+
+    /**
+     * Describes the verdict in one line for the console and the manifest.
+     *
+     * @return the line
+     */
+    public String summary() {
+        String who = String.format(Locale.ROOT, "%s at %d thread%s", engine, threads, threads == 1 ? "" : "s");
+        String tried = trials.stream().map(Trial::describe).collect(Collectors.joining("; "));
+        if (!bitIdentical()) {
+            return who + ": not bit-identical across processes with any setting tried (" + tried + ")";
+        }
+        if (pinned()) {
+            return who + ": oneDNN pinned to " + used.word() + ", the widest setting that is bit-identical across "
+                    + "processes here (" + tried + ")";
+        }
+        return who + ", instruction sets " + used.word() + ": bit-identical across processes";
+    }
+}
