@@ -24,7 +24,7 @@ class CheckCommandFreshJvmTest {
         Files.writeString(file, String.join("\n",
                 "replica: 1",
                 "name: diverging",
-                "engine: {plugin: pytorch, threads: 1}",
+                "engine: {plugin: pytorch, threads: 2}",
                 "dataset: {plugin: synthetic, params: {train_size: 48, test_size: 24, classes: 4}}",
                 "models:",
                 "  res: {plugin: resnet, params: {depth: 18, width: 2, classes: 4}}",

@@ -6,18 +6,23 @@ import com.google.gson.JsonParser;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
-/** One experiment, one seed, two fresh JVMs: byte-identical history and identical weights. */
+/**
+ * One experiment, one seed, two fresh JVMs at the shipped default of 2 threads, on each engine:
+ * byte-identical history and identical weights.
+ */
 class DeterminismTest {
 
     @TempDir
     Path dir;
 
-    @Test
-    void aRerunInAFreshJvmIsBitIdentical() throws Exception {
-        Path file = TinyExperiment.write(dir, "pytorch", 0, 2);
+    @ParameterizedTest
+    @ValueSource(strings = {"pytorch", "mxnet"})
+    void aRerunInAFreshJvmIsBitIdentical(String engine) throws Exception {
+        Path file = TinyExperiment.write(dir, engine, 0, 2);
         Path first = run(file, "a");
         Path second = run(file, "b");
         for (String label : new String[] {"res", "vgg"}) {
@@ -30,7 +35,7 @@ class DeterminismTest {
         assertThat(Files.readString(second.resolve("summary.csv"))).isEqualTo(Files.readString(first.resolve("summary.csv")));
 
         // Another seed: other weights (and, checked in-process by TrainingSetupTest, another order).
-        Path other = run(TinyExperiment.write(dir, "pytorch", 1, 2), "c");
+        Path other = run(TinyExperiment.write(dir, engine, 1, 2), "c");
         assertThat(checksums(other)).isNotEqualTo(checksums(first));
     }
 

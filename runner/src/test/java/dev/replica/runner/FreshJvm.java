@@ -9,9 +9,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs the {@code replica} command line in a new JVM, as the launcher would: DJL offline, one engine
- * thread. Determinism is proved across fresh JVMs because gradient mode, thread pools and system
- * properties are JVM-wide and a reused JVM could hide a leak of state between runs.
+ * Runs the {@code replica} command line in a new JVM with nothing set but DJL's offline switch: the
+ * engine must set its own threads and native settings, as it does for a library user. Determinism is
+ * proved across fresh JVMs because gradient mode, thread pools, native settings and system properties
+ * are process-wide and a reused JVM could hide a leak of state between runs.
  */
 final class FreshJvm {
 
@@ -30,15 +31,12 @@ final class FreshJvm {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Dai.djl.offline=true");
-        command.add("-Dai.djl.pytorch.num_threads=1");
-        command.add("-Dai.djl.pytorch.num_interop_threads=1");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add("dev.replica.runner.cli.ReplicaCli");
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
         pb.environment().put("DJL_OFFLINE", "true");
-        pb.environment().put("OMP_NUM_THREADS", "1");
         pb.redirectOutput(log.toFile());
         pb.redirectError(log.resolveSibling(log.getFileName() + ".err").toFile());
         return pb;

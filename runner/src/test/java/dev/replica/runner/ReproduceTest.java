@@ -1,6 +1,8 @@
 package dev.replica.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.replica.runner.cli.ReplicaCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -41,10 +43,16 @@ class ReproduceTest {
             assertThat(runs.toList()).hasSize(2); // a new folder; the original is untouched
         }
 
-        // The same run with one history line changed, reproduced in this JVM (whose engine runs 2 threads,
-        // not the 1 recorded): warnings first, then the difference, exit 4.
+        // The same run with one history line changed and another oneDNN instruction-set cap recorded,
+        // reproduced in this JVM: the differing native setting is warned about first, then the history
+        // difference, exit 4.
         Path tampered = dir.resolve("tampered").resolve("tiny").resolve(original.getFileName().toString());
         TinyExperiment.copyTree(original, tampered);
+        JsonObject manifest = JsonParser.parseString(Files.readString(tampered.resolve("manifest.json"))).getAsJsonObject();
+        JsonObject engine = manifest.getAsJsonObject("engine");
+        String isa = engine.get("native.ONEDNN_MAX_CPU_ISA").getAsString();
+        engine.addProperty("native.ONEDNN_MAX_CPU_ISA", "SSE41");
+        Files.writeString(tampered.resolve("manifest.json"), manifest.toString());
         Path history = tampered.resolve("vgg").resolve("history.csv");
         List<String> lines = Files.readAllLines(history);
         lines.set(2, lines.get(2).replaceFirst(",[^,]*$", ",0.123"));
@@ -55,7 +63,7 @@ class ReproduceTest {
         String text = out.toString(StandardCharsets.UTF_8);
         assertThat(exit).as(text).isEqualTo(4);
         assertThat(text).startsWith("warning: ")
-                .contains("warning: environment.ai.djl.pytorch.num_threads: recorded 1, now 2\n")
+                .contains("warning: engine.native.ONEDNN_MAX_CPU_ISA: recorded SSE41, now " + isa + "\n")
                 .contains("  vgg/history.csv: differs from line 3: recorded '" + lines.get(2) + "', now '")
                 .contains("\nNot identical: ")
                 .contains("see the warnings above for differences of machine or versions.");

@@ -51,19 +51,11 @@ final class CheckCommand implements Callable<Integer> {
             description = "where run folders go (default: ${DEFAULT-VALUE})")
     Path out;
 
-    // For the launcher: the engine threads this check asks for, to set before the JVM that runs it starts.
-    @Option(names = "--print-threads", hidden = true)
-    boolean printThreads;
-
     @Override
     public Integer call() throws IOException {
         PrintWriter console = spec.commandLine().getOut();
         PluginRegistry registry = parent.registry();
         Experiment experiment = new ExperimentLoader(registry).load(file, options.overrides);
-        if (printThreads) {
-            console.println(experiment.engine().params().getInt("threads"));
-            return 0;
-        }
         if (experiment.check() == null) {
             experiment = experiment.withCheck(Check.DEFAULT); // the resolved file shows what was checked
         }

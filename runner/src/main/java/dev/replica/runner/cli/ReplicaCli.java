@@ -14,6 +14,7 @@ import dev.replica.runner.config.ExperimentWriter;
 import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.plugin.PluginRegistry;
 import dev.replica.runner.report.Report;
+import dev.replica.runner.training.NonFiniteLossException;
 import dev.replica.runner.training.ProgressListener;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -38,11 +39,14 @@ import picocli.CommandLine;
  */
 @Command(name = "replica", mixinStandardHelpOptions = true, versionProvider = ReplicaCli.Version.class,
         description = "Seeded, deterministic deep-learning experiments on DJL (PyTorch or MXNet).",
-        subcommands = {ReplicaCli.Run.class, ReplicaCli.Validate.class, ListCommand.class, DescribeCommand.class, ReportCommand.class, DiffCommand.class, ReproduceCommand.class, CheckCommand.class})
+        subcommands = {ReplicaCli.Run.class, ReplicaCli.Validate.class, ListCommand.class, DescribeCommand.class, ReportCommand.class, DiffCommand.class, ReproduceCommand.class, CheckCommand.class, DoctorCommand.class})
 public final class ReplicaCli {
 
     /** Exit status of a user error. */
     public static final int USER_ERROR = 2;
+
+    /** Exit status when training stopped at a NaN or infinite loss. */
+    public static final int NON_FINITE_LOSS = 5;
 
     @Option(names = "--plugins", paramLabel = "DIR", scope = CommandLine.ScopeType.INHERIT,
             description = "a folder of plugin jars to load besides the built-in ones (also $REPLICA_PLUGINS)")
@@ -82,6 +86,10 @@ public final class ReplicaCli {
             if (e instanceof ExperimentException) {
                 err.print(e.getMessage().endsWith("\n") ? e.getMessage() : e.getMessage() + "\n");
                 return USER_ERROR;
+            }
+            if (e instanceof NonFiniteLossException) {
+                err.println("replica: " + e.getMessage());
+                return NON_FINITE_LOSS;
             }
             if (e instanceof UserException) {
                 err.println("replica: " + e.getMessage());
@@ -147,10 +155,6 @@ public final class ReplicaCli {
                 description = "run every model once per seed, e.g. --seeds 0,1,2 (overrides seed or seeds of the file)")
         List<Long> seeds;
 
-        // For the launcher: the engine threads this run asks for, to set before the JVM that runs it starts.
-        @Option(names = "--print-threads", hidden = true)
-        boolean printThreads;
-
         @Override
         public Integer call() throws IOException {
             PluginRegistry registry = parent.registry();
@@ -173,18 +177,12 @@ public final class ReplicaCli {
                 } else if (seeds != null) {
                     throw new UserException("--seeds cannot change a run being resumed; start a new run instead");
                 }
-                if (printThreads) {
-                    return printThreads(experiment);
-                }
                 parent.out.println("Resuming " + folder.path());
             } else {
                 if (file == null) {
                     throw new UserException("run needs an experiment FILE, or --resume RUN_DIR");
                 }
                 experiment = loader.load(file, overrides());
-                if (printThreads) {
-                    return printThreads(experiment);
-                }
                 String resolved = ExperimentWriter.toYaml(experiment);
                 folder = RunFolder.create(out, experiment.name(), RunFolder.sha256(resolved));
                 Files.writeString(folder.path().resolve(RunFolder.EXPERIMENT), resolved, StandardCharsets.UTF_8);
@@ -227,10 +225,6 @@ public final class ReplicaCli {
             return pause == null || pause.isBlank() ? shown : new PauseForTests(shown, pause, parent.out);
         }
 
-        private int printThreads(Experiment experiment) {
-            parent.out.println(experiment.engine().params().getInt("threads"));
-            return 0;
-        }
     }
 
     /** The {@code --set} option as a mixin. */

@@ -55,10 +55,6 @@ final class ReproduceCommand implements Callable<Integer> {
             description = "where the new run folder goes (default: beside the run's own, i.e. RUN_DIR/../..)")
     Path out;
 
-    // For the launcher: the engine threads this run asks for, to set before the JVM that runs it starts.
-    @Option(names = "--print-threads", hidden = true)
-    boolean printThreads;
-
     @Override
     public Integer call() throws IOException {
         RunContents original = RunContents.read(folder);
@@ -67,11 +63,6 @@ final class ReproduceCommand implements Callable<Integer> {
         Path saved = folder.resolve(RunFolder.EXPERIMENT);
         Experiment experiment = new ExperimentLoader(registry).load(saved, List.of());
         PrintWriter text = spec.commandLine().getOut();
-        if (printThreads) {
-            text.println(experiment.engine().params().getInt("threads"));
-            text.flush();
-            return 0;
-        }
 
         List<String> differences = Reproduction.machineDifferences(original.manifest(), Manifest.environment(),
                 engineNow(parent.injector(registry).getInstance(RunAssembly.class), experiment), pluginVersions(registry, original), RunAssembly.replicaVersion());

@@ -2,13 +2,13 @@ package dev.replica.runner.output;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import dev.replica.api.engine.CpuInfo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -71,8 +71,8 @@ public final class Manifest {
     }
 
     /**
-     * Describes this machine and process: Java, OS, CPU, the allocator and thread settings the launcher
-     * chose.
+     * Describes this machine and process: Java, OS, the processor's model and instruction-set flags, and
+     * the allocator the launcher chose. The engine describes its own native settings.
      *
      * @return sorted key-value pairs
      */
@@ -83,13 +83,15 @@ public final class Manifest {
         env.put("java.vm", System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"));
         env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                 + System.getProperty("os.arch"));
-        env.put("cpu.model", cpuModel());
+        CpuInfo cpu = CpuInfo.current();
+        env.put("cpu.model", cpu.model());
+        env.put("cpu.isa_flags", cpu.vectorFlags());
         env.put("cpu.cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
-        for (String var : new String[] {"LD_PRELOAD", "MALLOC_CONF", "OMP_NUM_THREADS", "DJL_OFFLINE"}) {
+        // Set before the JVM starts (by the launcher); the process cannot change them.
+        for (String var : new String[] {"LD_PRELOAD", "MALLOC_CONF", "DJL_OFFLINE"}) {
             String v = System.getenv(var);
             env.put("env." + var, v == null ? "" : v);
         }
-        env.put("ai.djl.pytorch.num_threads", String.valueOf(System.getProperty("ai.djl.pytorch.num_threads")));
         return env;
     }
 
@@ -107,19 +109,6 @@ public final class Manifest {
         }
         String status = run(dir, "git", "status", "--porcelain", "--untracked-files=no");
         return head + (status != null && !status.isEmpty() ? "-dirty" : "");
-    }
-
-    private static String cpuModel() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8)) {
-                if (line.toLowerCase(Locale.ROOT).startsWith("model name")) {
-                    return line.substring(line.indexOf(':') + 1).trim();
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux: fall through
-        }
-        return System.getProperty("os.arch");
     }
 
     private static String run(Path dir, String... command) {

@@ -44,6 +44,9 @@ final class ManifestSummary {
                 + get(m, "environment", "java.vm") + ")");
         out.put("OS", get(m, "environment", "os"));
         out.put("CPU", get(m, "environment", "cpu.model") + ", " + get(m, "environment", "cpu.cores") + " cores");
+        out.put("CPU instruction sets", get(m, "environment", "cpu.isa_flags"));
+        out.put("Determinism", get(m, "engine", "determinism"));
+        out.put("Native settings", nativeSettings(m));
         out.put("Dataset", dataset(m));
         out.put("Plugins", plugins(m));
         out.put("Replica", get(m, "replica", "version") + " (file format " + get(m, "replica", "format") + ")");
@@ -104,6 +107,36 @@ final class ManifestSummary {
             return ABSENT;
         }
         return text(s.getAsJsonObject().get(key));
+    }
+
+    /**
+     * Returns the warning a report shows first when the run was made where the determinism probe failed
+     * ({@code engine.determinism: relaxed}), or {@code null} when it passed or was not recorded.
+     *
+     * @param run the run
+     * @return the warning, or {@code null}
+     */
+    static String notReproducibleWarning(RunContents run) {
+        JsonObject m = run.manifest();
+        if (!"false".equals(get(m, "engine", "determinism.bit_identical"))) {
+            return null;
+        }
+        return "Not bit-reproducible on the machine it ran on: " + get(m, "engine", "determinism")
+                + ". A rerun there may give other bits; compare results with tolerances, not bit for bit.";
+    }
+
+    private static String nativeSettings(JsonObject m) {
+        JsonElement s = m.get("engine");
+        if (s == null || !s.isJsonObject()) {
+            return ABSENT;
+        }
+        List<String> parts = new ArrayList<>();
+        for (Map.Entry<String, JsonElement> e : s.getAsJsonObject().entrySet()) {
+            if (e.getKey().startsWith("native.")) {
+                parts.add(e.getKey().substring("native.".length()) + "=" + text(e.getValue()));
+            }
+        }
+        return parts.isEmpty() ? ABSENT : String.join(", ", parts);
     }
 
     private static String join(JsonElement list) {

@@ -91,6 +91,10 @@ public final class Report {
         StringBuilder sb = new StringBuilder();
         sb.append("# ").append(run.name()).append("\n\n");
         sb.append("Run folder `").append(run.folder().getFileName()).append("`.\n\n");
+        String warning = ManifestSummary.notReproducibleWarning(run);
+        if (warning != null) {
+            sb.append("> **Warning.** ").append(warning).append("\n\n");
+        }
         sb.append("## Results\n\n");
         String summary = run.text("summary.md");
         sb.append(summary == null ? "The run has not finished: it has no summary.md yet.\n" : summary);
@@ -134,11 +138,17 @@ public final class Report {
                 .append(".plots{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:1em}\n")
                 .append(".plots img{width:100%;height:auto;max-width:").append(Plots.WIDTH)
                 .append("px;border:1px solid #eee}\n")
+                .append(".warning{background:#fff3cd;border:1px solid #e0b000;padding:.6em}\n")
                 .append(".muted{color:#666}pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:.85em}\n")
                 .append("</style>\n</head>\n<body>\n");
         sb.append("<h1>").append(escape(run.name())).append("</h1>\n");
         sb.append("<p class=\"muted\">Run folder <code>").append(escape(run.folder().getFileName().toString()))
                 .append("</code></p>\n");
+        String warning = ManifestSummary.notReproducibleWarning(run);
+        if (warning != null) {
+            sb.append("<p class=\"warning\" id=\"not-reproducible\"><strong>Warning.</strong> ").append(escape(warning))
+                    .append("</p>\n");
+        }
         sb.append("<h2>Results</h2>\n");
         String summary = run.text("summary.md");
         if (summary == null) {

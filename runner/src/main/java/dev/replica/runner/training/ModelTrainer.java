@@ -143,7 +143,16 @@ public final class ModelTrainer implements AutoCloseable {
             start = p.epoch() + 1;
         }
         for (int epoch = start; epoch <= epochs; epoch++) {
-            EpochRecord record = trainEpoch(epoch, listener);
+            EpochRecord record;
+            try {
+                record = trainEpoch(epoch, listener);
+            } catch (NonFiniteLossException e) {
+                String kept = epoch > 1 ? "the last good checkpoint, after epoch " + (epoch - 1) + ", is " + files.checkpoint()
+                        : "no epoch had finished, so there is no checkpoint";
+                throw new NonFiniteLossException(e.getMessage() + "; " + kept + ", and nothing after it was written. "
+                        + "A smaller learning rate may help; if the loss is finite on another machine or with "
+                        + "engine.isa: avx2, run 'replica doctor'", e.epoch(), e.step());
+            }
             history.add(record);
             if (record.valAccuracy() > best) {
                 best = record.valAccuracy();
@@ -185,6 +194,10 @@ public final class ModelTrainer implements AutoCloseable {
             double rate = setup.schedule().rate(epoch, s);
             globalStep.set((long) (epoch - 1) * steps + s);
             StepResult r = trainStep(train.batch(indices, augment), rate);
+            if (!Double.isFinite(r.loss())) {
+                throw new NonFiniteLossException("model '" + label + "': the loss was " + r.loss() + " at epoch "
+                        + epoch + ", step " + (s + 1) + " of " + steps + "; training stopped there", epoch, s + 1);
+            }
             lossSum += r.loss() * indices.length;
             correct += r.correct();
             listener.step(label, epoch, setup.training().epochs(), s + 1, steps, lossSum / Math.min(n, from + indices.length), (double) correct / Math.min(n, from + indices.length));

@@ -86,12 +86,11 @@ class ReproducibilityCheckTest {
 
     /**
      * The other side trains with a learning rate 1.001 times larger (0.05005) on MXNet; the band is the
-     * one the unperturbed cross-engine run passes (previous test: at most about 2e-5 over steps 0-3).
-     * Step 0's loss comes from identical weights and the same batch, so the rate cannot show there (the
-     * difference is the engines' ~1e-7). The first update is 0.1% larger, which moves step 1's loss by
-     * about 5e-5 relative on both models. With momentum 0.9 the excess is carried into every later update
-     * and these toy networks amplify it by one to two orders of magnitude a step: at step 2 the ResNet's
-     * loss differs by 1.6e-3 (outside 5e-4), the VGG's by 1.4e-4 (inside); at step 3 the VGG's by 5.3e-3.
+     * one the unperturbed cross-engine run passes (previous test). Step 0's loss comes from identical
+     * weights and the same batch, so the rate cannot show there; the first update is 0.1% larger, and with
+     * momentum the excess grows with every later update, so the check must catch it at some step from 1
+     * to 3. Which step depends on how fast the machine's rounding and the toy networks amplify it, so only
+     * that property is asserted.
      */
     @Test
     void aLearningRateOneTenthOfAPercentLargerOnOneSideIsCaughtAtALaterStep() throws Exception {
@@ -102,11 +101,15 @@ class ReproducibilityCheckTest {
         ReproducibilityCheck.Outcome outcome = TinyCheck.run(dir, e, new Side("pytorch", e),
                 new Side("mxnet-lr", larger.withEngine(new PluginUse("mxnet", larger.engine().params()))));
 
-        assertThat(outcome.verdicts()).hasToString("{res=diverged at step 2, vgg=diverged at step 3}");
-        assertThat(outcome.verdicts().get("res").metric()).isEqualTo("loss");
-        assertThat(outcome.verdicts().get("res").detail())
-                .matches("loss [0-9.]+ \\(pytorch\\) vs [0-9.]+ \\(mxnet-lr\\): relative difference 1\\.[0-9]{2}e-03 "
-                        + "outside the band \\{metric: loss, relative: 5\\.0e-4, steps: \\[0, 3\\]\\}");
+        assertThat(outcome.passed()).isFalse();
+        for (String label : List.of("res", "vgg")) {
+            Verdict v = outcome.verdicts().get(label);
+            assertThat(v.toString()).as(label).matches("diverged at step [123]");
+            assertThat(v.metric()).as(label).isEqualTo("loss");
+            assertThat(v.detail()).as(label)
+                    .matches("loss [0-9.]+ \\(pytorch\\) vs [0-9.]+ \\(mxnet-lr\\): relative difference [0-9.]+e-0[1-4] "
+                            + "outside the band \\{metric: loss, relative: 5\\.0e-4, steps: \\[0, 3\\]\\}");
+        }
     }
 
     private static String read(Path file) throws Exception {

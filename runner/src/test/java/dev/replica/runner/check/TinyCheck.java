@@ -34,7 +34,7 @@ final class TinyCheck {
                 "replica: 1",
                 "name: tiny-check",
                 "seed: 0",
-                "engine: {plugin: pytorch, threads: 1, device: cpu}",
+                "engine: {plugin: pytorch, threads: 2, device: cpu}",
                 "dataset: {plugin: synthetic, params: {train_size: 48, test_size: 24, classes: 4}}",
                 "models:",
                 "  res: {plugin: resnet, params: {depth: 18, width: 2, classes: 4}}",

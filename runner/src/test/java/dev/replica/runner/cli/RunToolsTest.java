@@ -54,7 +54,7 @@ class RunToolsTest {
                 "replica: 1",
                 "name: tiny",
                 "seed: 0",
-                "engine: {plugin: pytorch, threads: 1, device: cpu}",
+                "engine: {plugin: pytorch, threads: 2, device: cpu}",
                 "dataset: {plugin: synthetic, params: {train_size: 48, test_size: 24, classes: 4}}",
                 "models:",
                 "  res: {plugin: resnet, params: {depth: 18, width: 2, classes: 4}}",
@@ -96,7 +96,8 @@ class RunToolsTest {
         assertThat(md).contains("### Validation, all models\n\n![validation-accuracy.png](plots/validation-accuracy.png)\n"
                         + "![validation-loss.png](plots/validation-loss.png)\n",
                 "### res\n\n![res-loss.png](plots/res-loss.png)\n![res-accuracy.png](plots/res-accuracy.png)\n",
-                "| Seeds | 0 |\n", "| Threads | requested 1, observed ", "| Engine | pytorch: PyTorch ",
+                "| Seeds | 0 |\n", "| Threads | requested 2, observed 2 |", "| Engine | pytorch: PyTorch ",
+                "| Determinism | pytorch at 2 threads", "| Native settings | ATEN_CPU_CAPABILITY=unset, MKL_NUM_THREADS=2, OMP_NUM_THREADS=2, ONEDNN_CPU_ISA_HINTS=unset, ",
                 "| Dataset | 48 train, 24 validation (test), 24 test, 4 classes; ");
         String html = Files.readString(run.resolve("report.html"));
         assertThat(count(html, "<img ")).isEqualTo(6);
@@ -138,14 +139,6 @@ class RunToolsTest {
         Result diff = replica("diff", run.toString(), dir.resolve("nope").toString());
         assertThat(diff.exit()).isEqualTo(2);
         assertThat(diff.err()).startsWith("replica: " + dir.resolve("nope") + " is not a run folder").doesNotContain("\tat ");
-    }
-
-    @Test
-    void reproduceTellsTheLauncherTheThreadsOfTheRun() {
-        // The launcher asks before it starts the JVM that reproduces, as it does for run.
-        Result r = replica("reproduce", "--print-threads", run.toString());
-        assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.out()).isEqualTo("1\n");
     }
 
     @Test

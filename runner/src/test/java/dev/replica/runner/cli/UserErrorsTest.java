@@ -40,7 +40,7 @@ class UserErrorsTest {
                 "replica: 1",
                 "name: study",
                 "seed: 0",
-                "engine: {plugin: pytorch, threads: 1, device: cpu}",
+                "engine: {plugin: pytorch, threads: 2, device: cpu}",
                 "dataset: " + dataset,
                 "models:",
                 models,

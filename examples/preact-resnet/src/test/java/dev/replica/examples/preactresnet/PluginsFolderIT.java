@@ -128,7 +128,7 @@ class PluginsFolderIT {
                 "replica: 1",
                 "name: preact-plugin-" + engine,
                 "seed: 0",
-                "engine: {plugin: " + engine + ", threads: 1, device: cpu}",
+                "engine: {plugin: " + engine + ", threads: 2, device: cpu}",
                 "dataset: {plugin: synthetic, params: {train_size: 32, test_size: 16, classes: 4}}",
                 "models:",
                 "  preact: {plugin: preact-resnet, params: {depth: 18, width: 4, classes: 4}}",
@@ -141,14 +141,12 @@ class PluginsFolderIT {
 
     /**
      * Runs {@code ReplicaCli} in a new JVM over the runner's class path, as the launcher does: DJL
-     * offline, one engine thread. With {@code classLog}, the JVM writes where every class came from.
+     * offline; the engine sets its own threads. With {@code classLog}, the JVM writes where every class came from.
      */
     private Result replica(Path classLog, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Dai.djl.offline=true");
-        command.add("-Dai.djl.pytorch.num_threads=1");
-        command.add("-Dai.djl.pytorch.num_interop_threads=1");
         if (classLog != null) {
             command.add("-Xlog:class+load=info:file=" + classLog);
         }

@@ -1,0 +1,119 @@
+package dev.replica.runner.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Block;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.SequentialBlock;
+import dev.replica.api.ModelContext;
+import dev.replica.api.ModelPlugin;
+import dev.replica.api.Plugin;
+import dev.replica.api.nn.TorchLayers;
+import dev.replica.api.params.ParameterSchema;
+import dev.replica.api.params.ParameterSpec;
+import dev.replica.api.params.Params;
+import dev.replica.runner.Environment;
+import dev.replica.runner.ExperimentRunner;
+import dev.replica.runner.config.Experiment;
+import dev.replica.runner.config.ExperimentLoader;
+import dev.replica.runner.config.ExperimentWriter;
+import dev.replica.runner.output.RunFolder;
+import dev.replica.runner.plugin.PluginKind;
+import dev.replica.runner.plugin.PluginRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A NaN loss stops the run at that step, names it and the last good checkpoint, and leaves that
+ * checkpoint, the history and the best weights as they were after the last good epoch.
+ */
+class NonFiniteLossTest {
+
+    @TempDir
+    Path dir;
+
+    /** A linear model whose output turns to NaN from a given training step on. */
+    static final class NanFromStep implements ModelPlugin {
+        @Override
+        public String name() {
+            return "nan-from-step";
+        }
+
+        @Override
+        public ParameterSchema schema() {
+            return ParameterSchema.of(
+                    ParameterSpec.integer("step", "the first global training step whose loss is NaN").withDefault(4),
+                    ParameterSpec.integer("classes", "number of classes").withDefault(4));
+        }
+
+        @Override
+        public Block create(Params params, ModelContext context) {
+            long from = params.getInt("step");
+            int inputs = (int) context.exampleShape().size();
+            return new SequentialBlock()
+                    .add(Blocks.batchFlattenBlock())
+                    .add(TorchLayers.linear(params.getInt("classes"), inputs, context.initSeeds().child("fc")))
+                    .add(new LambdaBlock(x -> context.trainingStep().getAsLong() >= from
+                            ? new NDList(x.singletonOrThrow().mul(Float.NaN)) : x));
+        }
+    }
+
+    @Test
+    void aNanLossStopsAtItsStepAndKeepsTheLastGoodEpoch() throws Exception {
+        PluginRegistry registry = withNanPlugin(PluginRegistry.discover(getClass().getClassLoader()));
+        Path file = dir.resolve("nan.yaml");
+        Files.writeString(file, String.join("\n",
+                "replica: 1",
+                "name: nan",
+                "seed: 0",
+                "engine: {plugin: pytorch, threads: 2}",
+                "dataset: {plugin: synthetic, params: {train_size: 48, test_size: 24, classes: 4}}",
+                "models:",
+                "  lin: {plugin: nan-from-step, params: {step: 4}}",
+                "optimizer: {plugin: sgd, params: {lr: 0.01}}",
+                "schedule: {plugin: constant}",
+                "training: {epochs: 3, batch_size: 16}",
+                ""));
+        Experiment experiment = new ExperimentLoader(registry).load(file, List.of());
+        String resolved = ExperimentWriter.toYaml(experiment);
+        RunFolder folder = RunFolder.create(dir.resolve("runs"), experiment.name(), RunFolder.sha256(resolved));
+        Files.writeString(folder.path().resolve(RunFolder.EXPERIMENT), resolved, StandardCharsets.UTF_8);
+        Map<String, ModelPlugin> models = new TreeMap<>();
+        registry.all(PluginKind.MODEL).forEach((name, p) -> models.put(name, (ModelPlugin) p));
+        ExperimentRunner runner = new ExperimentRunner(registry, models, Environment.from(Map.of()));
+
+        NonFiniteLossException e = catchThrowableOfType(NonFiniteLossException.class,
+                () -> runner.run(experiment, folder, ProgressListener.SILENT));
+
+        // 48 examples in batches of 16: 3 steps an epoch; global step 4 is epoch 2, step 2.
+        Path checkpoint = folder.path().resolve("lin").resolve("checkpoint");
+        assertThat(e.epoch()).isEqualTo(2);
+        assertThat(e.step()).isEqualTo(2);
+        assertThat(e).hasMessage("model 'lin': the loss was NaN at epoch 2, step 2 of 3; training stopped there; the "
+                + "last good checkpoint, after epoch 1, is " + checkpoint + ", and nothing after it was written. A "
+                + "smaller learning rate may help; if the loss is finite on another machine or with engine.isa: avx2, "
+                + "run 'replica doctor'");
+        assertThat(new Checkpoint(checkpoint).progress().epoch()).isEqualTo(1);
+        assertThat(Files.readAllLines(folder.path().resolve("lin").resolve("history.csv"))).hasSize(2);
+        assertThat(folder.path().resolve("lin").resolve("best.params")).isRegularFile();
+    }
+
+    private static PluginRegistry withNanPlugin(PluginRegistry discovered) {
+        PluginRegistry.Builder builder = PluginRegistry.builder();
+        for (PluginKind kind : PluginKind.values()) {
+            for (Plugin p : discovered.all(kind).values()) {
+                builder.add(kind, p);
+            }
+        }
+        return builder.add(PluginKind.MODEL, new NanFromStep()).build();
+    }
+}
