@@ -59,6 +59,15 @@ public abstract class ModelPluginContract {
     private static final long SEED = 20240607L;
     private static final long OTHER_SEED = 7L;
     private static final int TRAINING_STEPS = 5;
+    /**
+     * How many times the one-ulp noise floor the engines' difference may reach: the engines round
+     * differently in every operation, the moved batch only at the input, so their gap may be some
+     * multiple of the floor; a real difference (another update rule, a missed gradient) is orders of
+     * magnitude above it.
+     */
+    protected static final int NOISE_FLOOR_FACTOR = 100;
+    /** One float32 ulp relative (2^-23): where the measured floor is below it, it counts as this. */
+    private static final double MIN_NOISE_FLOOR = 0x1p-23;
 
     /**
      * Returns a new instance of the plugin under test.
@@ -254,7 +263,7 @@ public abstract class ModelPluginContract {
     @ParameterizedTest(name = "on {0}")
     @ValueSource(strings = {"pytorch", "mxnet"})
     protected void aFewTrainingStepsLowerTheLoss(String engine) {
-        float[] losses = trainingLosses(engine);
+        float[] losses = trainingLosses(engine, false);
         String all = Arrays.toString(losses);
         for (float loss : losses) {
             assertThat(loss).as("losses on %s: %s", engine, all).isFinite();
@@ -264,21 +273,35 @@ public abstract class ModelPluginContract {
                 .isLessThan(losses[0]);
     }
 
-    /** From the same weights and batch, the engines' losses agree at the first step and after one update. */
+    /**
+     * From the same weights and batch, the engines' losses agree at the first step to float32 rounding,
+     * and over the next steps they drift apart no faster than rounding alone makes one engine drift
+     * from itself. That yardstick, the noise floor, is measured here and now: the same engine trained
+     * from initial weights moved by one ulp each (moving the input instead says nothing where BatchNorm
+     * normalises it away). Training on a handful of examples can amplify rounding a lot (a
+     * BatchNorm channel with almost no variance turns it into a different output), so a fixed band
+     * would be right on one machine and wrong on the next; a band relative to the floor is not.
+     */
     @Test
     protected void bothEnginesFollowTheSameLossesOverTheFirstSteps() {
-        float[] pytorch = trainingLosses("pytorch");
-        float[] mxnet = trainingLosses("mxnet");
+        float[] pytorch = trainingLosses("pytorch", false);
+        float[] mxnet = trainingLosses("mxnet", false);
+        float[] pytorchMoved = trainingLosses("pytorch", true);
+        float[] mxnetMoved = trainingLosses("mxnet", true);
         StringBuilder report = new StringBuilder();
         for (int i = 0; i < pytorch.length; i++) {
-            report.append(String.format(Locale.ROOT, " %.2e", relative(pytorch[i], mxnet[i])));
+            double floor = Math.max(relative(pytorch[i], pytorchMoved[i]), relative(mxnet[i], mxnetMoved[i]));
+            report.append(String.format(Locale.ROOT, " %.2e (floor %.2e)", relative(pytorch[i], mxnet[i]), floor));
         }
-        System.out.printf("[testkit] %s: relative loss difference pytorch vs mxnet per step:%s%n",
-                plugin().name(), report);
-        // Identical weights and batches: the first loss differs only by the engines' arithmetic; the
-        // second shows that one update agrees. Later steps may drift (DESIGN.md section 5).
-        assertThat(relative(pytorch[0], mxnet[0])).as("step 0").isLessThan(CROSS_ENGINE_TOLERANCE);
-        assertThat(relative(pytorch[1], mxnet[1])).as("step 1").isLessThan(10 * CROSS_ENGINE_TOLERANCE);
+        System.out.printf("[testkit] %s: relative loss difference pytorch vs mxnet per step:%s%n", plugin().name(), report);
+        // Before any update only the forward pass's arithmetic differs.
+        assertThat(relative(pytorch[0], mxnet[0])).as("step 0" + report).isLessThan(CROSS_ENGINE_TOLERANCE);
+        for (int i = 1; i < pytorch.length; i++) {
+            double floor = Math.max(relative(pytorch[i], pytorchMoved[i]), relative(mxnet[i], mxnetMoved[i]));
+            assertThat(relative(pytorch[i], mxnet[i]))
+                    .as("step %d: the engines' difference against %dx the noise floor (%s)", i, NOISE_FLOOR_FACTOR, report)
+                    .isLessThanOrEqualTo(NOISE_FLOOR_FACTOR * Math.max(floor, MIN_NOISE_FLOOR));
+        }
     }
 
     /** With the same weights and input, the engines' train-mode logits agree to {@link #CROSS_ENGINE_TOLERANCE}. */
@@ -344,12 +367,21 @@ public abstract class ModelPluginContract {
         }
     }
 
-    private float[] trainingLosses(String engine) {
+    private float[] trainingLosses(String engine, boolean weightsOneUlpUp) {
         AtomicLong step = new AtomicLong();
         ModelContext context = ModelHarness.context(LABEL, SEED, exampleShape(), step::get);
         try (EngineSession session = ModelHarness.openEngine(engine);
                 NDManager manager = session.newManager()) {
             Block block = ModelHarness.buildAndInitialize(plugin(), tinyParams(), context, manager, batchSize());
+            if (weightsOneUlpUp) {
+                SortedMap<String, float[]> weights = ModelHarness.snapshot(block);
+                weights.values().forEach(w -> {
+                    for (int i = 0; i < w.length; i++) {
+                        w[i] = Math.nextUp(w[i]);
+                    }
+                });
+                ModelHarness.load(block, weights);
+            }
             Batch batch = batch();
             float[] losses = new float[TRAINING_STEPS];
             for (int i = 0; i < TRAINING_STEPS; i++) {

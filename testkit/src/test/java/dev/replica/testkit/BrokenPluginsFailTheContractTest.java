@@ -82,6 +82,13 @@ class BrokenPluginsFailTheContractTest {
                 .hasMessageContaining("logits of the two engines differ");
     }
 
+    @Test
+    void aTrainingStepThatDiffersBetweenEnginesGrowsPastTheNoiseFloorAtStepOne() {
+        assertThatThrownBy(() -> contractFor(Flaw.MXNET_STEPS_DIFFER).bothEnginesFollowTheSameLossesOverTheFirstSteps())
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("step 1: the engines' difference against 100x the noise floor");
+    }
+
     private static ModelPluginContract contractFor(Flaw flaw) {
         return new ModelPluginContract() {
             @Override

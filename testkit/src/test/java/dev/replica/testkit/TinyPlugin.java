@@ -1,7 +1,9 @@
 package dev.replica.testkit;
 
+import ai.djl.ndarray.NDList;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
+import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
@@ -33,7 +35,9 @@ final class TinyPlugin implements ModelPlugin {
         STREAM_SHARED_BY_WEIGHT_AND_BIAS,
         IGNORES_RUN_SEED,
         ONE_OUTPUT_TOO_MANY,
-        ENGINE_RANDOM_DROPOUT
+        ENGINE_RANDOM_DROPOUT,
+        /** From the second training step on, MXNet's outputs are scaled by 1.001: a step that differs. */
+        MXNET_STEPS_DIFFER
     }
 
     private final Flaw flaw;
@@ -73,6 +77,11 @@ final class TinyPlugin implements ModelPlugin {
                 .add(Pool.globalAvgPool2dBlock());
         if (flaw == Flaw.ENGINE_RANDOM_DROPOUT) {
             net.add(Dropout.builder().optRate(0.5f).build());
+        }
+        if (flaw == Flaw.MXNET_STEPS_DIFFER) {
+            net.add(new LambdaBlock(x -> context.trainingStep().getAsLong() >= 1
+                    && "MXNet".equals(x.head().getManager().getEngine().getEngineName())
+                    ? new NDList(x.head().mul(1.001f)) : x));
         }
         return net.add(fc);
     }
