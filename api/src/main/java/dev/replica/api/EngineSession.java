@@ -34,9 +34,9 @@ public interface EngineSession extends AutoCloseable {
      * Seeds the engine's own random generator. Replica draws every result-deciding random number in
      * Java; this is seeded anyway so that nothing engine-side is left unseeded.
      *
-     * @param seed the seed
+     * @param seed the seed, all 64 bits of it (an engine that takes fewer folds them, never drops them)
      */
-    void seed(int seed);
+    void seed(long seed);
 
     /**
      * Returns the number of intra-op threads the engine really runs with in this process.

@@ -1,6 +1,7 @@
 package dev.replica.api;
 
 import ai.djl.ndarray.types.Shape;
+import dev.replica.api.seed.SeedNames;
 import dev.replica.api.seed.SeedStream;
 import java.util.Objects;
 import java.util.function.LongSupplier;
@@ -55,6 +56,6 @@ public record ModelContext(
     public static ModelContext of(String label, long seed, Shape exampleShape, LongSupplier trainingStep) {
         SeedStream root = SeedStream.root(seed);
         return new ModelContext(
-                label, root.child("init/" + label), root.child("dropout/" + label), trainingStep, exampleShape);
+                label, root.child(SeedNames.init(label)), root.child(SeedNames.dropout(label)), trainingStep, exampleShape);
     }
 }

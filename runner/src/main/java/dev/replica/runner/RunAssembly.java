@@ -11,12 +11,13 @@ import dev.replica.api.Plugin;
 import dev.replica.api.ScheduleContext;
 import dev.replica.api.SchedulePlugin;
 import dev.replica.api.UpdateRule;
+import dev.replica.api.seed.SeedNames;
 import dev.replica.api.seed.SeedStream;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.PluginUse;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
-import dev.replica.runner.training.TrainingSetup;
+import dev.replica.core.training.TrainingSetup;
 import jakarta.inject.Inject;
 import java.security.CodeSource;
 import java.util.Collection;
@@ -92,7 +93,7 @@ public final class RunAssembly {
     public DataSplits openData(Experiment experiment, long seed) {
         DatasetPlugin plugin = registry.get(PluginKind.DATASET, experiment.dataset().plugin());
         return plugin.open(experiment.dataset().params(),
-                new DataContext(environment.dataRoot(), SeedStream.root(seed).child("data")));
+                new DataContext(environment.dataRoot(), SeedStream.root(seed).child(SeedNames.DATA)));
     }
 
     /**

@@ -1,7 +1,7 @@
 package dev.replica.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import dev.replica.runner.training.TensorFile;
+import dev.replica.core.state.TensorFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

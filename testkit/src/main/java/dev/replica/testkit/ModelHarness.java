@@ -15,9 +15,14 @@ import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
 import dev.replica.api.ModelContext;
 import dev.replica.api.ModelPlugin;
+import dev.replica.api.OptimizerState;
+import dev.replica.api.UpdateRule;
 import dev.replica.api.params.Params;
 import dev.replica.api.seed.RandomSource;
 import dev.replica.api.seed.SeedStream;
+import dev.replica.core.state.ModelState;
+import dev.replica.core.state.TensorFile;
+import dev.replica.core.training.TrainingStep;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -43,6 +48,21 @@ public final class ModelHarness {
 
     /** One CIFAR image: three channels of 32 x 32. */
     public static final Shape CIFAR_EXAMPLE = new Shape(3, 32, 32);
+
+    /** {@code w -= lr * g}, with no state. */
+    private static final UpdateRule PLAIN_SGD = new UpdateRule() {
+        @Override
+        public double baseRate() {
+            return 0.1;
+        }
+
+        @Override
+        public void update(String path, NDArray weight, NDArray gradient, double rate, OptimizerState state) {
+            try (NDArray delta = gradient.mul((float) rate)) {
+                weight.subi(delta);
+            }
+        }
+    };
 
     private ModelHarness() {}
 
@@ -157,24 +177,21 @@ public final class ModelHarness {
      * @throws IllegalArgumentException when the paths or sizes differ
      */
     public static void load(Block block, Map<String, float[]> values) {
-        Map<String, NDArray> arrays = new LinkedHashMap<>();
+        Map<String, Shape> shapes = new LinkedHashMap<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
-            arrays.put(p.getKey(), p.getValue().getArray());
+            shapes.put(p.getKey(), p.getValue().getArray().getShape());
         }
-        if (!arrays.keySet().equals(values.keySet())) {
-            throw new IllegalArgumentException(
-                    "the block has parameters " + new TreeMap<>(arrays).keySet() + ", the values are for "
-                            + new TreeMap<>(values).keySet());
-        }
-        for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
-            float[] v = values.get(e.getKey());
-            if (v.length != e.getValue().size()) {
-                throw new IllegalArgumentException(
-                        "parameter " + e.getKey() + " has shape " + e.getValue().getShape() + ", the values have "
-                                + v.length + " elements");
+        Map<String, TensorFile.Entry> entries = new LinkedHashMap<>();
+        for (Map.Entry<String, float[]> e : values.entrySet()) {
+            Shape shape = shapes.getOrDefault(e.getKey(), new Shape(e.getValue().length));
+            if (e.getValue().length != shape.size()) {
+                throw new IllegalArgumentException("parameter " + e.getKey() + " has shape " + shape + ", the values have "
+                        + e.getValue().length + " elements");
             }
-            e.getValue().set(v);
+            entries.put(e.getKey(), new TensorFile.Entry(shape, e.getValue()));
         }
+        // The copy op that resuming a run uses, so MXNet's MKLDNN-layout weights take the values too.
+        ModelState.copyInto(block, entries, "the values");
     }
 
     /**
@@ -256,10 +273,9 @@ public final class ModelHarness {
     }
 
     /**
-     * Runs one training step with a plain SGD update {@code w -= lr * g} over every trainable parameter,
-     * owned here rather than by a DJL {@code Trainer}: softmax cross-entropy on the logits, gradients
-     * from a {@link GradientCollector}, then each gradient zeroed, because PyTorch accumulates
-     * gradients across steps where MXNet overwrites them.
+     * Runs one training step with a plain SGD update {@code w -= lr * g}: Replica's own training step
+     * (the one every run uses: softmax cross-entropy, gradients zeroed after the update), with the plain
+     * rule in place of the experiment's.
      *
      * @param block an initialised block whose output is logits of shape {@code (n, classes)}
      * @param manager the manager the block's parameters live in
@@ -269,29 +285,9 @@ public final class ModelHarness {
      * @return the loss before the update
      */
     public static float trainStep(Block block, NDManager manager, Batch batch, int classes, float learningRate) {
-        try (NDManager step = manager.newSubManager()) {
-            NDArray x = step.create(batch.features(), batch.shape());
-            NDArray target = step.create(oneHot(batch.labels(), classes), new Shape(batch.size(), classes));
-            ParameterStore store = new ParameterStore(step, false);
-            float loss;
-            try (GradientCollector collector = step.getEngine().newGradientCollector()) {
-                NDArray logits = block.forward(store, new NDList(x), true).singletonOrThrow();
-                NDArray l = logits.logSoftmax(1).mul(target).sum(new int[] {1}).neg().mean();
-                collector.backward(l);
-                loss = l.getFloat();
-            }
-            for (Pair<String, Parameter> p : block.getParameters()) {
-                Parameter parameter = p.getValue();
-                if (!parameter.requiresGradient()) {
-                    continue;
-                }
-                NDArray weight = parameter.getArray();
-                try (NDArray gradient = weight.getGradient(); NDArray delta = gradient.mul(learningRate)) {
-                    weight.subi(delta);
-                    gradient.subi(gradient);
-                }
-            }
-            return loss;
+        try (OptimizerState none = new OptimizerState(manager)) {
+            TrainingStep step = new TrainingStep(manager.getEngine(), manager, block, PLAIN_SGD, none, classes);
+            return (float) step.run(batch, learningRate).loss();
         }
     }
 
@@ -365,14 +361,4 @@ public final class ModelHarness {
         }
     }
 
-    private static float[] oneHot(int[] labels, int classes) {
-        float[] target = new float[labels.length * classes];
-        for (int i = 0; i < labels.length; i++) {
-            if (labels[i] < 0 || labels[i] >= classes) {
-                throw new IllegalArgumentException("label " + labels[i] + " is not in [0, " + classes + ")");
-            }
-            target[i * classes + labels[i]] = 1f;
-        }
-        return target;
-    }
 }

@@ -245,8 +245,9 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         }
 
         @Override
-        public void seed(int seed) {
-            engine.setRandomSeed(seed);
+        public void seed(long seed) {
+            // DJL takes an int: fold the high half into the low one rather than cutting it off.
+            engine.setRandomSeed((int) (seed ^ (seed >>> 32)));
         }
 
         @Override

@@ -1,14 +1,15 @@
 package dev.replica.runner.check;
 
+import dev.replica.core.training.Training;
 import dev.replica.api.UserException;
 import dev.replica.runner.config.Check;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.Tolerance;
-import dev.replica.runner.output.ModelFiles;
-import dev.replica.runner.output.Numbers;
+import dev.replica.core.state.ModelFiles;
+import dev.replica.core.state.Numbers;
 import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.report.Plots;
-import dev.replica.runner.training.Evaluation;
+import dev.replica.core.training.Evaluation;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

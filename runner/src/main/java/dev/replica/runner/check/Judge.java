@@ -1,8 +1,8 @@
 package dev.replica.runner.check;
 
 import dev.replica.runner.config.Tolerance;
-import dev.replica.runner.output.Numbers;
-import dev.replica.runner.training.Evaluation;
+import dev.replica.core.state.Numbers;
+import dev.replica.core.training.Evaluation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

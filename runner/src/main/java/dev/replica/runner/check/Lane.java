@@ -4,8 +4,8 @@ import dev.replica.api.Batch;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.params.Params;
 import dev.replica.api.seed.SeedStream;
-import dev.replica.runner.training.ModelTrainer;
-import dev.replica.runner.training.TrainingSetup;
+import dev.replica.core.training.ModelTrainer;
+import dev.replica.core.training.TrainingSetup;
 
 /**
  * One model training on one side, step by step, exactly as {@code replica run} trains it: step
@@ -17,9 +17,6 @@ final class Lane implements AutoCloseable {
 
     private final TrainingSetup setup;
     private final ModelTrainer trainer;
-    private int orderEpoch;
-    private int[] order;
-    private SeedStream augment;
 
     Lane(TrainingSetup setup, String label, ModelPlugin plugin, Params params) {
         this.setup = setup;
@@ -42,20 +39,9 @@ final class Lane implements AutoCloseable {
      * @return what the step gave; the norm is NaN when not measured
      */
     StepMetrics step(int step, boolean measureNorm) {
-        int perEpoch = setup.stepsPerEpoch();
-        int epoch = step / perEpoch + 1;
-        int within = step % perEpoch;
-        if (epoch != orderEpoch) {
-            order = setup.order(epoch);
-            augment = setup.augmentation(epoch);
-            orderEpoch = epoch;
-        }
-        int[] indices = setup.batchIndices(order, within);
-        Batch batch = setup.data().train().batch(indices, augment);
-        double rate = setup.schedule().rate(epoch, within);
-        ModelTrainer.StepResult r = trainer.trainStep(step, batch, rate);
+        ModelTrainer.StepResult r = trainer.trainStep(step);
         double norm = measureNorm ? Weights.norm(trainer.block()) : Double.NaN;
-        return new StepMetrics(step, epoch, rate, r.loss(), (double) r.correct() / indices.length, norm);
+        return new StepMetrics(step, r.epoch(), r.rate(), r.loss(), (double) r.correct() / r.examples(), norm);
     }
 
     @Override

@@ -1,7 +1,7 @@
 package dev.replica.runner.check;
 
-import dev.replica.runner.training.Evaluation;
-import dev.replica.runner.training.ModelState;
+import dev.replica.core.training.Evaluation;
+import dev.replica.core.state.ModelState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedMap;

@@ -1,6 +1,6 @@
 package dev.replica.runner.check;
 
-import dev.replica.runner.training.Evaluation;
+import dev.replica.core.training.Evaluation;
 import java.util.Collections;
 import java.util.List;
 import java.util.SortedMap;

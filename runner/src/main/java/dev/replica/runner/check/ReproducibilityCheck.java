@@ -12,7 +12,7 @@ import dev.replica.runner.config.PluginUse;
 import dev.replica.runner.output.Manifest;
 import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.plugin.PluginRegistry;
-import dev.replica.runner.training.TrainingSetup;
+import dev.replica.core.training.TrainingSetup;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

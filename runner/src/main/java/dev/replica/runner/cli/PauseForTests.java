@@ -1,7 +1,7 @@
 package dev.replica.runner.cli;
 
-import dev.replica.runner.training.EpochRecord;
-import dev.replica.runner.training.ProgressListener;
+import dev.replica.core.state.EpochRecord;
+import dev.replica.core.training.ProgressListener;
 import java.io.PrintStream;
 
 /**

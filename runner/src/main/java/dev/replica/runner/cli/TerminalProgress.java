@@ -1,8 +1,8 @@
 package dev.replica.runner.cli;
 
-import dev.replica.runner.output.Numbers;
-import dev.replica.runner.training.EpochRecord;
-import dev.replica.runner.training.ProgressListener;
+import dev.replica.core.state.Numbers;
+import dev.replica.core.state.EpochRecord;
+import dev.replica.core.training.ProgressListener;
 import java.io.PrintStream;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package dev.replica.runner.config;
 
+import dev.replica.core.training.Training;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.replica.runner.config;
 
+import dev.replica.core.training.Training;
 import dev.replica.api.Plugin;
 import dev.replica.api.params.ParameterProblem;
 import dev.replica.api.params.ParameterSchema;

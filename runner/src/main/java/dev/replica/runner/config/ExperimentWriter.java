@@ -1,5 +1,6 @@
 package dev.replica.runner.config;
 
+import dev.replica.core.training.Training;
 import dev.replica.api.params.Values;
 import java.io.IOException;
 import java.io.StringWriter;

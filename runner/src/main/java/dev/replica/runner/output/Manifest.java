@@ -1,5 +1,6 @@
 package dev.replica.runner.output;
 
+import dev.replica.core.state.ModelFiles;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.replica.api.engine.CpuInfo;

@@ -1,5 +1,6 @@
 package dev.replica.runner.output;
 
+import dev.replica.core.state.ModelFiles;
 import dev.replica.api.UserException;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;

@@ -1,5 +1,7 @@
 package dev.replica.runner.output;
 
+import dev.replica.core.state.ModelFiles;
+import dev.replica.core.state.Numbers;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package dev.replica.runner.report;
 
 import dev.replica.api.UserException;
-import dev.replica.runner.output.ModelFiles;
+import dev.replica.core.state.ModelFiles;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package dev.replica.runner.report;
 
 import dev.replica.api.UserException;
-import dev.replica.runner.output.Numbers;
+import dev.replica.core.state.Numbers;
 import dev.replica.runner.output.SeedStatistics;
 import java.awt.BasicStroke;
 import java.awt.Color;

@@ -1,6 +1,7 @@
 package dev.replica.runner.report;
 
-import dev.replica.runner.output.ModelFiles;
+import dev.replica.core.training.Training;
+import dev.replica.core.state.ModelFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

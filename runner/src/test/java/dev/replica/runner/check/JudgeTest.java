@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.Tolerance;
-import dev.replica.runner.training.Evaluation;
+import dev.replica.core.training.Evaluation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedMap;

@@ -2,7 +2,7 @@ package dev.replica.runner.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.replica.runner.training.EpochRecord;
+import dev.replica.core.state.EpochRecord;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

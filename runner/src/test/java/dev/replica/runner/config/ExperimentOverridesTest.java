@@ -8,6 +8,7 @@ import static dev.replica.runner.config.StudyFile.problems;
 import static dev.replica.runner.config.StudyFile.withLine;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.replica.core.training.Training;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -2,6 +2,7 @@ package dev.replica.runner.output;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.replica.core.state.Numbers;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -3,7 +3,7 @@ package dev.replica.runner.report;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-import dev.replica.runner.output.ModelFiles;
+import dev.replica.core.state.ModelFiles;
 import dev.replica.runner.output.SummaryTable;
 import java.awt.image.BufferedImage;
 import java.io.IOException;

@@ -3,6 +3,9 @@ package dev.replica.runner.training;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.replica.core.state.Checkpoint;
+import dev.replica.core.training.NonFiniteLossException;
+import dev.replica.core.training.ProgressListener;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;

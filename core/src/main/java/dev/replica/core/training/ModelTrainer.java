@@ -1,4 +1,4 @@
-package dev.replica.runner.training;
+package dev.replica.core.training;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -20,8 +20,12 @@ import dev.replica.api.OptimizerState;
 import dev.replica.api.UserException;
 import dev.replica.api.nn.Blocks;
 import dev.replica.api.params.Params;
+import dev.replica.api.seed.SeedNames;
 import dev.replica.api.seed.SeedStream;
-import dev.replica.runner.output.ModelFiles;
+import dev.replica.core.state.Checkpoint;
+import dev.replica.core.state.EpochRecord;
+import dev.replica.core.state.ModelFiles;
+import dev.replica.core.state.ModelState;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,8 +50,11 @@ public final class ModelTrainer implements AutoCloseable {
     private final Block block;
     private final OptimizerState optimizerState;
     private final AtomicLong globalStep = new AtomicLong();
-    private final List<Pair<String, Parameter>> trainable = new ArrayList<>();
     private final int classes;
+    private final TrainingStep step;
+    private int orderEpoch;
+    private int[] order;
+    private SeedStream augment;
 
     /**
      * Builds and initialises the model.
@@ -64,10 +71,10 @@ public final class ModelTrainer implements AutoCloseable {
         this.manager = setup.session().newManager();
         this.classes = setup.data().classes();
         // Seed the engine's own generator too, though nothing that decides a result draws from it.
-        setup.session().seed((int) setup.seeds().child("engine/" + label).seed());
+        setup.session().seed(setup.seeds().child(SeedNames.engine(label)).seed());
         SeedStream seeds = setup.seeds();
-        ModelContext context = new ModelContext(label, seeds.child("init/" + label), seeds.child("dropout/" + label),
-                globalStep::get, setup.data().exampleShape());
+        ModelContext context = new ModelContext(label, seeds.child(SeedNames.init(label)),
+                seeds.child(SeedNames.dropout(label)), globalStep::get, setup.data().exampleShape());
         this.block = plugin.create(params, context);
         List<String> unseeded = Blocks.unseededParameters(block);
         if (!unseeded.isEmpty()) {
@@ -76,12 +83,8 @@ public final class ModelTrainer implements AutoCloseable {
                     + "between engines: " + unseeded);
         }
         block.initialize(manager, DataType.FLOAT32, new Shape(1).addAll(setup.data().exampleShape()));
-        for (Pair<String, Parameter> p : block.getParameters()) {
-            if (p.getValue().requiresGradient()) {
-                trainable.add(p);
-            }
-        }
         this.optimizerState = new OptimizerState(manager);
+        this.step = new TrainingStep(setup.session().engine(), manager, block, setup.rule(), optimizerState, classes);
     }
 
     /**
@@ -178,29 +181,23 @@ public final class ModelTrainer implements AutoCloseable {
      * @return what the epoch produced
      */
     public EpochRecord trainEpoch(int epoch, ProgressListener listener) {
-        ExampleSet train = setup.data().train();
-        int n = train.size();
-        int batchSize = setup.training().batchSize();
+        int n = setup.data().train().size();
         int steps = setup.stepsPerEpoch();
-        int[] order = setup.order(epoch);
-        SeedStream augment = setup.augmentation(epoch);
         double lr = setup.schedule().rate(epoch, 0);
         double lossSum = 0;
         long correct = 0;
+        int seen = 0;
         long started = System.nanoTime();
         for (int s = 0; s < steps; s++) {
-            int from = s * batchSize;
-            int[] indices = setup.batchIndices(order, s);
-            double rate = setup.schedule().rate(epoch, s);
-            globalStep.set((long) (epoch - 1) * steps + s);
-            StepResult r = trainStep(train.batch(indices, augment), rate);
+            StepResult r = trainStep((long) (epoch - 1) * steps + s);
             if (!Double.isFinite(r.loss())) {
                 throw new NonFiniteLossException("model '" + label + "': the loss was " + r.loss() + " at epoch "
                         + epoch + ", step " + (s + 1) + " of " + steps + "; training stopped there", epoch, s + 1);
             }
-            lossSum += r.loss() * indices.length;
+            lossSum += r.loss() * r.examples();
             correct += r.correct();
-            listener.step(label, epoch, setup.training().epochs(), s + 1, steps, lossSum / Math.min(n, from + indices.length), (double) correct / Math.min(n, from + indices.length));
+            seen += r.examples();
+            listener.step(label, epoch, setup.training().epochs(), s + 1, steps, lossSum / seen, (double) correct / seen);
         }
         double trainSeconds = (System.nanoTime() - started) / 1e9;
         long evalStarted = System.nanoTime();
@@ -215,52 +212,34 @@ public final class ModelTrainer implements AutoCloseable {
      *
      * @param loss the batch's mean loss before the update
      * @param correct how many examples of the batch were classified right before the update
+     * @param examples the number of examples in the batch
+     * @param epoch the step's epoch, from 1
+     * @param rate the learning rate the step trained with
      */
-    public record StepResult(double loss, int correct) {}
+    public record StepResult(double loss, int correct, int examples, int epoch, double rate) {}
 
     /**
-     * One step at a given global step, as {@link #trainEpoch} runs it: dropout layers draw the masks of
-     * that step. For loops that drive the steps themselves (the cross-engine check).
+     * Trains one global step (from 0, counted across epochs): its batch is the step's slice of its epoch's
+     * order with that epoch's augmentation, its rate the schedule's, and dropout draws that step's masks.
+     * The epoch loop and the cross-engine check both train this way, so they cannot drift apart.
      *
-     * @param step the global training step, from 0, counted across epochs
-     * @param batch the batch
-     * @param rate the learning rate
-     * @return the loss and correct count of the batch
+     * @param step the global training step
+     * @return what the step computed
      */
-    public StepResult trainStep(long step, Batch batch, double rate) {
-        globalStep.set(step);
-        return trainStep(batch, rate);
-    }
-
-    /**
-     * One step: forward in training mode, backward, update every trainable parameter, zero the
-     * gradients.
-     *
-     * @param batch the batch
-     * @param rate the learning rate
-     * @return the loss and correct count of the batch
-     */
-    public StepResult trainStep(Batch batch, double rate) {
-        Engine engine = setup.session().engine();
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            NDArray x = manager.create(batch.features(), batch.shape());
-            NDArray logits;
-            NDArray loss;
-            try (GradientCollector collector = engine.newGradientCollector()) {
-                logits = block.forward(new ParameterStore(manager, false), new NDList(x), true).singletonOrThrow();
-                loss = crossEntropy(logits, batch.labels());
-                collector.backward(loss);
-            }
-            for (Pair<String, Parameter> p : trainable) {
-                NDArray weight = p.getValue().getArray();
-                NDArray gradient = weight.getGradient();
-                setup.rule().update(p.getKey(), weight, gradient, rate, optimizerState);
-                // PyTorch accumulates gradients across backward passes; MXNet overwrites. Zero them.
-                gradient.subi(gradient);
-            }
-            return new StepResult(loss.getFloat(), countCorrect(logits.toFloatArray(), batch.labels()));
+    public StepResult trainStep(long step) {
+        int perEpoch = setup.stepsPerEpoch();
+        int epoch = (int) (step / perEpoch) + 1;
+        int within = (int) (step % perEpoch);
+        if (epoch != orderEpoch) {
+            order = setup.order(epoch);
+            augment = setup.augmentation(epoch);
+            orderEpoch = epoch;
         }
+        int[] indices = setup.batchIndices(order, within);
+        double rate = setup.schedule().rate(epoch, within);
+        globalStep.set(step);
+        TrainingStep.Result r = this.step.run(setup.data().train().batch(indices, augment), rate);
+        return new StepResult(r.loss(), r.correct(), indices.length, epoch, rate);
     }
 
     /**
@@ -296,8 +275,8 @@ public final class ModelTrainer implements AutoCloseable {
                 scope.suppressNotUsedWarning();
                 NDArray x = manager.create(batch.features(), batch.shape());
                 NDArray logits = block.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
-                lossSum += crossEntropy(logits, batch.labels()).getFloat() * (double) indices.length;
-                correct += countCorrect(logits.toFloatArray(), batch.labels());
+                lossSum += TrainingStep.crossEntropy(manager, logits, batch.labels(), classes).getFloat() * (double) indices.length;
+                correct += TrainingStep.countCorrect(logits.toFloatArray(), batch.labels(), classes);
             }
             listener.evaluation(label, name, from + indices.length, n);
         }
@@ -305,31 +284,6 @@ public final class ModelTrainer implements AutoCloseable {
     }
 
     /** Mean softmax cross-entropy, with one-hot targets made in Java (no engine-specific pick). */
-    private NDArray crossEntropy(NDArray logits, int[] labels) {
-        float[] oneHot = new float[labels.length * classes];
-        for (int i = 0; i < labels.length; i++) {
-            oneHot[i * classes + labels[i]] = 1f;
-        }
-        NDArray target = manager.create(oneHot, new Shape(labels.length, classes));
-        return logits.logSoftmax(1).mul(target).sum().neg().div((float) labels.length);
-    }
-
-    private int countCorrect(float[] logits, int[] labels) {
-        int correct = 0;
-        for (int i = 0; i < labels.length; i++) {
-            int best = 0;
-            for (int c = 1; c < classes; c++) {
-                if (logits[i * classes + c] > logits[i * classes + best]) {
-                    best = c;
-                }
-            }
-            if (best == labels[i]) {
-                correct++;
-            }
-        }
-        return correct;
-    }
-
     @Override
     public void close() {
         optimizerState.close();

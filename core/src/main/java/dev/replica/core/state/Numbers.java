@@ -1,4 +1,4 @@
-package dev.replica.runner.output;
+package dev.replica.core.state;
 
 import java.math.BigDecimal;
 import java.math.MathContext;

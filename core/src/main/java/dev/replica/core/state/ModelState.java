@@ -1,4 +1,4 @@
-package dev.replica.runner.training;
+package dev.replica.core.state;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
@@ -11,6 +11,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** Saving, loading and fingerprinting every parameter of a block (weights and BatchNorm statistics). */
 public final class ModelState {
@@ -50,21 +51,38 @@ public final class ModelState {
      * @throws IOException when the file does not match the block
      */
     public static void load(Block block, Path file) throws IOException {
-        Map<String, TensorFile.Entry> saved = TensorFile.read(file);
+        try {
+            copyInto(block, TensorFile.read(file), file.toString());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Copies values into the block's existing arrays, every parameter and BatchNorm statistic. A copy
+     * op, not {@code set()}: MXNet keeps convolution weights in MKLDNN layout, which {@code set()}
+     * cannot write.
+     *
+     * @param block the initialised block
+     * @param values the values by parameter path, exactly the block's parameters
+     * @param source what the values came from, for messages
+     * @throws IllegalArgumentException when the parameters or shapes differ
+     */
+    public static void copyInto(Block block, Map<String, TensorFile.Entry> values, String source) {
         Map<String, NDArray> arrays = arrays(block);
-        if (!saved.keySet().equals(arrays.keySet())) {
-            throw new IOException(file + " holds parameters " + saved.keySet() + ", the model has " + arrays.keySet());
+        if (!values.keySet().equals(arrays.keySet())) {
+            throw new IllegalArgumentException(source + " holds parameters " + new TreeMap<>(values).keySet()
+                    + ", the model has " + new TreeMap<>(arrays).keySet());
         }
         for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
-            TensorFile.Entry entry = saved.get(e.getKey());
+            TensorFile.Entry entry = values.get(e.getKey());
             if (!entry.shape().equals(e.getValue().getShape())) {
-                throw new IOException(file + ": parameter " + e.getKey() + " has shape " + entry.shape()
-                        + ", the model has " + e.getValue().getShape());
+                throw new IllegalArgumentException(source + ": parameter " + e.getKey() + " has shape "
+                        + entry.shape() + ", the model has " + e.getValue().getShape());
             }
-            // A copy op, not set(): MXNet keeps conv weights in MKLDNN layout, which set() cannot write.
             NDArray target = e.getValue();
-            try (NDArray values = target.getManager().create(entry.values(), entry.shape())) {
-                values.copyTo(target);
+            try (NDArray v = target.getManager().create(entry.values(), entry.shape())) {
+                v.copyTo(target);
             }
         }
     }

@@ -1,4 +1,4 @@
-package dev.replica.runner.config;
+package dev.replica.core.training;
 
 /**
  * The {@code training} section.

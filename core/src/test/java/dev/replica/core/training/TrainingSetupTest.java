@@ -1,4 +1,4 @@
-package dev.replica.runner.training;
+package dev.replica.core.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,7 +7,7 @@ import dev.replica.api.Batch;
 import dev.replica.api.DataSplits;
 import dev.replica.api.ExampleSet;
 import dev.replica.api.seed.SeedStream;
-import dev.replica.runner.config.Training;
+import dev.replica.core.training.Training;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,5 @@
-package dev.replica.runner.output;
+package dev.replica.core.state;
 
-import dev.replica.runner.training.EpochRecord;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package dev.replica.runner.training;
+package dev.replica.core.state;
 
 /**
  * What one epoch produced. Everything but the times is a function of the run, so the history written

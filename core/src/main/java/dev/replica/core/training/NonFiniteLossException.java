@@ -1,4 +1,4 @@
-package dev.replica.runner.training;
+package dev.replica.core.training;
 
 import dev.replica.api.UserException;
 

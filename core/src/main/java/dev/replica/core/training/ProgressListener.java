@@ -1,4 +1,6 @@
-package dev.replica.runner.training;
+package dev.replica.core.training;
+
+import dev.replica.core.state.EpochRecord;
 
 /** Hears about training as it goes, for progress display. Never affects results. */
 public interface ProgressListener {

@@ -1,11 +1,13 @@
-package dev.replica.runner.training;
+package dev.replica.core.training;
 
 import dev.replica.api.DataSplits;
 import dev.replica.api.EngineSession;
 import dev.replica.api.LearningRateSchedule;
 import dev.replica.api.UpdateRule;
+import dev.replica.api.seed.SeedNames;
 import dev.replica.api.seed.SeedStream;
-import dev.replica.runner.config.Training;
+import java.util.Arrays;
+import dev.replica.core.training.Training;
 
 /**
  * What every model of one run shares.
@@ -57,7 +59,7 @@ public record TrainingSetup(
      */
     public int[] batchIndices(int[] order, int step) {
         int from = step * training.batchSize();
-        return java.util.Arrays.copyOfRange(order, from, Math.min(order.length, from + training.batchSize()));
+        return Arrays.copyOfRange(order, from, Math.min(order.length, from + training.batchSize()));
     }
 
     /**
@@ -67,7 +69,7 @@ public record TrainingSetup(
      * @return a permutation of the training indices
      */
     public int[] order(int epoch) {
-        return seeds.child("data/order").child(epoch).random().permutation(data.train().size());
+        return seeds.child(SeedNames.ORDER).child(epoch).random().permutation(data.train().size());
     }
 
     /**
@@ -77,6 +79,6 @@ public record TrainingSetup(
      * @return the stream
      */
     public SeedStream augmentation(int epoch) {
-        return seeds.child("data/augment").child(epoch);
+        return seeds.child(SeedNames.AUGMENT).child(epoch);
     }
 }

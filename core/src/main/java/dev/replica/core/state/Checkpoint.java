@@ -1,4 +1,4 @@
-package dev.replica.runner.training;
+package dev.replica.core.state;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;

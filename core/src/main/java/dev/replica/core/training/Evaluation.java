@@ -1,4 +1,4 @@
-package dev.replica.runner.training;
+package dev.replica.core.training;
 
 /**
  * Loss and accuracy over a split.

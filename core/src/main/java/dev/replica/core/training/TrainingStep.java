@@ -1,0 +1,145 @@
+package dev.replica.core.training;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import dev.replica.api.Batch;
+import dev.replica.api.OptimizerState;
+import dev.replica.api.UpdateRule;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The one training step every part of Replica runs (run, resume, reproduce, check and the testkit's
+ * contract): forward in training mode, softmax cross-entropy, backward, the update rule over every
+ * trainable parameter, gradients zeroed. Also the loss and accuracy of evaluation, so training and
+ * evaluation measure alike.
+ */
+public final class TrainingStep {
+
+    /**
+     * What a step computed.
+     *
+     * @param loss the batch's mean loss before the update
+     * @param correct how many examples the logits classified right
+     */
+    public record Result(double loss, int correct) {}
+
+    private final Engine engine;
+    private final NDManager manager;
+    private final Block block;
+    private final UpdateRule rule;
+    private final OptimizerState state;
+    private final int classes;
+    private final List<Pair<String, Parameter>> trainable = new ArrayList<>();
+
+    /**
+     * Creates the step for an initialised block.
+     *
+     * @param engine the engine the block lives on
+     * @param manager where the step's arrays are made
+     * @param block the model, initialised
+     * @param rule the update rule
+     * @param state the rule's state
+     * @param classes the number of classes (logits per example)
+     */
+    public TrainingStep(Engine engine, NDManager manager, Block block, UpdateRule rule, OptimizerState state,
+            int classes) {
+        this.engine = engine;
+        this.manager = manager;
+        this.block = block;
+        this.rule = rule;
+        this.state = state;
+        this.classes = classes;
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            if (p.getValue().requiresGradient()) {
+                trainable.add(p);
+            }
+        }
+    }
+
+    /**
+     * Trains on one batch.
+     *
+     * @param batch the batch
+     * @param rate the learning rate
+     * @return the loss and the number classified right, both before the update
+     */
+    public Result run(Batch batch, double rate) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray x = manager.create(batch.features(), batch.shape());
+            NDArray logits;
+            NDArray loss;
+            try (GradientCollector collector = engine.newGradientCollector()) {
+                logits = block.forward(new ParameterStore(manager, false), new NDList(x), true).singletonOrThrow();
+                loss = crossEntropy(manager, logits, batch.labels(), classes);
+                collector.backward(loss);
+            }
+            List<UpdateRule.Tensor> tensors = new ArrayList<>(trainable.size());
+            for (Pair<String, Parameter> p : trainable) {
+                NDArray weight = p.getValue().getArray();
+                tensors.add(new UpdateRule.Tensor(p.getKey(), weight, weight.getGradient()));
+            }
+            rule.step(tensors, rate, state);
+            for (UpdateRule.Tensor t : tensors) {
+                // PyTorch accumulates gradients across backward passes; MXNet overwrites. Zero them.
+                t.gradient().subi(t.gradient());
+            }
+            return new Result(loss.getFloat(), countCorrect(logits.toFloatArray(), batch.labels(), classes));
+        }
+    }
+
+    /**
+     * The mean softmax cross-entropy of a batch's logits.
+     *
+     * @param manager where the one-hot targets are made
+     * @param logits the logits, one row per example
+     * @param labels the labels
+     * @param classes the number of classes
+     * @return the mean loss, a scalar
+     */
+    public static NDArray crossEntropy(NDManager manager, NDArray logits, int[] labels, int classes) {
+        float[] oneHot = new float[labels.length * classes];
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] < 0 || labels[i] >= classes) {
+                throw new IllegalArgumentException("label " + labels[i] + " is not in [0, " + classes + ")");
+            }
+            oneHot[i * classes + labels[i]] = 1f;
+        }
+        NDArray target = manager.create(oneHot, new Shape(labels.length, classes));
+        return logits.logSoftmax(1).mul(target).sum().neg().div((float) labels.length);
+    }
+
+    /**
+     * Counts the examples whose largest logit is their label's (the first largest on ties).
+     *
+     * @param logits the logits, row-major
+     * @param labels the labels
+     * @param classes the number of classes
+     * @return how many are right
+     */
+    public static int countCorrect(float[] logits, int[] labels, int classes) {
+        int correct = 0;
+        for (int i = 0; i < labels.length; i++) {
+            int best = 0;
+            for (int c = 1; c < classes; c++) {
+                if (logits[i * classes + c] > logits[i * classes + best]) {
+                    best = c;
+                }
+            }
+            if (best == labels[i]) {
+                correct++;
+            }
+        }
+        return correct;
+    }
+}
