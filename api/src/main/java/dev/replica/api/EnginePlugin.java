@@ -11,9 +11,10 @@ public interface EnginePlugin extends Plugin {
     /**
      * Loads the engine offline and opens a session on the requested device.
      *
-     * @param params the validated parameters ({@code threads}, {@code device}), never {@code null}
+     * @param params the validated parameters ({@code threads}, {@code device}, ...), never {@code null}
+     * @param context what the process gives every engine, never {@code null}
      * @return the session, never {@code null}
      * @throws UserException when the engine or the device is not usable here, saying why
      */
-    EngineSession open(Params params);
+    EngineSession open(Params params, EngineContext context);
 }

@@ -14,13 +14,15 @@ import java.util.function.LongSupplier;
  * @param dropoutSeeds the stream {@code dropout/<label>} that dropout masks derive from, per layer and step
  * @param trainingStep the global training step (0-based, counted across epochs), for dropout masks
  * @param exampleShape the shape of one example, e.g. {@code (3, 32, 32)}
+ * @param classes the dataset's number of classes, the size of the model's output
  */
 public record ModelContext(
         String label,
         SeedStream initSeeds,
         SeedStream dropoutSeeds,
         LongSupplier trainingStep,
-        Shape exampleShape) {
+        Shape exampleShape,
+        int classes) {
 
     /** Checks that no component is {@code null}. */
     public ModelContext {
@@ -29,6 +31,9 @@ public record ModelContext(
         Objects.requireNonNull(dropoutSeeds, "dropoutSeeds");
         Objects.requireNonNull(trainingStep, "trainingStep");
         Objects.requireNonNull(exampleShape, "exampleShape");
+        if (classes < 1) {
+            throw new IllegalArgumentException("classes must be at least 1, not " + classes);
+        }
     }
 
     /**
@@ -38,10 +43,11 @@ public record ModelContext(
      * @param label the model's label
      * @param seed the run seed
      * @param exampleShape the shape of one example
+     * @param classes the number of classes, the size of the model's output
      * @return the context
      */
-    public static ModelContext of(String label, long seed, Shape exampleShape) {
-        return of(label, seed, exampleShape, () -> 0L);
+    public static ModelContext of(String label, long seed, Shape exampleShape, int classes) {
+        return of(label, seed, exampleShape, classes, () -> 0L);
     }
 
     /**
@@ -50,12 +56,13 @@ public record ModelContext(
      * @param label the model's label
      * @param seed the run seed
      * @param exampleShape the shape of one example
+     * @param classes the number of classes, the size of the model's output
      * @param trainingStep the global training step, for dropout masks
      * @return the context
      */
-    public static ModelContext of(String label, long seed, Shape exampleShape, LongSupplier trainingStep) {
+    public static ModelContext of(String label, long seed, Shape exampleShape, int classes, LongSupplier trainingStep) {
         SeedStream root = SeedStream.root(seed);
         return new ModelContext(
-                label, root.child(SeedNames.init(label)), root.child(SeedNames.dropout(label)), trainingStep, exampleShape);
+                label, root.child(SeedNames.init(label)), root.child(SeedNames.dropout(label)), trainingStep, exampleShape, classes);
     }
 }

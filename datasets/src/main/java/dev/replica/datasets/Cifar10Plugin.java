@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.OptionalInt;
 
 /**
  * CIFAR-10 from the official binary files ({@code cifar-10-batches-bin}), normalised with the reference
@@ -74,6 +75,11 @@ public final class Cifar10Plugin implements DatasetPlugin {
     @Override
     public ParameterSchema schema() {
         return SCHEMA;
+    }
+
+    @Override
+    public OptionalInt classes(Params params) {
+        return OptionalInt.of(Cifar10Files.CLASSES);
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 
 /**
  * A small, learnable image dataset made in Java from the seed, for tests: each class has a fixed random
@@ -59,6 +60,11 @@ public final class SyntheticPlugin implements DatasetPlugin {
     @Override
     public ParameterSchema schema() {
         return SCHEMA;
+    }
+
+    @Override
+    public OptionalInt classes(Params params) {
+        return OptionalInt.of(params.getInt("classes"));
     }
 
     @Override

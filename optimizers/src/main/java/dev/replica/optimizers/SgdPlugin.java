@@ -1,5 +1,6 @@
 package dev.replica.optimizers;
 
+import dev.replica.api.OptimizerContext;
 import ai.djl.ndarray.NDArray;
 import dev.replica.api.OptimizerPlugin;
 import dev.replica.api.OptimizerState;
@@ -38,7 +39,7 @@ public final class SgdPlugin implements OptimizerPlugin {
     }
 
     @Override
-    public UpdateRule create(Params params) {
+    public UpdateRule create(Params params, OptimizerContext context) {
         return new Rule(params.getDouble("lr"), params.getDouble("momentum"),
                 params.getDouble("weight_decay"), params.getBoolean("nesterov"));
     }

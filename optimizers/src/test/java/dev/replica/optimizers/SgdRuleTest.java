@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import dev.replica.api.OptimizerContext;
 import dev.replica.api.OptimizerState;
 import dev.replica.api.UpdateRule;
 import java.util.Map;
@@ -48,7 +49,7 @@ class SgdRuleTest {
     @Test
     void replicasSgdFollowsPyTorchAcrossARateChange() {
         UpdateRule rule = new SgdPlugin().create(new SgdPlugin().schema()
-                .validate(Map.of("lr", 0.1, "momentum", 0.9, "weight_decay", 0.1)).orElseThrow());
+                .validate(Map.of("lr", 0.1, "momentum", 0.9, "weight_decay", 0.1)).orElseThrow(), new OptimizerContext(1, 3));
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
                 OptimizerState state = new OptimizerState(manager)) {
             float[][] w = threeSteps(manager, (weight, g, s, rate) -> rule.update("w", weight, g, rate, state));

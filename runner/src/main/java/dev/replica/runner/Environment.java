@@ -1,15 +1,26 @@
 package dev.replica.runner;
 
+import dev.replica.api.EngineContext;
 import java.nio.file.Path;
 import java.util.Map;
 
 /**
  * The settings a run reads from outside the experiment file, in one place so the manifest can record
- * them: where data lives.
+ * them: where data lives, and where engines keep their determinism verdicts.
  *
  * @param dataRoot the folder datasets live under ({@code $REPLICA_DATA}, else a per-user data folder)
+ * @param engine what engines are given when they open
  */
-public record Environment(Path dataRoot) {
+public record Environment(Path dataRoot, EngineContext engine) {
+
+    /**
+     * The environment with data under a folder and the engine context of this process.
+     *
+     * @param dataRoot the folder datasets live under
+     */
+    public Environment(Path dataRoot) {
+        this(dataRoot, EngineContext.from(System.getenv()));
+    }
 
     /**
      * Reads the settings from environment variables.
@@ -20,12 +31,12 @@ public record Environment(Path dataRoot) {
     public static Environment from(Map<String, String> env) {
         String data = env.get("REPLICA_DATA");
         if (data != null && !data.isBlank()) {
-            return new Environment(Path.of(data).toAbsolutePath().normalize());
+            return new Environment(Path.of(data).toAbsolutePath().normalize(), EngineContext.from(env));
         }
         String xdg = env.get("XDG_DATA_HOME");
         Path base = xdg != null && !xdg.isBlank()
                 ? Path.of(xdg)
                 : Path.of(System.getProperty("user.home"), ".local", "share");
-        return new Environment(base.resolve("replica").toAbsolutePath().normalize());
+        return new Environment(base.resolve("replica").toAbsolutePath().normalize(), EngineContext.from(env));
     }
 }

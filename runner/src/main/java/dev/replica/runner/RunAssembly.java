@@ -1,5 +1,6 @@
 package dev.replica.runner;
 
+import dev.replica.api.OptimizerContext;
 import dev.replica.api.DataContext;
 import dev.replica.api.DataSplits;
 import dev.replica.api.DatasetPlugin;
@@ -60,7 +61,7 @@ public final class RunAssembly {
      */
     public EngineSession openEngine(PluginUse engine) {
         EnginePlugin plugin = registry.get(PluginKind.ENGINE, engine.plugin());
-        return plugin.open(engine.params());
+        return plugin.open(engine.params(), environment.engine());
     }
 
     /**
@@ -107,9 +108,10 @@ public final class RunAssembly {
      */
     public TrainingSetup setup(Experiment experiment, EngineSession session, DataSplits data, long seed) {
         OptimizerPlugin optimizer = registry.get(PluginKind.OPTIMIZER, experiment.optimizer().plugin());
-        UpdateRule rule = optimizer.create(experiment.optimizer().params());
-        SchedulePlugin schedulePlugin = registry.get(PluginKind.SCHEDULE, experiment.schedule().plugin());
         int steps = TrainingSetup.stepsPerEpoch(data.train().size(), experiment.training().batchSize());
+        UpdateRule rule = optimizer.create(experiment.optimizer().params(),
+                new OptimizerContext(experiment.training().epochs(), steps));
+        SchedulePlugin schedulePlugin = registry.get(PluginKind.SCHEDULE, experiment.schedule().plugin());
         LearningRateSchedule schedule = schedulePlugin.create(experiment.schedule().params(),
                 new ScheduleContext(rule.baseRate(), experiment.training().epochs(), steps));
         return new TrainingSetup(session, data, experiment.training(), SeedStream.root(seed), rule, schedule);

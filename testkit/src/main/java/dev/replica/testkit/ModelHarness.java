@@ -11,6 +11,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import dev.replica.api.Batch;
+import dev.replica.api.EngineContext;
 import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
 import dev.replica.api.ModelContext;
@@ -46,6 +47,9 @@ public final class ModelHarness {
     /** The engines every contract test runs on, by Replica name. */
     public static final List<String> ENGINES = List.of("pytorch", "mxnet");
 
+    /** CIFAR-10's number of classes. */
+    public static final int CIFAR_CLASSES = 10;
+
     /** One CIFAR image: three channels of 32 x 32. */
     public static final Shape CIFAR_EXAMPLE = new Shape(3, 32, 32);
 
@@ -78,7 +82,7 @@ public final class ModelHarness {
         List<String> found = new ArrayList<>();
         for (EnginePlugin plugin : ServiceLoader.load(EnginePlugin.class)) {
             if (plugin.name().equals(name)) {
-                return plugin.open(plugin.schema().defaults());
+                return plugin.open(plugin.schema().defaults(), EngineContext.from(System.getenv()));
             }
             found.add(plugin.name());
         }
@@ -98,7 +102,8 @@ public final class ModelHarness {
     }
 
     /**
-     * Returns the context a run with this seed gives a model with this label, at training step 0.
+     * Returns the context a run with this seed gives a model with this label on CIFAR-10 (10 classes),
+     * at training step 0.
      *
      * @param label the model's label
      * @param seed the run seed
@@ -106,12 +111,12 @@ public final class ModelHarness {
      * @return the context
      */
     public static ModelContext context(String label, long seed, Shape exampleShape) {
-        return ModelContext.of(label, seed, exampleShape);
+        return ModelContext.of(label, seed, exampleShape, CIFAR_CLASSES);
     }
 
     /**
-     * Returns the context a run with this seed gives a model with this label, with streams named
-     * exactly as in {@link ModelContext#of}, and the training step read from {@code step}.
+     * Returns the context a run with this seed gives a model with this label on CIFAR-10 (10 classes),
+     * with the training step read from {@code step}.
      *
      * @param label the model's label
      * @param seed the run seed
@@ -120,8 +125,22 @@ public final class ModelHarness {
      * @return the context
      */
     public static ModelContext context(String label, long seed, Shape exampleShape, LongSupplier step) {
-        ModelContext atZero = ModelContext.of(label, seed, exampleShape);
-        return new ModelContext(label, atZero.initSeeds(), atZero.dropoutSeeds(), step, exampleShape);
+        return ModelContext.of(label, seed, exampleShape, CIFAR_CLASSES, step);
+    }
+
+    /**
+     * Returns the context a run with this seed gives a model with this label, with streams named
+     * exactly as in {@link ModelContext#of}, for a dataset of {@code classes} classes.
+     *
+     * @param label the model's label
+     * @param seed the run seed
+     * @param exampleShape the shape of one example
+     * @param classes the dataset's number of classes
+     * @param step the global training step, read by dropout layers at every forward pass
+     * @return the context
+     */
+    public static ModelContext context(String label, long seed, Shape exampleShape, int classes, LongSupplier step) {
+        return ModelContext.of(label, seed, exampleShape, classes, step);
     }
 
     /**

@@ -352,7 +352,7 @@ public abstract class ModelPluginContract {
             // Other initial weights, so that only the copy below makes them equal; the same dropout
             // streams, since masks derive from the run seed, not from the weights.
             ModelContext otherWeights = new ModelContext(LABEL, context(OTHER_SEED).initSeeds(),
-                    context(SEED).dropoutSeeds(), () -> 0L, exampleShape());
+                    context(SEED).dropoutSeeds(), () -> 0L, exampleShape(), classes());
             Block mxBlock = ModelHarness.buildAndInitialize(plugin(), tinyParams(), otherWeights, mxManager, batchSize());
             SortedMap<String, float[]> weights = ModelHarness.snapshot(ptBlock);
             if (change != 0f) {
@@ -369,7 +369,7 @@ public abstract class ModelPluginContract {
 
     private float[] trainingLosses(String engine, boolean weightsOneUlpUp) {
         AtomicLong step = new AtomicLong();
-        ModelContext context = ModelHarness.context(LABEL, SEED, exampleShape(), step::get);
+        ModelContext context = ModelHarness.context(LABEL, SEED, exampleShape(), classes(), step::get);
         try (EngineSession session = ModelHarness.openEngine(engine);
                 NDManager manager = session.newManager()) {
             Block block = ModelHarness.buildAndInitialize(plugin(), tinyParams(), context, manager, batchSize());
@@ -405,7 +405,7 @@ public abstract class ModelPluginContract {
     }
 
     private ModelContext context(long runSeed) {
-        return ModelHarness.context(LABEL, runSeed, exampleShape());
+        return ModelHarness.context(LABEL, runSeed, exampleShape(), classes(), () -> 0L);
     }
 
     private Batch batch() {

@@ -91,7 +91,7 @@ class ModelHarnessTest {
 
     private static Block tinyModel(NDManager manager, long seed) {
         return ModelHarness.buildAndInitialize(
-                new TinyPlugin(Flaw.NONE), Map.of(), ModelHarness.context("tiny", seed, ModelHarness.CIFAR_EXAMPLE),
+                new TinyPlugin(Flaw.NONE), Map.of(), ModelHarness.context("tiny", seed, ModelHarness.CIFAR_EXAMPLE, 3, () -> 0L),
                 manager, 4);
     }
 }

@@ -61,7 +61,7 @@ final class TinyPlugin implements ModelPlugin {
 
     @Override
     public Block create(Params params, ModelContext context) {
-        int classes = params.getInt("classes");
+        int classes = context.classes();
         SeedStream seeds = flaw == Flaw.IGNORES_RUN_SEED ? SeedStream.root(42).child("tiny") : context.initSeeds();
         Conv2d conv = TorchLayers.heConv(3, 4, 1, Fan.IN, false, seeds.child("conv"));
         Linear fc = Linear.builder().setUnits(flaw == Flaw.ONE_OUTPUT_TOO_MANY ? classes + 1 : classes).build();

@@ -56,8 +56,8 @@ public final class DeterminismProbe {
     private static final String MARK = "REPLICA-PROBE ";
     private static final Logger LOG = LogManager.getLogger(DeterminismProbe.class);
     private static final Gson GSON = new Gson();
-    private static final DeterminismProbe SHARED =
-            new DeterminismProbe(defaultCacheFolder(System.getenv()), DeterminismProbe.class.getName(), List.of());
+    /** One probe per verdict folder in a process, so that a verdict is looked up once per process. */
+    private static final Map<Path, DeterminismProbe> BY_FOLDER = new HashMap<>();
 
     private final Path cacheFolder;
     private final String childMain;
@@ -79,12 +79,16 @@ public final class DeterminismProbe {
     }
 
     /**
-     * Returns the probe engines use unless told otherwise.
+     * Returns this process's probe that keeps its verdicts in a folder.
      *
-     * @return the shared probe
+     * @param cacheFolder where verdicts are kept between processes
+     * @return the probe
      */
-    public static DeterminismProbe shared() {
-        return SHARED;
+    public static DeterminismProbe at(Path cacheFolder) {
+        synchronized (BY_FOLDER) {
+            return BY_FOLDER.computeIfAbsent(cacheFolder.toAbsolutePath().normalize(),
+                    f -> new DeterminismProbe(f, DeterminismProbe.class.getName(), List.of()));
+        }
     }
 
     /**

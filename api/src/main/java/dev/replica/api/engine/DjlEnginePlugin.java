@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDManager;
+import dev.replica.api.EngineContext;
 import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
 import dev.replica.api.UserException;
@@ -55,15 +56,15 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
 
     private final DeterminismProbe probe;
 
-    /** Creates the plugin with the shared determinism probe. */
+    /** Creates the plugin; it probes with the verdict folder of the context it is opened with. */
     protected DjlEnginePlugin() {
-        this(DeterminismProbe.shared());
+        this(null);
     }
 
     /**
      * Creates the plugin with a probe of its own (tests).
      *
-     * @param probe the determinism probe
+     * @param probe the determinism probe, or {@code null} for the one at the context's verdict folder
      */
     protected DjlEnginePlugin(DeterminismProbe probe) {
         this.probe = probe;
@@ -140,9 +141,10 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
     }
 
     @Override
-    public EngineSession open(Params params) {
+    public EngineSession open(Params params, EngineContext context) {
         int threads = params.getInt("threads");
         String device = params.getString("device");
+        DeterminismProbe probe = this.probe != null ? this.probe : DeterminismProbe.at(context.verdictCache());
         DeterminismVerdict verdict = probe.resolve(this, threads, device,
                 InstructionSet.of(params.getString("isa")), false);
         if (!verdict.bitIdentical()) {

@@ -74,7 +74,7 @@ public final class ModelTrainer implements AutoCloseable {
         setup.session().seed(setup.seeds().child(SeedNames.engine(label)).seed());
         SeedStream seeds = setup.seeds();
         ModelContext context = new ModelContext(label, seeds.child(SeedNames.init(label)),
-                seeds.child(SeedNames.dropout(label)), globalStep::get, setup.data().exampleShape());
+                seeds.child(SeedNames.dropout(label)), globalStep::get, setup.data().exampleShape(), classes);
         this.block = plugin.create(params, context);
         List<String> unseeded = Blocks.unseededParameters(block);
         if (!unseeded.isEmpty()) {

@@ -3,6 +3,7 @@ package dev.replica.engine.mxnet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.Device;
+import dev.replica.api.EngineContext;
 import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
 import dev.replica.api.engine.NativeEnvironment;
@@ -11,6 +12,8 @@ import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 
 class MxNetEnginePluginTest {
+
+    private static final EngineContext CONTEXT = EngineContext.from(System.getenv());
 
     private final EnginePlugin plugin = new MxNetEnginePlugin();
 
@@ -21,7 +24,7 @@ class MxNetEnginePluginTest {
 
     @Test
     void opensOnTheCpuWithTheNativeSettingsItSetBeforeLoading() {
-        try (EngineSession session = plugin.open(plugin.schema().defaults())) {
+        try (EngineSession session = plugin.open(plugin.schema().defaults(), CONTEXT)) {
             assertThat(session.device()).isEqualTo(Device.cpu());
             assertThat(session.engine().getEngineName()).isEqualTo("MXNet");
             // Nothing set OMP_NUM_THREADS for this JVM: the plugin did, before MXNet loaded.

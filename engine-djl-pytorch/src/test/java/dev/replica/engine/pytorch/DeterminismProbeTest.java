@@ -3,6 +3,7 @@ package dev.replica.engine.pytorch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.replica.api.EngineContext;
 import dev.replica.api.EngineSession;
 import dev.replica.api.UserException;
 import dev.replica.api.engine.DeterminismProbe;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DeterminismProbeTest {
 
     private static final int THREADS = 2;
+    private static final EngineContext CONTEXT = EngineContext.from(System.getenv());
 
     @TempDir
     Path cache;
@@ -99,11 +101,11 @@ class DeterminismProbeTest {
     @Test
     void strictRefusesToOpenWhereTheProbeFailsAndRelaxedOpensAndRecordsIt() {
         // The setting the engine really runs with in this JVM, so this test loads nothing new.
-        InstructionSet used = DeterminismProbe.shared().resolve(plugin, THREADS, "cpu", InstructionSet.AUTO, false).used();
+        InstructionSet used = DeterminismProbe.at(CONTEXT.verdictCache()).resolve(plugin, THREADS, "cpu", InstructionSet.AUTO, false).used();
         PyTorchEnginePlugin faulty = new PyTorchEnginePlugin(probe("per-process"));
         Map<String, Object> raw = Map.of("threads", THREADS, "isa", used.word());
 
-        assertThatThrownBy(() -> faulty.open(params(raw, "strict")))
+        assertThatThrownBy(() -> faulty.open(params(raw, "strict"), CONTEXT))
                 .isInstanceOf(UserException.class)
                 .hasMessageStartingWith("pytorch is not bit-reproducible on this machine: pytorch at 2 threads: not "
                         + "bit-identical across processes with any setting tried (" + used.word() + ": different bits")
@@ -111,7 +113,7 @@ class DeterminismProbeTest {
                         + "engine.determinism: relaxed to run anyway (the manifest and report then say the run is "
                         + "not bit-reproducible here)");
 
-        try (EngineSession session = faulty.open(params(raw, "relaxed"))) {
+        try (EngineSession session = faulty.open(params(raw, "relaxed"), CONTEXT)) {
             assertThat(session.determinism().bitIdentical()).isFalse();
             assertThat(session.describe()).containsEntry("determinism.bit_identical", "false")
                     .containsEntry("isa", used.word())
@@ -122,7 +124,7 @@ class DeterminismProbeTest {
 
     @Test
     void theEngineSetsItsNativeSettingsBeforeItsLibraryLoads() {
-        try (EngineSession session = plugin.open(params(Map.of("threads", THREADS), "strict"))) {
+        try (EngineSession session = plugin.open(params(Map.of("threads", THREADS), "strict"), CONTEXT)) {
             assertThat(session.observedThreads()).isEqualTo(THREADS);
             assertThat(NativeEnvironment.get("OMP_NUM_THREADS")).isEqualTo("2");
             assertThat(NativeEnvironment.get("ONEDNN_MAX_CPU_ISA")).isEqualTo(session.determinism().used().onednnValue());

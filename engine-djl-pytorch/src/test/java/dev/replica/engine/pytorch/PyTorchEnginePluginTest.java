@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.replica.api.EngineContext;
 import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
 import dev.replica.api.UserException;
@@ -12,6 +15,8 @@ import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 
 class PyTorchEnginePluginTest {
+
+    private static final EngineContext CONTEXT = EngineContext.from(System.getenv());
 
     private final EnginePlugin plugin = new PyTorchEnginePlugin();
 
@@ -22,7 +27,7 @@ class PyTorchEnginePluginTest {
 
     @Test
     void opensOnTheCpuWithTheRequestedThreadsAndDescribesItself() {
-        try (EngineSession session = plugin.open(plugin.schema().validate(Map.of("threads", 2)).orElseThrow())) {
+        try (EngineSession session = plugin.open(plugin.schema().validate(Map.of("threads", 2)).orElseThrow(), CONTEXT)) {
             assertThat(session.device()).isEqualTo(Device.cpu());
             assertThat(session.engine().getEngineName()).isEqualTo("PyTorch");
             assertThat(session.observedThreads()).isEqualTo(2);
@@ -36,7 +41,7 @@ class PyTorchEnginePluginTest {
 
     @Test
     void askingForAGpuWhereNoneIsUsableFailsSayingWhatToDo() {
-        assertThatThrownBy(() -> plugin.open(plugin.schema().validate(Map.of("device", "gpu")).orElseThrow()))
+        assertThatThrownBy(() -> plugin.open(plugin.schema().validate(Map.of("device", "gpu")).orElseThrow(), CONTEXT))
                 .isInstanceOf(UserException.class)
                 .hasMessage("engine.device: gpu was asked for, but PyTorch sees no usable GPU on this machine; "
                         + "allowed: cpu, gpu, auto. The CUDA native libraries are not on Maven Central: README.md, "
@@ -45,7 +50,7 @@ class PyTorchEnginePluginTest {
 
     @Test
     void autoFallsBackToTheCpu() {
-        try (EngineSession session = plugin.open(plugin.schema().validate(Map.of("device", "auto")).orElseThrow())) {
+        try (EngineSession session = plugin.open(plugin.schema().validate(Map.of("device", "auto")).orElseThrow(), CONTEXT)) {
             assertThat(session.device()).isEqualTo(Device.cpu());
         }
     }
@@ -55,5 +60,21 @@ class PyTorchEnginePluginTest {
         assertThat(plugin.schema().validate(Map.of("device", "tpu")).problems())
                 .extracting(p -> p.message())
                 .containsExactly("'tpu' is not allowed; allowed: ['cpu', 'gpu', 'auto']");
+    }
+
+    @Test
+    void allSixtyFourBitsOfTheEngineSeedCount() {
+        try (EngineSession session = plugin.open(plugin.schema().defaults(), CONTEXT)) {
+            assertThat(draws(session, 0L)).isEqualTo(draws(session, 0L))
+                    .isNotEqualTo(draws(session, 1L << 32))
+                    .isNotEqualTo(draws(session, 1L));
+        }
+    }
+
+    private static float[] draws(EngineSession session, long seed) {
+        session.seed(seed);
+        try (NDManager manager = session.newManager()) {
+            return manager.randomUniform(0, 1, new Shape(8)).toFloatArray();
+        }
     }
 }

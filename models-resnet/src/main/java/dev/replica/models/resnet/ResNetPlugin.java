@@ -35,7 +35,7 @@ public final class ResNetPlugin implements ModelPlugin {
                             + "width x [1, 2, 4, 8] channels")
                     .withDefault(64)
                     .atLeast(1),
-            ParameterSpec.integer("classes", "number of classes, the size of the output")
+            ParameterSpec.integer("classes", "number of classes, the size of the output; a run takes it from the dataset and refuses another value")
                     .withDefault(10)
                     .atLeast(2));
 
@@ -81,6 +81,6 @@ public final class ResNetPlugin implements ModelPlugin {
         }
         net.add(Pool.globalAvgPool2dBlock());
 
-        return net.add(TorchLayers.linear(params.getInt("classes"), inChannels, seeds.child("fc")));
+        return net.add(TorchLayers.linear(context.classes(), inChannels, seeds.child("fc")));
     }
 }

@@ -59,7 +59,7 @@ public final class VggPlugin implements ModelPlugin {
                             .withDefault(0.5)
                             .atLeast(0)
                             .lessThan(1),
-                    ParameterSpec.integer("classes", "number of classes, the size of the output")
+                    ParameterSpec.integer("classes", "number of classes, the size of the output; a run takes it from the dataset and refuses another value")
                             .withDefault(10)
                             .atLeast(2));
 
@@ -119,6 +119,6 @@ public final class VggPlugin implements ModelPlugin {
                 .add(TorchLayers.linear(hidden, hidden, seeds.child("head/fc2")))
                 .add(Activation.reluBlock())
                 .add(new SeededDropout(rate, dropout.child("head/dropout2"), context.trainingStep()))
-                .add(TorchLayers.linear(params.getInt("classes"), hidden, seeds.child("head/fc3")));
+                .add(TorchLayers.linear(context.classes(), hidden, seeds.child("head/fc3")));
     }
 }

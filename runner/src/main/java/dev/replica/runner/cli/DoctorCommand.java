@@ -1,5 +1,6 @@
 package dev.replica.runner.cli;
 
+import dev.replica.api.EngineContext;
 import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
 import dev.replica.api.Plugin;
@@ -78,7 +79,8 @@ final class DoctorCommand implements Callable<Integer> {
         out.println("Instruction sets: " + cpu.vectorFlags());
         String preload = System.getenv("LD_PRELOAD");
         out.println("Allocator: " + (preload == null || preload.isBlank() ? "system malloc (no LD_PRELOAD)" : preload));
-        out.println("Verdicts kept in: " + DeterminismProbe.defaultCacheFolder(System.getenv()));
+        EngineContext context = EngineContext.from(parent.env());
+        out.println("Verdicts kept in: " + context.verdictCache());
         boolean all = true;
         for (Map.Entry<String, Map<String, Object>> e : engines.entrySet()) {
             EnginePlugin plugin = registry.get(PluginKind.ENGINE, e.getKey());
@@ -89,12 +91,12 @@ final class DoctorCommand implements Callable<Integer> {
             raw.put("determinism", DjlEnginePlugin.RELAXED); // report a failure here instead of stopping
             Params params = validate(plugin, raw);
             if (fresh && plugin instanceof DjlEnginePlugin djl) {
-                DeterminismProbe.shared().resolve(djl, params.getInt("threads"), params.getString("device"),
+                DeterminismProbe.at(context.verdictCache()).resolve(djl, params.getInt("threads"), params.getString("device"),
                         InstructionSet.of(params.getString("isa")), true);
             }
             out.println();
             out.flush();
-            try (EngineSession session = plugin.open(params)) {
+            try (EngineSession session = plugin.open(params, context)) {
                 DeterminismVerdict verdict = session.determinism();
                 all &= verdict.bitIdentical();
                 out.println(verdict.summary());

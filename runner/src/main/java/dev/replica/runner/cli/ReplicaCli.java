@@ -101,6 +101,15 @@ public final class ReplicaCli {
     }
 
     /** The registry over the built-in plugins and any plugins folder. */
+    /**
+     * Returns the environment variables the command runs with.
+     *
+     * @return the variables
+     */
+    Map<String, String> env() {
+        return env;
+    }
+
     PluginRegistry registry() {
         Path dir = plugins;
         if (dir == null && env.get("REPLICA_PLUGINS") != null && !env.get("REPLICA_PLUGINS").isBlank()) {

@@ -1,5 +1,7 @@
 package dev.replica.runner.config;
 
+import java.util.OptionalInt;
+import dev.replica.api.DatasetPlugin;
 import dev.replica.core.training.Training;
 import dev.replica.api.Plugin;
 import dev.replica.api.params.ParameterProblem;
@@ -92,7 +94,7 @@ final class ExperimentValidator {
         List<Long> seeds = seeds(top);
         PluginUse engine = section(PluginKind.ENGINE, "engine", root, top);
         PluginUse dataset = section(PluginKind.DATASET, "dataset", root, top);
-        Map<String, PluginUse> models = models(root, top.get("models"));
+        Map<String, PluginUse> models = withDatasetClasses(dataset, models(root, top.get("models")), top.get("models"));
         PluginUse optimizer = section(PluginKind.OPTIMIZER, "optimizer", root, top);
         PluginUse schedule = section(PluginKind.SCHEDULE, "schedule", root, top);
         Training training = training(root, top.get("training"));
@@ -223,6 +225,63 @@ final class ExperimentValidator {
      * Reads {@code {plugin: name, params: {...}}}, or for an engine {@code {plugin: name, key: value...}}
      * with the parameters inline.
      */
+    /**
+     * A model's output size is the dataset's number of classes: where a model plugin has a
+     * {@code classes} parameter, a value the file gives must match it, and a missing one is filled in
+     * from the dataset (not from the plugin's default).
+     */
+    private Map<String, PluginUse> withDatasetClasses(PluginUse dataset, Map<String, PluginUse> models, NodeTuple tuple) {
+        if (dataset == null || models == null) {
+            return models;
+        }
+        DatasetPlugin data = registry.get(PluginKind.DATASET, dataset.plugin());
+        OptionalInt known = data.classes(dataset.params());
+        if (known.isEmpty()) {
+            return models;
+        }
+        int classes = known.getAsInt();
+        Map<String, NodeTuple> labels = YamlTree.entries((MappingNode) tuple.getValueNode());
+        Map<String, PluginUse> result = new LinkedHashMap<>();
+        for (Map.Entry<String, PluginUse> e : models.entrySet()) {
+            Plugin model = registry.get(PluginKind.MODEL, e.getValue().plugin());
+            String path = "models." + e.getKey() + ".params.classes";
+            Node given = paramValue(labels.get(e.getKey()), "classes");
+            if (model.schema().spec("classes").isEmpty()) {
+                result.put(e.getKey(), e.getValue());
+            } else if (given != null) {
+                int value = e.getValue().params().getInt("classes");
+                if (value != classes) {
+                    problems.at(path, given, value + " does not match dataset '" + dataset.plugin() + "', which has "
+                            + classes + " classes; allowed: " + classes + ", or leave it out");
+                }
+                result.put(e.getKey(), e.getValue());
+            } else {
+                Map<String, Object> raw = new LinkedHashMap<>(e.getValue().params().asMap());
+                raw.put("classes", classes);
+                ParameterSchema.Validation v = model.schema().validate(raw);
+                for (ParameterProblem p : v.problems()) {
+                    problems.at(path, labels.get(e.getKey()).getValueNode(), "dataset '" + dataset.plugin() + "' has "
+                            + classes + " classes, which model plugin '" + model.name() + "' refuses: " + p.message());
+                }
+                result.put(e.getKey(), v.problems().isEmpty() ? new PluginUse(e.getValue().plugin(), v.params()) : e.getValue());
+            }
+        }
+        return result;
+    }
+
+    /** The value node of {@code params.<key>} in a model's mapping, or {@code null}. */
+    private static Node paramValue(NodeTuple model, String key) {
+        if (model == null || !(model.getValueNode() instanceof MappingNode m)) {
+            return null;
+        }
+        NodeTuple params = YamlTree.entries(m).get("params");
+        if (params == null || !(params.getValueNode() instanceof MappingNode p)) {
+            return null;
+        }
+        NodeTuple value = YamlTree.entries(p).get(key);
+        return value == null ? null : value.getValueNode();
+    }
+
     private PluginUse pluginUse(PluginKind kind, String path, Node node) {
         if (!(node instanceof MappingNode)) {
             problems.at(path, node, tree.describe(node) + " is not a mapping; allowed: " + shape(kind));

@@ -126,4 +126,23 @@ class UserErrorsTest {
         assertThat(stderr()).startsWith("replica: " + run.resolve("experiment.yaml") + ": seeds holds 'zero'")
                 .doesNotContain("\tat ");
     }
+
+    @Test
+    void aModelWhoseClassesDifferFromTheDatasetsIsAProblemAtItsPosition() throws Exception {
+        String dataset = "{plugin: synthetic, params: {train_size: 8, test_size: 8, classes: 4}}";
+        Path f = file("classes.yaml", study("  res: {plugin: resnet, params: {width: 2, classes: 10}}", dataset));
+        assertThat(replica("validate", f.toString())).isEqualTo(2);
+        assertThat(stderr()).isEqualTo(f + ": 1 problem\n"
+                + "  models.res.params.classes (7:53): 10 does not match dataset 'synthetic', which has 4 classes; "
+                + "allowed: 4, or leave it out\n");
+    }
+
+    @Test
+    void aModelThatLeavesClassesOutGetsTheDatasetsNotThePluginsDefault() throws Exception {
+        String dataset = "{plugin: synthetic, params: {train_size: 8, test_size: 8, classes: 4}}";
+        Path f = file("classes.yaml", study("  res: {plugin: resnet, params: {width: 2}}", dataset));
+        assertThat(replica("validate", f.toString())).as(stderr()).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("  res:\n    plugin: resnet\n    params:\n")
+                .containsPattern("(?s)  res:.*classes: 4\n.*optimizer:");
+    }
 }

@@ -1,9 +1,11 @@
 package dev.replica.runner.config;
 
+import dev.replica.api.OptimizerContext;
 import ai.djl.nn.Block;
 import dev.replica.api.DataContext;
 import dev.replica.api.DataSplits;
 import dev.replica.api.DatasetPlugin;
+import dev.replica.api.EngineContext;
 import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
 import dev.replica.api.LearningRateSchedule;
@@ -78,7 +80,7 @@ final class FakePlugins {
 
     record Engine(String name, ParameterSchema schema) implements EnginePlugin {
         @Override
-        public EngineSession open(Params params) {
+        public EngineSession open(Params params, EngineContext context) {
             throw new UnsupportedOperationException();
         }
     }
@@ -99,7 +101,7 @@ final class FakePlugins {
 
     record Optimizer(String name, ParameterSchema schema) implements OptimizerPlugin {
         @Override
-        public UpdateRule create(Params params) {
+        public UpdateRule create(Params params, OptimizerContext context) {
             throw new UnsupportedOperationException();
         }
     }

@@ -42,7 +42,7 @@ public final class PreActResNetPlugin implements ModelPlugin {
                             + "width x [1, 2, 4, 8] channels")
                     .withDefault(64)
                     .atLeast(1),
-            ParameterSpec.integer("classes", "number of classes, the size of the output")
+            ParameterSpec.integer("classes", "number of classes, the size of the output; a run takes it from the dataset and refuses another value")
                     .withDefault(10)
                     .atLeast(2),
             ParameterSpec.real("dropout", "dropout rate before the final linear layer, in [0, 1); "
@@ -95,6 +95,6 @@ public final class PreActResNetPlugin implements ModelPlugin {
                 // Always present, so that parameter paths do not depend on the rate; rate 0 is the identity.
                 .add(new SeededDropout(params.getDouble("dropout"), context.dropoutSeeds().child("head/dropout"),
                         context.trainingStep()));
-        return net.add(TorchLayers.linear(params.getInt("classes"), inChannels, seeds.child("fc")));
+        return net.add(TorchLayers.linear(context.classes(), inChannels, seeds.child("fc")));
     }
 }

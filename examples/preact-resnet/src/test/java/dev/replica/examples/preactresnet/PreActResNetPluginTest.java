@@ -175,7 +175,9 @@ class PreActResNetPluginTest {
     }
 
     private Block build(NDManager manager, Map<String, Object> params) {
-        return ModelHarness.buildAndInitialize(
-                plugin, params, ModelHarness.context("preact", 0, ModelHarness.CIFAR_EXAMPLE), manager, 1);
+        // The model's output size comes from the dataset, which a run checks against the classes parameter.
+        int classes = (Integer) params.getOrDefault("classes", ModelHarness.CIFAR_CLASSES);
+        return ModelHarness.buildAndInitialize(plugin, params,
+                ModelHarness.context("preact", 0, ModelHarness.CIFAR_EXAMPLE, classes, () -> 0L), manager, 1);
     }
 }
