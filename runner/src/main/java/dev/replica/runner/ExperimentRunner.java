@@ -77,14 +77,7 @@ public final class ExperimentRunner {
      * @throws IOException when writing outputs fails
      */
     public Outcome run(Experiment experiment, RunFolder folder, ProgressListener listener) throws IOException {
-        String resolved = Files.readString(folder.path().resolve(RunFolder.EXPERIMENT), StandardCharsets.UTF_8);
-        Manifest manifest = new Manifest()
-                .put("replica", Manifest.section("version", RunAssembly.replicaVersion(), "format", experiment.format()))
-                .put("experiment", Manifest.section("name", experiment.name(), "sha256", RunFolder.sha256(resolved),
-                        "seeds", experiment.seeds()))
-                .put("git", Manifest.section("commit", Manifest.gitCommit(Path.of("").toAbsolutePath())))
-                .put("environment", Manifest.environment())
-                .put("plugins", assembly.pluginFacts(List.of(experiment)));
+        Manifest manifest = assembly.manifest(folder, experiment, "run", experiment.seeds(), List.of(experiment));
         try (EngineSession session = assembly.openEngine(experiment.engine())) {
             manifest.put("engine", assembly.describeEngine(session, experiment.engine()));
             manifest.write(folder.path().resolve("manifest.json"));

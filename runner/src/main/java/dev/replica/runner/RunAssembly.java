@@ -28,6 +28,13 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import dev.replica.runner.output.Manifest;
+import dev.replica.runner.output.RunFolder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 
 /**
  * What every command that trains needs from an experiment, in one place: the engine, the data, the
@@ -115,6 +122,32 @@ public final class RunAssembly {
         LearningRateSchedule schedule = schedulePlugin.create(experiment.schedule().params(),
                 new ScheduleContext(rule.baseRate(), experiment.training().epochs(), steps));
         return new TrainingSetup(session, data, experiment.training(), SeedStream.root(seed), rule, schedule);
+    }
+
+    /**
+     * Starts the manifest of a run folder with what every command records: Replica's version and the
+     * command, the experiment (its resolved file's hash, the seeds), the git commit, the machine and
+     * process, and every plugin used. The command adds the engine, the data and its results.
+     *
+     * @param folder the run folder, whose experiment.yaml is written
+     * @param experiment the experiment
+     * @param command the command that made the folder, e.g. {@code run}
+     * @param seeds the seeds it trains
+     * @param used the experiments whose plugins it uses (one, or one per side of a check)
+     * @return the manifest, not yet written
+     * @throws IOException when the resolved file cannot be read
+     */
+    public Manifest manifest(RunFolder folder, Experiment experiment, String command, List<Long> seeds,
+            Collection<Experiment> used) throws IOException {
+        String resolved = Files.readString(folder.path().resolve(RunFolder.EXPERIMENT), StandardCharsets.UTF_8);
+        return new Manifest()
+                .put("replica", Manifest.section("version", replicaVersion(), "format", experiment.format(),
+                        "command", command))
+                .put("experiment", Manifest.section("name", experiment.name(), "sha256", RunFolder.sha256(resolved),
+                        "seeds", seeds))
+                .put("git", Manifest.section("commit", Manifest.gitCommit(Path.of("").toAbsolutePath())))
+                .put("environment", Manifest.environment())
+                .put("plugins", pluginFacts(used));
     }
 
     /**

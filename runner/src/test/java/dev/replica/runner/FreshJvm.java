@@ -28,12 +28,27 @@ final class FreshJvm {
     private FreshJvm() {}
 
     static ProcessBuilder builder(Path workDir, Path log, String... args) {
+        return builder(workDir, log, List.of(), "dev.replica.runner.cli.ReplicaCli", args);
+    }
+
+    /**
+     * A JVM that runs another entry point, e.g. a test's wrapper of the CLI.
+     *
+     * @param workDir the working directory
+     * @param log where standard output goes (standard error beside it, with {@code .err})
+     * @param jvmArgs extra JVM arguments, e.g. system properties
+     * @param mainClass the class to run
+     * @param args its arguments
+     * @return the process builder
+     */
+    static ProcessBuilder builder(Path workDir, Path log, List<String> jvmArgs, String mainClass, String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Dai.djl.offline=true");
+        command.addAll(jvmArgs);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        command.add("dev.replica.runner.cli.ReplicaCli");
+        command.add(mainClass);
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
         pb.environment().put("DJL_OFFLINE", "true");

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,8 +61,8 @@ class ResumeTest {
     /** Starts a run that pauses after its first model's first epoch, and kills it there with SIGKILL. */
     private Path killAfterFirstEpoch(Path file) throws Exception {
         Path log = dir.resolve("killed.out");
-        ProcessBuilder pb = FreshJvm.builder(dir, log, "run", file.toString(), "--out", "killed");
-        pb.environment().put("REPLICA_TEST_PAUSE_AFTER", "res:1");
+        ProcessBuilder pb = FreshJvm.builder(dir, log, List.of("-Dreplica.pause.after=res:1"),
+                "dev.replica.runner.cli.PauseForTests", "run", file.toString(), "--out", "killed");
         Process p = pb.start();
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (!Files.readString(log, StandardCharsets.UTF_8).contains("PAUSED")) {

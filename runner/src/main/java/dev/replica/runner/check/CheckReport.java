@@ -164,11 +164,15 @@ final class CheckReport {
     }
 
     private String batchNorm() {
+        String conventionA = batchNormConvention(a);
+        String conventionB = batchNormConvention(b);
         return "## BatchNorm in evaluation\n\n"
-                + "MXNet updates BatchNorm's running variance with the biased batch variance, PyTorch with the "
-                + "unbiased one (DESIGN.md, section 5): with n = batch x height x width values per channel, MXNet's "
-                + "running variance takes in (n - 1)/n of what PyTorch's does, so the statistics drift apart even "
-                + "where the weights agree. Training steps use batch statistics and are compared as they are. "
+                + "As the engines describe themselves, " + a.name() + " updates BatchNorm's running variance with "
+                + "the " + conventionA + ", " + b.name() + " with the " + conventionB + ". "
+                + (conventionA.equals(conventionB) ? "The conventions agree. "
+                        : "With n = batch x height x width values per channel a biased variance takes in (n - 1)/n of "
+                                + "an unbiased one, so the statistics drift apart even where the weights agree. ")
+                + "Training steps use batch statistics and are compared as they are. "
                 + "After the last step both models are evaluated in inference mode twice: **raw**, each with its "
                 + "own running statistics (what a user of each engine gets; bands on `eval_loss` and "
                 + "`eval_accuracy` judge this), and **aligned**, with " + a.name() + "'s running mean and variance "
@@ -178,6 +182,13 @@ final class CheckReport {
                 + "'s statistics no longer fit the " + b.name() + " weights, and the aligned difference is larger "
                 + "than the raw one. Each model's section says which happened. The `buffers` columns show how far "
                 + "the running statistics themselves drift.\n\n";
+    }
+
+    /** The side's engine's running-variance convention, from the engine plugin's own description. */
+    private String batchNormConvention(Side side) {
+        Object facts = engines.get(side.name());
+        Object convention = facts instanceof Map<?, ?> m ? m.get("batchnorm.running_var") : null;
+        return convention == null ? "convention it does not describe" : convention.toString();
     }
 
     private String bands() {

@@ -96,11 +96,12 @@ final class Judge {
         for (int s = 0; s < c.steps(); s++) {
             StepMetrics a = c.stepsA().get(s);
             StepMetrics b = c.stepsB().get(s);
-            for (String metric : List.of("loss", "accuracy", "param_norm")) {
+            for (Tolerance.Metric metric :
+                    List.of(Tolerance.Metric.LOSS, Tolerance.Metric.ACCURACY, Tolerance.Metric.PARAM_NORM)) {
                 double va = scalar(metric, a);
                 double vb = scalar(metric, b);
                 if (!StepMetrics.same(va, vb)) {
-                    fail(s, metric, pair(metric, va, vb) + why);
+                    fail(s, metric.key(), pair(metric.key(), va, vb) + why);
                     return;
                 }
             }
@@ -134,15 +135,12 @@ final class Judge {
     }
 
     private void band(Tolerance band) {
-        switch (band.metric()) {
-            case "params":
-            case "buffers":
+        switch (band.kind().source()) {
+            case TENSORS:
                 tensors(band);
                 return;
-            case "eval_loss":
-            case "eval_accuracy":
-            case "eval_loss_aligned":
-            case "eval_accuracy_aligned":
+            case EVALUATION:
+            case ALIGNED_EVALUATION:
                 evaluation(band);
                 return;
             default:
@@ -150,8 +148,8 @@ final class Judge {
                     if (!band.covers(s)) {
                         continue;
                     }
-                    double a = scalar(band.metric(), c.stepsA().get(s));
-                    double b = scalar(band.metric(), c.stepsB().get(s));
+                    double a = scalar(band.kind(), c.stepsA().get(s));
+                    double b = scalar(band.kind(), c.stepsB().get(s));
                     double d = difference(band, a, b);
                     if (!(d <= band.limit())) {
                         fail(s, band.metric(), pair(band.metric(), a, b) + ": " + band.bound().key() + " difference "
@@ -168,7 +166,7 @@ final class Judge {
                 continue;
             }
             ParameterDifference.Set set =
-                    "params".equals(band.metric()) ? e.getValue().params() : e.getValue().buffers();
+                    band.kind() == Tolerance.Metric.PARAMS ? e.getValue().params() : e.getValue().buffers();
             if (band.bound() == Tolerance.Bound.RELATIVE) {
                 double d = set.globalRelative();
                 if (!(d <= band.limit())) {
@@ -192,9 +190,8 @@ final class Judge {
 
     private void evaluation(Tolerance band) {
         ModelComparison.FinalEvaluation e = c.evaluation();
-        boolean aligned = band.metric().endsWith("_aligned");
-        ToDoubleFunction<Evaluation> value = band.metric().startsWith("eval_loss") ? Evaluation::loss
-                : Evaluation::accuracy;
+        boolean aligned = band.kind().source() == Tolerance.Metric.Source.ALIGNED_EVALUATION;
+        ToDoubleFunction<Evaluation> value = band.kind().isLoss() ? Evaluation::loss : Evaluation::accuracy;
         double a = value.applyAsDouble(e.a());
         double b = value.applyAsDouble(aligned ? e.bAligned() : e.b());
         double d = difference(band, a, b);
@@ -248,16 +245,16 @@ final class Judge {
                 + digits(e.b()) + " (" + c.b().name() + ")";
     }
 
-    static double scalar(String metric, StepMetrics m) {
+    static double scalar(Tolerance.Metric metric, StepMetrics m) {
         switch (metric) {
-            case "loss":
+            case LOSS:
                 return m.loss();
-            case "accuracy":
+            case ACCURACY:
                 return m.accuracy();
-            case "param_norm":
+            case PARAM_NORM:
                 return m.paramNorm();
             default:
-                throw new IllegalArgumentException("not a per-step metric: " + metric);
+                throw new IllegalArgumentException("not a per-step metric: " + metric.key());
         }
     }
 

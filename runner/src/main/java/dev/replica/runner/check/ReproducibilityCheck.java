@@ -104,7 +104,7 @@ public final class ReproducibilityCheck {
      * @return the reference side, then the other
      */
     static List<Side> sides(Experiment experiment) {
-        List<String> engines = experiment.checkOrDefault().engines();
+        List<String> engines = experiment.check().engines();
         List<Side> sides = new ArrayList<>();
         for (String engine : engines) {
             String name = sides.stream().anyMatch(s -> s.name().equals(engine)) ? engine + "-2" : engine;
@@ -132,7 +132,7 @@ public final class ReproducibilityCheck {
         if (sides.size() != 2 || sides.get(0).name().equals(sides.get(1).name())) {
             throw new IllegalArgumentException("a check compares two sides with different names: " + sides);
         }
-        Check check = experiment.checkOrDefault();
+        Check check = experiment.check(); // CheckCommand fills in the defaults where the file has no section
         Map<String, EngineSession> sessions = new TreeMap<>();
         try {
             Map<String, DataSplits> data = new LinkedHashMap<>();
@@ -151,15 +151,8 @@ public final class ReproducibilityCheck {
             int steps = steps(file, check, a, data.get(a.name()));
             RunFolder folder = makeFolder.get();
 
-            String resolved = Files.readString(folder.path().resolve(RunFolder.EXPERIMENT), StandardCharsets.UTF_8);
-            Manifest manifest = new Manifest()
-                    .put("replica", Manifest.section("version", RunAssembly.replicaVersion(),
-                            "format", experiment.format(), "command", "check"))
-                    .put("experiment", Manifest.section("name", experiment.name(), "sha256", RunFolder.sha256(resolved),
-                            "seed", seed(a)))
-                    .put("git", Manifest.section("commit", Manifest.gitCommit(Path.of("").toAbsolutePath())))
-                    .put("environment", Manifest.environment())
-                    .put("plugins", assembly.pluginFacts(sides.stream().map(Side::experiment).toList()))
+            Manifest manifest = assembly.manifest(folder, experiment, "check", List.of(seed(a)),
+                            sides.stream().map(Side::experiment).toList())
                     .put("engines", engines)
                     .put("dataset", RunAssembly.datasetFacts(data.get(a.name())));
             manifest.write(folder.path().resolve("manifest.json"));

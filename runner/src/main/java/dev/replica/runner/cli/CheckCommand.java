@@ -8,6 +8,7 @@ import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.config.ExperimentWriter;
 import dev.replica.runner.output.RunFolder;
+import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -57,18 +58,14 @@ final class CheckCommand implements Callable<Integer> {
         PluginRegistry registry = parent.registry();
         Experiment experiment = new ExperimentLoader(registry).load(file, options.overrides);
         if (experiment.check() == null) {
-            experiment = experiment.withCheck(Check.DEFAULT); // the resolved file shows what was checked
+            // The resolved file shows what was checked.
+            experiment = experiment.withCheck(Check.defaults(Check.defaultEngines(experiment.engine().plugin(),
+                    registry.all(PluginKind.ENGINE).keySet())));
         }
-        String resolved = ExperimentWriter.toYaml(experiment);
-        String name = experiment.name();
+        Experiment checked = experiment;
         ReproducibilityCheck check = parent.injector(registry).getInstance(ReproducibilityCheck.class);
         ReproducibilityCheck.Outcome outcome = check.run(file.toString(), experiment, () -> {
-            RunFolder folder = RunFolder.create(out, name, RunFolder.sha256(resolved));
-            try {
-                Files.writeString(folder.path().resolve(RunFolder.EXPERIMENT), resolved, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            RunFolder folder = RunFolder.start(out, checked);
             console.println("Check folder " + folder.path());
             console.flush();
             return folder;

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -54,10 +55,12 @@ public final class ReplicaCli {
 
     private final Map<String, String> env;
     private final PrintStream out;
+    private final UnaryOperator<ProgressListener> progress;
 
-    ReplicaCli(Map<String, String> env, PrintStream out) {
+    ReplicaCli(Map<String, String> env, PrintStream out, UnaryOperator<ProgressListener> progress) {
         this.env = env;
         this.out = out;
+        this.progress = progress;
     }
 
     /**
@@ -79,7 +82,23 @@ public final class ReplicaCli {
      * @return the exit status
      */
     public static int execute(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
-        CommandLine cli = new CommandLine(new ReplicaCli(env, out));
+        return execute(args, env, out, err, UnaryOperator.identity());
+    }
+
+    /**
+     * Runs a command line with the training progress display wrapped, a seam for tests (e.g. to pause
+     * a run at a known point and kill it).
+     *
+     * @param args the command line
+     * @param env the environment variables
+     * @param out standard output
+     * @param err standard error
+     * @param progress wraps the progress display of {@code run}
+     * @return the exit status
+     */
+    public static int execute(String[] args, Map<String, String> env, PrintStream out, PrintStream err,
+            UnaryOperator<ProgressListener> progress) {
+        CommandLine cli = new CommandLine(new ReplicaCli(env, out, progress));
         cli.setOut(new java.io.PrintWriter(out, true));
         cli.setErr(new java.io.PrintWriter(err, true));
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -192,9 +211,7 @@ public final class ReplicaCli {
                     throw new UserException("run needs an experiment FILE, or --resume RUN_DIR");
                 }
                 experiment = loader.load(file, overrides());
-                String resolved = ExperimentWriter.toYaml(experiment);
-                folder = RunFolder.create(out, experiment.name(), RunFolder.sha256(resolved));
-                Files.writeString(folder.path().resolve(RunFolder.EXPERIMENT), resolved, StandardCharsets.UTF_8);
+                folder = RunFolder.start(out, experiment);
                 parent.out.println("Run folder " + folder.path());
             }
             ExperimentRunner runner = injector.getInstance(ExperimentRunner.class);
@@ -230,8 +247,7 @@ public final class ReplicaCli {
             int batch = experiment.training().batchSize();
             boolean terminal = System.console() != null && parent.out == System.out;
             ProgressListener shown = terminal ? new TerminalProgress(parent.out, batch) : new ConsoleProgress(parent.out, batch);
-            String pause = parent.env.get("REPLICA_TEST_PAUSE_AFTER");
-            return pause == null || pause.isBlank() ? shown : new PauseForTests(shown, pause, parent.out);
+            return parent.progress.apply(shown);
         }
 
     }

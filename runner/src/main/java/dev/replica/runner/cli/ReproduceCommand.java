@@ -81,8 +81,7 @@ final class ReproduceCommand implements Callable<Integer> {
         // A run folder is <out>/<name>/<stamp>: the new run goes beside it unless --out says otherwise.
         Path name = folder.toAbsolutePath().normalize().getParent();
         Path root = out != null ? out : name != null && name.getParent() != null ? name.getParent() : Path.of("runs");
-        RunFolder target = RunFolder.create(root, experiment.name(), RunFolder.sha256(resolved));
-        Files.writeString(target.path().resolve(RunFolder.EXPERIMENT), resolved, StandardCharsets.UTF_8);
+        RunFolder target = RunFolder.start(root, experiment);
         text.println("Reproducing " + folder + " in run folder " + target.path());
         text.flush();
 

@@ -1,5 +1,6 @@
 package dev.replica.runner.config;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalInt;
@@ -26,15 +27,37 @@ import java.util.OptionalInt;
 public record Check(
         List<String> engines, OptionalInt steps, int recordParamsEvery, boolean rerun, List<Tolerance> tolerances) {
 
-    /** The engines compared when the file names none. */
-    public static final List<String> DEFAULT_ENGINES = List.of("pytorch", "mxnet");
+    /**
+     * Returns the engines compared when the file names none: the experiment's engine as the reference,
+     * against the first other engine plugin there is (by name). No engine is named here.
+     *
+     * @param engine the experiment's engine
+     * @param registered every engine plugin's name, sorted
+     * @return the two engines, or a list of one when there is no other engine
+     */
+    public static List<String> defaultEngines(String engine, Collection<String> registered) {
+        for (String other : registered) {
+            if (!other.equals(engine)) {
+                return List.of(engine, other);
+            }
+        }
+        return List.of(engine);
+    }
+
+    /**
+     * Returns the section a file without one gets: every default, comparing these engines.
+     *
+     * @param engines the two engines
+     * @return the section
+     */
+    public static Check defaults(List<String> engines) {
+        return new Check(engines, OptionalInt.empty(), 1, true, DEFAULT_TOLERANCES);
+    }
 
     /** The bands when the file gives none: the loss within 1e-3 relative at every step. */
     public static final List<Tolerance> DEFAULT_TOLERANCES =
             List.of(new Tolerance("loss", Tolerance.Bound.RELATIVE, 1.0e-3, null));
 
-    /** The section of a file that has none: every default. */
-    public static final Check DEFAULT = new Check(DEFAULT_ENGINES, OptionalInt.empty(), 1, true, DEFAULT_TOLERANCES);
 
     /** Copies the lists and checks the components. */
     public Check {

@@ -103,15 +103,12 @@ final class CheckSection {
         String rule = "two engine plugins from " + available + ", e.g. [pytorch, mxnet]";
         int before = problems.count();
         if (tuple == null) {
-            for (String name : Check.DEFAULT_ENGINES) {
-                if (!registry.has(PluginKind.ENGINE, name)) {
-                    problems.at("check.engines", section, "the default engines " + Check.DEFAULT_ENGINES
-                            + " need the engine plugin '" + name + "', which is not there; allowed: " + rule);
-                } else {
-                    fits("check.engines", section, name, engine);
-                }
+            List<String> defaults = Check.defaultEngines(engine.plugin(), available);
+            if (defaults.size() < 2) {
+                problems.at("check.engines", section, "the default compares engine '" + engine.plugin()
+                        + "' with another engine plugin, and there is none; allowed: " + rule);
             }
-            return problems.count() == before ? Check.DEFAULT_ENGINES : null;
+            return problems.count() == before ? defaults : null;
         }
         Node value = tuple.getValueNode();
         if (!(value instanceof SequenceNode)) {

@@ -20,7 +20,7 @@ import java.util.Objects;
  * @param schedule the learning-rate schedule
  * @param training epochs and batch sizes
  * @param check what {@code replica check} compares, or {@code null} when the file has no {@code check}
- *     section (the check then uses {@link Check#DEFAULT})
+ *     section (the check then uses {@link Check#defaults})
  */
 public record Experiment(
         int format,
@@ -84,12 +84,4 @@ public record Experiment(
         return new Experiment(format, name, seeds, engine, dataset, models, optimizer, schedule, training, other);
     }
 
-    /**
-     * Returns the {@code check} section, or every default when the file has none.
-     *
-     * @return the section, never {@code null}
-     */
-    public Check checkOrDefault() {
-        return check == null ? Check.DEFAULT : check;
-    }
 }

@@ -37,6 +37,82 @@ public record Tolerance(String metric, Bound bound, double limit, StepRange step
             List.of("eval_loss", "eval_accuracy", "eval_loss_aligned", "eval_accuracy_aligned");
 
     /** The two kinds of bound, by their key in the file. */
+    /** What a band measures, and how the judge reads it. */
+    public enum Metric {
+        LOSS("loss", Source.STEP),
+        ACCURACY("accuracy", Source.STEP),
+        PARAM_NORM("param_norm", Source.STEP),
+        PARAMS("params", Source.TENSORS),
+        BUFFERS("buffers", Source.TENSORS),
+        EVAL_LOSS("eval_loss", Source.EVALUATION),
+        EVAL_ACCURACY("eval_accuracy", Source.EVALUATION),
+        EVAL_LOSS_ALIGNED("eval_loss_aligned", Source.ALIGNED_EVALUATION),
+        EVAL_ACCURACY_ALIGNED("eval_accuracy_aligned", Source.ALIGNED_EVALUATION);
+
+        /** Where the metric's values come from. */
+        public enum Source {
+            /** Every step's metrics. */
+            STEP,
+            /** The parameter or buffer differences of the compared steps. */
+            TENSORS,
+            /** The final evaluation, each model with its own BatchNorm statistics. */
+            EVALUATION,
+            /** The final evaluation with the reference's BatchNorm statistics copied across. */
+            ALIGNED_EVALUATION
+        }
+
+        private final String key;
+        private final Source source;
+
+        Metric(String key, Source source) {
+            this.key = key;
+            this.source = source;
+        }
+
+        /**
+         * Returns the metric's name in files and reports.
+         *
+         * @return e.g. {@code eval_loss_aligned}
+         */
+        public String key() {
+            return key;
+        }
+
+        /**
+         * Returns where the values come from.
+         *
+         * @return the source
+         */
+        public Source source() {
+            return source;
+        }
+
+        /**
+         * Whether the metric is a loss (else an accuracy or a norm).
+         *
+         * @return true for the losses
+         */
+        public boolean isLoss() {
+            return this == LOSS || this == EVAL_LOSS || this == EVAL_LOSS_ALIGNED;
+        }
+
+        /**
+         * Finds a metric by its name.
+         *
+         * @param key e.g. {@code loss}
+         * @return the metric
+         * @throws IllegalArgumentException for an unknown name
+         */
+        public static Metric of(String key) {
+            for (Metric m : values()) {
+                if (m.key.equals(key)) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("unknown metric '" + key + "'; allowed: " + METRICS);
+        }
+    }
+
     public enum Bound {
         /** A bound on {@code |a - b|}. */
         ABSOLUTE("absolute"),
@@ -84,9 +160,7 @@ public record Tolerance(String metric, Bound bound, double limit, StepRange step
     public Tolerance {
         Objects.requireNonNull(metric, "metric");
         Objects.requireNonNull(bound, "bound");
-        if (!METRICS.contains(metric)) {
-            throw new IllegalArgumentException("unknown metric '" + metric + "'; allowed: " + METRICS);
-        }
+        Metric.of(metric); // throws for an unknown name
         if (!(limit >= 0)) {
             throw new IllegalArgumentException("the limit must be >= 0: " + limit);
         }
@@ -98,6 +172,15 @@ public record Tolerance(String metric, Bound bound, double limit, StepRange step
      * @param step the step, from 0
      * @return {@code true} when the band has no range or its range holds the step
      */
+    /**
+     * Returns the metric as a type, for code that dispatches on it.
+     *
+     * @return the metric
+     */
+    public Metric kind() {
+        return Metric.of(metric);
+    }
+
     public boolean covers(int step) {
         return steps == null || (step >= steps.first() && step <= steps.last());
     }

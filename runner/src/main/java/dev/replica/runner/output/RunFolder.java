@@ -2,6 +2,8 @@ package dev.replica.runner.output;
 
 import dev.replica.core.state.ModelFiles;
 import dev.replica.api.UserException;
+import dev.replica.runner.config.Experiment;
+import dev.replica.runner.config.ExperimentWriter;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -28,6 +30,26 @@ public final class RunFolder {
     }
 
     /**
+     * Starts a run: creates a new run folder for the experiment and writes its resolved file,
+     * {@code experiment.yaml}, into it. Run, check and reproduce all start their folders here.
+     *
+     * @param out the output root, e.g. {@code runs}
+     * @param experiment the experiment
+     * @return the folder
+     * @throws UserException when the folder or the file cannot be written
+     */
+    public static RunFolder start(Path out, Experiment experiment) {
+        String resolved = ExperimentWriter.toYaml(experiment);
+        RunFolder folder = create(out, experiment.name(), sha256(resolved));
+        try {
+            ModelFiles.writeAtomically(folder.path().resolve(EXPERIMENT), resolved);
+        } catch (IOException e) {
+            throw new UserException("cannot write " + folder.path().resolve(EXPERIMENT) + ": " + e.getMessage(), e);
+        }
+        return folder;
+    }
+
+    /**
      * Creates a new, empty run folder.
      *
      * @param out the output root, e.g. {@code runs}
@@ -35,7 +57,7 @@ public final class RunFolder {
      * @param fingerprint the resolved experiment's SHA-256, whose start forms the id
      * @return the folder
      */
-    public static RunFolder create(Path out, String name, String fingerprint) {
+    static RunFolder create(Path out, String name, String fingerprint) {
         Path parent = out.resolve(name);
         try {
             Files.createDirectories(parent);

@@ -67,14 +67,7 @@ final class TinyCheck {
 
     /** A new run folder under {@code dir} with the experiment's resolved file, as the command makes it. */
     static RunFolder folder(Path dir, Experiment experiment) {
-        String resolved = ExperimentWriter.toYaml(experiment);
-        RunFolder folder = RunFolder.create(dir.resolve("runs"), experiment.name(), RunFolder.sha256(resolved));
-        try {
-            Files.writeString(folder.path().resolve(RunFolder.EXPERIMENT), resolved, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return folder;
+        return RunFolder.start(dir.resolve("runs"), experiment);
     }
 
     /** Runs the check of an experiment on its own sides. */

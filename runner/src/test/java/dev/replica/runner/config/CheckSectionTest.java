@@ -26,14 +26,19 @@ class CheckSectionTest {
         Experiment e = load(TEXT);
 
         assertThat(e.check()).isNull();
-        assertThat(e.checkOrDefault()).isEqualTo(new Check(List.of("pytorch", "mxnet"), OptionalInt.empty(), 1, true,
-                List.of(new Tolerance("loss", Tolerance.Bound.RELATIVE, 1.0e-3, null))));
+        // The experiment's engine is the reference, against the first other engine plugin there is.
+        assertThat(Check.defaults(Check.defaultEngines(e.engine().plugin(), List.of("mxnet", "pytorch"))))
+                .isEqualTo(new Check(List.of("pytorch", "mxnet"), OptionalInt.empty(), 1, true,
+                        List.of(new Tolerance("loss", Tolerance.Bound.RELATIVE, 1.0e-3, null))));
+        assertThat(Check.defaultEngines("mxnet", List.of("mxnet", "pytorch"))).containsExactly("mxnet", "pytorch");
+        assertThat(Check.defaultEngines("pytorch", List.of("pytorch"))).containsExactly("pytorch");
     }
 
     @Test
     void anEmptyCheckSectionTakesEveryDefault() {
-        assertThat(load(withCheck("check:")).check()).isEqualTo(Check.DEFAULT);
-        assertThat(load(withCheck("check: {}")).check()).isEqualTo(Check.DEFAULT);
+        Check defaults = Check.defaults(List.of("pytorch", "mxnet"));
+        assertThat(load(withCheck("check:")).check()).isEqualTo(defaults);
+        assertThat(load(withCheck("check: {}")).check()).isEqualTo(defaults);
     }
 
     @Test

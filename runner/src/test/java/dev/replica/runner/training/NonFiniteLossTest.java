@@ -87,9 +87,7 @@ class NonFiniteLossTest {
                 "training: {epochs: 3, batch_size: 16}",
                 ""));
         Experiment experiment = new ExperimentLoader(registry).load(file, List.of());
-        String resolved = ExperimentWriter.toYaml(experiment);
-        RunFolder folder = RunFolder.create(dir.resolve("runs"), experiment.name(), RunFolder.sha256(resolved));
-        Files.writeString(folder.path().resolve(RunFolder.EXPERIMENT), resolved, StandardCharsets.UTF_8);
+        RunFolder folder = RunFolder.start(dir.resolve("runs"), experiment);
         Map<String, ModelPlugin> models = new TreeMap<>();
         registry.all(PluginKind.MODEL).forEach((name, p) -> models.put(name, (ModelPlugin) p));
         ExperimentRunner runner = new ExperimentRunner(registry, models, Environment.from(Map.of()));

@@ -5,11 +5,23 @@ import dev.replica.core.training.ProgressListener;
 import java.io.PrintStream;
 
 /**
- * For the resume tests only ({@code REPLICA_TEST_PAUSE_AFTER=<label>:<epoch>}): after that epoch's
- * checkpoint is written, print {@code PAUSED} and wait forever, so a test can kill the process with
- * SIGKILL at a known point.
+ * For the resume tests: after a given epoch's checkpoint is written, print {@code PAUSED} and wait
+ * forever, so a test can kill the process with SIGKILL at a known point. It reaches the CLI through
+ * {@link #main}, a test-only entry point, so no test hook ships in the product.
  */
-final class PauseForTests implements ProgressListener {
+public final class PauseForTests implements ProgressListener {
+
+    /**
+     * Runs the CLI like {@link ReplicaCli#main}, pausing after the epoch that the system property
+     * {@code replica.pause.after} names as {@code <label>:<epoch>}.
+     *
+     * @param args the command line
+     */
+    public static void main(String[] args) {
+        String spec = System.getProperty("replica.pause.after");
+        System.exit(ReplicaCli.execute(args, System.getenv(), System.out, System.err,
+                shown -> new PauseForTests(shown, spec, System.out)));
+    }
 
     private final ProgressListener inner;
     private final String label;
