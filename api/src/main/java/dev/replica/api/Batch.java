@@ -19,8 +19,7 @@ public record Batch(float[] features, Shape shape, int[] labels) {
         Objects.requireNonNull(labels, "labels");
         if (shape.size() != features.length || shape.get(0) != labels.length) {
             throw new IllegalArgumentException(
-                    "batch of shape " + shape + " has " + features.length + " values and "
-                            + labels.length + " labels");
+                    "batch of shape " + shape + " has " + features.length + " values and " + labels.length + " labels");
         }
     }
 

@@ -63,6 +63,11 @@ public record ModelContext(
     public static ModelContext of(String label, long seed, Shape exampleShape, int classes, LongSupplier trainingStep) {
         SeedStream root = SeedStream.root(seed);
         return new ModelContext(
-                label, root.child(SeedNames.init(label)), root.child(SeedNames.dropout(label)), trainingStep, exampleShape, classes);
+                label,
+                root.child(SeedNames.init(label)),
+                root.child(SeedNames.dropout(label)),
+                trainingStep,
+                exampleShape,
+                classes);
     }
 }

@@ -90,8 +90,10 @@ final class Cifar10Download {
             LOG.info("Downloading CIFAR-10 from {} into {}", archive, target);
             String md5 = fetch(file);
             if (!md5.equals(archiveMd5)) {
-                throw new Failure(archive + " gave an archive with md5 " + md5 + ", expected " + archiveMd5
-                        + "; refused, nothing was installed", null);
+                throw new Failure(
+                        archive + " gave an archive with md5 " + md5 + ", expected " + archiveMd5
+                                + "; refused, nothing was installed",
+                        null);
             }
             Path unpacked = temp.resolve(FOLDER);
             Files.createDirectory(unpacked);
@@ -106,8 +108,10 @@ final class Cifar10Download {
                 }
             }
             if (!absent.isEmpty()) {
-                throw new Failure("the archive from " + archive + " has no " + String.join(", ", absent) + " in "
-                        + FOLDER + "/; nothing was installed", null);
+                throw new Failure(
+                        "the archive from " + archive + " has no " + String.join(", ", absent) + " in " + FOLDER
+                                + "/; nothing was installed",
+                        null);
             }
             moveIntoPlace(unpacked, target);
             installed = true;
@@ -133,7 +137,10 @@ final class Cifar10Download {
                 .connectTimeout(Duration.ofSeconds(10))
                 .followRedirects(HttpClient.Redirect.NORMAL)
                 .build();
-        HttpRequest request = HttpRequest.newBuilder(archive).timeout(Duration.ofSeconds(60)).GET().build();
+        HttpRequest request = HttpRequest.newBuilder(archive)
+                .timeout(Duration.ofSeconds(60))
+                .GET()
+                .build();
         HttpResponse<InputStream> response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
         MessageDigest md5 = Cifar10Files.md5();
         try (InputStream body = response.body()) {

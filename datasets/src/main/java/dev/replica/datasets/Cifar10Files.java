@@ -27,16 +27,23 @@ final class Cifar10Files {
     static final String TEST = "test_batch.bin";
 
     /** Every file that must be there, training files first. */
-    static final List<String> REQUIRED = Stream.concat(TRAIN.stream(), Stream.of(TEST)).toList();
+    static final List<String> REQUIRED =
+            Stream.concat(TRAIN.stream(), Stream.of(TEST)).toList();
 
     /** The md5 of each file of the official archive. */
     static final Map<String, String> OFFICIAL_MD5 = Map.of(
-            "data_batch_1.bin", "5dd7e06a14cb22eb9f671a540d1b7c25",
-            "data_batch_2.bin", "5ea93a67294ea407fff1d09f752e9692",
-            "data_batch_3.bin", "942cd6a4bcdd0dd3c604fbe906cb4421",
-            "data_batch_4.bin", "ae636b3ba5c66a11e91e8cb52e771fcb",
-            "data_batch_5.bin", "53f37980c15c3d472c316c40844f3f0d",
-            TEST, "803d5f7f4d78ea53de84dbe85f74fb6d");
+            "data_batch_1.bin",
+            "5dd7e06a14cb22eb9f671a540d1b7c25",
+            "data_batch_2.bin",
+            "5ea93a67294ea407fff1d09f752e9692",
+            "data_batch_3.bin",
+            "942cd6a4bcdd0dd3c604fbe906cb4421",
+            "data_batch_4.bin",
+            "ae636b3ba5c66a11e91e8cb52e771fcb",
+            "data_batch_5.bin",
+            "53f37980c15c3d472c316c40844f3f0d",
+            TEST,
+            "803d5f7f4d78ea53de84dbe85f74fb6d");
 
     static final int CHANNELS = 3;
     static final int SIDE = 32;
@@ -122,7 +129,7 @@ final class Cifar10Files {
                     throw new UserException(file + " became shorter while it was read");
                 }
                 md5.update(data, filled, wanted);
-                for (int n; (n = in.read(buffer)) > 0;) {
+                for (int n; (n = in.read(buffer)) > 0; ) {
                     md5.update(buffer, 0, n);
                 }
             } catch (IOException e) {

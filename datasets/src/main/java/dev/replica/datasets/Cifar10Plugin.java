@@ -13,8 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.OptionalInt;
+import java.util.TreeMap;
 
 /**
  * CIFAR-10 from the official binary files ({@code cifar-10-batches-bin}), normalised with the reference
@@ -31,14 +31,19 @@ public final class Cifar10Plugin implements DatasetPlugin {
                     ParameterSpec.string("root", "folder of the binary files; '' means $REPLICA_DATA/cifar10")
                             .withDefault(""),
                     ParameterSpec.integer("limit", "use only the first N training examples; 0 for all")
-                            .withDefault(0).atLeast(0),
+                            .withDefault(0)
+                            .atLeast(0),
                     ParameterSpec.integer("test_limit", "use only the first N test examples; 0 for all")
-                            .withDefault(0).atLeast(0),
-                    ParameterSpec.string("validation",
+                            .withDefault(0)
+                            .atLeast(0),
+                    ParameterSpec.string(
+                                    "validation",
                                     "validate on the test split (as the study did) or on examples held out of training")
-                            .withDefault("test").allowing("test", "holdout"),
+                            .withDefault("test")
+                            .allowing("test", "holdout"),
                     ParameterSpec.integer("holdout", "training examples held out when validation is holdout")
-                            .withDefault(5000).atLeast(1),
+                            .withDefault(5000)
+                            .atLeast(1),
                     ParameterSpec.bool("augment", "random crop (padding 4) and horizontal flip of training examples")
                             .withDefault(true),
                     ParameterSpec.bool("download", "fetch the official archive when the files are absent")
@@ -99,8 +104,13 @@ public final class Cifar10Plugin implements DatasetPlugin {
             throw new UserException("dataset.params.holdout is " + holdout + " but only " + n
                     + " training examples are used; allowed: fewer than the training examples");
         }
-        return ImageSplits.of(Cifar10Files.CLASSES, train.images(), test.images(), holdout,
-                context.seeds().child("holdout"), params.getBoolean("augment") ? CropAndFlip.STANDARD : null,
+        return ImageSplits.of(
+                Cifar10Files.CLASSES,
+                train.images(),
+                test.images(),
+                holdout,
+                context.seeds().child("holdout"),
+                params.getBoolean("augment") ? CropAndFlip.STANDARD : null,
                 provenance(root, train, test));
     }
 
@@ -161,8 +171,8 @@ public final class Cifar10Plugin implements DatasetPlugin {
         int limit = p.getInt("limit");
         int holdout = p.getInt("holdout");
         if (p.getString("validation").equals("holdout") && limit > 0 && holdout >= limit) {
-            return List.of(new ParameterProblem("holdout",
-                    holdout + " is out of range; allowed: < limit (" + limit + ")"));
+            return List.of(
+                    new ParameterProblem("holdout", holdout + " is out of range; allowed: < limit (" + limit + ")"));
         }
         return List.of();
     }

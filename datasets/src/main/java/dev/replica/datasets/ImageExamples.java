@@ -27,8 +27,8 @@ final class ImageExamples implements ExampleSet {
      */
     ImageExamples(ImageRecords records, int[] rows, Normalization normalization, CropAndFlip augmentation) {
         if (normalization.channels() != records.channels()) {
-            throw new IllegalArgumentException(normalization.channels() + "-channel normalisation for "
-                    + records.channels() + "-channel images");
+            throw new IllegalArgumentException(
+                    normalization.channels() + "-channel normalisation for " + records.channels() + "-channel images");
         }
         for (int r : rows) {
             if (r < 0 || r >= records.count()) {

@@ -30,8 +30,8 @@ final class ImageRecords {
         this.width = width;
         this.recordLength = recordLength(channels, height, width);
         if (data.length % recordLength != 0) {
-            throw new IllegalArgumentException(data.length + " bytes is not a whole number of "
-                    + recordLength + "-byte records");
+            throw new IllegalArgumentException(
+                    data.length + " bytes is not a whole number of " + recordLength + "-byte records");
         }
         this.data = data;
         this.count = data.length / recordLength;

@@ -47,17 +47,29 @@ record ImageSplits(
      * @param provenance facts about the data
      * @return the splits
      */
-    static ImageSplits of(int classes, ImageRecords train, ImageRecords test, int holdout,
-            SeedStream holdoutStream, CropAndFlip augmentation, Map<String, String> provenance) {
+    static ImageSplits of(
+            int classes,
+            ImageRecords train,
+            ImageRecords test,
+            int holdout,
+            SeedStream holdoutStream,
+            CropAndFlip augmentation,
+            Map<String, String> provenance) {
         Normalization n = Normalization.CIFAR10;
         Shape shape = new Shape(train.channels(), train.height(), train.width());
         ImageExamples testSet = ImageExamples.all(test, n, null);
         if (holdout == 0) {
-            return new ImageSplits(classes, shape, ImageExamples.all(train, n, augmentation), testSet, testSet,
-                    "test", provenance);
+            return new ImageSplits(
+                    classes, shape, ImageExamples.all(train, n, augmentation), testSet, testSet, "test", provenance);
         }
         Holdout parts = Holdout.draw(train.count(), holdout, holdoutStream);
-        return new ImageSplits(classes, shape, new ImageExamples(train, parts.train(), n, augmentation),
-                new ImageExamples(train, parts.validation(), n, null), testSet, "holdout:" + holdout, provenance);
+        return new ImageSplits(
+                classes,
+                shape,
+                new ImageExamples(train, parts.train(), n, augmentation),
+                new ImageExamples(train, parts.validation(), n, null),
+                testSet,
+                "holdout:" + holdout,
+                provenance);
     }
 }

@@ -34,15 +34,26 @@ public final class SyntheticPlugin implements DatasetPlugin {
     private static final double WAVE = 40.0;
 
     private static final ParameterSchema SCHEMA = ParameterSchema.of(
-                    ParameterSpec.integer("train_size", "training examples").withDefault(256).atLeast(1),
-                    ParameterSpec.integer("test_size", "test examples").withDefault(64).atLeast(1),
-                    ParameterSpec.integer("classes", "number of classes").withDefault(10).atLeast(2).atMost(256),
+                    ParameterSpec.integer("train_size", "training examples")
+                            .withDefault(256)
+                            .atLeast(1),
+                    ParameterSpec.integer("test_size", "test examples")
+                            .withDefault(64)
+                            .atLeast(1),
+                    ParameterSpec.integer("classes", "number of classes")
+                            .withDefault(10)
+                            .atLeast(2)
+                            .atMost(256),
                     ParameterSpec.integer("image_size", "height and width; examples are (3, s, s)")
-                            .withDefault(32).atLeast(1).atMost(512),
+                            .withDefault(32)
+                            .atLeast(1)
+                            .atMost(512),
                     ParameterSpec.string("validation", "validate on the test split or on examples held out of training")
-                            .withDefault("test").allowing("test", "holdout"),
+                            .withDefault("test")
+                            .allowing("test", "holdout"),
                     ParameterSpec.integer("holdout", "training examples held out when validation is holdout")
-                            .withDefault(32).atLeast(1),
+                            .withDefault(32)
+                            .atLeast(1),
                     ParameterSpec.bool("augment", "random crop (padding 4) and horizontal flip of training examples")
                             .withDefault(false))
             .withCheck(SyntheticPlugin::holdoutBelowTrainSize);
@@ -79,11 +90,18 @@ public final class SyntheticPlugin implements DatasetPlugin {
         md5.update(train);
         md5.update(test);
         Map<String, String> provenance = Map.of(
-                "synthetic.generator", GENERATOR,
-                "synthetic.md5", HexFormat.of().formatHex(md5.digest()));
+                "synthetic.generator",
+                GENERATOR,
+                "synthetic.md5",
+                HexFormat.of().formatHex(md5.digest()));
         int holdout = params.getString("validation").equals("holdout") ? params.getInt("holdout") : 0;
-        return ImageSplits.of(classes, new ImageRecords(train, 3, side, side), new ImageRecords(test, 3, side, side),
-                holdout, context.seeds().child("holdout"), params.getBoolean("augment") ? CropAndFlip.STANDARD : null,
+        return ImageSplits.of(
+                classes,
+                new ImageRecords(train, 3, side, side),
+                new ImageRecords(test, 3, side, side),
+                holdout,
+                context.seeds().child("holdout"),
+                params.getBoolean("augment") ? CropAndFlip.STANDARD : null,
                 provenance);
     }
 
@@ -130,8 +148,8 @@ public final class SyntheticPlugin implements DatasetPlugin {
         int size = p.getInt("train_size");
         int holdout = p.getInt("holdout");
         if (p.getString("validation").equals("holdout") && holdout >= size) {
-            return List.of(new ParameterProblem("holdout",
-                    holdout + " is out of range; allowed: < train_size (" + size + ")"));
+            return List.of(new ParameterProblem(
+                    "holdout", holdout + " is out of range; allowed: < train_size (" + size + ")"));
         }
         return List.of();
     }

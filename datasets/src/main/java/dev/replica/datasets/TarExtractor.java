@@ -54,7 +54,7 @@ final class TarExtractor {
         String longName = null;
         String paxPath = null;
         long paxSize = -1;
-        for (int entries = 0;; entries++) {
+        for (int entries = 0; ; entries++) {
             int n = in.readNBytes(header, 0, BLOCK);
             if (n == 0 && entries == 0) {
                 throw new TarException("the archive is empty");
@@ -98,7 +98,9 @@ final class TarExtractor {
 
             Path relative = safePath(name, type);
             boolean regular = type == '0' || type == '\0' || type == '7';
-            if (regular && relative.getNameCount() == 2 && relative.getName(0).toString().equals(folder)) {
+            if (regular
+                    && relative.getNameCount() == 2
+                    && relative.getName(0).toString().equals(folder)) {
                 String file = relative.getFileName().toString();
                 Path destination = target.resolve(file).normalize();
                 if (!destination.getParent().equals(target.normalize())) {
@@ -120,8 +122,8 @@ final class TarExtractor {
                     + " link; links are refused");
         }
         if (type != '0' && type != '\0' && type != '7' && type != '5') {
-            throw new TarException("archive entry '" + name + "' has type '" + type
-                    + "' (not a file or folder); refused");
+            throw new TarException(
+                    "archive entry '" + name + "' has type '" + type + "' (not a file or folder); refused");
         }
         if (name.isEmpty() || name.startsWith("/") || name.startsWith("\\") || name.contains("\0")) {
             throw new TarException("archive entry '" + name + "' has an absolute or empty name; refused");

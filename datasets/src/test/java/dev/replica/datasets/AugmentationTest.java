@@ -58,7 +58,8 @@ class AugmentationTest {
             {61, 62, 63, 64, 65},
             {71, 72, 73, 74, 75},
             {81, 82, 83, 84, 85},
-            {91, 92, 93, 94, 95}});
+            {91, 92, 93, 94, 95}
+        });
     }
 
     @Test
@@ -67,7 +68,8 @@ class AugmentationTest {
             {5, 4, 3, 2, 1},
             {15, 14, 13, 12, 11},
             {25, 24, 23, 22, 21},
-            {35, 34, 33, 32, 31}});
+            {35, 34, 33, 32, 31}
+        });
     }
 
     @Test
@@ -77,7 +79,8 @@ class AugmentationTest {
             {0, 0, 0, 0, 0},
             {0, 0, 121, 122, 123},
             {0, 0, 131, 132, 133},
-            {0, 0, 141, 142, 143}});
+            {0, 0, 141, 142, 143}
+        });
     }
 
     @Test
@@ -87,15 +90,16 @@ class AugmentationTest {
             {0, 0, 15, 14, 13},
             {0, 0, 25, 24, 23},
             {0, 0, 35, 34, 33},
-            {0, 0, 0, 0, 0}});
+            {0, 0, 0, 0, 0}
+        });
     }
 
     @Test
     void drawsTopThenLeftThenFlipFromTheExamplesOwnStream() {
         SeedStream example = SeedStream.root(3).child("data/augment").child(2).child(17);
         RandomSource r = example.random();
-        CropAndFlip.Placement expected = new CropAndFlip.Placement(r.nextInt(9) - 4, r.nextInt(9) - 4,
-                r.nextBoolean(0.5));
+        CropAndFlip.Placement expected =
+                new CropAndFlip.Placement(r.nextInt(9) - 4, r.nextInt(9) - 4, r.nextBoolean(0.5));
 
         assertThat(CropAndFlip.STANDARD.draw(example)).isEqualTo(expected);
     }
@@ -129,8 +133,11 @@ class AugmentationTest {
 
     private static DataSplits synthetic(boolean augment) {
         SyntheticPlugin plugin = new SyntheticPlugin();
-        return plugin.open(plugin.schema().validate(Map.of("train_size", 20, "test_size", 6, "augment", augment))
-                .orElseThrow(), new DataContext(Path.of("unused"), SeedStream.root(5).child("data")));
+        return plugin.open(
+                plugin.schema()
+                        .validate(Map.of("train_size", 20, "test_size", 6, "augment", augment))
+                        .orElseThrow(),
+                new DataContext(Path.of("unused"), SeedStream.root(5).child("data")));
     }
 
     private static float[] example(Batch batch, int k) {
@@ -144,8 +151,11 @@ class AugmentationTest {
 
         Batch big = data.train().batch(new int[] {4, 11, 7, 0, 19}, epoch3);
         Batch small = data.train().batch(new int[] {7}, epoch3);
-        Batch reordered = synthetic(true).train().batch(new int[] {0, 7, 4}, SeedStream.root(5).child("data/augment")
-                .child(3));
+        Batch reordered = synthetic(true)
+                .train()
+                .batch(
+                        new int[] {0, 7, 4},
+                        SeedStream.root(5).child("data/augment").child(3));
 
         assertThat(example(small, 0)).isEqualTo(example(big, 2));
         assertThat(example(reordered, 1)).isEqualTo(example(big, 2));
@@ -171,7 +181,12 @@ class AugmentationTest {
             changed += p.equals(CropAndFlip.Placement.IDENTITY) ? 0 : 1;
         }
         assertThat(changed).isPositive();
-        assertThat(example(data.train().batch(new int[] {3}, SeedStream.root(5).child("data/augment").child(9)), 0))
+        assertThat(example(
+                        data.train()
+                                .batch(
+                                        new int[] {3},
+                                        SeedStream.root(5).child("data/augment").child(9)),
+                        0))
                 .as("another epoch draws again")
                 .isNotEqualTo(example(augmented, 3));
     }
@@ -200,8 +215,11 @@ class AugmentationTest {
         SeedStream epoch = SeedStream.root(5).child("data/augment").child(1);
         int[] all = {0, 1, 2, 3, 4, 5};
 
-        assertThat(data.train().batch(all, null).features()).isEqualTo(plain.train().batch(all, null).features());
-        assertThat(data.test().batch(all, epoch).features()).isEqualTo(plain.test().batch(all, null).features());
-        assertThat(plain.train().batch(all, epoch).features()).isEqualTo(plain.train().batch(all, null).features());
+        assertThat(data.train().batch(all, null).features())
+                .isEqualTo(plain.train().batch(all, null).features());
+        assertThat(data.test().batch(all, epoch).features())
+                .isEqualTo(plain.test().batch(all, null).features());
+        assertThat(plain.train().batch(all, epoch).features())
+                .isEqualTo(plain.train().batch(all, null).features());
     }
 }

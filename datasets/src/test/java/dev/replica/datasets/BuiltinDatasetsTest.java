@@ -10,7 +10,8 @@ class BuiltinDatasetsTest {
 
     @Test
     void bothDatasetsRegisterAsServicesUnderTheirNames() {
-        assertThat(ServiceLoader.load(DatasetPlugin.class).stream().map(p -> p.get().name()))
+        assertThat(ServiceLoader.load(DatasetPlugin.class).stream()
+                        .map(p -> p.get().name()))
                 .contains("cifar10", "synthetic");
     }
 }

@@ -76,13 +76,17 @@ class Cifar10DownloadTest {
 
     private DataSplits open(Path root, String md5) {
         Cifar10Plugin plugin = new Cifar10Plugin(uri, md5);
-        return plugin.open(plugin.schema().validate(Map.of("root", root.toString())).orElseThrow(),
+        return plugin.open(
+                plugin.schema().validate(Map.of("root", root.toString())).orElseThrow(),
                 new DataContext(dir.resolve("unused"), SeedStream.root(0).child("data")));
     }
 
     private List<String> everythingUnder(Path folder) throws IOException {
         try (Stream<Path> s = Files.walk(folder)) {
-            return s.filter(p -> !p.equals(folder)).map(p -> folder.relativize(p).toString()).sorted().toList();
+            return s.filter(p -> !p.equals(folder))
+                    .map(p -> folder.relativize(p).toString())
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -93,14 +97,24 @@ class Cifar10DownloadTest {
 
         DataSplits data = open(root, Cifar10Fixture.md5(served));
 
-        assertThat(everythingUnder(dir)).containsExactly("data", "data/cifar10", "data/cifar10/batches.meta.txt",
-                "data/cifar10/data_batch_1.bin", "data/cifar10/data_batch_2.bin", "data/cifar10/data_batch_3.bin",
-                "data/cifar10/data_batch_4.bin", "data/cifar10/data_batch_5.bin", "data/cifar10/readme.html",
-                "data/cifar10/test_batch.bin");
+        assertThat(everythingUnder(dir))
+                .containsExactly(
+                        "data",
+                        "data/cifar10",
+                        "data/cifar10/batches.meta.txt",
+                        "data/cifar10/data_batch_1.bin",
+                        "data/cifar10/data_batch_2.bin",
+                        "data/cifar10/data_batch_3.bin",
+                        "data/cifar10/data_batch_4.bin",
+                        "data/cifar10/data_batch_5.bin",
+                        "data/cifar10/readme.html",
+                        "data/cifar10/test_batch.bin");
         for (String name : Cifar10Files.REQUIRED) {
             assertThat(root.resolve(name)).hasBinaryContent(Cifar10Fixture.file(name, PER_FILE, TEST_RECORDS));
-            assertThat(data.provenance()).containsEntry("cifar10.md5." + name,
-                    Cifar10Fixture.md5(Cifar10Fixture.file(name, PER_FILE, TEST_RECORDS)));
+            assertThat(data.provenance())
+                    .containsEntry(
+                            "cifar10.md5." + name,
+                            Cifar10Fixture.md5(Cifar10Fixture.file(name, PER_FILE, TEST_RECORDS)));
         }
         assertThat(data.provenance()).containsEntry("cifar10.official", "false").containsEntry("cifar10.records", "13");
         assertThat(data.train().size()).isEqualTo(10);
@@ -149,8 +163,8 @@ class Cifar10DownloadTest {
 
         assertThatThrownBy(() -> open(root, Cifar10Fixture.md5(served)))
                 .isInstanceOf(UserException.class)
-                .hasMessage("CIFAR-10 not found in " + root + ": " + MISSING + "download failed: archive entry '"
-                        + name + "' " + why + "; refused; nothing was installed");
+                .hasMessage("CIFAR-10 not found in " + root + ": " + MISSING + "download failed: archive entry '" + name
+                        + "' " + why + "; refused; nothing was installed");
         assertThat(everythingUnder(dir)).isEmpty();
         assertThat(dir.getParent().resolve("evil.bin")).doesNotExist();
     }
@@ -209,8 +223,8 @@ class Cifar10DownloadTest {
         Path root = dir.resolve("cifar10");
 
         assertThatThrownBy(() -> open(root, Cifar10Fixture.md5(served)))
-                .hasMessageEndingWith("download failed: cannot fetch or unpack " + uri
-                        + ": ZipException: Not in GZIP format");
+                .hasMessageEndingWith(
+                        "download failed: cannot fetch or unpack " + uri + ": ZipException: Not in GZIP format");
         assertThat(everythingUnder(dir)).isEmpty();
     }
 }

@@ -48,7 +48,9 @@ class Cifar10PluginTest {
         Map<String, Object> all = new LinkedHashMap<>(params);
         all.put("root", root.toString());
         Params p = plugin.schema().validate(all).orElseThrow();
-        return plugin.open(p, new DataContext(dir.resolve("data-root"), SeedStream.root(seed).child("data")));
+        return plugin.open(
+                p,
+                new DataContext(dir.resolve("data-root"), SeedStream.root(seed).child("data")));
     }
 
     /** The global record number of each example of a split, read back from its first pixel. */
@@ -79,8 +81,8 @@ class Cifar10PluginTest {
         Batch batch = data.train().batch(examples, null);
 
         assertThat(batch.shape()).isEqualTo(new Shape(3, 3, 32, 32));
-        assertThat(batch.labels()).containsExactly(Cifar10Fixture.label(0), Cifar10Fixture.label(4),
-                Cifar10Fixture.label(14));
+        assertThat(batch.labels())
+                .containsExactly(Cifar10Fixture.label(0), Cifar10Fixture.label(4), Cifar10Fixture.label(14));
         for (int k = 0; k < examples.length; k++) {
             for (int c = 0; c < 3; c++) {
                 for (int y = 0; y < 32; y++) {
@@ -154,14 +156,18 @@ class Cifar10PluginTest {
         assertThat(records(first.test())).containsExactly(15, 16, 17, 18);
 
         Holdout expected = Holdout.draw(15, 5, SeedStream.root(7).child("data").child("holdout"));
-        assertThat(held).containsExactlyElementsOf(Arrays.stream(expected.validation()).boxed().toList());
+        assertThat(held)
+                .containsExactlyElementsOf(
+                        Arrays.stream(expected.validation()).boxed().toList());
     }
 
     @Test
     void holdoutMustLeaveTrainingExamples() throws IOException {
         Path root = Cifar10Fixture.write(dir.resolve("c"), PER_FILE, TEST_RECORDS);
 
-        assertThat(plugin.schema().validate(Map.of("validation", "holdout", "limit", 1000)).problems())
+        assertThat(plugin.schema()
+                        .validate(Map.of("validation", "holdout", "limit", 1000))
+                        .problems())
                 .containsExactly(new ParameterProblem("holdout", "5000 is out of range; allowed: < limit (1000)"));
         assertThatThrownBy(() -> open(root, Map.of("validation", "holdout")))
                 .isInstanceOf(UserException.class)
@@ -187,7 +193,8 @@ class Cifar10PluginTest {
         Params p = plugin.schema().validate(Map.of("download", false)).orElseThrow();
         Path dataRoot = dir.resolve("data-root");
 
-        assertThatThrownBy(() -> plugin.open(p, new DataContext(dataRoot, SeedStream.root(0).child("data"))))
+        assertThatThrownBy(() -> plugin.open(
+                        p, new DataContext(dataRoot, SeedStream.root(0).child("data"))))
                 .isInstanceOf(UserException.class)
                 .hasMessage("CIFAR-10 not found in " + dataRoot.resolve("cifar10") + ": missing data_batch_1.bin, "
                         + "data_batch_2.bin, data_batch_3.bin, data_batch_4.bin, data_batch_5.bin, test_batch.bin; "
@@ -223,8 +230,10 @@ class Cifar10PluginTest {
         expected.put("cifar10.official", "false");
         expected.put("cifar10.records", "19");
         expected.put("cifar10.root", root.toString());
-        expected.put("cifar10.unofficial_files", "data_batch_1.bin, data_batch_2.bin, data_batch_3.bin, "
-                + "data_batch_4.bin, data_batch_5.bin, test_batch.bin");
+        expected.put(
+                "cifar10.unofficial_files",
+                "data_batch_1.bin, data_batch_2.bin, data_batch_3.bin, "
+                        + "data_batch_4.bin, data_batch_5.bin, test_batch.bin");
         assertThat(data.provenance()).containsExactlyEntriesOf(expected);
     }
 
@@ -233,8 +242,11 @@ class Cifar10PluginTest {
         Path root = Cifar10Fixture.write(dir.resolve("c"), PER_FILE, TEST_RECORDS);
         Map<String, String> before = snapshot(root);
 
-        open(root, Map.of("validation", "holdout", "holdout", 3)).train().batch(new int[] {0, 1},
-                SeedStream.root(0).child("data/augment").child(1));
+        open(root, Map.of("validation", "holdout", "holdout", 3))
+                .train()
+                .batch(
+                        new int[] {0, 1},
+                        SeedStream.root(0).child("data/augment").child(1));
 
         assertThat(snapshot(root)).isEqualTo(before);
     }
@@ -243,7 +255,8 @@ class Cifar10PluginTest {
         Map<String, String> files = new TreeMap<>();
         try (Stream<Path> s = Files.list(root)) {
             for (Path p : s.toList()) {
-                files.put(p.getFileName().toString(),
+                files.put(
+                        p.getFileName().toString(),
                         Cifar10Fixture.md5(Files.readAllBytes(p)) + " " + Files.getLastModifiedTime(p));
             }
         }

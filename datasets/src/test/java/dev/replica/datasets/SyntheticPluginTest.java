@@ -19,7 +19,8 @@ class SyntheticPluginTest {
     private final SyntheticPlugin plugin = new SyntheticPlugin();
 
     private DataSplits open(Map<String, Object> params, long seed) {
-        return plugin.open(plugin.schema().validate(params).orElseThrow(),
+        return plugin.open(
+                plugin.schema().validate(params).orElseThrow(),
                 new DataContext(Path.of("unused"), SeedStream.root(seed).child("data")));
     }
 
@@ -58,14 +59,16 @@ class SyntheticPluginTest {
         assertThat(all(a.test()).features()).isEqualTo(all(b.test()).features());
         assertThat(a.provenance()).isEqualTo(b.provenance());
         assertThat(all(a.train()).features()).isNotEqualTo(all(c.train()).features());
-        assertThat(a.provenance().get("synthetic.md5")).isNotEqualTo(c.provenance().get("synthetic.md5"));
+        assertThat(a.provenance().get("synthetic.md5"))
+                .isNotEqualTo(c.provenance().get("synthetic.md5"));
     }
 
     @Test
     void theGeneratorIsPinnedByTheMd5OfWhatItMakes() {
-        assertThat(open(Map.of(), 0).provenance()).containsExactly(
-                Map.entry("synthetic.generator", "prototype-wave-noise-1"),
-                Map.entry("synthetic.md5", "17e81b95f139820e2527b556388343ea"));
+        assertThat(open(Map.of(), 0).provenance())
+                .containsExactly(
+                        Map.entry("synthetic.generator", "prototype-wave-noise-1"),
+                        Map.entry("synthetic.md5", "17e81b95f139820e2527b556388343ea"));
     }
 
     @Test
@@ -113,7 +116,9 @@ class SyntheticPluginTest {
         DataSplits whole = open(Map.of("train_size", 40), 3);
         assertThat(all(data.validation()).features())
                 .isEqualTo(whole.train().batch(expected.validation(), null).features());
-        assertThat(plugin.schema().validate(Map.of("train_size", 10, "validation", "holdout")).problems())
+        assertThat(plugin.schema()
+                        .validate(Map.of("train_size", 10, "validation", "holdout"))
+                        .problems())
                 .containsExactly(new ParameterProblem("holdout", "32 is out of range; allowed: < train_size (10)"));
     }
 

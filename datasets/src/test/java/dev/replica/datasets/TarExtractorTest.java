@@ -47,17 +47,21 @@ class TarExtractorTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
-        "cifar-10-batches-bin/../../evil.bin|0||archive entry 'cifar-10-batches-bin/../../evil.bin' points outside "
-                + "the archive's folder; refused",
-        "../evil.bin|0||archive entry '../evil.bin' points outside the archive's folder; refused",
-        "/tmp/evil.bin|0||archive entry '/tmp/evil.bin' has an absolute or empty name; refused",
-        "cifar-10-batches-bin/link.bin|2|/etc/passwd|archive entry 'cifar-10-batches-bin/link.bin' is a symbolic "
-                + "link; links are refused",
-        "cifar-10-batches-bin/hard.bin|1|cifar-10-batches-bin/one.bin|archive entry 'cifar-10-batches-bin/hard.bin' "
-                + "is a hard link; links are refused",
-        "cifar-10-batches-bin/dev|3||archive entry 'cifar-10-batches-bin/dev' has type '3' (not a file or folder); "
-                + "refused"})
+    @CsvSource(
+            delimiter = '|',
+            quoteCharacter = '"',
+            value = {
+                "cifar-10-batches-bin/../../evil.bin|0||archive entry 'cifar-10-batches-bin/../../evil.bin' points outside "
+                        + "the archive's folder; refused",
+                "../evil.bin|0||archive entry '../evil.bin' points outside the archive's folder; refused",
+                "/tmp/evil.bin|0||archive entry '/tmp/evil.bin' has an absolute or empty name; refused",
+                "cifar-10-batches-bin/link.bin|2|/etc/passwd|archive entry 'cifar-10-batches-bin/link.bin' is a symbolic "
+                        + "link; links are refused",
+                "cifar-10-batches-bin/hard.bin|1|cifar-10-batches-bin/one.bin|archive entry 'cifar-10-batches-bin/hard.bin' "
+                        + "is a hard link; links are refused",
+                "cifar-10-batches-bin/dev|3||archive entry 'cifar-10-batches-bin/dev' has type '3' (not a file or folder); "
+                        + "refused"
+            })
     void refusesEntriesThatAreUnsafe(String name, char type, String link, String message) throws Exception {
         byte[] tar = new TarBuilder()
                 .file("cifar-10-batches-bin/one.bin", bytes("one"))

@@ -28,8 +28,9 @@ class ExperimentFilesTest {
 
     @Test
     void theStudysFilesAreHere() throws IOException {
-        assertThat(experimentFiles().map(p -> p.getFileName().toString())).contains(
-                "quickstart.yaml", "resnet18-vs-vgg19bn-cifar10.yaml", "resnet18-vs-vgg19bn-cifar10-cpu.yaml");
+        assertThat(experimentFiles().map(p -> p.getFileName().toString()))
+                .contains(
+                        "quickstart.yaml", "resnet18-vs-vgg19bn-cifar10.yaml", "resnet18-vs-vgg19bn-cifar10-cpu.yaml");
     }
 
     @ParameterizedTest

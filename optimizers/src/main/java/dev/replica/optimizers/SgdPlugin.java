@@ -1,7 +1,7 @@
 package dev.replica.optimizers;
 
-import dev.replica.api.OptimizerContext;
 import ai.djl.ndarray.NDArray;
+import dev.replica.api.OptimizerContext;
 import dev.replica.api.OptimizerPlugin;
 import dev.replica.api.OptimizerState;
 import dev.replica.api.UpdateRule;
@@ -17,10 +17,16 @@ import dev.replica.api.params.Params;
 public final class SgdPlugin implements OptimizerPlugin {
 
     private static final ParameterSchema SCHEMA = ParameterSchema.of(
-            ParameterSpec.real("lr", "base learning rate, scaled by the schedule").withDefault(0.1).greaterThan(0),
-            ParameterSpec.real("momentum", "momentum factor (0 for none)").withDefault(0.9).atLeast(0).atMost(0.999999),
+            ParameterSpec.real("lr", "base learning rate, scaled by the schedule")
+                    .withDefault(0.1)
+                    .greaterThan(0),
+            ParameterSpec.real("momentum", "momentum factor (0 for none)")
+                    .withDefault(0.9)
+                    .atLeast(0)
+                    .atMost(0.999999),
             ParameterSpec.real("weight_decay", "L2 penalty added to the gradient of every parameter")
-                    .withDefault(5.0e-4).atLeast(0),
+                    .withDefault(5.0e-4)
+                    .atLeast(0),
             ParameterSpec.bool("nesterov", "Nesterov momentum").withDefault(false));
 
     @Override
@@ -40,8 +46,11 @@ public final class SgdPlugin implements OptimizerPlugin {
 
     @Override
     public UpdateRule create(Params params, OptimizerContext context) {
-        return new Rule(params.getDouble("lr"), params.getDouble("momentum"),
-                params.getDouble("weight_decay"), params.getBoolean("nesterov"));
+        return new Rule(
+                params.getDouble("lr"),
+                params.getDouble("momentum"),
+                params.getDouble("weight_decay"),
+                params.getBoolean("nesterov"));
     }
 
     /** The update rule; state is one momentum buffer per parameter. */

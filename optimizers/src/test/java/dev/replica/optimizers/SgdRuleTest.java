@@ -48,8 +48,13 @@ class SgdRuleTest {
 
     @Test
     void replicasSgdFollowsPyTorchAcrossARateChange() {
-        UpdateRule rule = new SgdPlugin().create(new SgdPlugin().schema()
-                .validate(Map.of("lr", 0.1, "momentum", 0.9, "weight_decay", 0.1)).orElseThrow(), new OptimizerContext(1, 3));
+        UpdateRule rule = new SgdPlugin()
+                .create(
+                        new SgdPlugin()
+                                .schema()
+                                .validate(Map.of("lr", 0.1, "momentum", 0.9, "weight_decay", 0.1))
+                                .orElseThrow(),
+                        new OptimizerContext(1, 3));
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager();
                 OptimizerState state = new OptimizerState(manager)) {
             float[][] w = threeSteps(manager, (weight, g, s, rate) -> rule.update("w", weight, g, rate, state));
@@ -70,7 +75,11 @@ class SgdRuleTest {
                 return (float) RATES[numUpdate - 1];
             }
         };
-        Optimizer sgd = Optimizer.sgd().setLearningRateTracker(rates).optMomentum(0.9f).optWeightDecays(0.1f).build();
+        Optimizer sgd = Optimizer.sgd()
+                .setLearningRateTracker(rates)
+                .optMomentum(0.9f)
+                .optWeightDecays(0.1f)
+                .build();
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
             float[][] w = threeSteps(manager, (weight, g, s, rate) -> sgd.update("w", weight, g));
             // Equal while the rate is constant ...

@@ -1,27 +1,25 @@
 package dev.replica.runner;
 
-import dev.replica.core.training.Training;
 import dev.replica.api.DataSplits;
 import dev.replica.api.EngineSession;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.nn.Blocks;
+import dev.replica.core.state.Checkpoint;
+import dev.replica.core.state.ModelFiles;
+import dev.replica.core.state.ModelState;
+import dev.replica.core.training.Evaluation;
+import dev.replica.core.training.ModelTrainer;
+import dev.replica.core.training.ProgressListener;
+import dev.replica.core.training.TrainingSetup;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.PluginUse;
 import dev.replica.runner.output.Manifest;
-import dev.replica.core.state.ModelFiles;
 import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.output.SeedSummaryTable;
 import dev.replica.runner.output.SummaryTable;
 import dev.replica.runner.plugin.PluginRegistry;
-import dev.replica.core.state.Checkpoint;
-import dev.replica.core.training.Evaluation;
-import dev.replica.core.state.ModelState;
-import dev.replica.core.training.ModelTrainer;
-import dev.replica.core.training.ProgressListener;
-import dev.replica.core.training.TrainingSetup;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -90,24 +88,41 @@ public final class ExperimentRunner {
             for (long seed : experiment.seeds()) {
                 DataSplits data = assembly.openData(experiment, seed);
                 datasets.put(Long.toString(seed), RunAssembly.datasetFacts(data));
-                manifest.put("dataset", several ? datasets : datasets.values().iterator().next());
+                manifest.put(
+                        "dataset",
+                        several ? datasets : datasets.values().iterator().next());
                 manifest.write(folder.path().resolve("manifest.json"));
                 List<SummaryTable.Row> rows = new ArrayList<>();
                 for (Map.Entry<String, PluginUse> m : experiment.models().entrySet()) {
                     TrainingSetup setup = assembly.setup(experiment, session, data, seed);
                     ModelFiles files = folder.model(m.getKey(), several ? seed : null);
-                    LOG.info("Training {} ({}{}) on {}, {} epochs of {} steps", m.getKey(), m.getValue().plugin(),
-                            several ? ", seed " + seed : "", experiment.engine().plugin(), experiment.training().epochs(),
+                    LOG.info(
+                            "Training {} ({}{}) on {}, {} epochs of {} steps",
+                            m.getKey(),
+                            m.getValue().plugin(),
+                            several ? ", seed " + seed : "",
+                            experiment.engine().plugin(),
+                            experiment.training().epochs(),
                             setup.stepsPerEpoch());
-                    try (ModelTrainer trainer = new ModelTrainer(setup, m.getKey(), models.get(m.getValue().plugin()),
+                    try (ModelTrainer trainer = new ModelTrainer(
+                            setup,
+                            m.getKey(),
+                            models.get(m.getValue().plugin()),
                             m.getValue().params())) {
                         Checkpoint.Progress progress = trainer.train(files, listener);
-                        checksums.put(files.folder().toString().substring(folder.path().toString().length() + 1),
+                        checksums.put(
+                                files.folder()
+                                        .toString()
+                                        .substring(folder.path().toString().length() + 1),
                                 ModelState.checksum(trainer.block()));
                         ModelState.load(trainer.block(), files.bestWeights());
                         Evaluation test = trainer.evaluate(data.test(), "test", listener);
-                        rows.add(new SummaryTable.Row(m.getKey(), test.loss(), test.accuracy(),
-                                Blocks.trainableParameterCount(trainer.block()), progress.bestValAccuracy(),
+                        rows.add(new SummaryTable.Row(
+                                m.getKey(),
+                                test.loss(),
+                                test.accuracy(),
+                                Blocks.trainableParameterCount(trainer.block()),
+                                progress.bestValAccuracy(),
                                 progress.bestEpoch()));
                     }
                 }

@@ -1,12 +1,12 @@
 package dev.replica.runner;
 
-import dev.replica.api.OptimizerContext;
 import dev.replica.api.DataContext;
 import dev.replica.api.DataSplits;
 import dev.replica.api.DatasetPlugin;
 import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
 import dev.replica.api.LearningRateSchedule;
+import dev.replica.api.OptimizerContext;
 import dev.replica.api.OptimizerPlugin;
 import dev.replica.api.Plugin;
 import dev.replica.api.ScheduleContext;
@@ -14,27 +14,27 @@ import dev.replica.api.SchedulePlugin;
 import dev.replica.api.UpdateRule;
 import dev.replica.api.seed.SeedNames;
 import dev.replica.api.seed.SeedStream;
+import dev.replica.core.training.TrainingSetup;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.PluginUse;
+import dev.replica.runner.output.Manifest;
+import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
-import dev.replica.core.training.TrainingSetup;
 import jakarta.inject.Inject;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.CodeSource;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import dev.replica.runner.output.Manifest;
-import dev.replica.runner.output.RunFolder;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 
 /**
  * What every command that trains needs from an experiment, in one place: the engine, the data, the
@@ -84,9 +84,12 @@ public final class RunAssembly {
         int requested = engine.params().getInt("threads");
         facts.put("threads.requested", Integer.toString(requested));
         if (session.observedThreads() != requested) {
-            LOG.warn("engine.threads is {} but {} runs {} threads in this process; run through ./replica, which "
-                    + "sets them before the JVM starts, for results comparable with other runs", requested,
-                    engine.plugin(), session.observedThreads());
+            LOG.warn(
+                    "engine.threads is {} but {} runs {} threads in this process; run through ./replica, which "
+                            + "sets them before the JVM starts, for results comparable with other runs",
+                    requested,
+                    engine.plugin(),
+                    session.observedThreads());
         }
         return facts;
     }
@@ -99,8 +102,10 @@ public final class RunAssembly {
      * @return the splits
      */
     public DataSplits openData(Experiment experiment, long seed) {
-        DatasetPlugin plugin = registry.get(PluginKind.DATASET, experiment.dataset().plugin());
-        return plugin.open(experiment.dataset().params(),
+        DatasetPlugin plugin =
+                registry.get(PluginKind.DATASET, experiment.dataset().plugin());
+        return plugin.open(
+                experiment.dataset().params(),
                 new DataContext(environment.dataRoot(), SeedStream.root(seed).child(SeedNames.DATA)));
     }
 
@@ -114,12 +119,17 @@ public final class RunAssembly {
      * @return the setup
      */
     public TrainingSetup setup(Experiment experiment, EngineSession session, DataSplits data, long seed) {
-        OptimizerPlugin optimizer = registry.get(PluginKind.OPTIMIZER, experiment.optimizer().plugin());
-        int steps = TrainingSetup.stepsPerEpoch(data.train().size(), experiment.training().batchSize());
-        UpdateRule rule = optimizer.create(experiment.optimizer().params(),
+        OptimizerPlugin optimizer =
+                registry.get(PluginKind.OPTIMIZER, experiment.optimizer().plugin());
+        int steps = TrainingSetup.stepsPerEpoch(
+                data.train().size(), experiment.training().batchSize());
+        UpdateRule rule = optimizer.create(
+                experiment.optimizer().params(),
                 new OptimizerContext(experiment.training().epochs(), steps));
-        SchedulePlugin schedulePlugin = registry.get(PluginKind.SCHEDULE, experiment.schedule().plugin());
-        LearningRateSchedule schedule = schedulePlugin.create(experiment.schedule().params(),
+        SchedulePlugin schedulePlugin =
+                registry.get(PluginKind.SCHEDULE, experiment.schedule().plugin());
+        LearningRateSchedule schedule = schedulePlugin.create(
+                experiment.schedule().params(),
                 new ScheduleContext(rule.baseRate(), experiment.training().epochs(), steps));
         return new TrainingSetup(session, data, experiment.training(), SeedStream.root(seed), rule, schedule);
     }
@@ -137,15 +147,23 @@ public final class RunAssembly {
      * @return the manifest, not yet written
      * @throws IOException when the resolved file cannot be read
      */
-    public Manifest manifest(RunFolder folder, Experiment experiment, String command, List<Long> seeds,
-            Collection<Experiment> used) throws IOException {
+    public Manifest manifest(
+            RunFolder folder, Experiment experiment, String command, List<Long> seeds, Collection<Experiment> used)
+            throws IOException {
         String resolved = Files.readString(folder.path().resolve(RunFolder.EXPERIMENT), StandardCharsets.UTF_8);
         return new Manifest()
-                .put("replica", Manifest.section("version", replicaVersion(), "format", experiment.format(),
-                        "command", command))
-                .put("experiment", Manifest.section("name", experiment.name(), "sha256", RunFolder.sha256(resolved),
-                        "seeds", seeds))
-                .put("git", Manifest.section("commit", Manifest.gitCommit(Path.of("").toAbsolutePath())))
+                .put(
+                        "replica",
+                        Manifest.section(
+                                "version", replicaVersion(), "format", experiment.format(), "command", command))
+                .put(
+                        "experiment",
+                        Manifest.section(
+                                "name", experiment.name(), "sha256", RunFolder.sha256(resolved), "seeds", seeds))
+                .put(
+                        "git",
+                        Manifest.section(
+                                "commit", Manifest.gitCommit(Path.of("").toAbsolutePath())))
                 .put("environment", Manifest.environment())
                 .put("plugins", pluginFacts(used));
     }
@@ -176,7 +194,11 @@ public final class RunAssembly {
         Map<String, String> f = new LinkedHashMap<>();
         f.put("version", p.version());
         f.put("class", p.getClass().getName());
-        f.put("source", source == null || source.getLocation() == null ? "" : source.getLocation().toString());
+        f.put(
+                "source",
+                source == null || source.getLocation() == null
+                        ? ""
+                        : source.getLocation().toString());
         facts.put(kind.word() + "." + use.plugin(), f);
     }
 

@@ -21,19 +21,23 @@ class CheckCommandFreshJvmTest {
     @Test
     void aDivergedModelMakesTheProcessExitWithStatusThree() throws Exception {
         Path file = dir.resolve("diverging.yaml");
-        Files.writeString(file, String.join("\n",
-                "replica: 1",
-                "name: diverging",
-                "engine: {plugin: pytorch, threads: 2}",
-                "dataset: {plugin: synthetic, params: {train_size: 48, test_size: 24, classes: 4}}",
-                "models:",
-                "  res: {plugin: resnet, params: {depth: 18, width: 2, classes: 4}}",
-                "optimizer: {plugin: sgd, params: {lr: 0.05}}",
-                "schedule: {plugin: constant}",
-                "training: {epochs: 1, batch_size: 16}",
-                "# After one update the two engines' weights differ in their last bits: a band of 0 cannot hold.",
-                "check: {steps: 1, rerun: false, tolerances: [{metric: params, absolute: 0}]}",
-                ""), StandardCharsets.UTF_8);
+        Files.writeString(
+                file,
+                String.join(
+                        "\n",
+                        "replica: 1",
+                        "name: diverging",
+                        "engine: {plugin: pytorch, threads: 2}",
+                        "dataset: {plugin: synthetic, params: {train_size: 48, test_size: 24, classes: 4}}",
+                        "models:",
+                        "  res: {plugin: resnet, params: {depth: 18, width: 2, classes: 4}}",
+                        "optimizer: {plugin: sgd, params: {lr: 0.05}}",
+                        "schedule: {plugin: constant}",
+                        "training: {epochs: 1, batch_size: 16}",
+                        "# After one update the two engines' weights differ in their last bits: a band of 0 cannot hold.",
+                        "check: {steps: 1, rerun: false, tolerances: [{metric: params, absolute: 0}]}",
+                        ""),
+                StandardCharsets.UTF_8);
 
         FreshJvm.Result r = FreshJvm.run(dir, "check", file.toString(), "--out", "runs");
 

@@ -6,9 +6,9 @@ import com.google.gson.JsonParser;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One experiment, one seed, two fresh JVMs at the shipped default of 2 threads, on each engine:
@@ -32,7 +32,8 @@ class DeterminismTest {
                     .hasLineCount(3);
         }
         assertThat(checksums(second)).isEqualTo(checksums(first));
-        assertThat(Files.readString(second.resolve("summary.csv"))).isEqualTo(Files.readString(first.resolve("summary.csv")));
+        assertThat(Files.readString(second.resolve("summary.csv")))
+                .isEqualTo(Files.readString(first.resolve("summary.csv")));
 
         // Another seed: other weights (and, checked in-process by TrainingSetupTest, another order).
         Path other = run(TinyExperiment.write(dir, engine, 1, 2), "c");
@@ -47,6 +48,8 @@ class DeterminismTest {
 
     static String checksums(Path runFolder) throws Exception {
         return JsonParser.parseString(Files.readString(runFolder.resolve("manifest.json"), StandardCharsets.UTF_8))
-                .getAsJsonObject().get("weights.sha256").toString();
+                .getAsJsonObject()
+                .get("weights.sha256")
+                .toString();
     }
 }

@@ -71,7 +71,9 @@ final class FreshJvm {
             p.destroyForcibly();
             throw new AssertionError("replica " + String.join(" ", args) + " did not finish in 5 minutes");
         }
-        return new Result(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8),
+        return new Result(
+                p.exitValue(),
+                Files.readString(log, StandardCharsets.UTF_8),
                 Files.readString(log.resolveSibling(log.getFileName() + ".err"), StandardCharsets.UTF_8));
     }
 }

@@ -1,6 +1,7 @@
 package dev.replica.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.replica.runner.cli.ReplicaCli;
@@ -34,8 +35,10 @@ class ReproduceTest {
 
         FreshJvm.Result again = FreshJvm.run(dir, "reproduce", original.toString());
         assertThat(again.exit()).as(again.out() + again.err()).isZero();
-        assertThat(again.out()).doesNotContain("warning:")
-                .contains("Reproducing " + original + " in run folder " + dir.resolve("runs").resolve("tiny"))
+        assertThat(again.out())
+                .doesNotContain("warning:")
+                .contains("Reproducing " + original + " in run folder "
+                        + dir.resolve("runs").resolve("tiny"))
                 .contains("\n  res/history.csv: identical\n  vgg/history.csv: identical\n"
                         + "  weights.sha256: identical (2 models)\nIdentical: every history.csv is byte-equal and "
                         + "weights.sha256 is equal (");
@@ -46,9 +49,12 @@ class ReproduceTest {
         // The same run with one history line changed and another oneDNN instruction-set cap recorded,
         // reproduced in this JVM: the differing native setting is warned about first, then the history
         // difference, exit 4.
-        Path tampered = dir.resolve("tampered").resolve("tiny").resolve(original.getFileName().toString());
+        Path tampered = dir.resolve("tampered")
+                .resolve("tiny")
+                .resolve(original.getFileName().toString());
         TinyExperiment.copyTree(original, tampered);
-        JsonObject manifest = JsonParser.parseString(Files.readString(tampered.resolve("manifest.json"))).getAsJsonObject();
+        JsonObject manifest = JsonParser.parseString(Files.readString(tampered.resolve("manifest.json")))
+                .getAsJsonObject();
         JsonObject engine = manifest.getAsJsonObject("engine");
         String isa = engine.get("native.ONEDNN_MAX_CPU_ISA").getAsString();
         engine.addProperty("native.ONEDNN_MAX_CPU_ISA", "SSE41");
@@ -58,11 +64,15 @@ class ReproduceTest {
         lines.set(2, lines.get(2).replaceFirst(",[^,]*$", ",0.123"));
         Files.write(history, lines);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int exit = ReplicaCli.execute(new String[] {"reproduce", tampered.toString()}, Map.of(),
-                new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+        int exit = ReplicaCli.execute(
+                new String[] {"reproduce", tampered.toString()},
+                Map.of(),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                System.err);
         String text = out.toString(StandardCharsets.UTF_8);
         assertThat(exit).as(text).isEqualTo(4);
-        assertThat(text).startsWith("warning: ")
+        assertThat(text)
+                .startsWith("warning: ")
                 .contains("warning: engine.native.ONEDNN_MAX_CPU_ISA: recorded SSE41, now " + isa + "\n")
                 .contains("  vgg/history.csv: differs from line 3: recorded '" + lines.get(2) + "', now '")
                 .contains("\nNot identical: ")
@@ -72,13 +82,20 @@ class ReproduceTest {
         // A run that has not finished cannot be reproduced.
         Path unfinished = dir.resolve("unfinished");
         TinyExperiment.copyTree(original, unfinished);
-        Files.writeString(unfinished.resolve("manifest.json"), Files.readString(unfinished.resolve("manifest.json"))
-                .replace("\"weights.sha256\"", "\"weights.sha256.not\""));
+        Files.writeString(
+                unfinished.resolve("manifest.json"),
+                Files.readString(unfinished.resolve("manifest.json"))
+                        .replace("\"weights.sha256\"", "\"weights.sha256.not\""));
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = ReplicaCli.execute(new String[] {"reproduce", unfinished.toString()}, Map.of(), System.out,
+        int status = ReplicaCli.execute(
+                new String[] {"reproduce", unfinished.toString()},
+                Map.of(),
+                System.out,
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         assertThat(status).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("replica: " + unfinished + " has not finished: its "
-                + "manifest.json has no weights.sha256; finish it with 'replica run --resume " + unfinished + "' first\n");
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .isEqualTo("replica: " + unfinished + " has not finished: its "
+                        + "manifest.json has no weights.sha256; finish it with 'replica run --resume " + unfinished
+                        + "' first\n");
     }
 }

@@ -1,6 +1,7 @@
 package dev.replica.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.replica.core.state.TensorFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,7 +40,8 @@ class ResumeTest {
 
         FreshJvm.Result resumed = FreshJvm.run(dir, "run", "--resume", killed.toString());
         assertThat(resumed.exit()).as(resumed.out() + resumed.err()).isZero();
-        assertThat(resumed.out()).doesNotContain("res epoch 1/" + EPOCHS)
+        assertThat(resumed.out())
+                .doesNotContain("res epoch 1/" + EPOCHS)
                 .contains("res epoch 2/" + EPOCHS, "res epoch 3/" + EPOCHS, "vgg epoch 1/" + EPOCHS);
         for (String label : new String[] {"res", "vgg"}) {
             assertThat(Files.readString(killed.resolve(label).resolve("history.csv")))
@@ -50,7 +52,8 @@ class ResumeTest {
         // Control: the same resume without the momentum must not reproduce the run.
         Path optimizer = control.resolve("res").resolve("checkpoint").resolve("optimizer.bin");
         Map<String, TensorFile.Entry> zeroed = new LinkedHashMap<>();
-        TensorFile.read(optimizer).forEach((k, v) -> zeroed.put(k, new TensorFile.Entry(v.shape(), new float[v.values().length])));
+        TensorFile.read(optimizer)
+                .forEach((k, v) -> zeroed.put(k, new TensorFile.Entry(v.shape(), new float[v.values().length])));
         assertThat(zeroed).isNotEmpty();
         TensorFile.writeEntries(optimizer, zeroed);
         FreshJvm.Result tampered = FreshJvm.run(dir, "run", "--resume", control.toString());
@@ -61,12 +64,21 @@ class ResumeTest {
     /** Starts a run that pauses after its first model's first epoch, and kills it there with SIGKILL. */
     private Path killAfterFirstEpoch(Path file) throws Exception {
         Path log = dir.resolve("killed.out");
-        ProcessBuilder pb = FreshJvm.builder(dir, log, List.of("-Dreplica.pause.after=res:1"),
-                "dev.replica.runner.cli.PauseForTests", "run", file.toString(), "--out", "killed");
+        ProcessBuilder pb = FreshJvm.builder(
+                dir,
+                log,
+                List.of("-Dreplica.pause.after=res:1"),
+                "dev.replica.runner.cli.PauseForTests",
+                "run",
+                file.toString(),
+                "--out",
+                "killed");
         Process p = pb.start();
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (!Files.readString(log, StandardCharsets.UTF_8).contains("PAUSED")) {
-            assertThat(p.isAlive()).as("the run ended before pausing: " + Files.readString(log)).isTrue();
+            assertThat(p.isAlive())
+                    .as("the run ended before pausing: " + Files.readString(log))
+                    .isTrue();
             assertThat(System.nanoTime()).as("no pause within 3 minutes").isLessThan(deadline);
             Thread.sleep(100);
         }

@@ -16,7 +16,8 @@ public final class TinyExperiment {
     private TinyExperiment() {}
 
     public static Path write(Path dir, String engine, long seed, int epochs) throws IOException {
-        String yaml = String.join("\n",
+        String yaml = String.join(
+                "\n",
                 "replica: 1",
                 "name: tiny",
                 "seed: " + seed,

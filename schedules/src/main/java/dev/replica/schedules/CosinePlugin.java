@@ -15,8 +15,11 @@ public final class CosinePlugin implements SchedulePlugin {
 
     private static final ParameterSchema SCHEMA = ParameterSchema.of(
             ParameterSpec.integer("t_max", "epochs of the half cosine; 0 means the run's epochs")
-                    .withDefault(0).atLeast(0),
-            ParameterSpec.real("min_lr", "the rate at the end of the half cosine").withDefault(0.0).atLeast(0));
+                    .withDefault(0)
+                    .atLeast(0),
+            ParameterSpec.real("min_lr", "the rate at the end of the half cosine")
+                    .withDefault(0.0)
+                    .atLeast(0));
 
     @Override
     public String name() {

@@ -20,7 +20,9 @@ public final class MultiStepPlugin implements SchedulePlugin {
     private static final ParameterSchema SCHEMA = ParameterSchema.of(
                     ParameterSpec.integerList("milestones", "epochs after which the rate is multiplied by gamma")
                             .atLeast(1),
-                    ParameterSpec.real("gamma", "factor applied at each milestone").withDefault(0.1).greaterThan(0))
+                    ParameterSpec.real("gamma", "factor applied at each milestone")
+                            .withDefault(0.1)
+                            .greaterThan(0))
             .withCheck(MultiStepPlugin::increasing);
 
     @Override
@@ -58,8 +60,8 @@ public final class MultiStepPlugin implements SchedulePlugin {
         List<Integer> m = p.getIntList("milestones");
         for (int i = 1; i < m.size(); i++) {
             if (m.get(i) <= m.get(i - 1)) {
-                return List.of(new ParameterProblem("milestones",
-                        Values.render(m) + " is not allowed; allowed: strictly increasing epochs"));
+                return List.of(new ParameterProblem(
+                        "milestones", Values.render(m) + " is not allowed; allowed: strictly increasing epochs"));
             }
         }
         return List.of();

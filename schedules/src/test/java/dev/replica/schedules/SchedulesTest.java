@@ -32,9 +32,12 @@ class SchedulesTest {
 
     @Test
     void multiStepRejectsMilestonesThatDoNotIncrease() {
-        assertThat(new MultiStepPlugin().schema().validate(Map.of("milestones", List.of(75, 50))).problems())
-                .containsExactly(new ParameterProblem("milestones",
-                        "[75, 50] is not allowed; allowed: strictly increasing epochs"));
+        assertThat(new MultiStepPlugin()
+                        .schema()
+                        .validate(Map.of("milestones", List.of(75, 50)))
+                        .problems())
+                .containsExactly(new ParameterProblem(
+                        "milestones", "[75, 50] is not allowed; allowed: strictly increasing epochs"));
     }
 
     @Test

@@ -31,9 +31,7 @@ public final class InitAssertions {
         assertThat(sampleStandardDeviation(values))
                 .as("%s: sample standard deviation of He normal with fan %d", path, fan)
                 .isBetween(expected * (1 - STD_TOLERANCE), expected * (1 + STD_TOLERANCE));
-        assertThat(Math.abs(mean(values)))
-                .as("%s: |mean| of He normal", path)
-                .isLessThan(0.1 * expected);
+        assertThat(Math.abs(mean(values))).as("%s: |mean| of He normal", path).isLessThan(0.1 * expected);
     }
 
     /**
@@ -50,18 +48,24 @@ public final class InitAssertions {
         float limit = (float) bound;
         double maxAbs = 0;
         for (float v : values) {
-            assertThat(Math.abs(v)).as("%s: |value| within the uniform bound %s", path, bound).isLessThanOrEqualTo(limit);
+            assertThat(Math.abs(v))
+                    .as("%s: |value| within the uniform bound %s", path, bound)
+                    .isLessThanOrEqualTo(limit);
             maxAbs = Math.max(maxAbs, Math.abs(v));
         }
         assertThat(values.length).as("%s: number of values", path).isGreaterThan(1);
         if (values.length >= LARGE) {
-            assertThat(maxAbs).as("%s: max |value| of uniform +-%s", path, bound).isGreaterThan(0.9 * bound);
+            assertThat(maxAbs)
+                    .as("%s: max |value| of uniform +-%s", path, bound)
+                    .isGreaterThan(0.9 * bound);
             double expected = bound / Math.sqrt(3);
             assertThat(sampleStandardDeviation(values))
                     .as("%s: sample standard deviation of uniform +-%s", path, bound)
                     .isBetween(expected * (1 - STD_TOLERANCE), expected * (1 + STD_TOLERANCE));
         } else {
-            assertThat(maxAbs).as("%s: max |value| of uniform +-%s", path, bound).isGreaterThan(0.5 * bound);
+            assertThat(maxAbs)
+                    .as("%s: max |value| of uniform +-%s", path, bound)
+                    .isGreaterThan(0.5 * bound);
             assertThat(sampleStandardDeviation(values)).as("%s: spread", path).isGreaterThan(0);
         }
     }

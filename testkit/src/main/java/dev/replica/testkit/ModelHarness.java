@@ -204,8 +204,8 @@ public final class ModelHarness {
         for (Map.Entry<String, float[]> e : values.entrySet()) {
             Shape shape = shapes.getOrDefault(e.getKey(), new Shape(e.getValue().length));
             if (e.getValue().length != shape.size()) {
-                throw new IllegalArgumentException("parameter " + e.getKey() + " has shape " + shape + ", the values have "
-                        + e.getValue().length + " elements");
+                throw new IllegalArgumentException("parameter " + e.getKey() + " has shape " + shape
+                        + ", the values have " + e.getValue().length + " elements");
             }
             entries.put(e.getKey(), new TensorFile.Entry(shape, e.getValue()));
         }
@@ -287,7 +287,9 @@ public final class ModelHarness {
     public static Shape outputShape(Block block, NDManager manager, Batch batch) {
         try (NDManager step = manager.newSubManager()) {
             NDList input = new NDList(step.create(batch.features(), batch.shape()));
-            return block.forward(new ParameterStore(step, false), input, false).singletonOrThrow().getShape();
+            return block.forward(new ParameterStore(step, false), input, false)
+                    .singletonOrThrow()
+                    .getShape();
         }
     }
 
@@ -319,8 +321,7 @@ public final class ModelHarness {
      */
     public static double relativeDifference(float[] reference, float[] other) {
         if (reference.length != other.length) {
-            throw new IllegalArgumentException(
-                    "lengths differ: " + reference.length + " and " + other.length);
+            throw new IllegalArgumentException("lengths differ: " + reference.length + " and " + other.length);
         }
         double maxDiff = 0;
         double maxAbs = 0;
@@ -379,5 +380,4 @@ public final class ModelHarness {
             collectLeaves(path.isEmpty() ? child.getKey() : path + "_" + child.getKey(), child.getValue(), leaves);
         }
     }
-
 }

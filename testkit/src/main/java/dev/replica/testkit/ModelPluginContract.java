@@ -159,7 +159,9 @@ public abstract class ModelPluginContract {
         assertThat(plugin().schema().validate(Map.of()).problems()).isEmpty();
         assertThat(plugin().schema().validate(tinyParams()).problems()).isEmpty();
         for (ParameterSpec spec : plugin().schema().specs()) {
-            assertThat(spec.description()).as("description of parameter '%s'", spec.key()).isNotBlank();
+            assertThat(spec.description())
+                    .as("description of parameter '%s'", spec.key())
+                    .isNotBlank();
         }
     }
 
@@ -293,13 +295,16 @@ public abstract class ModelPluginContract {
             double floor = Math.max(relative(pytorch[i], pytorchMoved[i]), relative(mxnet[i], mxnetMoved[i]));
             report.append(String.format(Locale.ROOT, " %.2e (floor %.2e)", relative(pytorch[i], mxnet[i]), floor));
         }
-        System.out.printf("[testkit] %s: relative loss difference pytorch vs mxnet per step:%s%n", plugin().name(), report);
+        System.out.printf(
+                "[testkit] %s: relative loss difference pytorch vs mxnet per step:%s%n", plugin().name(), report);
         // Before any update only the forward pass's arithmetic differs.
         assertThat(relative(pytorch[0], mxnet[0])).as("step 0" + report).isLessThan(CROSS_ENGINE_TOLERANCE);
         for (int i = 1; i < pytorch.length; i++) {
             double floor = Math.max(relative(pytorch[i], pytorchMoved[i]), relative(mxnet[i], mxnetMoved[i]));
             assertThat(relative(pytorch[i], mxnet[i]))
-                    .as("step %d: the engines' difference against %dx the noise floor (%s)", i, NOISE_FLOOR_FACTOR, report)
+                    .as(
+                            "step %d: the engines' difference against %dx the noise floor (%s)",
+                            i, NOISE_FLOOR_FACTOR, report)
                     .isLessThanOrEqualTo(NOISE_FLOOR_FACTOR * Math.max(floor, MIN_NOISE_FLOOR));
         }
     }
@@ -308,7 +313,8 @@ public abstract class ModelPluginContract {
     @Test
     protected void bothEnginesGiveTheSameLogitsInTrainMode() {
         double difference = crossEngineLogitDifference(0f);
-        System.out.printf("[testkit] %s: train-mode logits, pytorch vs mxnet, max|diff|/max|logit| = %.3e%n",
+        System.out.printf(
+                "[testkit] %s: train-mode logits, pytorch vs mxnet, max|diff|/max|logit| = %.3e%n",
                 plugin().name(), difference);
         assertSameLogits(difference);
     }
@@ -317,7 +323,8 @@ public abstract class ModelPluginContract {
     @Test
     protected void changingOneWeightByOneHundredthMakesTheEnginesDisagree() {
         double difference = crossEngineLogitDifference(1e-2f);
-        System.out.printf("[testkit] %s: train-mode logits after changing one weight by 1e-2 = %.3e%n",
+        System.out.printf(
+                "[testkit] %s: train-mode logits after changing one weight by 1e-2 = %.3e%n",
                 plugin().name(), difference);
         assertThatThrownBy(() -> assertSameLogits(difference)).isInstanceOf(AssertionError.class);
     }
@@ -329,7 +336,9 @@ public abstract class ModelPluginContract {
      */
     protected static void assertSameLogits(double difference) {
         if (!(difference <= CROSS_ENGINE_TOLERANCE)) {
-            fail("logits of the two engines differ by %.3e relative, more than %.0e", difference, CROSS_ENGINE_TOLERANCE);
+            fail(
+                    "logits of the two engines differ by %.3e relative, more than %.0e",
+                    difference, CROSS_ENGINE_TOLERANCE);
         }
     }
 
@@ -351,9 +360,15 @@ public abstract class ModelPluginContract {
             Block ptBlock = build(ptManager, SEED);
             // Other initial weights, so that only the copy below makes them equal; the same dropout
             // streams, since masks derive from the run seed, not from the weights.
-            ModelContext otherWeights = new ModelContext(LABEL, context(OTHER_SEED).initSeeds(),
-                    context(SEED).dropoutSeeds(), () -> 0L, exampleShape(), classes());
-            Block mxBlock = ModelHarness.buildAndInitialize(plugin(), tinyParams(), otherWeights, mxManager, batchSize());
+            ModelContext otherWeights = new ModelContext(
+                    LABEL,
+                    context(OTHER_SEED).initSeeds(),
+                    context(SEED).dropoutSeeds(),
+                    () -> 0L,
+                    exampleShape(),
+                    classes());
+            Block mxBlock =
+                    ModelHarness.buildAndInitialize(plugin(), tinyParams(), otherWeights, mxManager, batchSize());
             SortedMap<String, float[]> weights = ModelHarness.snapshot(ptBlock);
             if (change != 0f) {
                 String path = perturbedParameter(mxBlock);

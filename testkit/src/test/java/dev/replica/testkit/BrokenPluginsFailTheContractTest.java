@@ -19,21 +19,24 @@ class BrokenPluginsFailTheContractTest {
 
     @Test
     void aParameterWithoutDescriptionFails() {
-        assertThatThrownBy(() -> contractFor(Flaw.UNDESCRIBED_PARAMETER).schemaDefaultsValidateAndEveryParameterIsDescribed())
+        assertThatThrownBy(() ->
+                        contractFor(Flaw.UNDESCRIBED_PARAMETER).schemaDefaultsValidateAndEveryParameterIsDescribed())
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("description of parameter 'classes'");
     }
 
     @Test
     void aLayerLeftOnDjlsXavierInitializerFailsTheSeedingCheck() {
-        assertThatThrownBy(() -> contractFor(Flaw.XAVIER_LEFT_ON_LINEAR).everyParameterHasASeededInitializerWithAStreamOfItsOwn())
+        assertThatThrownBy(() -> contractFor(Flaw.XAVIER_LEFT_ON_LINEAR)
+                        .everyParameterHasASeededInitializerWithAStreamOfItsOwn())
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("Linear_weight");
     }
 
     @Test
     void aLayerLeftOnDjlsXavierInitializerGivesDifferentWeightsOnTheTwoEngines() {
-        assertThatThrownBy(() -> contractFor(Flaw.XAVIER_LEFT_ON_LINEAR).oneSeedGivesBitIdenticalInitialWeightsOnBothEngines())
+        assertThatThrownBy(() ->
+                        contractFor(Flaw.XAVIER_LEFT_ON_LINEAR).oneSeedGivesBitIdenticalInitialWeightsOnBothEngines())
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("Linear_weight");
     }
@@ -59,7 +62,8 @@ class BrokenPluginsFailTheContractTest {
 
     @Test
     void weightsThatIgnoreTheRunSeedFail() {
-        assertThatThrownBy(() -> contractFor(Flaw.IGNORES_RUN_SEED).aDifferentRunSeedChangesEverySeededParameter("pytorch"))
+        assertThatThrownBy(() ->
+                        contractFor(Flaw.IGNORES_RUN_SEED).aDifferentRunSeedChangesEverySeededParameter("pytorch"))
                 .isInstanceOf(AssertionError.class)
                 .hasMessageContaining("parameters that a different run seed changes");
     }

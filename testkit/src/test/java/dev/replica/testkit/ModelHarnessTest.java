@@ -86,12 +86,16 @@ class ModelHarnessTest {
 
     @Test
     void relativeDifferenceIsTheLargestDifferenceOverTheLargestReferenceValue() {
-        assertThat(ModelHarness.relativeDifference(new float[] {2f, -4f}, new float[] {2.5f, -4f})).isEqualTo(0.125);
+        assertThat(ModelHarness.relativeDifference(new float[] {2f, -4f}, new float[] {2.5f, -4f}))
+                .isEqualTo(0.125);
     }
 
     private static Block tinyModel(NDManager manager, long seed) {
         return ModelHarness.buildAndInitialize(
-                new TinyPlugin(Flaw.NONE), Map.of(), ModelHarness.context("tiny", seed, ModelHarness.CIFAR_EXAMPLE, 3, () -> 0L),
-                manager, 4);
+                new TinyPlugin(Flaw.NONE),
+                Map.of(),
+                ModelHarness.context("tiny", seed, ModelHarness.CIFAR_EXAMPLE, 3, () -> 0L),
+                manager,
+                4);
     }
 }

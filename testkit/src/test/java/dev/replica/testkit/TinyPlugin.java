@@ -12,8 +12,8 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
 import dev.replica.api.ModelContext;
 import dev.replica.api.ModelPlugin;
-import dev.replica.api.nn.SeededInitializer.Fan;
 import dev.replica.api.nn.SeededInitializer;
+import dev.replica.api.nn.SeededInitializer.Fan;
 import dev.replica.api.nn.TorchLayers;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
@@ -64,7 +64,9 @@ final class TinyPlugin implements ModelPlugin {
         int classes = context.classes();
         SeedStream seeds = flaw == Flaw.IGNORES_RUN_SEED ? SeedStream.root(42).child("tiny") : context.initSeeds();
         Conv2d conv = TorchLayers.heConv(3, 4, 1, Fan.IN, false, seeds.child("conv"));
-        Linear fc = Linear.builder().setUnits(flaw == Flaw.ONE_OUTPUT_TOO_MANY ? classes + 1 : classes).build();
+        Linear fc = Linear.builder()
+                .setUnits(flaw == Flaw.ONE_OUTPUT_TOO_MANY ? classes + 1 : classes)
+                .build();
         if (flaw != Flaw.XAVIER_LEFT_ON_LINEAR) {
             fc.setInitializer(SeededInitializer.uniformFanIn(seeds.child("fc/weight")), Parameter.Type.WEIGHT);
         }
@@ -80,8 +82,9 @@ final class TinyPlugin implements ModelPlugin {
         }
         if (flaw == Flaw.MXNET_STEPS_DIFFER) {
             net.add(new LambdaBlock(x -> context.trainingStep().getAsLong() >= 1
-                    && "MXNet".equals(x.head().getManager().getEngine().getEngineName())
-                    ? new NDList(x.head().mul(1.001f)) : x));
+                            && "MXNet".equals(x.head().getManager().getEngine().getEngineName())
+                    ? new NDList(x.head().mul(1.001f))
+                    : x));
         }
         return net.add(fc);
     }

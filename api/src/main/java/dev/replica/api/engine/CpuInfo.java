@@ -40,12 +40,19 @@ public record CpuInfo(String model, List<String> flags) {
         List<String> flags = List.of();
         if (text != null) {
             for (String line : text.split("\n")) {
-                String key = line.contains(":") ? line.substring(0, line.indexOf(':')).trim().toLowerCase(Locale.ROOT) : "";
-                String value = line.contains(":") ? line.substring(line.indexOf(':') + 1).trim() : "";
+                String key = line.contains(":")
+                        ? line.substring(0, line.indexOf(':')).trim().toLowerCase(Locale.ROOT)
+                        : "";
+                String value = line.contains(":")
+                        ? line.substring(line.indexOf(':') + 1).trim()
+                        : "";
                 if (model == null && key.equals("model name")) {
                     model = value;
                 } else if (flags.isEmpty() && key.equals("flags")) {
-                    flags = Arrays.stream(value.split("\\s+")).filter(f -> !f.isEmpty()).sorted().toList();
+                    flags = Arrays.stream(value.split("\\s+"))
+                            .filter(f -> !f.isEmpty())
+                            .sorted()
+                            .toList();
                 }
             }
         }
@@ -60,8 +67,12 @@ public record CpuInfo(String model, List<String> flags) {
      */
     public String vectorFlags() {
         return flags.stream()
-                .filter(f -> f.startsWith("sse") || f.startsWith("ssse") || f.startsWith("avx") || f.startsWith("amx")
-                        || f.equals("fma") || f.equals("f16c"))
+                .filter(f -> f.startsWith("sse")
+                        || f.startsWith("ssse")
+                        || f.startsWith("avx")
+                        || f.startsWith("amx")
+                        || f.equals("fma")
+                        || f.equals("f16c"))
                 .collect(Collectors.joining(" "));
     }
 

@@ -52,6 +52,7 @@ public final class DeterminismProbe {
 
     /** Changes whenever the probe network or the comparison changes, so old verdicts are not reused. */
     static final int VERSION = 1;
+
     static final int STEPS = 6;
     private static final String MARK = "REPLICA-PROBE ";
     private static final Logger LOG = LogManager.getLogger(DeterminismProbe.class);
@@ -86,7 +87,8 @@ public final class DeterminismProbe {
      */
     public static DeterminismProbe at(Path cacheFolder) {
         synchronized (BY_FOLDER) {
-            return BY_FOLDER.computeIfAbsent(cacheFolder.toAbsolutePath().normalize(),
+            return BY_FOLDER.computeIfAbsent(
+                    cacheFolder.toAbsolutePath().normalize(),
                     f -> new DeterminismProbe(f, DeterminismProbe.class.getName(), List.of()));
         }
     }
@@ -114,8 +116,8 @@ public final class DeterminismProbe {
      * @param fresh ignore cached verdicts and probe again
      * @return the verdict
      */
-    public DeterminismVerdict resolve(DjlEnginePlugin plugin, int threads, String device, InstructionSet requested,
-            boolean fresh) {
+    public DeterminismVerdict resolve(
+            DjlEnginePlugin plugin, int threads, String device, InstructionSet requested, boolean fresh) {
         List<InstructionSet> candidates =
                 requested == InstructionSet.AUTO ? InstructionSet.AUTO_CANDIDATES : List.of(requested);
         List<Trial> trials = new ArrayList<>();
@@ -147,8 +149,13 @@ public final class DeterminismProbe {
     }
 
     private Trial run(DjlEnginePlugin plugin, int threads, String device, InstructionSet isa) {
-        LOG.info("Determinism probe: training a small network in two fresh processes on {} at {} thread{}, "
-                + "instruction sets {} ...", plugin.name(), threads, threads == 1 ? "" : "s", isa.word());
+        LOG.info(
+                "Determinism probe: training a small network in two fresh processes on {} at {} thread{}, "
+                        + "instruction sets {} ...",
+                plugin.name(),
+                threads,
+                threads == 1 ? "" : "s",
+                isa.word());
         long started = System.nanoTime();
         ProbeNetwork.Trace first;
         ProbeNetwork.Trace second;
@@ -175,7 +182,8 @@ public final class DeterminismProbe {
     static Trial compare(InstructionSet isa, ProbeNetwork.Trace a, ProbeNetwork.Trace b, double seconds) {
         for (ProbeNetwork.Trace t : List.of(a, b)) {
             for (int step = 0; step < t.losses().size(); step++) {
-                float loss = Float.intBitsToFloat(Integer.parseUnsignedInt(t.losses().get(step), 16));
+                float loss =
+                        Float.intBitsToFloat(Integer.parseUnsignedInt(t.losses().get(step), 16));
                 if (!Float.isFinite(loss)) {
                     return new Trial(isa, Outcome.NON_FINITE, "loss " + loss + " at step " + step, seconds, false);
                 }
@@ -198,8 +206,12 @@ public final class DeterminismProbe {
                 if (!differing.isEmpty()) {
                     // Gradients flow from the output back: the differing one nearest the output names the op.
                     String nearest = differing.get(differing.size() - 1);
-                    detail.append(lossDiffers ? ", and" : "").append(" the gradients of ").append(differing.size())
-                            .append(" parameter").append(differing.size() == 1 ? "" : "s").append(", nearest the output ")
+                    detail.append(lossDiffers ? ", and" : "")
+                            .append(" the gradients of ")
+                            .append(differing.size())
+                            .append(" parameter")
+                            .append(differing.size() == 1 ? "" : "s")
+                            .append(", nearest the output ")
                             .append(nearest);
                 }
                 return new Trial(isa, Outcome.DIFFERENT, detail.toString(), seconds, false);
@@ -256,12 +268,15 @@ public final class DeterminismProbe {
 
     private static String lastLine(String text) {
         String[] lines = text.strip().split("\n");
-        return lines.length == 0 || lines[lines.length - 1].isBlank() ? "(it printed nothing)" : lines[lines.length - 1].strip();
+        return lines.length == 0 || lines[lines.length - 1].isBlank()
+                ? "(it printed nothing)"
+                : lines[lines.length - 1].strip();
     }
 
     /** The class path of this JVM plus the jars a plugins folder added for the engine plugin. */
     private static String classPath(DjlEnginePlugin plugin) {
-        Set<String> entries = new LinkedHashSet<>(List.of(System.getProperty("java.class.path").split(File.pathSeparator)));
+        Set<String> entries = new LinkedHashSet<>(
+                List.of(System.getProperty("java.class.path").split(File.pathSeparator)));
         for (ClassLoader l = plugin.getClass().getClassLoader(); l != null; l = l.getParent()) {
             if (l instanceof URLClassLoader urls) {
                 for (URL url : urls.getURLs()) {
@@ -290,8 +305,10 @@ public final class DeterminismProbe {
         key.put("device", device);
         key.put("cpu.model", cpu.model());
         key.put("cpu.flags", String.join(" ", cpu.flags()));
-        key.put("allocator", Objects.toString(System.getenv("LD_PRELOAD"), "") + " "
-                + Objects.toString(System.getenv("MALLOC_CONF"), ""));
+        key.put(
+                "allocator",
+                Objects.toString(System.getenv("LD_PRELOAD"), "") + " "
+                        + Objects.toString(System.getenv("MALLOC_CONF"), ""));
         return GSON.toJson(key);
     }
 
@@ -309,7 +326,8 @@ public final class DeterminismProbe {
             }
             @SuppressWarnings("unchecked")
             Map<String, String> fields = GSON.fromJson(key, Map.class);
-            return new Trial(InstructionSet.of(fields.get("isa")), Outcome.valueOf(e.outcome()), e.detail(), e.seconds(), true);
+            return new Trial(
+                    InstructionSet.of(fields.get("isa")), Outcome.valueOf(e.outcome()), e.detail(), e.seconds(), true);
         } catch (IOException | RuntimeException e) {
             LOG.warn("Ignoring the unreadable determinism verdict {} ({}); probing again", file, e.getMessage());
             return null;
@@ -324,16 +342,25 @@ public final class DeterminismProbe {
         try {
             Files.createDirectories(cacheFolder);
             Path tmp = Files.createTempFile(cacheFolder, "verdict", ".tmp");
-            Files.writeString(tmp, GSON.toJson(new CacheEntry(key, trial.outcome().name(), trial.detail(),
-                    trial.seconds(), Instant.now().toString())), StandardCharsets.UTF_8);
+            Files.writeString(
+                    tmp,
+                    GSON.toJson(new CacheEntry(
+                            key,
+                            trial.outcome().name(),
+                            trial.detail(),
+                            trial.seconds(),
+                            Instant.now().toString())),
+                    StandardCharsets.UTF_8);
             try {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
-            LOG.warn("Could not keep the determinism verdict in {} ({}); the probe will run again next time",
-                    cacheFolder, e.getMessage());
+            LOG.warn(
+                    "Could not keep the determinism verdict in {} ({}); the probe will run again next time",
+                    cacheFolder,
+                    e.getMessage());
         }
     }
 

@@ -14,8 +14,8 @@ import java.util.stream.Collectors;
  * @param used the setting the engine runs with
  * @param trials what each tried setting gave, in the order tried
  */
-public record DeterminismVerdict(String engine, int threads, InstructionSet requested, InstructionSet used,
-        List<Trial> trials) {
+public record DeterminismVerdict(
+        String engine, int threads, InstructionSet requested, InstructionSet used, List<Trial> trials) {
 
     /** How two processes that trained the probe network compared. */
     public enum Outcome {

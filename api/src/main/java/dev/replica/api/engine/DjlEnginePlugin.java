@@ -30,29 +30,34 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
 
     /** The determinism policies: stop when the probe fails here, or run anyway and say so. */
     public static final String STRICT = "strict";
+
     public static final String RELAXED = "relaxed";
 
     private static final Logger LOG = LogManager.getLogger(DjlEnginePlugin.class);
 
-    private static final ParameterSchema SCHEMA =
-            ParameterSchema.of(
-                    ParameterSpec.integer("threads", "intra-op threads of the engine, set before its native "
-                                    + "library loads")
-                            .withDefault(2)
-                            .atLeast(1),
-                    ParameterSpec.string("device", "where to run: cpu, gpu (fails if none is usable) "
+    private static final ParameterSchema SCHEMA = ParameterSchema.of(
+            ParameterSpec.integer("threads", "intra-op threads of the engine, set before its native " + "library loads")
+                    .withDefault(2)
+                    .atLeast(1),
+            ParameterSpec.string(
+                            "device",
+                            "where to run: cpu, gpu (fails if none is usable) "
                                     + "or auto (gpu when one is usable, else cpu)")
-                            .withDefault(DEVICE_CPU)
-                            .allowing("cpu", "gpu", "auto"),
-                    ParameterSpec.string("isa", "the widest instruction set oneDNN's kernels may use; auto: the "
+                    .withDefault(DEVICE_CPU)
+                    .allowing("cpu", "gpu", "auto"),
+            ParameterSpec.string(
+                            "isa",
+                            "the widest instruction set oneDNN's kernels may use; auto: the "
                                     + "widest that the determinism probe proved bit-identical on this machine")
-                            .withDefault(InstructionSet.AUTO.word())
-                            .allowing(InstructionSet.words()),
-                    ParameterSpec.string("determinism", "strict: stop when two processes do not compute the same "
+                    .withDefault(InstructionSet.AUTO.word())
+                    .allowing(InstructionSet.words()),
+            ParameterSpec.string(
+                            "determinism",
+                            "strict: stop when two processes do not compute the same "
                                     + "bits here (the probe); relaxed: run anyway and record that the run is not "
                                     + "bit-reproducible here")
-                            .withDefault(STRICT)
-                            .allowing(STRICT, RELAXED));
+                    .withDefault(STRICT)
+                    .allowing(STRICT, RELAXED));
 
     private final DeterminismProbe probe;
 
@@ -145,8 +150,8 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         int threads = params.getInt("threads");
         String device = params.getString("device");
         DeterminismProbe probe = this.probe != null ? this.probe : DeterminismProbe.at(context.verdictCache());
-        DeterminismVerdict verdict = probe.resolve(this, threads, device,
-                InstructionSet.of(params.getString("isa")), false);
+        DeterminismVerdict verdict =
+                probe.resolve(this, threads, device, InstructionSet.of(params.getString("isa")), false);
         if (!verdict.bitIdentical()) {
             if (STRICT.equals(params.getString("determinism"))) {
                 throw new UserException(name() + " is not bit-reproducible on this machine: " + verdict.summary()
@@ -159,7 +164,11 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
             LOG.info("Determinism: {}", verdict.summary());
         }
         Engine engine = load(threads, verdict.used());
-        return new Session(engine, chooseDevice(engine, device), observedThreads(engine), verdict,
+        return new Session(
+                engine,
+                chooseDevice(engine, device),
+                observedThreads(engine),
+                verdict,
                 nativeSettings(threads, verdict.used()));
     }
 
@@ -184,7 +193,8 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         } catch (EngineException | IllegalArgumentException e) {
             throw new UserException(
                     "engine '" + name() + "' could not be loaded (" + e.getMessage() + "); its native "
-                            + "library ships in the replica-engine-djl-" + name() + " module", e);
+                            + "library ships in the replica-engine-djl-" + name() + " module",
+                    e);
         }
     }
 
@@ -196,11 +206,10 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         switch (requested) {
             case "gpu":
                 if (gpus == 0) {
-                    throw new UserException(
-                            "engine.device: gpu was asked for, but " + djlEngineName() + " sees no "
-                                    + "usable GPU on this machine; allowed: cpu, gpu, auto. The CUDA "
-                                    + "native libraries are not on Maven Central: README.md, section "
-                                    + "'Running on a GPU', says how to add them.");
+                    throw new UserException("engine.device: gpu was asked for, but " + djlEngineName() + " sees no "
+                            + "usable GPU on this machine; allowed: cpu, gpu, auto. The CUDA "
+                            + "native libraries are not on Maven Central: README.md, section "
+                            + "'Running on a GPU', says how to add them.");
                 }
                 return Device.gpu();
             case "auto":
@@ -217,7 +226,11 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         private final DeterminismVerdict determinism;
         private final SortedMap<String, String> nativeSettings;
 
-        Session(Engine engine, Device device, int threads, DeterminismVerdict determinism,
+        Session(
+                Engine engine,
+                Device device,
+                int threads,
+                DeterminismVerdict determinism,
                 SortedMap<String, String> nativeSettings) {
             this.engine = engine;
             this.device = device;

@@ -77,6 +77,7 @@ public enum InstructionSet {
                 return s;
             }
         }
-        throw new IllegalArgumentException("unknown instruction set '" + word + "'; allowed: " + Arrays.toString(words()));
+        throw new IllegalArgumentException(
+                "unknown instruction set '" + word + "'; allowed: " + Arrays.toString(words()));
     }
 }

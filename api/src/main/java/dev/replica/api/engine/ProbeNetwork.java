@@ -95,7 +95,9 @@ final class ProbeNetwork {
                 .add(TorchLayers.heConv(1, out, 2, Fan.IN, false, seeds.child("shortcut")))
                 .add(TorchLayers.batchNorm());
         return new SequentialBlock()
-                .add(new ParallelBlock(list -> new NDList(list.get(0).singletonOrThrow().add(list.get(1).singletonOrThrow())),
+                .add(new ParallelBlock(
+                        list -> new NDList(
+                                list.get(0).singletonOrThrow().add(list.get(1).singletonOrThrow())),
                         List.of(main, shortcut)))
                 .add(Activation.reluBlock());
     }

@@ -25,7 +25,11 @@ public final class SeededInitializer implements Initializer {
         OUT
     }
 
-    private enum Kind { HE_NORMAL, UNIFORM, UNIFORM_FAN_IN }
+    private enum Kind {
+        HE_NORMAL,
+        UNIFORM,
+        UNIFORM_FAN_IN
+    }
 
     private final SeedStream stream;
     private final Kind kind;

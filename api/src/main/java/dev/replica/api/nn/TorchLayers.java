@@ -53,7 +53,8 @@ public final class TorchLayers {
     public static Conv2d defaultConv(int kernel, int filters, int stride, long inChannels, SeedStream layer) {
         Conv2d conv = conv2d(kernel, filters, stride, true);
         conv.setInitializer(SeededInitializer.uniformFanIn(layer.child("weight")), Parameter.Type.WEIGHT);
-        conv.setInitializer(SeededInitializer.uniform(layer.child("bias"), 1 / Math.sqrt((double) inChannels * kernel * kernel)),
+        conv.setInitializer(
+                SeededInitializer.uniform(layer.child("bias"), 1 / Math.sqrt((double) inChannels * kernel * kernel)),
                 Parameter.Type.BIAS);
         return conv;
     }
@@ -70,8 +71,8 @@ public final class TorchLayers {
     public static Linear linear(int units, long inFeatures, SeedStream layer) {
         Linear linear = Linear.builder().setUnits(units).build();
         linear.setInitializer(SeededInitializer.uniformFanIn(layer.child("weight")), Parameter.Type.WEIGHT);
-        linear.setInitializer(SeededInitializer.uniform(layer.child("bias"), 1 / Math.sqrt(inFeatures)),
-                Parameter.Type.BIAS);
+        linear.setInitializer(
+                SeededInitializer.uniform(layer.child("bias"), 1 / Math.sqrt(inFeatures)), Parameter.Type.BIAS);
         return linear;
     }
 

@@ -1,6 +1,7 @@
 package dev.replica.api.params;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -112,8 +113,8 @@ public final class ParameterSchema {
         for (ParameterSpec spec : specs.values()) {
             if (!raw.containsKey(spec.key())) {
                 if (spec.required()) {
-                    problems.add(new ParameterProblem(
-                            spec.key(), "missing required key; allowed: " + spec.allowedText()));
+                    problems.add(
+                            new ParameterProblem(spec.key(), "missing required key; allowed: " + spec.allowedText()));
                 } else {
                     values.put(spec.key(), spec.defaultValue());
                 }
@@ -141,7 +142,7 @@ public final class ParameterSchema {
      * @param known the known keys, in the order to list them
      * @return the message
      */
-    public static String unknownKeyMessage(String key, java.util.Collection<String> known) {
+    public static String unknownKeyMessage(String key, Collection<String> known) {
         String near = Values.closest(key, known);
         if (near != null) {
             return "unknown key; did you mean '" + near + "'?";
@@ -172,7 +173,9 @@ public final class ParameterSchema {
             Object v = scalar(type.elementType(), items.get(i));
             if (v == null) {
                 problems.add(new ParameterProblem(
-                        itemKey, Values.render(items.get(i)) + " is not " + type.elementType().phrase()));
+                        itemKey,
+                        Values.render(items.get(i)) + " is not "
+                                + type.elementType().phrase()));
                 ok = false;
             } else if (checkLimits(spec, v, itemKey, problems)) {
                 out.add(v);
@@ -229,8 +232,7 @@ public final class ParameterSchema {
             boolean high = spec.max() != null && (spec.maxExclusive() ? d >= spec.max() : d > spec.max());
             if (low || high) {
                 String allowed = spec.allowedText().replaceFirst("^each ", "");
-                problems.add(new ParameterProblem(
-                        key, Values.render(v) + " is out of range; allowed: " + allowed));
+                problems.add(new ParameterProblem(key, Values.render(v) + " is out of range; allowed: " + allowed));
                 return false;
             }
         }

@@ -103,8 +103,7 @@ public record ParameterSpec(
      * @return a required parameter with no limits
      */
     public static ParameterSpec realList(String key, String description) {
-        return new ParameterSpec(
-                key, ParameterType.REAL_LIST, description, null, List.of(), null, false, null, false);
+        return new ParameterSpec(key, ParameterType.REAL_LIST, description, null, List.of(), null, false, null, false);
     }
 
     /**
@@ -128,7 +127,8 @@ public record ParameterSpec(
      * @return the copy
      */
     public ParameterSpec allowing(Object... values) {
-        return new ParameterSpec(key, type, description, defaultValue, Arrays.asList(values), min, minExclusive, max, maxExclusive);
+        return new ParameterSpec(
+                key, type, description, defaultValue, Arrays.asList(values), min, minExclusive, max, maxExclusive);
     }
 
     /**

@@ -93,8 +93,8 @@ public final class Params {
     }
 
     private Object get(String key, ParameterType type) {
-        ParameterSpec spec = schema.spec(key).orElseThrow(
-                () -> new IllegalArgumentException("no parameter '" + key + "' in the schema"));
+        ParameterSpec spec = schema.spec(key)
+                .orElseThrow(() -> new IllegalArgumentException("no parameter '" + key + "' in the schema"));
         if (spec.type() != type) {
             throw new IllegalArgumentException(
                     "parameter '" + key + "' is " + spec.type().phrase() + ", not " + type.phrase());

@@ -13,8 +13,9 @@ class CpuInfoTest {
                 + "processor\t: 1\nmodel name\t: other\nflags\t\t: fpu\n";
         CpuInfo cpu = CpuInfo.parse(text, "amd64");
         assertThat(cpu.model()).isEqualTo("AMD EPYC 9R45");
-        assertThat(cpu.flags()).containsExactly("aes", "amx_tile", "avx2", "avx512_bf16", "avx512f", "f16c", "fma", "fpu",
-                "sse2", "sse4_1");
+        assertThat(cpu.flags())
+                .containsExactly(
+                        "aes", "amx_tile", "avx2", "avx512_bf16", "avx512f", "f16c", "fma", "fpu", "sse2", "sse4_1");
         assertThat(cpu.vectorFlags()).isEqualTo("amx_tile avx2 avx512_bf16 avx512f f16c fma sse2 sse4_1");
     }
 

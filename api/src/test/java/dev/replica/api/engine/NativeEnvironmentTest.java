@@ -16,15 +16,17 @@ class NativeEnvironmentTest {
         NativeEnvironment.applyBeforeLoad("engine-a", settings("REPLICA_TEST_A", "1", "REPLICA_TEST_B", null));
         assertThat(NativeEnvironment.get("REPLICA_TEST_A")).isEqualTo("1");
         assertThat(NativeEnvironment.get("REPLICA_TEST_B")).isNull();
-        assertThat(System.getenv("REPLICA_TEST_A")).as("Java's copy, taken at start").isNull();
+        assertThat(System.getenv("REPLICA_TEST_A"))
+                .as("Java's copy, taken at start")
+                .isNull();
     }
 
     @Test
     void anEngineThatLoadedKeepsItsSettingsAndOtherSettingsAreRefusedWithAMessage() {
         NativeEnvironment.applyBeforeLoad("engine-b", settings("REPLICA_TEST_C", "2", "REPLICA_TEST_D", null));
         NativeEnvironment.applyBeforeLoad("engine-b", settings("REPLICA_TEST_C", "2", "REPLICA_TEST_D", null));
-        assertThatThrownBy(() -> NativeEnvironment.applyBeforeLoad("engine-b", settings("REPLICA_TEST_C", "3",
-                "REPLICA_TEST_D", null)))
+        assertThatThrownBy(() -> NativeEnvironment.applyBeforeLoad(
+                        "engine-b", settings("REPLICA_TEST_C", "3", "REPLICA_TEST_D", null)))
                 .isInstanceOf(UserException.class)
                 .hasMessage("engine 'engine-b' already loaded in this process with REPLICA_TEST_C=2, REPLICA_TEST_D "
                         + "unset; its native library read them once, so REPLICA_TEST_C=3, REPLICA_TEST_D unset cannot "

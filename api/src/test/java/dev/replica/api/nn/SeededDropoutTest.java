@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 class SeededDropoutTest {
 
-    private final SeededDropout dropout = new SeededDropout(0.5, SeedStream.root(0).child("dropout/m/head/1"), () -> 0);
+    private final SeededDropout dropout =
+            new SeededDropout(0.5, SeedStream.root(0).child("dropout/m/head/1"), () -> 0);
 
     @Test
     void masksDropTheRateAndScaleTheRest() {

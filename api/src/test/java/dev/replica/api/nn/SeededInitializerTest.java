@@ -50,7 +50,8 @@ class SeededInitializerTest {
         Shape shape = new Shape(8, 4, 3, 3);
         float[] a = SeededInitializer.heNormal(stream, Fan.IN).sample(shape);
         float[] b = SeededInitializer.heNormal(stream, Fan.IN).sample(shape);
-        float[] c = SeededInitializer.heNormal(SeedStream.root(1).child("init/test/conv/weight"), Fan.IN).sample(shape);
+        float[] c = SeededInitializer.heNormal(SeedStream.root(1).child("init/test/conv/weight"), Fan.IN)
+                .sample(shape);
         assertThat(a).isEqualTo(b);
         assertThat(a).isNotEqualTo(c);
     }

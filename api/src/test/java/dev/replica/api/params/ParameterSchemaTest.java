@@ -7,10 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.api.Test;
 
 class ParameterSchemaTest {
 
@@ -21,7 +21,9 @@ class ParameterSchemaTest {
             ParameterSpec.real("dropout", "rate").withDefault(0.5).atLeast(0).atMost(0.99),
             ParameterSpec.bool("batch_norm", "BN").withDefault(true),
             ParameterSpec.string("device", "where").withDefault("cpu").allowing("cpu", "gpu"),
-            ParameterSpec.integerList("milestones", "epochs").withDefault(List.of(50, 75)).atLeast(1));
+            ParameterSpec.integerList("milestones", "epochs")
+                    .withDefault(List.of(50, 75))
+                    .atLeast(1));
 
     static Stream<Arguments> badValues() {
         return Stream.of(
@@ -53,16 +55,18 @@ class ParameterSchemaTest {
         raw.put("depht", 18);
         raw.put("width", -1);
         raw.put("lr", "x");
-        assertThat(SCHEMA.validate(raw).problems()).containsExactly(
-                new ParameterProblem("depht", "unknown key; did you mean 'depth'?"),
-                new ParameterProblem("width", "-1 is out of range; allowed: >= 1"),
-                new ParameterProblem("lr", "'x' is not a number"));
+        assertThat(SCHEMA.validate(raw).problems())
+                .containsExactly(
+                        new ParameterProblem("depht", "unknown key; did you mean 'depth'?"),
+                        new ParameterProblem("width", "-1 is out of range; allowed: >= 1"),
+                        new ParameterProblem("lr", "'x' is not a number"));
     }
 
     @Test
     void anUnknownKeyFarFromAnyListsTheAllowedKeys() {
-        assertThat(SCHEMA.validate(Map.of("colour", 1)).problems()).containsExactly(new ParameterProblem("colour",
-                "unknown key; allowed: [depth, width, lr, dropout, batch_norm, device, milestones]"));
+        assertThat(SCHEMA.validate(Map.of("colour", 1)).problems())
+                .containsExactly(new ParameterProblem(
+                        "colour", "unknown key; allowed: [depth, width, lr, dropout, batch_norm, device, milestones]"));
     }
 
     @Test
@@ -79,20 +83,23 @@ class ParameterSchemaTest {
 
     @Test
     void integersAreAcceptedAsNumbers() {
-        assertThat(SCHEMA.validate(Map.of("lr", 1)).orElseThrow().getDouble("lr")).isEqualTo(1.0);
+        assertThat(SCHEMA.validate(Map.of("lr", 1)).orElseThrow().getDouble("lr"))
+                .isEqualTo(1.0);
     }
 
     @Test
     void aMissingRequiredKeyIsAProblem() {
-        ParameterSchema required = ParameterSchema.of(ParameterSpec.integerList("milestones", "epochs").atLeast(1));
-        assertThat(required.validate(Map.of()).problems()).containsExactly(
-                new ParameterProblem("milestones", "missing required key; allowed: each >= 1"));
+        ParameterSchema required = ParameterSchema.of(
+                ParameterSpec.integerList("milestones", "epochs").atLeast(1));
+        assertThat(required.validate(Map.of()).problems())
+                .containsExactly(new ParameterProblem("milestones", "missing required key; allowed: each >= 1"));
     }
 
     @Test
     void crossKeyChecksRunWhenEveryKeyIsValid() {
         ParameterSchema s = SCHEMA.withCheck(p -> p.getInt("width") > 32 && p.getInt("depth") == 34
-                ? List.of(new ParameterProblem("width", "too wide for depth 34")) : List.of());
+                ? List.of(new ParameterProblem("width", "too wide for depth 34"))
+                : List.of());
         assertThat(s.validate(Map.of("depth", 34)).problems())
                 .containsExactly(new ParameterProblem("width", "too wide for depth 34"));
         assertThat(s.validate(Map.of("depth", 34, "width", 0)).problems())

@@ -22,7 +22,10 @@ import java.util.stream.Stream;
  */
 public final class Checkpoint {
 
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+    private static final Gson GSON = new GsonBuilder()
+            .setPrettyPrinting()
+            .serializeSpecialFloatingPointValues()
+            .create();
     private static final String WEIGHTS = "weights.bin";
     private static final String OPTIMIZER = "optimizer.bin";
     private static final String PROGRESS = "progress.json";
@@ -103,9 +106,11 @@ public final class Checkpoint {
     public void restore(Block block, OptimizerState state) throws IOException {
         Path dir = require();
         ModelState.load(block, dir.resolve(WEIGHTS));
-        for (Map.Entry<String, TensorFile.Entry> e : TensorFile.read(dir.resolve(OPTIMIZER)).entrySet()) {
+        for (Map.Entry<String, TensorFile.Entry> e :
+                TensorFile.read(dir.resolve(OPTIMIZER)).entrySet()) {
             int slash = e.getKey().lastIndexOf('/');
-            try (NDArray a = state.manager().create(e.getValue().values(), e.getValue().shape())) {
+            try (NDArray a =
+                    state.manager().create(e.getValue().values(), e.getValue().shape())) {
                 state.put(e.getKey().substring(0, slash), e.getKey().substring(slash + 1), a);
             }
         }

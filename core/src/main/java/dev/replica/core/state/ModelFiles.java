@@ -20,8 +20,8 @@ public final class ModelFiles {
             List.of("epoch", "lr", "train_loss", "train_acc", "val_loss", "val_acc");
 
     /** The columns of {@code timing.csv}. */
-    public static final List<String> TIMING_COLUMNS = List.of(
-            "epoch", "train_seconds", "train_images_per_second", "eval_seconds", "eval_images_per_second");
+    public static final List<String> TIMING_COLUMNS =
+            List.of("epoch", "train_seconds", "train_images_per_second", "eval_seconds", "eval_images_per_second");
 
     private final Path folder;
 
@@ -85,10 +85,16 @@ public final class ModelFiles {
         List<List<String>> history = new ArrayList<>();
         List<List<String>> timing = new ArrayList<>();
         for (EpochRecord e : epochs) {
-            history.add(List.of(Integer.toString(e.epoch()), Numbers.significant(e.lr(), 8),
-                    Numbers.significant(e.trainLoss(), 8), Numbers.significant(e.trainAccuracy(), 8),
-                    Numbers.significant(e.valLoss(), 8), Numbers.significant(e.valAccuracy(), 8)));
-            timing.add(List.of(Integer.toString(e.epoch()), Numbers.fixed(e.trainSeconds(), 3),
+            history.add(List.of(
+                    Integer.toString(e.epoch()),
+                    Numbers.significant(e.lr(), 8),
+                    Numbers.significant(e.trainLoss(), 8),
+                    Numbers.significant(e.trainAccuracy(), 8),
+                    Numbers.significant(e.valLoss(), 8),
+                    Numbers.significant(e.valAccuracy(), 8)));
+            timing.add(List.of(
+                    Integer.toString(e.epoch()),
+                    Numbers.fixed(e.trainSeconds(), 3),
                     Numbers.fixed(e.trainExamples() / Math.max(e.trainSeconds(), 1e-9), 1),
                     Numbers.fixed(e.evalSeconds(), 3),
                     Numbers.fixed(e.evalExamples() / Math.max(e.evalSeconds(), 1e-9), 1)));

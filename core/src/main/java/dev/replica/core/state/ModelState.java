@@ -5,6 +5,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -77,8 +78,8 @@ public final class ModelState {
         for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
             TensorFile.Entry entry = values.get(e.getKey());
             if (!entry.shape().equals(e.getValue().getShape())) {
-                throw new IllegalArgumentException(source + ": parameter " + e.getKey() + " has shape "
-                        + entry.shape() + ", the model has " + e.getValue().getShape());
+                throw new IllegalArgumentException(source + ": parameter " + e.getKey() + " has shape " + entry.shape()
+                        + ", the model has " + e.getValue().getShape());
             }
             NDArray target = e.getValue();
             try (NDArray v = target.getManager().create(entry.values(), entry.shape())) {
@@ -98,8 +99,8 @@ public final class ModelState {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             for (Map.Entry<String, NDArray> e : arrays(block).entrySet()) {
-                digest.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                digest.update(e.getValue().getShape().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                digest.update(e.getKey().getBytes(StandardCharsets.UTF_8));
+                digest.update(e.getValue().getShape().toString().getBytes(StandardCharsets.UTF_8));
                 digest.update(e.getValue().toByteArray());
             }
             return HexFormat.of().formatHex(digest.digest());

@@ -25,7 +25,9 @@ public final class Numbers {
         if (x == 0) {
             return "0";
         }
-        BigDecimal d = new BigDecimal(x).round(new MathContext(digits, RoundingMode.HALF_EVEN)).stripTrailingZeros();
+        BigDecimal d = new BigDecimal(x)
+                .round(new MathContext(digits, RoundingMode.HALF_EVEN))
+                .stripTrailingZeros();
         return d.scale() < 0 ? d.setScale(0).toPlainString() : d.toPlainString();
     }
 

@@ -27,7 +27,12 @@ public final class TensorFile {
     private static final String MAGIC = "REPLICA-TENSORS";
     private static final int VERSION = 1;
 
-    /** One stored array. */
+    /**
+     * One stored array.
+     *
+     * @param shape its shape
+     * @param values its values, row-major
+     */
     public record Entry(Shape shape, float[] values) {}
 
     private TensorFile() {}
@@ -42,7 +47,8 @@ public final class TensorFile {
     public static void write(Path file, Map<String, NDArray> arrays) throws IOException {
         Map<String, Entry> entries = new LinkedHashMap<>();
         for (Map.Entry<String, NDArray> e : arrays.entrySet()) {
-            entries.put(e.getKey(), new Entry(e.getValue().getShape(), e.getValue().toFloatArray()));
+            entries.put(
+                    e.getKey(), new Entry(e.getValue().getShape(), e.getValue().toFloatArray()));
         }
         writeEntries(file, entries);
     }

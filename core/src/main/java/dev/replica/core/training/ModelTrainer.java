@@ -1,6 +1,5 @@
 package dev.replica.core.training;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -8,10 +7,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.Pair;
 import dev.replica.api.Batch;
 import dev.replica.api.ExampleSet;
 import dev.replica.api.ModelContext;
@@ -27,7 +23,9 @@ import dev.replica.core.state.EpochRecord;
 import dev.replica.core.state.ModelFiles;
 import dev.replica.core.state.ModelState;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -73,16 +71,23 @@ public final class ModelTrainer implements AutoCloseable {
         // Seed the engine's own generator too, though nothing that decides a result draws from it.
         setup.session().seed(setup.seeds().child(SeedNames.engine(label)).seed());
         SeedStream seeds = setup.seeds();
-        ModelContext context = new ModelContext(label, seeds.child(SeedNames.init(label)),
-                seeds.child(SeedNames.dropout(label)), globalStep::get, setup.data().exampleShape(), classes);
+        ModelContext context = new ModelContext(
+                label,
+                seeds.child(SeedNames.init(label)),
+                seeds.child(SeedNames.dropout(label)),
+                globalStep::get,
+                setup.data().exampleShape(),
+                classes);
         this.block = plugin.create(params, context);
         List<String> unseeded = Blocks.unseededParameters(block);
         if (!unseeded.isEmpty()) {
-            throw new UserException("model plugin '" + plugin.name() + "' (" + plugin.getClass().getName()
-                    + ") leaves parameters to the engine's random generator, which would make runs differ "
-                    + "between engines: " + unseeded);
+            throw new UserException(
+                    "model plugin '" + plugin.name() + "' (" + plugin.getClass().getName()
+                            + ") leaves parameters to the engine's random generator, which would make runs differ "
+                            + "between engines: " + unseeded);
         }
-        block.initialize(manager, DataType.FLOAT32, new Shape(1).addAll(setup.data().exampleShape()));
+        block.initialize(
+                manager, DataType.FLOAT32, new Shape(1).addAll(setup.data().exampleShape()));
         this.optimizerState = new OptimizerState(manager);
         this.step = new TrainingStep(setup.session().engine(), manager, block, setup.rule(), optimizerState, classes);
     }
@@ -136,9 +141,12 @@ public final class ModelTrainer implements AutoCloseable {
                 p = checkpoint.progress();
                 checkpoint.restore(block, optimizerState);
             } catch (IOException | RuntimeException e) {
-                throw new UserException(files.checkpoint() + ": cannot resume model '" + label + "' from it ("
-                        + e.getMessage() + "); delete that folder to train the model again from epoch 1, or start a "
-                        + "new run", e);
+                throw new UserException(
+                        files.checkpoint() + ": cannot resume model '" + label + "' from it ("
+                                + e.getMessage()
+                                + "); delete that folder to train the model again from epoch 1, or start a "
+                                + "new run",
+                        e);
             }
             history.addAll(p.history());
             bestEpoch = p.bestEpoch();
@@ -150,11 +158,15 @@ public final class ModelTrainer implements AutoCloseable {
             try {
                 record = trainEpoch(epoch, listener);
             } catch (NonFiniteLossException e) {
-                String kept = epoch > 1 ? "the last good checkpoint, after epoch " + (epoch - 1) + ", is " + files.checkpoint()
+                String kept = epoch > 1
+                        ? "the last good checkpoint, after epoch " + (epoch - 1) + ", is " + files.checkpoint()
                         : "no epoch had finished, so there is no checkpoint";
-                throw new NonFiniteLossException(e.getMessage() + "; " + kept + ", and nothing after it was written. "
-                        + "A smaller learning rate may help; if the loss is finite on another machine or with "
-                        + "engine.isa: avx2, run 'replica doctor'", e.epoch(), e.step());
+                throw new NonFiniteLossException(
+                        e.getMessage() + "; " + kept + ", and nothing after it was written. "
+                                + "A smaller learning rate may help; if the loss is finite on another machine or with "
+                                + "engine.isa: avx2, run 'replica doctor'",
+                        e.epoch(),
+                        e.step());
             }
             history.add(record);
             if (record.valAccuracy() > best) {
@@ -162,8 +174,8 @@ public final class ModelTrainer implements AutoCloseable {
                 bestEpoch = epoch;
                 Path tmp = files.bestWeights().resolveSibling("best.params.tmp");
                 ModelState.save(block, tmp);
-                java.nio.file.Files.move(tmp, files.bestWeights(),
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Files.move(
+                        tmp, files.bestWeights(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
             files.writeEpochs(history);
             checkpoint.write(block, optimizerState, new Checkpoint.Progress(epoch, bestEpoch, best, history));
@@ -191,20 +203,33 @@ public final class ModelTrainer implements AutoCloseable {
         for (int s = 0; s < steps; s++) {
             StepResult r = trainStep((long) (epoch - 1) * steps + s);
             if (!Double.isFinite(r.loss())) {
-                throw new NonFiniteLossException("model '" + label + "': the loss was " + r.loss() + " at epoch "
-                        + epoch + ", step " + (s + 1) + " of " + steps + "; training stopped there", epoch, s + 1);
+                throw new NonFiniteLossException(
+                        "model '" + label + "': the loss was " + r.loss() + " at epoch " + epoch + ", step " + (s + 1)
+                                + " of " + steps + "; training stopped there",
+                        epoch,
+                        s + 1);
             }
             lossSum += r.loss() * r.examples();
             correct += r.correct();
             seen += r.examples();
-            listener.step(label, epoch, setup.training().epochs(), s + 1, steps, lossSum / seen, (double) correct / seen);
+            listener.step(
+                    label, epoch, setup.training().epochs(), s + 1, steps, lossSum / seen, (double) correct / seen);
         }
         double trainSeconds = (System.nanoTime() - started) / 1e9;
         long evalStarted = System.nanoTime();
         Evaluation val = evaluate(setup.data().validation(), "validation", listener);
         double evalSeconds = (System.nanoTime() - evalStarted) / 1e9;
-        return new EpochRecord(epoch, lr, lossSum / n, (double) correct / n, val.loss(), val.accuracy(),
-                trainSeconds, evalSeconds, n, val.examples());
+        return new EpochRecord(
+                epoch,
+                lr,
+                lossSum / n,
+                (double) correct / n,
+                val.loss(),
+                val.accuracy(),
+                trainSeconds,
+                evalSeconds,
+                n,
+                val.examples());
     }
 
     /**
@@ -274,8 +299,11 @@ public final class ModelTrainer implements AutoCloseable {
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
                 NDArray x = manager.create(batch.features(), batch.shape());
-                NDArray logits = block.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
-                lossSum += TrainingStep.crossEntropy(manager, logits, batch.labels(), classes).getFloat() * (double) indices.length;
+                NDArray logits = block.forward(new ParameterStore(manager, false), new NDList(x), false)
+                        .singletonOrThrow();
+                lossSum += TrainingStep.crossEntropy(manager, logits, batch.labels(), classes)
+                                .getFloat()
+                        * (double) indices.length;
                 correct += TrainingStep.countCorrect(logits.toFloatArray(), batch.labels(), classes);
             }
             listener.evaluation(label, name, from + indices.length, n);

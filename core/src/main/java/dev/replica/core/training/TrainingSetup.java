@@ -7,7 +7,6 @@ import dev.replica.api.UpdateRule;
 import dev.replica.api.seed.SeedNames;
 import dev.replica.api.seed.SeedStream;
 import java.util.Arrays;
-import dev.replica.core.training.Training;
 
 /**
  * What every model of one run shares.
@@ -69,7 +68,10 @@ public record TrainingSetup(
      * @return a permutation of the training indices
      */
     public int[] order(int epoch) {
-        return seeds.child(SeedNames.ORDER).child(epoch).random().permutation(data.train().size());
+        return seeds.child(SeedNames.ORDER)
+                .child(epoch)
+                .random()
+                .permutation(data.train().size());
     }
 
     /**

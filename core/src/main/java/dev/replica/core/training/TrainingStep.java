@@ -51,8 +51,8 @@ public final class TrainingStep {
      * @param state the rule's state
      * @param classes the number of classes (logits per example)
      */
-    public TrainingStep(Engine engine, NDManager manager, Block block, UpdateRule rule, OptimizerState state,
-            int classes) {
+    public TrainingStep(
+            Engine engine, NDManager manager, Block block, UpdateRule rule, OptimizerState state, int classes) {
         this.engine = engine;
         this.manager = manager;
         this.block = block;
@@ -80,7 +80,8 @@ public final class TrainingStep {
             NDArray logits;
             NDArray loss;
             try (GradientCollector collector = engine.newGradientCollector()) {
-                logits = block.forward(new ParameterStore(manager, false), new NDList(x), true).singletonOrThrow();
+                logits = block.forward(new ParameterStore(manager, false), new NDList(x), true)
+                        .singletonOrThrow();
                 loss = crossEntropy(manager, logits, batch.labels(), classes);
                 collector.backward(loss);
             }

@@ -7,7 +7,7 @@ import dev.replica.api.Batch;
 import dev.replica.api.DataSplits;
 import dev.replica.api.ExampleSet;
 import dev.replica.api.seed.SeedStream;
-import dev.replica.core.training.Training;
+import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -77,7 +77,7 @@ class TrainingSetupTest {
         assertThat(setup(0, 256).stepsPerEpoch()).isEqualTo(2);
         TrainingSetup s = setup(0, 300);
         int[] order = s.order(1);
-        assertThat(s.batchIndices(order, 0)).containsExactly(java.util.Arrays.copyOfRange(order, 0, 128));
-        assertThat(s.batchIndices(order, 2)).containsExactly(java.util.Arrays.copyOfRange(order, 256, 300));
+        assertThat(s.batchIndices(order, 0)).containsExactly(Arrays.copyOfRange(order, 0, 128));
+        assertThat(s.batchIndices(order, 2)).containsExactly(Arrays.copyOfRange(order, 256, 300));
     }
 }

@@ -56,7 +56,8 @@ class TrainingStepTest {
     @Test
     void aRuleThatOverridesStepSeesEveryTrainableTensorOnceAStep() {
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
-            Block block = new SequentialBlock().add(Blocks.batchFlattenBlock())
+            Block block = new SequentialBlock()
+                    .add(Blocks.batchFlattenBlock())
                     .add(TorchLayers.linear(3, 12, SeedStream.root(1).child("fc")));
             block.initialize(manager, DataType.FLOAT32, new Shape(2, 12));
             ClipToUnitNorm rule = new ClipToUnitNorm();
@@ -70,7 +71,9 @@ class TrainingStepTest {
                 step.run(batch, 0.5);
                 step.run(batch, 0.5);
             }
-            assertThat(rule.calls).hasSize(2).allSatisfy(paths -> assertThat(paths).hasSize(2));
+            assertThat(rule.calls)
+                    .hasSize(2)
+                    .allSatisfy(paths -> assertThat(paths).hasSize(2));
             assertThat(rule.normBefore).isPositive();
         }
     }
@@ -80,7 +83,8 @@ class TrainingStepTest {
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
             NDArray logits = manager.zeros(new Shape(1, 3));
             assertThatThrownBy(() -> TrainingStep.crossEntropy(manager, logits, new int[] {3}, 3))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessage("label 3 is not in [0, 3)");
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("label 3 is not in [0, 3)");
         }
     }
 }

@@ -7,7 +7,6 @@ import dev.replica.api.EngineContext;
 import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
 import dev.replica.api.engine.NativeEnvironment;
-import java.util.Map;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +18,9 @@ class MxNetEnginePluginTest {
 
     @Test
     void isFoundThroughMetaInfServices() {
-        assertThat(ServiceLoader.load(EnginePlugin.class).stream().map(p -> p.get().name())).contains("mxnet");
+        assertThat(ServiceLoader.load(EnginePlugin.class).stream()
+                        .map(p -> p.get().name()))
+                .contains("mxnet");
     }
 
     @Test
@@ -32,9 +33,13 @@ class MxNetEnginePluginTest {
             assertThat(session.observedThreads()).isEqualTo(2);
             assertThat(NativeEnvironment.get("OMP_NUM_THREADS")).isEqualTo("2");
             // MXNet's oneDNN 2.4 reads DNNL_ names; the probe chose the cap on this machine.
-            assertThat(session.determinism().bitIdentical()).as(session.determinism().summary()).isTrue();
-            assertThat(NativeEnvironment.get("DNNL_MAX_CPU_ISA")).isEqualTo(session.determinism().used().onednnValue());
-            assertThat(session.describe()).containsEntry("plugin", "mxnet")
+            assertThat(session.determinism().bitIdentical())
+                    .as(session.determinism().summary())
+                    .isTrue();
+            assertThat(NativeEnvironment.get("DNNL_MAX_CPU_ISA"))
+                    .isEqualTo(session.determinism().used().onednnValue());
+            assertThat(session.describe())
+                    .containsEntry("plugin", "mxnet")
                     // The mxnet-native-mkl 1.9.1 jar holds a library that reports itself as 1.9.0.
                     .containsEntry("engine.version", "1.9.0")
                     .containsEntry("batchnorm.running_var", "biased batch variance");

@@ -38,7 +38,10 @@ class DeterminismProbeTest {
     void autoFindsASettingThatIsBitIdenticalAcrossProcessesOnThisMachine() {
         DeterminismVerdict verdict = probe("").resolve(plugin, THREADS, "cpu", InstructionSet.AUTO, true);
         assertThat(verdict.bitIdentical()).as(verdict.summary()).isTrue();
-        assertThat(verdict.trials()).last().extracting(DeterminismVerdict.Trial::outcome).isEqualTo(Outcome.IDENTICAL);
+        assertThat(verdict.trials())
+                .last()
+                .extracting(DeterminismVerdict.Trial::outcome)
+                .isEqualTo(Outcome.IDENTICAL);
     }
 
     @Test
@@ -48,28 +51,35 @@ class DeterminismProbeTest {
         DeterminismVerdict.Trial trial = verdict.trials().get(0);
         assertThat(trial.outcome()).isEqualTo(Outcome.DIFFERENT);
         // The fault sits before the head: the loss differs, and the gradients nearest the output are the head's.
-        assertThat(trial.detail()).startsWith("first difference at step 0: the loss (forward pass), and the gradients of ")
-                .contains("nearest the output ").contains("Linear");
-        assertThat(verdict.summary()).isEqualTo("pytorch at 2 threads: not bit-identical across processes with any "
-                + "setting tried (native: different bits (" + trial.detail() + "))");
+        assertThat(trial.detail())
+                .startsWith("first difference at step 0: the loss (forward pass), and the gradients of ")
+                .contains("nearest the output ")
+                .contains("Linear");
+        assertThat(verdict.summary())
+                .isEqualTo("pytorch at 2 threads: not bit-identical across processes with any "
+                        + "setting tried (native: different bits (" + trial.detail() + "))");
     }
 
     @Test
     void aFaultThatTheAvx2CapRemovesMakesAutoPinAvx2() {
-        DeterminismVerdict verdict = probe("per-process-unless-avx2")
-                .resolve(plugin, THREADS, "cpu", InstructionSet.AUTO, true);
-        assertThat(verdict.trials()).extracting(t -> t.isa() + " " + t.outcome())
+        DeterminismVerdict verdict =
+                probe("per-process-unless-avx2").resolve(plugin, THREADS, "cpu", InstructionSet.AUTO, true);
+        assertThat(verdict.trials())
+                .extracting(t -> t.isa() + " " + t.outcome())
                 .containsExactly("NATIVE DIFFERENT", "AVX2 IDENTICAL");
         assertThat(verdict.used()).isEqualTo(InstructionSet.AVX2);
         assertThat(verdict.bitIdentical()).isTrue();
         assertThat(verdict.pinned()).isTrue();
-        assertThat(verdict.summary()).startsWith("pytorch at 2 threads: oneDNN pinned to avx2, the widest setting "
-                + "that is bit-identical across processes here (native: different bits (first difference at step 0");
+        assertThat(verdict.summary())
+                .startsWith(
+                        "pytorch at 2 threads: oneDNN pinned to avx2, the widest setting "
+                                + "that is bit-identical across processes here (native: different bits (first difference at step 0");
     }
 
     @Test
     void aNonFiniteLossIsReportedWithItsStep() {
-        DeterminismVerdict verdict = probe("nan-from-step-2").resolve(plugin, THREADS, "cpu", InstructionSet.NATIVE, true);
+        DeterminismVerdict verdict =
+                probe("nan-from-step-2").resolve(plugin, THREADS, "cpu", InstructionSet.NATIVE, true);
         assertThat(verdict.trials()).singleElement().satisfies(t -> {
             assertThat(t.outcome()).isEqualTo(Outcome.NON_FINITE);
             assertThat(t.detail()).isEqualTo("loss NaN at step 2");
@@ -79,7 +89,9 @@ class DeterminismProbeTest {
     @Test
     void verdictsAreKeptPerMachineAndSettingsAndOnlyThoseAreReused() {
         DeterminismVerdict first = probe("").resolve(plugin, THREADS, "cpu", InstructionSet.AVX2, false);
-        assertThat(first.trials()).singleElement().satisfies(t -> assertThat(t.cached()).isFalse());
+        assertThat(first.trials())
+                .singleElement()
+                .satisfies(t -> assertThat(t.cached()).isFalse());
 
         // A probe whose processes cannot even start: a kept verdict is used without starting any...
         DeterminismProbe broken = new DeterminismProbe(cache, "no.such.Main", List.of());
@@ -92,16 +104,24 @@ class DeterminismProbeTest {
         DeterminismVerdict other = broken.resolve(plugin, 1, "cpu", InstructionSet.AVX2, false);
         assertThat(other.trials()).singleElement().satisfies(t -> {
             assertThat(t.outcome()).isEqualTo(Outcome.FAILED);
-            assertThat(t.detail()).startsWith("a probe process ended with status 1: ").contains("no.such.Main");
+            assertThat(t.detail())
+                    .startsWith("a probe process ended with status 1: ")
+                    .contains("no.such.Main");
         });
         // A failed probe is not kept: the machine has not been judged.
-        assertThat(broken.resolve(plugin, 1, "cpu", InstructionSet.AVX2, false).trials().get(0).cached()).isFalse();
+        assertThat(broken.resolve(plugin, 1, "cpu", InstructionSet.AVX2, false)
+                        .trials()
+                        .get(0)
+                        .cached())
+                .isFalse();
     }
 
     @Test
     void strictRefusesToOpenWhereTheProbeFailsAndRelaxedOpensAndRecordsIt() {
         // The setting the engine really runs with in this JVM, so this test loads nothing new.
-        InstructionSet used = DeterminismProbe.at(CONTEXT.verdictCache()).resolve(plugin, THREADS, "cpu", InstructionSet.AUTO, false).used();
+        InstructionSet used = DeterminismProbe.at(CONTEXT.verdictCache())
+                .resolve(plugin, THREADS, "cpu", InstructionSet.AUTO, false)
+                .used();
         PyTorchEnginePlugin faulty = new PyTorchEnginePlugin(probe("per-process"));
         Map<String, Object> raw = Map.of("threads", THREADS, "isa", used.word());
 
@@ -115,7 +135,8 @@ class DeterminismProbeTest {
 
         try (EngineSession session = faulty.open(params(raw, "relaxed"), CONTEXT)) {
             assertThat(session.determinism().bitIdentical()).isFalse();
-            assertThat(session.describe()).containsEntry("determinism.bit_identical", "false")
+            assertThat(session.describe())
+                    .containsEntry("determinism.bit_identical", "false")
                     .containsEntry("isa", used.word())
                     .containsEntry("native.ONEDNN_MAX_CPU_ISA", used.onednnValue())
                     .containsEntry("native.OMP_NUM_THREADS", "2");
@@ -127,9 +148,11 @@ class DeterminismProbeTest {
         try (EngineSession session = plugin.open(params(Map.of("threads", THREADS), "strict"), CONTEXT)) {
             assertThat(session.observedThreads()).isEqualTo(THREADS);
             assertThat(NativeEnvironment.get("OMP_NUM_THREADS")).isEqualTo("2");
-            assertThat(NativeEnvironment.get("ONEDNN_MAX_CPU_ISA")).isEqualTo(session.determinism().used().onednnValue());
+            assertThat(NativeEnvironment.get("ONEDNN_MAX_CPU_ISA"))
+                    .isEqualTo(session.determinism().used().onednnValue());
             assertThat(NativeEnvironment.get("ONEDNN_DEFAULT_FPMATH_MODE")).isNull();
-            assertThat(session.describe()).containsEntry("isa.requested", "auto")
+            assertThat(session.describe())
+                    .containsEntry("isa.requested", "auto")
                     .containsEntry("determinism.bit_identical", "true");
         }
     }

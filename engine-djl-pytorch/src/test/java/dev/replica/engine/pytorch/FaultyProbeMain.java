@@ -26,18 +26,23 @@ public final class FaultyProbeMain {
 
     public static void main(String[] args) {
         String fault = System.getProperty("probe.fault", "");
-        DeterminismProbe.child(args, step -> new LambdaBlock(list -> {
-            NDArray x = list.singletonOrThrow();
-            switch (fault) {
-                case "per-process":
-                    return new NDList(x.add(PER_PROCESS));
-                case "per-process-unless-avx2":
-                    return new NDList("AVX2".equals(NativeEnvironment.get("ONEDNN_MAX_CPU_ISA")) ? x : x.add(PER_PROCESS));
-                case "nan-from-step-2":
-                    return new NDList(step.getAsLong() >= 2 ? x.mul(Float.NaN) : x);
-                default:
-                    throw new IllegalArgumentException("unknown probe.fault '" + fault + "'");
-            }
-        }));
+        DeterminismProbe.child(
+                args,
+                step -> new LambdaBlock(list -> {
+                    NDArray x = list.singletonOrThrow();
+                    switch (fault) {
+                        case "per-process":
+                            return new NDList(x.add(PER_PROCESS));
+                        case "per-process-unless-avx2":
+                            return new NDList(
+                                    "AVX2".equals(NativeEnvironment.get("ONEDNN_MAX_CPU_ISA"))
+                                            ? x
+                                            : x.add(PER_PROCESS));
+                        case "nan-from-step-2":
+                            return new NDList(step.getAsLong() >= 2 ? x.mul(Float.NaN) : x);
+                        default:
+                            throw new IllegalArgumentException("unknown probe.fault '" + fault + "'");
+                    }
+                }));
     }
 }

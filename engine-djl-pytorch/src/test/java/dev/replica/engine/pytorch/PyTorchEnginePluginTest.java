@@ -22,16 +22,20 @@ class PyTorchEnginePluginTest {
 
     @Test
     void isFoundThroughMetaInfServices() {
-        assertThat(ServiceLoader.load(EnginePlugin.class).stream().map(p -> p.get().name())).contains("pytorch");
+        assertThat(ServiceLoader.load(EnginePlugin.class).stream()
+                        .map(p -> p.get().name()))
+                .contains("pytorch");
     }
 
     @Test
     void opensOnTheCpuWithTheRequestedThreadsAndDescribesItself() {
-        try (EngineSession session = plugin.open(plugin.schema().validate(Map.of("threads", 2)).orElseThrow(), CONTEXT)) {
+        try (EngineSession session =
+                plugin.open(plugin.schema().validate(Map.of("threads", 2)).orElseThrow(), CONTEXT)) {
             assertThat(session.device()).isEqualTo(Device.cpu());
             assertThat(session.engine().getEngineName()).isEqualTo("PyTorch");
             assertThat(session.observedThreads()).isEqualTo(2);
-            assertThat(session.describe()).containsEntry("plugin", "pytorch")
+            assertThat(session.describe())
+                    .containsEntry("plugin", "pytorch")
                     .containsEntry("djl.version", "0.36.0")
                     .containsEntry("engine.version", "2.7.1")
                     .containsEntry("batchnorm.running_var", "unbiased batch variance")
@@ -41,7 +45,8 @@ class PyTorchEnginePluginTest {
 
     @Test
     void askingForAGpuWhereNoneIsUsableFailsSayingWhatToDo() {
-        assertThatThrownBy(() -> plugin.open(plugin.schema().validate(Map.of("device", "gpu")).orElseThrow(), CONTEXT))
+        assertThatThrownBy(() -> plugin.open(
+                        plugin.schema().validate(Map.of("device", "gpu")).orElseThrow(), CONTEXT))
                 .isInstanceOf(UserException.class)
                 .hasMessage("engine.device: gpu was asked for, but PyTorch sees no usable GPU on this machine; "
                         + "allowed: cpu, gpu, auto. The CUDA native libraries are not on Maven Central: README.md, "
@@ -50,7 +55,8 @@ class PyTorchEnginePluginTest {
 
     @Test
     void autoFallsBackToTheCpu() {
-        try (EngineSession session = plugin.open(plugin.schema().validate(Map.of("device", "auto")).orElseThrow(), CONTEXT)) {
+        try (EngineSession session =
+                plugin.open(plugin.schema().validate(Map.of("device", "auto")).orElseThrow(), CONTEXT)) {
             assertThat(session.device()).isEqualTo(Device.cpu());
         }
     }
@@ -65,7 +71,8 @@ class PyTorchEnginePluginTest {
     @Test
     void allSixtyFourBitsOfTheEngineSeedCount() {
         try (EngineSession session = plugin.open(plugin.schema().defaults(), CONTEXT)) {
-            assertThat(draws(session, 0L)).isEqualTo(draws(session, 0L))
+            assertThat(draws(session, 0L))
+                    .isEqualTo(draws(session, 0L))
                     .isNotEqualTo(draws(session, 1L << 32))
                     .isNotEqualTo(draws(session, 1L));
         }

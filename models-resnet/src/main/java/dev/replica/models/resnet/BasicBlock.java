@@ -47,7 +47,8 @@ final class BasicBlock extends AbstractBlock {
         bn2 = addChildBlock("bn2", TorchLayers.batchNorm());
         if (stride != 1 || inChannels != channels) {
             shortcutConv = addChildBlock(
-                    "shortcutConv", TorchLayers.heConv(1, channels, stride, Fan.IN, false, seeds.child("shortcut/conv")));
+                    "shortcutConv",
+                    TorchLayers.heConv(1, channels, stride, Fan.IN, false, seeds.child("shortcut/conv")));
             shortcutBn = addChildBlock("shortcutBn", TorchLayers.batchNorm());
         } else {
             shortcutConv = null;

@@ -27,15 +27,20 @@ import dev.replica.api.seed.SeedStream;
 public final class ResNetPlugin implements ModelPlugin {
 
     private static final ParameterSchema SCHEMA = ParameterSchema.of(
-            ParameterSpec.integer("depth", "number of weighted layers: 18 (BasicBlock stages [2, 2, 2, 2]) "
-                            + "or 34 ([3, 4, 6, 3])")
+            ParameterSpec.integer(
+                            "depth",
+                            "number of weighted layers: 18 (BasicBlock stages [2, 2, 2, 2]) " + "or 34 ([3, 4, 6, 3])")
                     .withDefault(18)
                     .allowing(18, 34),
-            ParameterSpec.integer("width", "channels of the stem and the first stage; the four stages have "
-                            + "width x [1, 2, 4, 8] channels")
+            ParameterSpec.integer(
+                            "width",
+                            "channels of the stem and the first stage; the four stages have "
+                                    + "width x [1, 2, 4, 8] channels")
                     .withDefault(64)
                     .atLeast(1),
-            ParameterSpec.integer("classes", "number of classes, the size of the output; a run takes it from the dataset and refuses another value")
+            ParameterSpec.integer(
+                            "classes",
+                            "number of classes, the size of the output; a run takes it from the dataset and refuses another value")
                     .withDefault(10)
                     .atLeast(2));
 

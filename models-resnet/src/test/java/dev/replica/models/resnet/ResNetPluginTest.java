@@ -36,7 +36,7 @@ class ResNetPluginTest {
         for (ModelPlugin p : ServiceLoader.load(ModelPlugin.class)) {
             names.add(p.name() + "=" + p.getClass().getName());
         }
-        assertThat(names).contains("resnet=dev.replica.models.resnet.ResNetPlugin");
+        assertThat(names).contains("resnet=" + ResNetPlugin.class.getName());
     }
 
     @Test
@@ -46,11 +46,13 @@ class ResNetPluginTest {
     }
 
     @ParameterizedTest(name = "{0}: {1}")
-    @CsvSource(delimiter = '|', value = {
-        "depth   | 19 | 19 is not allowed; allowed: [18, 34]",
-        "width   | 0  | 0 is out of range; allowed: >= 1",
-        "classes | 1  | 1 is out of range; allowed: >= 2",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "depth   | 19 | 19 is not allowed; allowed: [18, 34]",
+                "width   | 0  | 0 is out of range; allowed: >= 1",
+                "classes | 1  | 1 is out of range; allowed: >= 2",
+            })
     void badValuesAreRejectedWithTheExactProblem(String key, int value, String message) {
         assertThat(plugin.schema().validate(Map.of(key, value)).problems())
                 .containsExactly(new ParameterProblem(key, message));
@@ -69,13 +71,15 @@ class ResNetPluginTest {
     @ParameterizedTest(name = "depth {0}")
     @CsvSource({"18, 20", "34, 36"})
     void aProjectionShortcutAppearsOnlyAtTheFirstBlockOfStages2To4(int depth, int convolutions) {
-        Block block = plugin.create(ModelHarness.params(plugin, Map.of("depth", depth)),
+        Block block = plugin.create(
+                ModelHarness.params(plugin, Map.of("depth", depth)),
                 ModelHarness.context("r", 0, ModelHarness.CIFAR_EXAMPLE));
         List<String> shortcuts = new ArrayList<>();
         int convs = 0;
         for (Pair<String, Parameter> p : block.getParameters()) {
             if (p.getValue().getInitializer() instanceof SeededInitializer) {
-                String stream = ((SeededInitializer) p.getValue().getInitializer()).stream().path();
+                String stream = ((SeededInitializer) p.getValue().getInitializer())
+                        .stream().path();
                 if (stream.contains("shortcut")) {
                     shortcuts.add(stream);
                 }
@@ -84,28 +88,34 @@ class ResNetPluginTest {
                 }
             }
         }
-        assertThat(shortcuts).containsExactly(
-                "init/r/stage2/block1/shortcut/conv/weight",
-                "init/r/stage3/block1/shortcut/conv/weight",
-                "init/r/stage4/block1/shortcut/conv/weight");
+        assertThat(shortcuts)
+                .containsExactly(
+                        "init/r/stage2/block1/shortcut/conv/weight",
+                        "init/r/stage3/block1/shortcut/conv/weight",
+                        "init/r/stage4/block1/shortcut/conv/weight");
         assertThat(convs).isEqualTo(convolutions);
     }
 
     @Test
     void everyParameterDrawsFromAStreamNamedByItsPlace() {
-        Block block = plugin.create(plugin.schema().defaults(), ModelHarness.context("resnet18", 0, ModelHarness.CIFAR_EXAMPLE));
+        Block block = plugin.create(
+                plugin.schema().defaults(), ModelHarness.context("resnet18", 0, ModelHarness.CIFAR_EXAMPLE));
         List<String> streams = new ArrayList<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
             if (p.getValue().getInitializer() instanceof SeededInitializer) {
-                streams.add(((SeededInitializer) p.getValue().getInitializer()).stream().path());
+                streams.add(((SeededInitializer) p.getValue().getInitializer())
+                        .stream().path());
             }
         }
-        assertThat(streams).hasSize(22).startsWith(
-                "init/resnet18/stem/conv/weight",
-                "init/resnet18/stage1/block1/conv1/weight",
-                "init/resnet18/stage1/block1/conv2/weight",
-                "init/resnet18/stage1/block2/conv1/weight")
-                .endsWith("init/resnet18/stage4/block2/conv2/weight", "init/resnet18/fc/weight", "init/resnet18/fc/bias");
+        assertThat(streams)
+                .hasSize(22)
+                .startsWith(
+                        "init/resnet18/stem/conv/weight",
+                        "init/resnet18/stage1/block1/conv1/weight",
+                        "init/resnet18/stage1/block1/conv2/weight",
+                        "init/resnet18/stage1/block2/conv1/weight")
+                .endsWith(
+                        "init/resnet18/stage4/block2/conv2/weight", "init/resnet18/fc/weight", "init/resnet18/fc/bias");
     }
 
     @Test
@@ -123,7 +133,9 @@ class ResNetPluginTest {
                     convs++;
                     Parameter weight = layer.getParameters().get("weight");
                     assertThat(layer.getParameters().keys()).as(path).containsExactly("weight");
-                    InitAssertions.assertHeNormal(path, weight.getArray().toFloatArray(),
+                    InitAssertions.assertHeNormal(
+                            path,
+                            weight.getArray().toFloatArray(),
                             SeededInitializer.fan(weight.getArray().getShape(), SeededInitializer.Fan.IN));
                 } else if (layer instanceof BatchNorm) {
                     norms++;
@@ -143,7 +155,8 @@ class ResNetPluginTest {
 
     @Test
     void batchNormLayersUseTheDefaultConstantInitializers() {
-        Block block = plugin.create(plugin.schema().defaults(), ModelHarness.context("r", 0, ModelHarness.CIFAR_EXAMPLE));
+        Block block =
+                plugin.create(plugin.schema().defaults(), ModelHarness.context("r", 0, ModelHarness.CIFAR_EXAMPLE));
         int checked = 0;
         for (Pair<String, Parameter> p : block.getParameters()) {
             Parameter.Type type = p.getValue().getType();

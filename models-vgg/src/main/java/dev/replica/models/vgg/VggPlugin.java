@@ -4,7 +4,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import dev.replica.api.ModelContext;
 import dev.replica.api.ModelPlugin;
@@ -39,29 +38,35 @@ public final class VggPlugin implements ModelPlugin {
             11, new int[] {64, M, 128, M, 256, 256, M, 512, 512, M, 512, 512, M},
             13, new int[] {64, 64, M, 128, 128, M, 256, 256, M, 512, 512, M, 512, 512, M},
             16, new int[] {64, 64, M, 128, 128, M, 256, 256, 256, M, 512, 512, 512, M, 512, 512, 512, M},
-            19, new int[] {64, 64, M, 128, 128, M, 256, 256, 256, 256, M, 512, 512, 512, 512, M,
-                512, 512, 512, 512, M});
+            19,
+                    new int[] {
+                        64, 64, M, 128, 128, M, 256, 256, 256, 256, M, 512, 512, 512, 512, M, 512, 512, 512, 512, M
+                    });
 
     private static final int HEAD_WIDTH = 4096;
 
     private static final ParameterSchema SCHEMA = ParameterSchema.of(
-                    ParameterSpec.integer("depth", "number of weighted layers: torchvision's layouts 11, 13, 16, "
+            ParameterSpec.integer(
+                            "depth",
+                            "number of weighted layers: torchvision's layouts 11, 13, 16, "
                                     + "19 (configurations A, B, D, E)")
-                            .withDefault(19)
-                            .allowing(11, 13, 16, 19),
-                    ParameterSpec.bool("batch_norm", "BatchNorm after every convolution (torchvision's vgg*_bn)")
-                            .withDefault(true),
-                    ParameterSpec.integer("width_divisor", "divides every convolution width (64..512) and the "
-                                    + "head width (4096)")
-                            .withDefault(1)
-                            .allowing(1, 2, 4, 8, 16, 32, 64),
-                    ParameterSpec.real("dropout", "dropout rate of the two hidden head layers, in [0, 1)")
-                            .withDefault(0.5)
-                            .atLeast(0)
-                            .lessThan(1),
-                    ParameterSpec.integer("classes", "number of classes, the size of the output; a run takes it from the dataset and refuses another value")
-                            .withDefault(10)
-                            .atLeast(2));
+                    .withDefault(19)
+                    .allowing(11, 13, 16, 19),
+            ParameterSpec.bool("batch_norm", "BatchNorm after every convolution (torchvision's vgg*_bn)")
+                    .withDefault(true),
+            ParameterSpec.integer(
+                            "width_divisor", "divides every convolution width (64..512) and the " + "head width (4096)")
+                    .withDefault(1)
+                    .allowing(1, 2, 4, 8, 16, 32, 64),
+            ParameterSpec.real("dropout", "dropout rate of the two hidden head layers, in [0, 1)")
+                    .withDefault(0.5)
+                    .atLeast(0)
+                    .lessThan(1),
+            ParameterSpec.integer(
+                            "classes",
+                            "number of classes, the size of the output; a run takes it from the dataset and refuses another value")
+                    .withDefault(10)
+                    .atLeast(2));
 
     /** Creates the plugin; {@link java.util.ServiceLoader} calls this. */
     public VggPlugin() {}
@@ -99,9 +104,10 @@ public final class VggPlugin implements ModelPlugin {
             conv++;
             int channels = width / divisor;
             String name = "features/conv" + conv;
-            net.add(conv == 1
-                    ? TorchLayers.defaultConv(3, channels, 1, inChannels, seeds.child(name))
-                    : TorchLayers.heConv(3, channels, 1, Fan.OUT, true, seeds.child(name)));
+            net.add(
+                    conv == 1
+                            ? TorchLayers.defaultConv(3, channels, 1, inChannels, seeds.child(name))
+                            : TorchLayers.heConv(3, channels, 1, Fan.OUT, true, seeds.child(name)));
             if (batchNorm) {
                 net.add(TorchLayers.batchNorm());
             }

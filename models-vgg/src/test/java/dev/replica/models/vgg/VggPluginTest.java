@@ -42,17 +42,18 @@ class VggPluginTest {
         for (ModelPlugin p : ServiceLoader.load(ModelPlugin.class)) {
             names.add(p.name() + "=" + p.getClass().getName());
         }
-        assertThat(names).contains("vgg=dev.replica.models.vgg.VggPlugin");
+        assertThat(names).contains("vgg=" + VggPlugin.class.getName());
     }
 
     @Test
     void defaultsAreVgg19WithBatchNormFullWidthHalfDropoutAndTenClasses() {
-        assertThat(plugin.schema().defaults().asMap()).containsExactly(
-                entry("depth", 19),
-                entry("batch_norm", true),
-                entry("width_divisor", 1),
-                entry("dropout", 0.5),
-                entry("classes", 10));
+        assertThat(plugin.schema().defaults().asMap())
+                .containsExactly(
+                        entry("depth", 19),
+                        entry("batch_norm", true),
+                        entry("width_divisor", 1),
+                        entry("dropout", 0.5),
+                        entry("classes", 10));
     }
 
     static Stream<Arguments> badValues() {
@@ -88,25 +89,31 @@ class VggPluginTest {
                 NDManager manager = session.newManager()) {
             Block block = build(manager, Map.of("depth", depth, "batch_norm", batchNorm, "width_divisor", divisor));
             assertThat(Blocks.trainableParameterCount(block)).isEqualTo(expected);
-            long norms = ModelHarness.leaves(block).values().stream().filter(b -> b instanceof BatchNorm).count();
+            long norms = ModelHarness.leaves(block).values().stream()
+                    .filter(b -> b instanceof BatchNorm)
+                    .count();
             assertThat(norms).isEqualTo(batchNorm ? depth - 3 : 0);
         }
     }
 
     @Test
     void everyParameterDrawsFromAStreamNamedByItsPlace() {
-        Block block = plugin.create(plugin.schema().defaults(), ModelHarness.context("vgg19bn", 0, ModelHarness.CIFAR_EXAMPLE));
+        Block block = plugin.create(
+                plugin.schema().defaults(), ModelHarness.context("vgg19bn", 0, ModelHarness.CIFAR_EXAMPLE));
         List<String> streams = new ArrayList<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
             if (p.getValue().getInitializer() instanceof SeededInitializer) {
-                streams.add(((SeededInitializer) p.getValue().getInitializer()).stream().path());
+                streams.add(((SeededInitializer) p.getValue().getInitializer())
+                        .stream().path());
             }
         }
         // The first convolution's bias is drawn; the other convolutions' biases are zero.
-        assertThat(streams).hasSize(2 + 15 + 6).startsWith(
-                "init/vgg19bn/features/conv1/weight",
-                "init/vgg19bn/features/conv1/bias",
-                "init/vgg19bn/features/conv2/weight")
+        assertThat(streams)
+                .hasSize(2 + 15 + 6)
+                .startsWith(
+                        "init/vgg19bn/features/conv1/weight",
+                        "init/vgg19bn/features/conv1/bias",
+                        "init/vgg19bn/features/conv2/weight")
                 .endsWith(
                         "init/vgg19bn/features/conv16/weight",
                         "init/vgg19bn/head/fc1/weight",
@@ -119,16 +126,18 @@ class VggPluginTest {
 
     @Test
     void theHeadDropsOutWithItsOwnSeededStreams() {
-        Block block = plugin.create(plugin.schema().defaults(), ModelHarness.context("vgg19bn", 0, ModelHarness.CIFAR_EXAMPLE));
+        Block block = plugin.create(
+                plugin.schema().defaults(), ModelHarness.context("vgg19bn", 0, ModelHarness.CIFAR_EXAMPLE));
         List<String> dropouts = new ArrayList<>();
         for (Pair<String, Block> child : block.getChildren()) {
             if (child.getValue() instanceof SeededDropout) {
                 dropouts.add(child.getValue().toString());
             }
         }
-        assertThat(dropouts).containsExactly(
-                "SeededDropout(0.5, dropout/vgg19bn/head/dropout1)",
-                "SeededDropout(0.5, dropout/vgg19bn/head/dropout2)");
+        assertThat(dropouts)
+                .containsExactly(
+                        "SeededDropout(0.5, dropout/vgg19bn/head/dropout1)",
+                        "SeededDropout(0.5, dropout/vgg19bn/head/dropout2)");
     }
 
     @Test
@@ -174,8 +183,15 @@ class VggPluginTest {
                         InitAssertions.assertUniform(path + "_weight", weight, bound);
                         InitAssertions.assertUniform(path + "_bias", bias, bound);
                     } else {
-                        InitAssertions.assertHeNormal(path + "_weight", weight, SeededInitializer.fan(
-                                layer.getParameters().get("weight").getArray().getShape(), SeededInitializer.Fan.OUT));
+                        InitAssertions.assertHeNormal(
+                                path + "_weight",
+                                weight,
+                                SeededInitializer.fan(
+                                        layer.getParameters()
+                                                .get("weight")
+                                                .getArray()
+                                                .getShape(),
+                                        SeededInitializer.Fan.OUT));
                         InitAssertions.assertConstant(path + "_bias", bias, 0f);
                     }
                 } else if (layer instanceof BatchNorm) {
@@ -185,7 +201,11 @@ class VggPluginTest {
                     InitAssertions.assertConstant(path + "_runningMean", values(layer, "runningMean"), 0f);
                     InitAssertions.assertConstant(path + "_runningVar", values(layer, "runningVar"), 1f);
                 } else if (layer instanceof Linear) {
-                    long fanIn = layer.getParameters().get("weight").getArray().getShape().get(1);
+                    long fanIn = layer.getParameters()
+                            .get("weight")
+                            .getArray()
+                            .getShape()
+                            .get(1);
                     double bound = 1 / Math.sqrt(fanIn);
                     linearBounds.add(bound);
                     InitAssertions.assertUniform(path + "_weight", values(layer, "weight"), bound);

@@ -1,19 +1,20 @@
 package dev.replica.runner.check;
 
-import dev.replica.core.training.Training;
 import dev.replica.api.UserException;
+import dev.replica.api.params.Values;
+import dev.replica.core.state.ModelFiles;
+import dev.replica.core.state.Numbers;
+import dev.replica.core.training.Evaluation;
 import dev.replica.runner.config.Check;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.Tolerance;
-import dev.replica.core.state.ModelFiles;
-import dev.replica.core.state.Numbers;
 import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.report.Plots;
-import dev.replica.core.training.Evaluation;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeSet;
@@ -36,9 +37,18 @@ final class CheckReport {
     static final List<String> STEP_COLUMNS = List.of("step", "epoch", "lr", "loss", "accuracy", "param_norm");
 
     /** The columns of {@code divergence.csv}; the parameter columns are empty at steps not recorded. */
-    static final List<String> DIVERGENCE_COLUMNS = List.of("step", "loss_rel_diff", "accuracy_abs_diff",
-            "param_norm_rel_diff", "params_global_rel_diff", "params_max_rel_diff", "params_max_rel_tensor",
-            "params_mean_rel_diff", "params_max_abs_diff", "buffers_global_rel_diff", "buffers_max_abs_diff");
+    static final List<String> DIVERGENCE_COLUMNS = List.of(
+            "step",
+            "loss_rel_diff",
+            "accuracy_abs_diff",
+            "param_norm_rel_diff",
+            "params_global_rel_diff",
+            "params_max_rel_diff",
+            "params_max_rel_tensor",
+            "params_mean_rel_diff",
+            "params_max_abs_diff",
+            "buffers_global_rel_diff",
+            "buffers_max_abs_diff");
 
     /** The thresholds of the loss-agreement table. */
     static final double[] LOSS_THRESHOLDS = {1e-6, 1e-5, 1e-4, 1e-3, 1e-2};
@@ -57,7 +67,13 @@ final class CheckReport {
     private final List<List<String>> csvRows = new ArrayList<>();
     private final StringBuilder sections = new StringBuilder();
 
-    CheckReport(RunFolder folder, Experiment experiment, Check check, Side a, Side b, int steps,
+    CheckReport(
+            RunFolder folder,
+            Experiment experiment,
+            Check check,
+            Side a,
+            Side b,
+            int steps,
             SortedMap<String, Object> engines) {
         this.folder = folder;
         this.experiment = experiment;
@@ -74,14 +90,19 @@ final class CheckReport {
         ModelFiles.writeAtomically(dir.resolve(a.name() + ".csv"), stepsCsv(c.stepsA()));
         ModelFiles.writeAtomically(dir.resolve(b.name() + ".csv"), stepsCsv(c.stepsB()));
         if (c.rerun() != null) {
-            ModelFiles.writeAtomically(dir.resolve(a.name() + "-rerun.csv"), stepsCsv(c.rerun().steps()));
+            ModelFiles.writeAtomically(
+                    dir.resolve(a.name() + "-rerun.csv"), stepsCsv(c.rerun().steps()));
         }
         ModelFiles.writeAtomically(dir.resolve("divergence.csv"), divergenceCsv(c));
         String plot = divergencePlot(c.label(), dir);
-        verdictRows.add("| " + c.label() + " | " + verdict + " | "
-                + (verdict.passed() ? "—" : escape(verdict.detail())) + " |");
-        csvRows.add(List.of(c.label(), verdict.toString(), verdict.step() < 0 ? "" : Integer.toString(verdict.step()),
-                verdict.metric(), verdict.detail()));
+        verdictRows.add("| " + c.label() + " | " + verdict + " | " + (verdict.passed() ? "—" : escape(verdict.detail()))
+                + " |");
+        csvRows.add(List.of(
+                c.label(),
+                verdict.toString(),
+                verdict.step() < 0 ? "" : Integer.toString(verdict.step()),
+                verdict.metric(),
+                verdict.detail()));
         sections.append(section(c, verdict)).append(plot);
     }
 
@@ -101,36 +122,60 @@ final class CheckReport {
         md.append("# Reproducibility check: ").append(experiment.name()).append("\n\n");
         md.append("## Verdicts\n\n| model | verdict | first divergence |\n| --- | --- | --- |\n");
         verdictRows.forEach(r -> md.append(r).append('\n'));
-        md.append('\n').append(compared()).append(definitions()).append(batchNorm()).append(bands());
+        md.append('\n')
+                .append(compared())
+                .append(definitions())
+                .append(batchNorm())
+                .append(bands());
         md.append(sections);
         ModelFiles.writeAtomically(folder.path().resolve("check.md"), md.toString());
-        ModelFiles.writeAtomically(folder.path().resolve("check.csv"),
+        ModelFiles.writeAtomically(
+                folder.path().resolve("check.csv"),
                 ModelFiles.csv(List.of("model", "verdict", "step", "metric", "detail"), csvRows));
     }
 
     private String compared() {
         long seed = a.experiment().seeds().get(0);
         StringBuilder s = new StringBuilder("## What was compared\n\n");
-        s.append("- Sides: **").append(a.name()).append("** (the reference) and **").append(b.name()).append("**: ")
-                .append(engineText(a)).append("; ").append(engineText(b)).append(".\n");
-        s.append("- Seed ").append(seed).append(experiment.seeds().size() > 1 ? " (the first of the file's seeds)" : "")
-                .append("; dataset ").append(experiment.dataset().plugin()).append("; batch ")
-                .append(experiment.training().batchSize()).append("; ").append(steps).append(" training steps")
+        s.append("- Sides: **")
+                .append(a.name())
+                .append("** (the reference) and **")
+                .append(b.name())
+                .append("**: ")
+                .append(engineText(a))
+                .append("; ")
+                .append(engineText(b))
+                .append(".\n");
+        s.append("- Seed ")
+                .append(seed)
+                .append(experiment.seeds().size() > 1 ? " (the first of the file's seeds)" : "")
+                .append("; dataset ")
+                .append(experiment.dataset().plugin())
+                .append("; batch ")
+                .append(experiment.training().batchSize())
+                .append("; ")
+                .append(steps)
+                .append(" training steps")
                 .append(check.steps().isPresent() ? "" : " (one epoch: check.steps not given)")
                 .append(", numbered from 0.\n");
         s.append("- Both sides start from the same weights, made in Java from the seed (checked: SHA-256 of every "
                 + "parameter before step 0), train on the same batches (the order and augmentation streams of the "
                 + "run) with the same learning rates, and draw dropout masks from the run's seed streams, not from "
                 + "the engine. Each step is exactly the step of `replica run` with the same number.\n");
-        s.append("- Parameter differences after steps 0, ").append(check.recordParamsEvery())
-                .append(", ").append(2 * check.recordParamsEvery())
+        s.append("- Parameter differences after steps 0, ")
+                .append(check.recordParamsEvery())
+                .append(", ")
+                .append(2 * check.recordParamsEvery())
                 .append(", ... and the last (check.record_params_every: ")
-                .append(check.recordParamsEvery()).append(").\n");
-        s.append(check.rerun()
-                ? "- Rerun: " + a.name() + " trained again from scratch in this JVM; its per-step losses, accuracies "
-                        + "and parameter norms and its final weights must be bit-identical to the first run. "
-                        + "(Bit-identity across fresh JVMs is proved by the determinism tests.)\n"
-                : "- Rerun: off (check.rerun: false).\n");
+                .append(check.recordParamsEvery())
+                .append(").\n");
+        s.append(
+                check.rerun()
+                        ? "- Rerun: " + a.name()
+                                + " trained again from scratch in this JVM; its per-step losses, accuracies "
+                                + "and parameter norms and its final weights must be bit-identical to the first run. "
+                                + "(Bit-identity across fresh JVMs is proved by the determinism tests.)\n"
+                        : "- Rerun: off (check.rerun: false).\n");
         return s.append('\n').toString();
     }
 
@@ -169,7 +214,8 @@ final class CheckReport {
         return "## BatchNorm in evaluation\n\n"
                 + "As the engines describe themselves, " + a.name() + " updates BatchNorm's running variance with "
                 + "the " + conventionA + ", " + b.name() + " with the " + conventionB + ". "
-                + (conventionA.equals(conventionB) ? "The conventions agree. "
+                + (conventionA.equals(conventionB)
+                        ? "The conventions agree. "
                         : "With n = batch x height x width values per channel a biased variance takes in (n - 1)/n of "
                                 + "an unbiased one, so the statistics drift apart even where the weights agree. ")
                 + "Training steps use batch statistics and are compared as they are. "
@@ -194,16 +240,27 @@ final class CheckReport {
     private String bands() {
         StringBuilder s = new StringBuilder("## Bands (from the file)\n\n");
         if (check.tolerances().isEmpty()) {
-            return s.append("None (`tolerances: []`): the two sides must be bit-identical.\n\n").toString();
+            return s.append("None (`tolerances: []`): the two sides must be bit-identical.\n\n")
+                    .toString();
         }
         s.append("| metric | bound | steps |\n| --- | --- | --- |\n");
         for (Tolerance t : check.tolerances()) {
-            s.append("| ").append(t.metric()).append(" | ").append(t.bound().key()).append(' ')
-                    .append(dev.replica.api.params.Values.formatNumber(t.limit())).append(" | ")
-                    .append(Tolerance.FINAL_METRICS.contains(t.metric()) ? "after the last"
-                            : t.steps() == null ? "all"
-                            : t.steps().first() == t.steps().last() ? Integer.toString(t.steps().first())
-                            : t.steps().first() + "–" + t.steps().last())
+            s.append("| ")
+                    .append(t.metric())
+                    .append(" | ")
+                    .append(t.bound().key())
+                    .append(' ')
+                    .append(Values.formatNumber(t.limit()))
+                    .append(" | ")
+                    .append(
+                            Tolerance.FINAL_METRICS.contains(t.metric())
+                                    ? "after the last"
+                                    : t.steps() == null
+                                            ? "all"
+                                            : t.steps().first() == t.steps().last()
+                                                    ? Integer.toString(t.steps().first())
+                                                    : t.steps().first() + "–"
+                                                            + t.steps().last())
                     .append(" |\n");
         }
         s.append("\nThe initial weights must always be bit-identical, and so must the rerun.\n\n");
@@ -214,16 +271,25 @@ final class CheckReport {
         StringBuilder s = new StringBuilder();
         String plugin = experiment.models().get(c.label()).plugin();
         s.append("## ").append(c.label()).append(" (").append(plugin).append(")\n\n");
-        s.append("Verdict: **").append(verdict).append("**").append(verdict.passed() ? "" : ": " + verdict.detail())
+        s.append("Verdict: **")
+                .append(verdict)
+                .append("**")
+                .append(verdict.passed() ? "" : ": " + verdict.detail())
                 .append("\n\n");
-        s.append("- Initial weights: ").append(c.initialA().equals(c.initialB())
-                ? "identical on both sides (sha256 " + Judge.shortHash(c.initialA()) + "…)"
-                : "**differ**: sha256 " + Judge.shortHash(c.initialA()) + "… (" + a.name() + ") vs "
-                        + Judge.shortHash(c.initialB()) + "… (" + b.name() + ")").append(".\n");
-        s.append("- Final weights: ").append(c.finalA().equals(c.finalB())
-                ? "identical (sha256 " + Judge.shortHash(c.finalA()) + "…)"
-                : "sha256 " + Judge.shortHash(c.finalA()) + "… (" + a.name() + "), " + Judge.shortHash(c.finalB())
-                        + "… (" + b.name() + ")").append(".\n");
+        s.append("- Initial weights: ")
+                .append(
+                        c.initialA().equals(c.initialB())
+                                ? "identical on both sides (sha256 " + Judge.shortHash(c.initialA()) + "…)"
+                                : "**differ**: sha256 " + Judge.shortHash(c.initialA()) + "… (" + a.name() + ") vs "
+                                        + Judge.shortHash(c.initialB()) + "… (" + b.name() + ")")
+                .append(".\n");
+        s.append("- Final weights: ")
+                .append(
+                        c.finalA().equals(c.finalB())
+                                ? "identical (sha256 " + Judge.shortHash(c.finalA()) + "…)"
+                                : "sha256 " + Judge.shortHash(c.finalA()) + "… (" + a.name() + "), "
+                                        + Judge.shortHash(c.finalB()) + "… (" + b.name() + ")")
+                .append(".\n");
         s.append("- Rerun: ").append(rerunText(c)).append(".\n\n");
         s.append(lossAgreement(c)).append(evaluation(c)).append(divergenceTable(c, verdict));
         return s.toString();
@@ -241,7 +307,8 @@ final class CheckReport {
         return c.finalA().equals(c.rerun().finalChecksum())
                 ? a.name() + " again, bit-identical (" + c.steps() + " steps: losses, accuracies, parameter norms; "
                         + "final weights)"
-                : "**final weights differ** (sha256 " + Judge.shortHash(c.rerun().finalChecksum()) + "…)";
+                : "**final weights differ** (sha256 "
+                        + Judge.shortHash(c.rerun().finalChecksum()) + "…)";
     }
 
     private String lossAgreement(ModelComparison c) {
@@ -250,16 +317,24 @@ final class CheckReport {
         for (double threshold : LOSS_THRESHOLDS) {
             int first = -1;
             for (int i = 0; i < c.steps(); i++) {
-                double d = Weights.relative(c.stepsA().get(i).loss(), c.stepsB().get(i).loss());
+                double d = Weights.relative(
+                        c.stepsA().get(i).loss(), c.stepsB().get(i).loss());
                 if (!(d <= threshold)) {
                     first = i;
                     break;
                 }
             }
-            String holds = first == 0 ? "—" : "step " + ((first < 0 ? c.steps() : first) - 1) + " ("
-                    + (first < 0 ? "all " + c.steps() : first + (first == 1 ? " step" : " steps")) + ")";
-            s.append("| ").append(String.format(java.util.Locale.ROOT, "%.0e", threshold)).append(" | ").append(holds)
-                    .append(" | ").append(first < 0 ? "—" : Integer.toString(first)).append(" |\n");
+            String holds = first == 0
+                    ? "—"
+                    : "step " + ((first < 0 ? c.steps() : first) - 1) + " ("
+                            + (first < 0 ? "all " + c.steps() : first + (first == 1 ? " step" : " steps")) + ")";
+            s.append("| ")
+                    .append(String.format(Locale.ROOT, "%.0e", threshold))
+                    .append(" | ")
+                    .append(holds)
+                    .append(" | ")
+                    .append(first < 0 ? "—" : Integer.toString(first))
+                    .append(" |\n");
         }
         return s.append('\n').toString();
     }
@@ -271,16 +346,27 @@ final class CheckReport {
         s.append(evalRow(a.name(), e.a()));
         s.append(evalRow(b.name() + ", raw (own statistics)", e.b()));
         s.append(evalRow(b.name() + ", aligned (" + a.name() + "'s statistics)", e.bAligned()));
-        s.append("| difference, raw | ").append(Judge.sci(Math.abs(e.a().loss() - e.b().loss()))).append(" | ")
-                .append(Numbers.fixed(100 * Math.abs(e.a().accuracy() - e.b().accuracy()), 2)).append(" points |\n");
-        s.append("| difference, aligned | ").append(Judge.sci(Math.abs(e.a().loss() - e.bAligned().loss())))
-                .append(" | ").append(Numbers.fixed(100 * Math.abs(e.a().accuracy() - e.bAligned().accuracy()), 2))
+        s.append("| difference, raw | ")
+                .append(Judge.sci(Math.abs(e.a().loss() - e.b().loss())))
+                .append(" | ")
+                .append(Numbers.fixed(100 * Math.abs(e.a().accuracy() - e.b().accuracy()), 2))
+                .append(" points |\n");
+        s.append("| difference, aligned | ")
+                .append(Judge.sci(Math.abs(e.a().loss() - e.bAligned().loss())))
+                .append(" | ")
+                .append(Numbers.fixed(
+                        100 * Math.abs(e.a().accuracy() - e.bAligned().accuracy()), 2))
                 .append(" points |\n\n");
         double rawDiff = Math.abs(e.a().loss() - e.b().loss());
         double alignedDiff = Math.abs(e.a().loss() - e.bAligned().loss());
         ParameterDifference last = c.differences().get(c.steps() - 1);
-        s.append("Aligned: ").append(e.statisticsCopied()).append(" running-statistics tensors copied from ")
-                .append(a.name()).append(" into ").append(b.name()).append(". ");
+        s.append("Aligned: ")
+                .append(e.statisticsCopied())
+                .append(" running-statistics tensors copied from ")
+                .append(a.name())
+                .append(" into ")
+                .append(b.name())
+                .append(". ");
         if (e.statisticsCopied() == 0) {
             s.append("The model has no running statistics: raw and aligned are the same comparison.");
         } else if (alignedDiff == rawDiff) {
@@ -289,8 +375,9 @@ final class CheckReport {
             s.append("Copying them brings the losses closer: part of the raw difference is the running statistics.");
         } else {
             s.append("Copying them moves the losses apart: the weights have drifted (global relative difference ")
-                    .append(Judge.sci(last.params().globalRelative())).append(" after the last step, running "
-                            + "statistics ").append(Judge.sci(last.buffers().globalRelative()))
+                    .append(Judge.sci(last.params().globalRelative()))
+                    .append(" after the last step, running " + "statistics ")
+                    .append(Judge.sci(last.buffers().globalRelative()))
                     .append("), so the raw comparison is the meaningful one.");
         }
         return s.append("\n\n").toString();
@@ -322,14 +409,24 @@ final class CheckReport {
                 + "| --- | --- | --- | --- | --- | --- | --- |\n");
         for (int step : rows) {
             ParameterDifference d = c.differences().get(step);
-            s.append("| ").append(step).append(" | ")
-                    .append(Judge.sci(Weights.relative(c.stepsA().get(step).loss(), c.stepsB().get(step).loss())))
-                    .append(" | ").append(Judge.sci(Weights.relative(c.stepsA().get(step).paramNorm(),
+            s.append("| ")
+                    .append(step)
+                    .append(" | ")
+                    .append(Judge.sci(Weights.relative(
+                            c.stepsA().get(step).loss(), c.stepsB().get(step).loss())))
+                    .append(" | ")
+                    .append(Judge.sci(Weights.relative(
+                            c.stepsA().get(step).paramNorm(),
                             c.stepsB().get(step).paramNorm())))
-                    .append(" | ").append(Judge.sci(d.params().globalRelative()))
-                    .append(" | ").append(Judge.sci(d.params().maxRelative()))
-                    .append(" | ").append(Judge.sci(d.params().meanRelative()))
-                    .append(" | ").append(Judge.sci(d.buffers().globalRelative())).append(" |\n");
+                    .append(" | ")
+                    .append(Judge.sci(d.params().globalRelative()))
+                    .append(" | ")
+                    .append(Judge.sci(d.params().maxRelative()))
+                    .append(" | ")
+                    .append(Judge.sci(d.params().meanRelative()))
+                    .append(" | ")
+                    .append(Judge.sci(d.buffers().globalRelative()))
+                    .append(" |\n");
         }
         return s.append('\n').toString();
     }
@@ -337,8 +434,12 @@ final class CheckReport {
     private static String stepsCsv(List<StepMetrics> steps) {
         List<List<String>> rows = new ArrayList<>();
         for (StepMetrics m : steps) {
-            rows.add(List.of(Integer.toString(m.step()), Integer.toString(m.epoch()), Numbers.significant(m.lr(), 8),
-                    Numbers.significant(m.loss(), 9), Numbers.significant(m.accuracy(), 9),
+            rows.add(List.of(
+                    Integer.toString(m.step()),
+                    Integer.toString(m.epoch()),
+                    Numbers.significant(m.lr(), 8),
+                    Numbers.significant(m.loss(), 9),
+                    Numbers.significant(m.accuracy(), 9),
                     Numbers.significant(m.paramNorm(), 17)));
         }
         return ModelFiles.csv(STEP_COLUMNS, rows);
@@ -349,16 +450,22 @@ final class CheckReport {
         for (int i = 0; i < c.steps(); i++) {
             StepMetrics x = c.stepsA().get(i);
             StepMetrics y = c.stepsB().get(i);
-            List<String> row = new ArrayList<>(List.of(Integer.toString(i),
-                    number(Weights.relative(x.loss(), y.loss())), number(Math.abs(x.accuracy() - y.accuracy())),
+            List<String> row = new ArrayList<>(List.of(
+                    Integer.toString(i),
+                    number(Weights.relative(x.loss(), y.loss())),
+                    number(Math.abs(x.accuracy() - y.accuracy())),
                     number(Weights.relative(x.paramNorm(), y.paramNorm()))));
             ParameterDifference d = c.differences().get(i);
             if (d == null) {
                 row.addAll(List.of("", "", "", "", "", "", ""));
             } else {
-                row.addAll(List.of(number(d.params().globalRelative()), number(d.params().maxRelative()),
-                        d.params().worst() == null ? "" : d.params().worst().path(), number(d.params().meanRelative()),
-                        number(d.params().maxAbsolute()), number(d.buffers().globalRelative()),
+                row.addAll(List.of(
+                        number(d.params().globalRelative()),
+                        number(d.params().maxRelative()),
+                        d.params().worst() == null ? "" : d.params().worst().path(),
+                        number(d.params().meanRelative()),
+                        number(d.params().maxAbsolute()),
+                        number(d.buffers().globalRelative()),
                         number(d.buffers().maxAbsolute())));
             }
             rows.add(row);

@@ -1,8 +1,8 @@
 package dev.replica.runner.check;
 
-import dev.replica.runner.config.Tolerance;
 import dev.replica.core.state.Numbers;
 import dev.replica.core.training.Evaluation;
+import dev.replica.runner.config.Tolerance;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -83,10 +83,14 @@ final class Judge {
 
     private void initialWeights() {
         if (!c.initialA().equals(c.initialB())) {
-            fail(0, "initial weights", "initial weights differ: sha256 " + shortHash(c.initialA()) + " ("
-                    + c.a().name() + ") vs " + shortHash(c.initialB()) + " (" + c.b().name() + "); the same seed "
-                    + "makes the same Java-made weights on every engine, so the two sides do not run the same "
-                    + "experiment");
+            fail(
+                    0,
+                    "initial weights",
+                    "initial weights differ: sha256 " + shortHash(c.initialA()) + " ("
+                            + c.a().name() + ") vs " + shortHash(c.initialB()) + " (" + c.b().name()
+                            + "); the same seed "
+                            + "makes the same Java-made weights on every engine, so the two sides do not run the same "
+                            + "experiment");
         }
     }
 
@@ -122,8 +126,11 @@ final class Judge {
         }
         int last = c.steps() - 1;
         if (!c.finalA().equals(c.finalB())) {
-            fail(last, "final weights", "final weights differ: sha256 " + shortHash(c.finalA()) + " (" + c.a().name()
-                    + ") vs " + shortHash(c.finalB()) + " (" + c.b().name() + ")" + why);
+            fail(
+                    last,
+                    "final weights",
+                    "final weights differ: sha256 " + shortHash(c.finalA()) + " (" + c.a().name() + ") vs "
+                            + shortHash(c.finalB()) + " (" + c.b().name() + ")" + why);
             return;
         }
         ModelComparison.FinalEvaluation e = c.evaluation();
@@ -152,8 +159,11 @@ final class Judge {
                     double b = scalar(band.kind(), c.stepsB().get(s));
                     double d = difference(band, a, b);
                     if (!(d <= band.limit())) {
-                        fail(s, band.metric(), pair(band.metric(), a, b) + ": " + band.bound().key() + " difference "
-                                + sci(d) + " outside the band " + band);
+                        fail(
+                                s,
+                                band.metric(),
+                                pair(band.metric(), a, b) + ": " + band.bound().key() + " difference " + sci(d)
+                                        + " outside the band " + band);
                         return;
                     }
                 }
@@ -165,23 +175,31 @@ final class Judge {
             if (!band.covers(e.getKey())) {
                 continue;
             }
-            ParameterDifference.Set set =
-                    band.kind() == Tolerance.Metric.PARAMS ? e.getValue().params() : e.getValue().buffers();
+            ParameterDifference.Set set = band.kind() == Tolerance.Metric.PARAMS
+                    ? e.getValue().params()
+                    : e.getValue().buffers();
             if (band.bound() == Tolerance.Bound.RELATIVE) {
                 double d = set.globalRelative();
                 if (!(d <= band.limit())) {
                     ParameterDifference.Tensor t = set.worst();
-                    fail(e.getKey(), band.metric(), band.metric() + ": ||" + c.a().name() + "|| " + digits(set.normA())
-                            + " vs ||" + c.b().name() + "|| " + digits(set.normB()) + ", relative difference " + sci(d)
-                            + " of all " + set.tensors() + " tensors as one vector (largest per tensor: " + sci(
-                            t.relative()) + " at " + t.path() + ") outside the band " + band);
+                    fail(
+                            e.getKey(),
+                            band.metric(),
+                            band.metric() + ": ||" + c.a().name() + "|| " + digits(set.normA())
+                                    + " vs ||" + c.b().name() + "|| " + digits(set.normB()) + ", relative difference "
+                                    + sci(d)
+                                    + " of all " + set.tensors() + " tensors as one vector (largest per tensor: "
+                                    + sci(t.relative()) + " at " + t.path() + ") outside the band " + band);
                     return;
                 }
             } else {
                 double d = set.maxAbsolute();
                 if (!(d <= band.limit())) {
-                    fail(e.getKey(), band.metric(), element(band.metric(), set.largest()) + ": absolute difference "
-                            + sci(d) + " outside the band " + band);
+                    fail(
+                            e.getKey(),
+                            band.metric(),
+                            element(band.metric(), set.largest()) + ": absolute difference " + sci(d)
+                                    + " outside the band " + band);
                     return;
                 }
             }
@@ -196,10 +214,14 @@ final class Judge {
         double b = value.applyAsDouble(aligned ? e.bAligned() : e.b());
         double d = difference(band, a, b);
         if (!(d <= band.limit())) {
-            fail(c.steps() - 1, band.metric(), band.metric() + " after the last step " + digits(a) + " ("
-                    + c.a().name() + ") vs " + digits(b) + " (" + c.b().name() + (aligned ? " with " + c.a().name()
-                    + "'s BatchNorm statistics" : "") + "): " + band.bound().key() + " difference " + sci(d)
-                    + " outside the band " + band);
+            fail(
+                    c.steps() - 1,
+                    band.metric(),
+                    band.metric() + " after the last step " + digits(a) + " ("
+                            + c.a().name() + ") vs " + digits(b) + " (" + c.b().name()
+                            + (aligned ? " with " + c.a().name() + "'s BatchNorm statistics" : "") + "): "
+                            + band.bound().key() + " difference " + sci(d)
+                            + " outside the band " + band);
         }
     }
 
@@ -220,14 +242,20 @@ final class Judge {
             StepMetrics first = c.stepsA().get(s);
             StepMetrics again = c.rerun().steps().get(s);
             if (!first.sameBits(again)) {
-                return new Failure(s, "rerun", who + "loss " + digits(first.loss()) + ", param_norm "
-                        + digits(first.paramNorm()) + " in the first run vs loss " + digits(again.loss())
-                        + ", param_norm " + digits(again.paramNorm()) + " in the rerun: not bit-identical");
+                return new Failure(
+                        s,
+                        "rerun",
+                        who + "loss " + digits(first.loss()) + ", param_norm "
+                                + digits(first.paramNorm()) + " in the first run vs loss " + digits(again.loss())
+                                + ", param_norm " + digits(again.paramNorm()) + " in the rerun: not bit-identical");
             }
         }
         if (!c.finalA().equals(c.rerun().finalChecksum())) {
-            return new Failure(c.steps() - 1, "rerun", who + "final weights sha256 " + shortHash(c.finalA())
-                    + " in the first run vs " + shortHash(c.rerun().finalChecksum()) + " in the rerun");
+            return new Failure(
+                    c.steps() - 1,
+                    "rerun",
+                    who + "final weights sha256 " + shortHash(c.finalA()) + " in the first run vs "
+                            + shortHash(c.rerun().finalChecksum()) + " in the rerun");
         }
         return null;
     }

@@ -1,9 +1,7 @@
 package dev.replica.runner.check;
 
-import dev.replica.api.Batch;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.params.Params;
-import dev.replica.api.seed.SeedStream;
 import dev.replica.core.training.ModelTrainer;
 import dev.replica.core.training.TrainingSetup;
 

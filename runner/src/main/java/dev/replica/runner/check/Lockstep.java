@@ -1,7 +1,7 @@
 package dev.replica.runner.check;
 
-import dev.replica.core.training.Evaluation;
 import dev.replica.core.state.ModelState;
+import dev.replica.core.training.Evaluation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedMap;
@@ -50,7 +50,8 @@ final class Lockstep {
         String finalB;
         ModelComparison.FinalEvaluation evaluation;
         progress.phase(label, a.name() + " vs " + b.name() + ", " + steps + " steps in lockstep");
-        try (Lane laneA = lanes.apply(a, label); Lane laneB = lanes.apply(b, label)) {
+        try (Lane laneA = lanes.apply(a, label);
+                Lane laneB = lanes.apply(b, label)) {
             initialA = ModelState.checksum(laneA.trainer().block());
             initialB = ModelState.checksum(laneB.trainer().block());
             for (int s = 0; s < steps; s++) {
@@ -58,7 +59,8 @@ final class Lockstep {
                 StepMetrics ma = laneA.step(s, !record);
                 StepMetrics mb = laneB.step(s, !record);
                 if (record) {
-                    ParameterDifference d = Weights.compare(laneA.trainer().block(), laneB.trainer().block());
+                    ParameterDifference d = Weights.compare(
+                            laneA.trainer().block(), laneB.trainer().block());
                     differences.put(s, d);
                     ma = withNorm(ma, d.params().normA());
                     mb = withNorm(mb, d.params().normB());
@@ -81,11 +83,12 @@ final class Lockstep {
                     stepsR.add(lane.step(s, true));
                     progress.step(label, s, steps, stepsR.get(s).loss());
                 }
-                again = new ModelComparison.Rerun(stepsR, ModelState.checksum(lane.trainer().block()));
+                again = new ModelComparison.Rerun(
+                        stepsR, ModelState.checksum(lane.trainer().block()));
             }
         }
-        return new ModelComparison(label, a, b, initialA, initialB, stepsA, stepsB, differences, finalA, finalB,
-                evaluation, again);
+        return new ModelComparison(
+                label, a, b, initialA, initialB, stepsA, stepsB, differences, finalA, finalB, evaluation, again);
     }
 
     /**
@@ -98,7 +101,8 @@ final class Lockstep {
         var split = a.setup().data().validation();
         Evaluation ea = a.trainer().evaluate(split);
         Evaluation eb = b.trainer().evaluate(b.setup().data().validation());
-        int copied = Weights.copyRunningStatistics(a.trainer().block(), b.trainer().block());
+        int copied =
+                Weights.copyRunningStatistics(a.trainer().block(), b.trainer().block());
         Evaluation aligned = b.trainer().evaluate(b.setup().data().validation());
         String name = "validation split (" + a.setup().data().validationSource() + ", " + split.size() + " examples)";
         return new ModelComparison.FinalEvaluation(name, ea, eb, aligned, copied);

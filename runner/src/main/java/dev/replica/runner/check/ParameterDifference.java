@@ -59,7 +59,13 @@ record ParameterDifference(Set params, Set buffers) {
      * @param worst the tensor with the largest relative difference, or {@code null} when there is none
      * @param largest the element with the largest absolute difference, or {@code null} when there is none
      */
-    record Set(int tensors, double normA, double normB, double globalRelative, double meanRelative, Tensor worst,
+    record Set(
+            int tensors,
+            double normA,
+            double normB,
+            double globalRelative,
+            double meanRelative,
+            Tensor worst,
             Element largest) {
 
         /**

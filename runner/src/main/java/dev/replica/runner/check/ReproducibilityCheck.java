@@ -4,6 +4,7 @@ import dev.replica.api.DataSplits;
 import dev.replica.api.EngineSession;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.UserException;
+import dev.replica.core.training.TrainingSetup;
 import dev.replica.runner.Environment;
 import dev.replica.runner.RunAssembly;
 import dev.replica.runner.config.Check;
@@ -12,13 +13,10 @@ import dev.replica.runner.config.PluginUse;
 import dev.replica.runner.output.Manifest;
 import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.plugin.PluginRegistry;
-import dev.replica.core.training.TrainingSetup;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,7 +63,7 @@ public final class ReproducibilityCheck {
 
         /** Copies the map, keeping its order. */
         public Outcome {
-            verdicts = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(verdicts));
+            verdicts = Collections.unmodifiableMap(new LinkedHashMap<>(verdicts));
         }
 
         /**
@@ -108,7 +106,10 @@ public final class ReproducibilityCheck {
         List<Side> sides = new ArrayList<>();
         for (String engine : engines) {
             String name = sides.stream().anyMatch(s -> s.name().equals(engine)) ? engine + "-2" : engine;
-            sides.add(new Side(name, experiment.withEngine(new PluginUse(engine, experiment.engine().params()))));
+            sides.add(new Side(
+                    name,
+                    experiment.withEngine(
+                            new PluginUse(engine, experiment.engine().params()))));
         }
         return sides;
     }
@@ -127,8 +128,13 @@ public final class ReproducibilityCheck {
      * @return the outcome
      * @throws IOException when writing outputs fails
      */
-    Outcome run(String file, Experiment experiment, List<Side> sides, Supplier<RunFolder> makeFolder,
-            CheckProgress progress) throws IOException {
+    Outcome run(
+            String file,
+            Experiment experiment,
+            List<Side> sides,
+            Supplier<RunFolder> makeFolder,
+            CheckProgress progress)
+            throws IOException {
         if (sides.size() != 2 || sides.get(0).name().equals(sides.get(1).name())) {
             throw new IllegalArgumentException("a check compares two sides with different names: " + sides);
         }
@@ -140,30 +146,45 @@ public final class ReproducibilityCheck {
             // Sides with the same dataset and seed share the opened data (lookups only: no order involved).
             Map<List<Object>, DataSplits> distinct = new HashMap<>();
             for (Side side : sides) {
-                EngineSession session =
-                        sessions.computeIfAbsent(side.engine(), engine -> assembly.openEngine(side.experiment().engine()));
-                engines.put(side.name(), assembly.describeEngine(session, side.experiment().engine()));
-                data.put(side.name(), distinct.computeIfAbsent(List.of(side.experiment().dataset(), seed(side)),
-                        key -> assembly.openData(side.experiment(), seed(side))));
+                EngineSession session = sessions.computeIfAbsent(
+                        side.engine(),
+                        engine -> assembly.openEngine(side.experiment().engine()));
+                engines.put(
+                        side.name(),
+                        assembly.describeEngine(session, side.experiment().engine()));
+                data.put(
+                        side.name(),
+                        distinct.computeIfAbsent(
+                                List.of(side.experiment().dataset(), seed(side)),
+                                key -> assembly.openData(side.experiment(), seed(side))));
             }
             Side a = sides.get(0);
             Side b = sides.get(1);
             int steps = steps(file, check, a, data.get(a.name()));
             RunFolder folder = makeFolder.get();
 
-            Manifest manifest = assembly.manifest(folder, experiment, "check", List.of(seed(a)),
+            Manifest manifest = assembly.manifest(
+                            folder,
+                            experiment,
+                            "check",
+                            List.of(seed(a)),
                             sides.stream().map(Side::experiment).toList())
                     .put("engines", engines)
                     .put("dataset", RunAssembly.datasetFacts(data.get(a.name())));
             manifest.write(folder.path().resolve("manifest.json"));
 
             CheckReport report = new CheckReport(folder, experiment, check, a, b, steps, engines);
-            Lockstep lockstep = new Lockstep((side, label) -> lane(side, label, sessions.get(side.engine()),
-                    data.get(side.name())), progress);
+            Lockstep lockstep = new Lockstep(
+                    (side, label) -> lane(side, label, sessions.get(side.engine()), data.get(side.name())), progress);
             Map<String, Verdict> verdicts = new LinkedHashMap<>();
             SortedMap<String, Object> results = new TreeMap<>();
             for (String label : experiment.models().keySet()) {
-                LOG.info("Checking {}: {} against {}, {} steps{}", label, a.name(), b.name(), steps,
+                LOG.info(
+                        "Checking {}: {} against {}, {} steps{}",
+                        label,
+                        a.name(),
+                        b.name(),
+                        steps,
                         check.rerun() ? ", then a rerun of " + a.name() : "");
                 ModelComparison comparison =
                         lockstep.compare(label, a, b, steps, check.recordParamsEvery(), check.rerun());
@@ -172,8 +193,11 @@ public final class ReproducibilityCheck {
                 report.model(comparison, verdict);
                 Map<String, Object> facts = new LinkedHashMap<>();
                 facts.put("verdict", verdict.toString());
-                facts.put("initial.sha256", Manifest.section(a.name(), comparison.initialA(), b.name(), comparison.initialB()));
-                facts.put("final.sha256", Manifest.section(a.name(), comparison.finalA(), b.name(), comparison.finalB()));
+                facts.put(
+                        "initial.sha256",
+                        Manifest.section(a.name(), comparison.initialA(), b.name(), comparison.initialB()));
+                facts.put(
+                        "final.sha256", Manifest.section(a.name(), comparison.finalA(), b.name(), comparison.finalB()));
                 if (comparison.rerun() != null) {
                     facts.put("rerun.final.sha256", comparison.rerun().finalChecksum());
                 }

@@ -19,8 +19,12 @@ record StepMetrics(int step, int epoch, double lr, double loss, double accuracy,
      * @return {@code true} when every value has the same bits
      */
     boolean sameBits(StepMetrics other) {
-        return step == other.step && epoch == other.epoch && same(lr, other.lr) && same(loss, other.loss)
-                && same(accuracy, other.accuracy) && same(paramNorm, other.paramNorm);
+        return step == other.step
+                && epoch == other.epoch
+                && same(lr, other.lr)
+                && same(loss, other.loss)
+                && same(accuracy, other.accuracy)
+                && same(paramNorm, other.paramNorm);
     }
 
     static boolean same(double a, double b) {

@@ -48,8 +48,8 @@ final class Weights {
         PairList<String, Parameter> pa = a.getParameters();
         PairList<String, Parameter> pb = b.getParameters();
         if (!pa.keys().equals(pb.keys())) {
-            throw new IllegalArgumentException("the models have different parameters: " + pa.keys() + " and "
-                    + pb.keys());
+            throw new IllegalArgumentException(
+                    "the models have different parameters: " + pa.keys() + " and " + pb.keys());
         }
         Accumulator params = new Accumulator();
         Accumulator buffers = new Accumulator();
@@ -60,7 +60,8 @@ final class Weights {
                 throw new IllegalArgumentException("parameter " + pa.get(i).getKey() + " has " + x.length
                         + " values in one model and " + y.length + " in the other");
             }
-            (pa.get(i).getValue().requiresGradient() ? params : buffers).add(pa.get(i).getKey(), x, y);
+            (pa.get(i).getValue().requiresGradient() ? params : buffers)
+                    .add(pa.get(i).getKey(), x, y);
         }
         return new ParameterDifference(params.result(), buffers.result());
     }
@@ -86,8 +87,8 @@ final class Weights {
             }
             NDArray t = target.get(i).getValue().getArray();
             // A copy op, not set(): MXNet may keep arrays in an MKLDNN layout that set() cannot write.
-            try (NDArray values = t.getManager().create(source.get(i).getValue().getArray().toFloatArray(),
-                    t.getShape())) {
+            try (NDArray values =
+                    t.getManager().create(source.get(i).getValue().getArray().toFloatArray(), t.getShape())) {
                 values.copyTo(t);
             }
             copied++;

@@ -6,15 +6,11 @@ import dev.replica.runner.check.Verdict;
 import dev.replica.runner.config.Check;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
-import dev.replica.runner.config.ExperimentWriter;
 import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -29,8 +25,10 @@ import picocli.CommandLine.Parameters;
  * section and reruns the first, writes the report into a new run folder, and exits 0 when every model
  * is identical or within tolerance, {@value #DIVERGED} when one diverged (2 stays for user errors).
  */
-@Command(name = "check", description = "Run every model on two engines from the same weights and batches, rerun "
-        + "the first, and report how far they agree; exit 0 when all agree, 3 when one diverged.")
+@Command(
+        name = "check",
+        description = "Run every model on two engines from the same weights and batches, rerun "
+                + "the first, and report how far they agree; exit 0 when all agree, 3 when one diverged.")
 final class CheckCommand implements Callable<Integer> {
 
     /** Exit status when a model diverged. */
@@ -48,7 +46,10 @@ final class CheckCommand implements Callable<Integer> {
     @CommandLine.Mixin
     ReplicaCli.FileOptionsMixin options;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs",
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
+            defaultValue = "runs",
             description = "where run folders go (default: ${DEFAULT-VALUE})")
     Path out;
 
@@ -59,17 +60,22 @@ final class CheckCommand implements Callable<Integer> {
         Experiment experiment = new ExperimentLoader(registry).load(file, options.overrides);
         if (experiment.check() == null) {
             // The resolved file shows what was checked.
-            experiment = experiment.withCheck(Check.defaults(Check.defaultEngines(experiment.engine().plugin(),
+            experiment = experiment.withCheck(Check.defaults(Check.defaultEngines(
+                    experiment.engine().plugin(),
                     registry.all(PluginKind.ENGINE).keySet())));
         }
         Experiment checked = experiment;
         ReproducibilityCheck check = parent.injector(registry).getInstance(ReproducibilityCheck.class);
-        ReproducibilityCheck.Outcome outcome = check.run(file.toString(), experiment, () -> {
-            RunFolder folder = RunFolder.start(out, checked);
-            console.println("Check folder " + folder.path());
-            console.flush();
-            return folder;
-        }, new ConsoleCheckProgress(console));
+        ReproducibilityCheck.Outcome outcome = check.run(
+                file.toString(),
+                experiment,
+                () -> {
+                    RunFolder folder = RunFolder.start(out, checked);
+                    console.println("Check folder " + folder.path());
+                    console.flush();
+                    return folder;
+                },
+                new ConsoleCheckProgress(console));
         console.println();
         for (Map.Entry<String, Verdict> e : outcome.verdicts().entrySet()) {
             Verdict v = e.getValue();
@@ -105,8 +111,8 @@ final class CheckCommand implements Callable<Integer> {
             long now = System.nanoTime();
             boolean tenth = (step + 1) % Math.max(1, steps / 10) == 0;
             if (step + 1 == steps || tenth || now - lastLine > INTERVAL_NANOS) {
-                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %s step %d/%d  loss", model,
-                        step + 1, steps));
+                StringBuilder line =
+                        new StringBuilder(String.format(Locale.ROOT, "  %s step %d/%d  loss", model, step + 1, steps));
                 for (double loss : losses) {
                     line.append(String.format(Locale.ROOT, " %.6f", loss));
                 }

@@ -1,7 +1,7 @@
 package dev.replica.runner.cli;
 
-import dev.replica.core.state.Numbers;
 import dev.replica.core.state.EpochRecord;
+import dev.replica.core.state.Numbers;
 import dev.replica.core.training.ProgressListener;
 import java.io.PrintStream;
 
@@ -45,9 +45,17 @@ final class ConsoleProgress implements ProgressListener {
             double elapsed = (now - epochStart) / 1e9;
             double eta = elapsed / (step - 1) * (steps - step);
             double stepsPerSecond = (step - 1) / Math.max(elapsed, 1e-9);
-            out.printf("  %s epoch %d/%d step %d/%d  loss %s  acc %s%%  %.1f steps/s%s  epoch ETA %s%n", label, epoch,
-                    epochs, step, steps, Numbers.fixed(meanLoss, 4), Numbers.fixed(100 * accuracy, 2),
-                    stepsPerSecond, batchSize > 0 ? String.format(" (%.1f img/s)", stepsPerSecond * batchSize) : "",
+            out.printf(
+                    "  %s epoch %d/%d step %d/%d  loss %s  acc %s%%  %.1f steps/s%s  epoch ETA %s%n",
+                    label,
+                    epoch,
+                    epochs,
+                    step,
+                    steps,
+                    Numbers.fixed(meanLoss, 4),
+                    Numbers.fixed(100 * accuracy, 2),
+                    stepsPerSecond,
+                    batchSize > 0 ? String.format(" (%.1f img/s)", stepsPerSecond * batchSize) : "",
                     duration(eta));
             lastLine = now;
         }
@@ -63,8 +71,9 @@ final class ConsoleProgress implements ProgressListener {
         if (done < total && now - lastEvalLine > INTERVAL_NANOS) {
             double elapsed = (now - evalStart) / 1e9;
             double rate = done / Math.max(elapsed, 1e-9);
-            out.printf("  %s %s %d/%d images  %.1f img/s  ETA %s%n", label, split, done, total, rate,
-                    duration((total - done) / Math.max(rate, 1e-9)));
+            out.printf(
+                    "  %s %s %d/%d images  %.1f img/s  ETA %s%n",
+                    label, split, done, total, rate, duration((total - done) / Math.max(rate, 1e-9)));
             lastEvalLine = now;
         }
         if (done >= total) {
@@ -74,16 +83,24 @@ final class ConsoleProgress implements ProgressListener {
 
     @Override
     public void epoch(String label, EpochRecord r, int epochs) {
-        out.printf("%s epoch %d/%d  lr %s  train loss %s acc %s%%  val loss %s acc %s%%  (%.0f s, %.1f img/s)%n",
-                label, r.epoch(), epochs, Numbers.significant(r.lr(), 4), Numbers.fixed(r.trainLoss(), 4),
-                Numbers.fixed(100 * r.trainAccuracy(), 2), Numbers.fixed(r.valLoss(), 4),
-                Numbers.fixed(100 * r.valAccuracy(), 2), r.trainSeconds() + r.evalSeconds(),
+        out.printf(
+                "%s epoch %d/%d  lr %s  train loss %s acc %s%%  val loss %s acc %s%%  (%.0f s, %.1f img/s)%n",
+                label,
+                r.epoch(),
+                epochs,
+                Numbers.significant(r.lr(), 4),
+                Numbers.fixed(r.trainLoss(), 4),
+                Numbers.fixed(100 * r.trainAccuracy(), 2),
+                Numbers.fixed(r.valLoss(), 4),
+                Numbers.fixed(100 * r.valAccuracy(), 2),
+                r.trainSeconds() + r.evalSeconds(),
                 r.trainExamples() / Math.max(r.trainSeconds(), 1e-9));
     }
 
     static String duration(double seconds) {
         long s = Math.round(seconds);
-        return s >= 3600 ? String.format("%dh%02dm", s / 3600, s / 60 % 60)
+        return s >= 3600
+                ? String.format("%dh%02dm", s / 3600, s / 60 % 60)
                 : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";
     }
 }

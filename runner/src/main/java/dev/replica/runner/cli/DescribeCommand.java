@@ -18,7 +18,9 @@ import picocli.CommandLine.Parameters;
  * {@code replica describe NAME}: a plugin's parameters from its schema (key, type, default, allowed
  * values, description). A name that several kinds use must be written {@code KIND/NAME}.
  */
-@Command(name = "describe", description = "Show a plugin's parameters: key, type, default, allowed values, description.")
+@Command(
+        name = "describe",
+        description = "Show a plugin's parameters: key, type, default, allowed values, description.")
 final class DescribeCommand implements Callable<Integer> {
 
     @CommandLine.ParentCommand
@@ -51,8 +53,13 @@ final class DescribeCommand implements Callable<Integer> {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"key", "type", "default", "allowed", "description"});
         for (ParameterSpec s : specs) {
-            rows.add(new String[] {s.key(), s.type().shortName(),
-                s.required() ? "(required)" : Values.render(s.defaultValue()), allowed(s), s.description()});
+            rows.add(new String[] {
+                s.key(),
+                s.type().shortName(),
+                s.required() ? "(required)" : Values.render(s.defaultValue()),
+                allowed(s),
+                s.description()
+            });
         }
         int[] widths = new int[4];
         for (String[] r : rows) {
@@ -106,8 +113,8 @@ final class DescribeCommand implements Callable<Integer> {
         for (PluginKind k : matches) {
             qualified.add(k.word() + "/" + name);
         }
-        throw new UserException("'" + name + "' names " + matches.size() + " plugins: "
-                + String.join(", ", qualified) + "; write KIND/NAME, e.g. replica describe " + qualified.get(0));
+        throw new UserException("'" + name + "' names " + matches.size() + " plugins: " + String.join(", ", qualified)
+                + "; write KIND/NAME, e.g. replica describe " + qualified.get(0));
     }
 
     private static String allowed(ParameterSpec s) {

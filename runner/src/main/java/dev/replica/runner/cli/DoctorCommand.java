@@ -35,8 +35,10 @@ import picocli.CommandLine.Parameters;
  * processes on this machine, with the settings an experiment (or the defaults) would use, and prints
  * the native settings that the engine pins.
  */
-@Command(name = "doctor", description = "Check that each engine gives bit-identical results on this machine "
-        + "(two fresh processes train a small network), and show the native settings it pins.")
+@Command(
+        name = "doctor",
+        description = "Check that each engine gives bit-identical results on this machine "
+                + "(two fresh processes train a small network), and show the native settings it pins.")
 final class DoctorCommand implements Callable<Integer> {
 
     /** Exit status when some engine is not bit-identical here with any setting tried. */
@@ -48,14 +50,20 @@ final class DoctorCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE",
+    @Parameters(
+            index = "0",
+            arity = "0..1",
+            paramLabel = "FILE",
             description = "an experiment file: probe its engine with its settings (default: every engine, defaults)")
     Path file;
 
     @CommandLine.Mixin
     ReplicaCli.FileOptionsMixin options;
 
-    @Option(names = "--threads", paramLabel = "N", description = "probe at N threads instead of the file's or the default")
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
+            description = "probe at N threads instead of the file's or the default")
     Integer threads;
 
     @Option(names = "--fresh", description = "probe again, ignoring verdicts kept for this machine")
@@ -68,7 +76,9 @@ final class DoctorCommand implements Callable<Integer> {
         Map<String, Map<String, Object>> engines = new LinkedHashMap<>();
         if (file != null) {
             Experiment experiment = new ExperimentLoader(registry).load(file, options.overrides);
-            engines.put(experiment.engine().plugin(), new HashMap<>(experiment.engine().params().asMap()));
+            engines.put(
+                    experiment.engine().plugin(),
+                    new HashMap<>(experiment.engine().params().asMap()));
         } else {
             for (String name : registry.all(PluginKind.ENGINE).keySet()) {
                 engines.put(name, new HashMap<>());
@@ -91,8 +101,13 @@ final class DoctorCommand implements Callable<Integer> {
             raw.put("determinism", DjlEnginePlugin.RELAXED); // report a failure here instead of stopping
             Params params = validate(plugin, raw);
             if (fresh && plugin instanceof DjlEnginePlugin djl) {
-                DeterminismProbe.at(context.verdictCache()).resolve(djl, params.getInt("threads"), params.getString("device"),
-                        InstructionSet.of(params.getString("isa")), true);
+                DeterminismProbe.at(context.verdictCache())
+                        .resolve(
+                                djl,
+                                params.getInt("threads"),
+                                params.getString("device"),
+                                InstructionSet.of(params.getString("isa")),
+                                true);
             }
             out.println();
             out.flush();
@@ -101,8 +116,12 @@ final class DoctorCommand implements Callable<Integer> {
                 all &= verdict.bitIdentical();
                 out.println(verdict.summary());
                 for (DeterminismVerdict.Trial t : verdict.trials()) {
-                    out.printf(Locale.ROOT, "  %s  [%s, %.1f s]%n", t.describe(),
-                            t.cached() ? "kept from an earlier probe" : "probed now", t.seconds());
+                    out.printf(
+                            Locale.ROOT,
+                            "  %s  [%s, %.1f s]%n",
+                            t.describe(),
+                            t.cached() ? "kept from an earlier probe" : "probed now",
+                            t.seconds());
                 }
                 List<String> settings = new ArrayList<>();
                 session.describe().forEach((k, v) -> {
@@ -114,9 +133,11 @@ final class DoctorCommand implements Callable<Integer> {
             }
         }
         out.println();
-        out.println(all ? "Every engine probed is bit-identical across processes here."
-                : "Some engine is not bit-identical across processes here: runs stop unless engine.determinism is "
-                        + "relaxed. Try engine.threads: 1, or another engine.isa.");
+        out.println(
+                all
+                        ? "Every engine probed is bit-identical across processes here."
+                        : "Some engine is not bit-identical across processes here: runs stop unless engine.determinism is "
+                                + "relaxed. Try engine.threads: 1, or another engine.isa.");
         out.flush();
         return all ? 0 : NOT_REPRODUCIBLE;
     }

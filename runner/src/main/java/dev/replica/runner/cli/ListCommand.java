@@ -43,7 +43,8 @@ final class ListCommand implements Callable<Integer> {
                 out.println("  (none)");
             }
             for (Map.Entry<String, Plugin> e : registry.all(kind).entrySet()) {
-                out.printf(row, e.getKey(), e.getValue().version(), e.getValue().description()).flush();
+                out.printf(row, e.getKey(), e.getValue().version(), e.getValue().description())
+                        .flush();
             }
         }
         out.println();

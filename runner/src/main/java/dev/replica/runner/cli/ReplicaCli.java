@@ -3,6 +3,8 @@ package dev.replica.runner.cli;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import dev.replica.api.UserException;
+import dev.replica.core.training.NonFiniteLossException;
+import dev.replica.core.training.ProgressListener;
 import dev.replica.runner.Environment;
 import dev.replica.runner.ExperimentRunner;
 import dev.replica.runner.RunAssembly;
@@ -14,10 +16,9 @@ import dev.replica.runner.config.ExperimentWriter;
 import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.plugin.PluginRegistry;
 import dev.replica.runner.report.Report;
-import dev.replica.core.training.NonFiniteLossException;
-import dev.replica.core.training.ProgressListener;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
@@ -29,18 +30,31 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine;
 
 /**
  * The {@code replica} command line. User errors (bad files, missing data) print one message and exit
  * with status 2, without a stack trace; anything else is a bug and shows one (status 1).
  */
-@Command(name = "replica", mixinStandardHelpOptions = true, versionProvider = ReplicaCli.Version.class,
+@Command(
+        name = "replica",
+        mixinStandardHelpOptions = true,
+        versionProvider = ReplicaCli.Version.class,
         description = "Seeded, deterministic deep-learning experiments on DJL (PyTorch or MXNet).",
-        subcommands = {ReplicaCli.Run.class, ReplicaCli.Validate.class, ListCommand.class, DescribeCommand.class, ReportCommand.class, DiffCommand.class, ReproduceCommand.class, CheckCommand.class, DoctorCommand.class})
+        subcommands = {
+            ReplicaCli.Run.class,
+            ReplicaCli.Validate.class,
+            ListCommand.class,
+            DescribeCommand.class,
+            ReportCommand.class,
+            DiffCommand.class,
+            ReproduceCommand.class,
+            CheckCommand.class,
+            DoctorCommand.class
+        })
 public final class ReplicaCli {
 
     /** Exit status of a user error. */
@@ -49,7 +63,10 @@ public final class ReplicaCli {
     /** Exit status when training stopped at a NaN or infinite loss. */
     public static final int NON_FINITE_LOSS = 5;
 
-    @Option(names = "--plugins", paramLabel = "DIR", scope = CommandLine.ScopeType.INHERIT,
+    @Option(
+            names = "--plugins",
+            paramLabel = "DIR",
+            scope = CommandLine.ScopeType.INHERIT,
             description = "a folder of plugin jars to load besides the built-in ones (also $REPLICA_PLUGINS)")
     Path plugins;
 
@@ -96,11 +113,15 @@ public final class ReplicaCli {
      * @param progress wraps the progress display of {@code run}
      * @return the exit status
      */
-    public static int execute(String[] args, Map<String, String> env, PrintStream out, PrintStream err,
+    public static int execute(
+            String[] args,
+            Map<String, String> env,
+            PrintStream out,
+            PrintStream err,
             UnaryOperator<ProgressListener> progress) {
         CommandLine cli = new CommandLine(new ReplicaCli(env, out, progress));
-        cli.setOut(new java.io.PrintWriter(out, true));
-        cli.setErr(new java.io.PrintWriter(err, true));
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof ExperimentException) {
                 err.print(e.getMessage().endsWith("\n") ? e.getMessage() : e.getMessage() + "\n");
@@ -131,7 +152,9 @@ public final class ReplicaCli {
 
     PluginRegistry registry() {
         Path dir = plugins;
-        if (dir == null && env.get("REPLICA_PLUGINS") != null && !env.get("REPLICA_PLUGINS").isBlank()) {
+        if (dir == null
+                && env.get("REPLICA_PLUGINS") != null
+                && !env.get("REPLICA_PLUGINS").isBlank()) {
             dir = Path.of(env.get("REPLICA_PLUGINS"));
         }
         ClassLoader loader = ReplicaCli.class.getClassLoader();
@@ -147,7 +170,8 @@ public final class ReplicaCli {
         }
         List<URL> jars = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path jar : files.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
+            for (Path jar :
+                    files.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
                 jars.add(jar.toUri().toURL());
             }
         } catch (IOException e) {
@@ -172,14 +196,20 @@ public final class ReplicaCli {
         @CommandLine.Mixin
         FileOptionsMixin options;
 
-        @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs",
+        @Option(
+                names = "--out",
+                paramLabel = "DIR",
+                defaultValue = "runs",
                 description = "where run folders go (default: ${DEFAULT-VALUE})")
         Path out;
 
         @Option(names = "--resume", paramLabel = "RUN_DIR", description = "continue the run in this folder")
         Path resume;
 
-        @Option(names = "--seeds", split = ",", paramLabel = "N,N,...",
+        @Option(
+                names = "--seeds",
+                split = ",",
+                paramLabel = "N,N,...",
                 description = "run every model once per seed, e.g. --seeds 0,1,2 (overrides seed or seeds of the file)")
         List<Long> seeds;
 
@@ -217,9 +247,10 @@ public final class ReplicaCli {
             ExperimentRunner runner = injector.getInstance(ExperimentRunner.class);
             ExperimentRunner.Outcome outcome = runner.run(experiment, folder, progress(parent, experiment));
             parent.out.println();
-            parent.out.print(experiment.seeds().size() > 1
-                    ? Files.readString(folder.path().resolve("summary.md"), StandardCharsets.UTF_8)
-                    : outcome.table().markdown());
+            parent.out.print(
+                    experiment.seeds().size() > 1
+                            ? Files.readString(folder.path().resolve("summary.md"), StandardCharsets.UTF_8)
+                            : outcome.table().markdown());
             parent.out.println();
             Report.Written report = Report.write(folder.path());
             parent.out.println("Report " + report.html() + " (and report.md, plots/)");
@@ -246,15 +277,17 @@ public final class ReplicaCli {
         static ProgressListener progress(ReplicaCli parent, Experiment experiment) {
             int batch = experiment.training().batchSize();
             boolean terminal = System.console() != null && parent.out == System.out;
-            ProgressListener shown = terminal ? new TerminalProgress(parent.out, batch) : new ConsoleProgress(parent.out, batch);
+            ProgressListener shown =
+                    terminal ? new TerminalProgress(parent.out, batch) : new ConsoleProgress(parent.out, batch);
             return parent.progress.apply(shown);
         }
-
     }
 
     /** The {@code --set} option as a mixin. */
     static final class FileOptionsMixin {
-        @Option(names = "--set", paramLabel = "KEY=VALUE",
+        @Option(
+                names = "--set",
+                paramLabel = "KEY=VALUE",
                 description = "override a key of the file, e.g. --set training.epochs=2 (repeatable)")
         List<String> overrides = new ArrayList<>();
     }

@@ -23,8 +23,8 @@ final class ReportCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Report.Written written = Report.write(folder);
         PrintWriter out = spec.commandLine().getOut();
-        out.println("Wrote " + written.markdown() + ", " + written.html() + " and " + written.plots().size()
-                + " plots in " + folder.resolve(Report.PLOTS));
+        out.println("Wrote " + written.markdown() + ", " + written.html() + " and "
+                + written.plots().size() + " plots in " + folder.resolve(Report.PLOTS));
         out.flush();
         return 0;
     }

@@ -1,5 +1,6 @@
 package dev.replica.runner.cli;
 
+import com.google.gson.JsonElement;
 import dev.replica.api.EngineSession;
 import dev.replica.api.Plugin;
 import dev.replica.runner.ExperimentRunner;
@@ -23,10 +24,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine;
 
 /**
  * {@code replica reproduce RUN_DIR}: runs a finished run's {@code experiment.yaml} again into a new run
@@ -34,7 +35,8 @@ import picocli.CommandLine;
  * {@code weights.sha256} equal). Warns first where this machine, the engine or the plugins differ from
  * what the run recorded. Exits 0 when identical, {@value #NOT_IDENTICAL} when not.
  */
-@Command(name = "reproduce",
+@Command(
+        name = "reproduce",
         description = "Rerun a finished run from its folder into a new run folder and say whether it came out "
                 + "identical (exit 0) or not (exit " + ReproduceCommand.NOT_IDENTICAL + ").")
 final class ReproduceCommand implements Callable<Integer> {
@@ -51,7 +53,9 @@ final class ReproduceCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "RUN_DIR", description = "a finished run folder")
     Path folder;
 
-    @Option(names = "--out", paramLabel = "DIR",
+    @Option(
+            names = "--out",
+            paramLabel = "DIR",
             description = "where the new run folder goes (default: beside the run's own, i.e. RUN_DIR/../..)")
     Path out;
 
@@ -64,8 +68,12 @@ final class ReproduceCommand implements Callable<Integer> {
         Experiment experiment = new ExperimentLoader(registry).load(saved, List.of());
         PrintWriter text = spec.commandLine().getOut();
 
-        List<String> differences = Reproduction.machineDifferences(original.manifest(), Manifest.environment(),
-                engineNow(parent.injector(registry).getInstance(RunAssembly.class), experiment), pluginVersions(registry, original), RunAssembly.replicaVersion());
+        List<String> differences = Reproduction.machineDifferences(
+                original.manifest(),
+                Manifest.environment(),
+                engineNow(parent.injector(registry).getInstance(RunAssembly.class), experiment),
+                pluginVersions(registry, original),
+                RunAssembly.replicaVersion());
         for (String d : differences) {
             text.println("warning: " + d);
         }
@@ -99,7 +107,9 @@ final class ReproduceCommand implements Callable<Integer> {
                     + target.path() + ").");
         } else {
             text.println("Not identical: " + target.path() + " differs from " + folder
-                    + (differences.isEmpty() ? "." : "; see the warnings above for differences of machine or versions."));
+                    + (differences.isEmpty()
+                            ? "."
+                            : "; see the warnings above for differences of machine or versions."));
         }
         text.flush();
         return verdict.identical() ? 0 : NOT_IDENTICAL;
@@ -115,14 +125,16 @@ final class ReproduceCommand implements Callable<Integer> {
     /** This process's version of each plugin the run recorded, keyed as the manifest keys them. */
     private static Map<String, String> pluginVersions(PluginRegistry registry, RunContents original) {
         Map<String, String> versions = new TreeMap<>();
-        com.google.gson.JsonElement recorded = original.manifest().get("plugins");
+        JsonElement recorded = original.manifest().get("plugins");
         if (recorded == null || !recorded.isJsonObject()) {
             return versions;
         }
         for (String key : recorded.getAsJsonObject().keySet()) {
             int dot = key.indexOf('.');
             for (PluginKind kind : PluginKind.values()) {
-                if (dot > 0 && kind.word().equals(key.substring(0, dot)) && registry.has(kind, key.substring(dot + 1))) {
+                if (dot > 0
+                        && kind.word().equals(key.substring(0, dot))
+                        && registry.has(kind, key.substring(dot + 1))) {
                     Plugin p = registry.get(kind, key.substring(dot + 1));
                     versions.put(key, p.version());
                 }

@@ -1,7 +1,7 @@
 package dev.replica.runner.cli;
 
-import dev.replica.core.state.Numbers;
 import dev.replica.core.state.EpochRecord;
+import dev.replica.core.state.Numbers;
 import dev.replica.core.training.ProgressListener;
 import java.io.PrintStream;
 import java.nio.charset.Charset;
@@ -31,7 +31,8 @@ final class TerminalProgress implements ProgressListener {
         this.batchSize = batchSize;
         this.lines = new ConsoleProgress(out, batchSize);
         this.style = StandardCharsets.UTF_8.equals(Charset.defaultCharset())
-                ? ProgressBarStyle.UNICODE_BLOCK : ProgressBarStyle.ASCII;
+                ? ProgressBarStyle.UNICODE_BLOCK
+                : ProgressBarStyle.ASCII;
     }
 
     @Override
@@ -45,10 +46,10 @@ final class TerminalProgress implements ProgressListener {
         training.bar.stepTo(step);
         // The rate leaves out the first step, which carries the warm-up.
         double seconds = (now - firstStepDone) / 1e9;
-        String rate = step > 1 && seconds > 0 ? Numbers.fixed((step - 1) * (double) batchSize / seconds, 1) + " img/s"
-                : "";
-        training.bar.setExtraMessage(" loss " + Numbers.fixed(meanLoss, 4) + " acc "
-                + Numbers.fixed(100 * accuracy, 2) + "% " + rate);
+        String rate =
+                step > 1 && seconds > 0 ? Numbers.fixed((step - 1) * (double) batchSize / seconds, 1) + " img/s" : "";
+        training.bar.setExtraMessage(
+                " loss " + Numbers.fixed(meanLoss, 4) + " acc " + Numbers.fixed(100 * accuracy, 2) + "% " + rate);
         if (step == steps) {
             closeTraining();
         }

@@ -58,7 +58,6 @@ public record Check(
     public static final List<Tolerance> DEFAULT_TOLERANCES =
             List.of(new Tolerance("loss", Tolerance.Bound.RELATIVE, 1.0e-3, null));
 
-
     /** Copies the lists and checks the components. */
     public Check {
         engines = List.copyOf(engines);

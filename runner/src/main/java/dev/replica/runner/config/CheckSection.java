@@ -37,20 +37,25 @@ final class CheckSection {
             + ">, absolute or relative: <number >= 0>, steps: " + RANGE_RULE + " (optional)}";
     private static final Pattern PROBLEM_KEY = Pattern.compile("([^\\[]*)(?:\\[([0-9]+)\\])?");
 
-    private static final ParameterSpec STEPS =
-            ParameterSpec.integer("steps", "training steps to compare; default one epoch").atLeast(1);
-    private static final ParameterSpec EVERY = ParameterSpec.integer("record_params_every",
-            "measure parameter differences after steps 0, k, 2k, ... and the last").withDefault(1).atLeast(1);
-    private static final ParameterSpec RERUN =
-            ParameterSpec.bool("rerun", "rerun the first engine and demand bit-identity").withDefault(true);
+    private static final ParameterSpec STEPS = ParameterSpec.integer(
+                    "steps", "training steps to compare; default one epoch")
+            .atLeast(1);
+    private static final ParameterSpec EVERY = ParameterSpec.integer(
+                    "record_params_every", "measure parameter differences after steps 0, k, 2k, ... and the last")
+            .withDefault(1)
+            .atLeast(1);
+    private static final ParameterSpec RERUN = ParameterSpec.bool(
+                    "rerun", "rerun the first engine and demand bit-identity")
+            .withDefault(true);
     private static final ParameterSpec METRIC =
             ParameterSpec.string("metric", "what the band bounds").allowing(Tolerance.METRICS.toArray());
     private static final ParameterSpec ABSOLUTE =
             ParameterSpec.real("absolute", "largest absolute difference").atLeast(0);
     private static final ParameterSpec RELATIVE =
             ParameterSpec.real("relative", "largest relative difference").atLeast(0);
-    private static final ParameterSpec RANGE =
-            ParameterSpec.integerList("steps", "first and last step the band applies to").atLeast(0);
+    private static final ParameterSpec RANGE = ParameterSpec.integerList(
+                    "steps", "first and last step the band applies to")
+            .atLeast(0);
 
     private final PluginRegistry registry;
     private final YamlTree tree;
@@ -81,20 +86,30 @@ final class CheckSection {
         int before = problems.count();
         for (Map.Entry<String, NodeTuple> e : entries.entrySet()) {
             if (!KEYS.contains(e.getKey())) {
-                problems.at(YamlTree.child("check", e.getKey()), e.getValue().getKeyNode(),
+                problems.at(
+                        YamlTree.child("check", e.getKey()),
+                        e.getValue().getKeyNode(),
                         ParameterSchema.unknownKeyMessage(e.getKey(), KEYS));
             }
         }
         List<String> engines = engines(node, entries.get("engines"), engine);
-        Map<String, Object> options = values("check", node, entries,
+        Map<String, Object> options = values(
+                "check",
+                node,
+                entries,
                 entries.containsKey("steps") ? List.of(STEPS, EVERY, RERUN) : List.of(EVERY, RERUN));
         OptionalInt steps = options != null && options.containsKey("steps")
-                ? OptionalInt.of((Integer) options.get("steps")) : OptionalInt.empty();
+                ? OptionalInt.of((Integer) options.get("steps"))
+                : OptionalInt.empty();
         List<Tolerance> tolerances = tolerances(entries.get("tolerances"), steps);
         if (problems.count() != before) {
             return null;
         }
-        return new Check(engines, steps, (Integer) options.get("record_params_every"), (Boolean) options.get("rerun"),
+        return new Check(
+                engines,
+                steps,
+                (Integer) options.get("record_params_every"),
+                (Boolean) options.get("rerun"),
                 tolerances);
     }
 
@@ -105,8 +120,11 @@ final class CheckSection {
         if (tuple == null) {
             List<String> defaults = Check.defaultEngines(engine.plugin(), available);
             if (defaults.size() < 2) {
-                problems.at("check.engines", section, "the default compares engine '" + engine.plugin()
-                        + "' with another engine plugin, and there is none; allowed: " + rule);
+                problems.at(
+                        "check.engines",
+                        section,
+                        "the default compares engine '" + engine.plugin()
+                                + "' with another engine plugin, and there is none; allowed: " + rule);
             }
             return problems.count() == before ? defaults : null;
         }
@@ -117,8 +135,11 @@ final class CheckSection {
         }
         List<Node> items = ((SequenceNode) value).getValue();
         if (items.size() != 2) {
-            problems.at("check.engines", value, tree.describe(value) + " has " + items.size()
-                    + (items.size() == 1 ? " engine" : " engines") + "; allowed: " + rule);
+            problems.at(
+                    "check.engines",
+                    value,
+                    tree.describe(value) + " has " + items.size() + (items.size() == 1 ? " engine" : " engines")
+                            + "; allowed: " + rule);
             return null;
         }
         List<String> names = new ArrayList<>();
@@ -130,8 +151,11 @@ final class CheckSection {
                 problems.at(path, item, tree.describe(item) + " is not a string; allowed: " + available);
             } else if (!registry.has(PluginKind.ENGINE, name)) {
                 String near = Values.closest(name, available);
-                problems.at(path, item, registry.unknownMessage(PluginKind.ENGINE, name)
-                        + (near == null ? "" : "; did you mean '" + near + "'?"));
+                problems.at(
+                        path,
+                        item,
+                        registry.unknownMessage(PluginKind.ENGINE, name)
+                                + (near == null ? "" : "; did you mean '" + near + "'?"));
             } else {
                 fits(path, item, name, engine);
                 names.add(name);
@@ -149,8 +173,11 @@ final class CheckSection {
         ParameterSchema.Validation v = plugin.schema().validate(engine.params().asMap());
         if (!v.valid()) {
             ParameterProblem p = v.problems().get(0);
-            problems.at(path, at, "the engine section's parameters do not fit engine '" + name + "': "
-                    + p.key() + ": " + p.message());
+            problems.at(
+                    path,
+                    at,
+                    "the engine section's parameters do not fit engine '" + name + "': " + p.key() + ": "
+                            + p.message());
         }
     }
 
@@ -160,8 +187,11 @@ final class CheckSection {
         }
         Node value = tuple.getValueNode();
         if (!(value instanceof SequenceNode)) {
-            problems.at("check.tolerances", value, tree.describe(value) + " is not a list; allowed: a list of "
-                    + TOLERANCE_SHAPE + ", or [] to demand bit-identity");
+            problems.at(
+                    "check.tolerances",
+                    value,
+                    tree.describe(value) + " is not a list; allowed: a list of " + TOLERANCE_SHAPE
+                            + ", or [] to demand bit-identity");
             return null;
         }
         int before = problems.count();
@@ -185,7 +215,9 @@ final class CheckSection {
         Map<String, NodeTuple> entries = YamlTree.entries((MappingNode) node);
         for (Map.Entry<String, NodeTuple> e : entries.entrySet()) {
             if (!TOLERANCE_KEYS.contains(e.getKey())) {
-                problems.at(YamlTree.child(path, e.getKey()), e.getValue().getKeyNode(),
+                problems.at(
+                        YamlTree.child(path, e.getKey()),
+                        e.getValue().getKeyNode(),
                         ParameterSchema.unknownKeyMessage(e.getKey(), TOLERANCE_KEYS));
             }
         }
@@ -206,11 +238,18 @@ final class CheckSection {
             problems.at(path, node, "missing key absolute or relative; allowed: one of them, a number >= 0");
         } else if (absolute != null && relative != null) {
             NodeTuple later = isBefore(absolute.getKeyNode(), relative.getKeyNode()) ? relative : absolute;
-            problems.at(YamlTree.child(path, YamlTree.keyText(later.getKeyNode())), later.getKeyNode(),
+            problems.at(
+                    YamlTree.child(path, YamlTree.keyText(later.getKeyNode())),
+                    later.getKeyNode(),
                     "give either absolute or relative, not both");
         }
-        Tolerance.StepRange range = v == null || !v.containsKey("steps") ? null
-                : range(path, entries.get("steps").getValueNode(), castList(v.get("steps")), (String) v.get("metric"),
+        Tolerance.StepRange range = v == null || !v.containsKey("steps")
+                ? null
+                : range(
+                        path,
+                        entries.get("steps").getValueNode(),
+                        castList(v.get("steps")),
+                        (String) v.get("metric"),
                         steps);
         if (problems.count() != before) {
             return null;
@@ -230,8 +269,11 @@ final class CheckSection {
             return null;
         }
         if (count.isPresent() && steps.get(0) >= count.getAsInt()) {
-            problems.at(at, node, Values.render(steps) + " starts after the last compared step, "
-                    + (count.getAsInt() - 1) + " (check.steps is " + count.getAsInt() + ")");
+            problems.at(
+                    at,
+                    node,
+                    Values.render(steps) + " starts after the last compared step, " + (count.getAsInt() - 1)
+                            + " (check.steps is " + count.getAsInt() + ")");
             return null;
         }
         return new Tolerance.StepRange(steps.get(0), steps.get(1));
@@ -240,7 +282,8 @@ final class CheckSection {
     /** Whether {@code a} comes before {@code b} in the file; nodes made by --set come last. */
     private static boolean isBefore(Node a, Node b) {
         return b.getStartMark() == null
-                || (a.getStartMark() != null && a.getStartMark().getIndex() < b.getStartMark().getIndex());
+                || (a.getStartMark() != null
+                        && a.getStartMark().getIndex() < b.getStartMark().getIndex());
     }
 
     @SuppressWarnings("unchecked")
@@ -255,8 +298,8 @@ final class CheckSection {
      *
      * @return the typed values with defaults filled in, or {@code null} when there were problems
      */
-    private Map<String, Object> values(String path, Node mapping, Map<String, NodeTuple> entries,
-            List<ParameterSpec> specs) {
+    private Map<String, Object> values(
+            String path, Node mapping, Map<String, NodeTuple> entries, List<ParameterSpec> specs) {
         Map<String, Object> raw = new LinkedHashMap<>();
         for (ParameterSpec spec : specs) {
             NodeTuple t = entries.get(spec.key());
@@ -264,7 +307,8 @@ final class CheckSection {
                 raw.put(spec.key(), tree.toJava(t.getValueNode()));
             }
         }
-        ParameterSchema.Validation v = ParameterSchema.of(specs.toArray(new ParameterSpec[0])).validate(raw);
+        ParameterSchema.Validation v =
+                ParameterSchema.of(specs.toArray(new ParameterSpec[0])).validate(raw);
         for (ParameterProblem p : v.problems()) {
             problems.at(YamlTree.child(path, p.key()), locate(p.key(), entries, mapping), p.message());
         }

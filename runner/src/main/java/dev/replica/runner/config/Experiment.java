@@ -59,8 +59,16 @@ public record Experiment(
      * @param schedule the learning-rate schedule
      * @param training epochs and batch sizes
      */
-    public Experiment(int format, String name, List<Long> seeds, PluginUse engine, PluginUse dataset,
-            Map<String, PluginUse> models, PluginUse optimizer, PluginUse schedule, Training training) {
+    public Experiment(
+            int format,
+            String name,
+            List<Long> seeds,
+            PluginUse engine,
+            PluginUse dataset,
+            Map<String, PluginUse> models,
+            PluginUse optimizer,
+            PluginUse schedule,
+            Training training) {
         this(format, name, seeds, engine, dataset, models, optimizer, schedule, training, null);
     }
 
@@ -83,5 +91,4 @@ public record Experiment(
     public Experiment withCheck(Check other) {
         return new Experiment(format, name, seeds, engine, dataset, models, optimizer, schedule, training, other);
     }
-
 }

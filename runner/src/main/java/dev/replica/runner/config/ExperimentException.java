@@ -54,7 +54,9 @@ public final class ExperimentException extends UserException {
     }
 
     private static String format(String file, List<ExperimentProblem> problems) {
-        StringBuilder out = new StringBuilder(file).append(": ").append(problems.size())
+        StringBuilder out = new StringBuilder(file)
+                .append(": ")
+                .append(problems.size())
                 .append(problems.size() == 1 ? " problem" : " problems");
         for (ExperimentProblem p : problems) {
             out.append("\n  ").append(p);

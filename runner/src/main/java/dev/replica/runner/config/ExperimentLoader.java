@@ -45,7 +45,8 @@ public final class ExperimentLoader {
         try {
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
-            throw fileProblem(label, "no such file (looked for " + file.toAbsolutePath().normalize() + ")");
+            throw fileProblem(
+                    label, "no such file (looked for " + file.toAbsolutePath().normalize() + ")");
         } catch (CharacterCodingException e) {
             throw fileProblem(label, "cannot read: the file is not UTF-8 text");
         } catch (IOException e) {
@@ -76,8 +77,10 @@ public final class ExperimentLoader {
             if (root == null) {
                 problems.atFileStart("the file is empty; allowed: " + ExperimentValidator.TOP_LEVEL_SHAPE);
             } else {
-                problems.at("", root, tree.describe(root) + " is not a mapping; allowed: "
-                        + ExperimentValidator.TOP_LEVEL_SHAPE);
+                problems.at(
+                        "",
+                        root,
+                        tree.describe(root) + " is not a mapping; allowed: " + ExperimentValidator.TOP_LEVEL_SHAPE);
             }
             problems.throwIfAny(file);
         }

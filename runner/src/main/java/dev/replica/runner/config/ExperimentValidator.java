@@ -1,14 +1,13 @@
 package dev.replica.runner.config;
 
-import java.util.OptionalInt;
 import dev.replica.api.DatasetPlugin;
-import dev.replica.core.training.Training;
 import dev.replica.api.Plugin;
 import dev.replica.api.params.ParameterProblem;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
 import dev.replica.api.params.Params;
 import dev.replica.api.params.Values;
+import dev.replica.core.training.Training;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.math.BigInteger;
@@ -17,6 +16,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -41,7 +41,16 @@ final class ExperimentValidator {
 
     /** The top-level keys, in the order the resolved file writes them. */
     static final List<String> TOP_KEYS = List.of(
-            "replica", "name", "seed", "seeds", "engine", "dataset", "models", "optimizer", "schedule", "training",
+            "replica",
+            "name",
+            "seed",
+            "seeds",
+            "engine",
+            "dataset",
+            "models",
+            "optimizer",
+            "schedule",
+            "training",
             "check");
 
     static final String TOP_LEVEL_SHAPE = "a mapping with replica, name, seed or seeds, engine, dataset, models, "
@@ -56,8 +65,9 @@ final class ExperimentValidator {
     private static final Pattern PROBLEM_KEY = Pattern.compile("([^\\[]*)((?:\\[[0-9]+\\])*)");
     private static final Pattern INDEX = Pattern.compile("\\[([0-9]+)\\]");
 
-    private static final ParameterSchema FORMAT_SCHEMA = ParameterSchema.of(
-            ParameterSpec.integer("replica", "format version of the experiment file").allowing(FORMAT));
+    private static final ParameterSchema FORMAT_SCHEMA =
+            ParameterSchema.of(ParameterSpec.integer("replica", "format version of the experiment file")
+                    .allowing(FORMAT));
 
     private static final ParameterSchema TRAINING_SCHEMA = ParameterSchema.of(
             ParameterSpec.integer("epochs", "number of epochs").atLeast(1),
@@ -81,8 +91,8 @@ final class ExperimentValidator {
         Map<String, NodeTuple> top = YamlTree.entries(root);
         for (Map.Entry<String, NodeTuple> e : top.entrySet()) {
             if (!TOP_KEYS.contains(e.getKey())) {
-                problems.at(e.getKey(), e.getValue().getKeyNode(),
-                        ParameterSchema.unknownKeyMessage(e.getKey(), TOP_KEYS));
+                problems.at(
+                        e.getKey(), e.getValue().getKeyNode(), ParameterSchema.unknownKeyMessage(e.getKey(), TOP_KEYS));
             }
         }
         Map<String, NodeTuple> replica = new LinkedHashMap<>();
@@ -99,13 +109,14 @@ final class ExperimentValidator {
         PluginUse schedule = section(PluginKind.SCHEDULE, "schedule", root, top);
         Training training = training(root, top.get("training"));
         Check check = top.containsKey("check")
-                ? new CheckSection(registry, tree, problems).read(top.get("check").getValueNode(), engine)
+                ? new CheckSection(registry, tree, problems)
+                        .read(top.get("check").getValueNode(), engine)
                 : null;
         if (problems.count() != before) {
             return null;
         }
-        return new Experiment(format.getInt("replica"), name, seeds, engine, dataset, models, optimizer, schedule,
-                training, check);
+        return new Experiment(
+                format.getInt("replica"), name, seeds, engine, dataset, models, optimizer, schedule, training, check);
     }
 
     private String name(MappingNode root, NodeTuple tuple) {
@@ -131,8 +142,8 @@ final class ExperimentValidator {
         NodeTuple many = top.get("seeds");
         if (one != null && many != null) {
             NodeTuple later = isBefore(one.getKeyNode(), many.getKeyNode()) ? many : one;
-            problems.at(YamlTree.keyText(later.getKeyNode()), later.getKeyNode(),
-                    "give either seed or seeds, not both");
+            problems.at(
+                    YamlTree.keyText(later.getKeyNode()), later.getKeyNode(), "give either seed or seeds, not both");
             return null;
         }
         if (one != null) {
@@ -213,10 +224,13 @@ final class ExperimentValidator {
         for (Map.Entry<String, NodeTuple> e : entries.entrySet()) {
             String path = "models." + e.getKey();
             if (!LABEL.matcher(e.getKey()).matches()) {
-                problems.at(path, e.getValue().getKeyNode(),
+                problems.at(
+                        path,
+                        e.getValue().getKeyNode(),
                         Values.render(e.getKey()) + " is not allowed; allowed: " + LABEL_RULE);
             }
-            models.put(e.getKey(), pluginUse(PluginKind.MODEL, path, e.getValue().getValueNode()));
+            models.put(
+                    e.getKey(), pluginUse(PluginKind.MODEL, path, e.getValue().getValueNode()));
         }
         return problems.count() == before ? models : null;
     }
@@ -230,7 +244,8 @@ final class ExperimentValidator {
      * {@code classes} parameter, a value the file gives must match it, and a missing one is filled in
      * from the dataset (not from the plugin's default).
      */
-    private Map<String, PluginUse> withDatasetClasses(PluginUse dataset, Map<String, PluginUse> models, NodeTuple tuple) {
+    private Map<String, PluginUse> withDatasetClasses(
+            PluginUse dataset, Map<String, PluginUse> models, NodeTuple tuple) {
         if (dataset == null || models == null) {
             return models;
         }
@@ -251,19 +266,28 @@ final class ExperimentValidator {
             } else if (given != null) {
                 int value = e.getValue().params().getInt("classes");
                 if (value != classes) {
-                    problems.at(path, given, value + " does not match dataset '" + dataset.plugin() + "', which has "
-                            + classes + " classes; allowed: " + classes + ", or leave it out");
+                    problems.at(
+                            path,
+                            given,
+                            value + " does not match dataset '" + dataset.plugin() + "', which has " + classes
+                                    + " classes; allowed: " + classes + ", or leave it out");
                 }
                 result.put(e.getKey(), e.getValue());
             } else {
-                Map<String, Object> raw = new LinkedHashMap<>(e.getValue().params().asMap());
+                Map<String, Object> raw =
+                        new LinkedHashMap<>(e.getValue().params().asMap());
                 raw.put("classes", classes);
                 ParameterSchema.Validation v = model.schema().validate(raw);
                 for (ParameterProblem p : v.problems()) {
-                    problems.at(path, labels.get(e.getKey()).getValueNode(), "dataset '" + dataset.plugin() + "' has "
-                            + classes + " classes, which model plugin '" + model.name() + "' refuses: " + p.message());
+                    problems.at(
+                            path,
+                            labels.get(e.getKey()).getValueNode(),
+                            "dataset '" + dataset.plugin() + "' has " + classes + " classes, which model plugin '"
+                                    + model.name() + "' refuses: " + p.message());
                 }
-                result.put(e.getKey(), v.problems().isEmpty() ? new PluginUse(e.getValue().plugin(), v.params()) : e.getValue());
+                result.put(
+                        e.getKey(),
+                        v.problems().isEmpty() ? new PluginUse(e.getValue().plugin(), v.params()) : e.getValue());
             }
         }
         return result;
@@ -296,15 +320,28 @@ final class ExperimentValidator {
             if (plugin == null) {
                 return null; // which other keys are allowed depends on the engine
             }
-            params = params(path, mapping, entries, plugin.schema(), List.of("plugin"), key -> "params".equals(key)
-                    ? "write the engine's parameters directly in " + path + ", beside plugin" : null);
+            params = params(
+                    path,
+                    mapping,
+                    entries,
+                    plugin.schema(),
+                    List.of("plugin"),
+                    key -> "params".equals(key)
+                            ? "write the engine's parameters directly in " + path + ", beside plugin"
+                            : null);
         } else {
             for (Map.Entry<String, NodeTuple> e : entries.entrySet()) {
                 String key = e.getKey();
                 if (!PLUGIN_KEYS.contains(key)) {
-                    boolean isParameter = plugin != null && plugin.schema().spec(key).isPresent();
-                    unknownKey(YamlTree.child(path, key), e.getValue().getKeyNode(), key, PLUGIN_KEYS,
-                            isParameter ? "'" + key + "' is a parameter of " + plugin.name() + ": write it under params"
+                    boolean isParameter =
+                            plugin != null && plugin.schema().spec(key).isPresent();
+                    unknownKey(
+                            YamlTree.child(path, key),
+                            e.getValue().getKeyNode(),
+                            key,
+                            PLUGIN_KEYS,
+                            isParameter
+                                    ? "'" + key + "' is a parameter of " + plugin.name() + ": write it under params"
                                     : null);
                 }
             }
@@ -348,8 +385,10 @@ final class ExperimentValidator {
         }
         if (!registry.has(kind, name)) {
             String near = Values.closest(name, names);
-            problems.at(at, value, registry.unknownMessage(kind, name)
-                    + (near == null ? "" : "; did you mean '" + near + "'?"));
+            problems.at(
+                    at,
+                    value,
+                    registry.unknownMessage(kind, name) + (near == null ? "" : "; did you mean '" + near + "'?"));
             return null;
         }
         return registry.get(kind, name);
@@ -390,8 +429,13 @@ final class ExperimentValidator {
      * Validates the entries of a mapping against a schema. {@code extraKeys} are allowed beside the
      * schema's keys and left out; {@code hint} may explain an unknown key when no known key is close.
      */
-    private Params params(String path, Node mapping, Map<String, NodeTuple> entries, ParameterSchema schema,
-            List<String> extraKeys, UnaryOperator<String> hint) {
+    private Params params(
+            String path,
+            Node mapping,
+            Map<String, NodeTuple> entries,
+            ParameterSchema schema,
+            List<String> extraKeys,
+            UnaryOperator<String> hint) {
         int before = problems.count();
         Map<String, Object> raw = knownValues(path, entries, schema, extraKeys, hint);
         ParameterSchema.Validation v = schema.validate(raw);
@@ -402,8 +446,12 @@ final class ExperimentValidator {
     }
 
     /** Reports unknown keys and returns the values of the schema's keys as plain Java values. */
-    private Map<String, Object> knownValues(String path, Map<String, NodeTuple> entries, ParameterSchema schema,
-            List<String> extraKeys, UnaryOperator<String> hint) {
+    private Map<String, Object> knownValues(
+            String path,
+            Map<String, NodeTuple> entries,
+            ParameterSchema schema,
+            List<String> extraKeys,
+            UnaryOperator<String> hint) {
         List<String> known = new ArrayList<>(extraKeys);
         for (ParameterSpec spec : schema.specs()) {
             known.add(spec.key());
@@ -468,9 +516,8 @@ final class ExperimentValidator {
 
     private String shape(PluginKind kind) {
         String plugin = "{plugin: <one of " + new ArrayList<>(registry.all(kind).keySet()) + ">, ";
-        return plugin + (kind == PluginKind.ENGINE
-                ? "<parameter>: <value>, ...}"
-                : "params: {<parameter>: <value>, ...}}");
+        return plugin
+                + (kind == PluginKind.ENGINE ? "<parameter>: <value>, ...}" : "params: {<parameter>: <value>, ...}}");
     }
 
     private static String keys(ParameterSchema schema) {

@@ -1,7 +1,7 @@
 package dev.replica.runner.config;
 
-import dev.replica.core.training.Training;
 import dev.replica.api.params.Values;
+import dev.replica.core.training.Training;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -68,10 +68,12 @@ public final class ExperimentWriter {
         top.add(entry("optimizer", pluginUse(experiment.optimizer())));
         top.add(entry("schedule", pluginUse(experiment.schedule())));
         Training t = experiment.training();
-        top.add(entry("training", block(List.of(
-                entry("epochs", scalar(t.epochs())),
-                entry("batch_size", scalar(t.batchSize())),
-                entry("eval_batch_size", scalar(t.evalBatchSize()))))));
+        top.add(entry(
+                "training",
+                block(List.of(
+                        entry("epochs", scalar(t.epochs())),
+                        entry("batch_size", scalar(t.batchSize())),
+                        entry("eval_batch_size", scalar(t.evalBatchSize()))))));
         if (experiment.check() != null) {
             top.add(entry("check", check(experiment.check())));
         }
@@ -126,12 +128,17 @@ public final class ExperimentWriter {
             band.add(entry("metric", scalar(t.metric())));
             band.add(entry(t.bound().key(), scalar(t.limit())));
             if (t.steps() != null) {
-                band.add(entry("steps", scalar(List.of(t.steps().first(), t.steps().last()))));
+                band.add(entry(
+                        "steps", scalar(List.of(t.steps().first(), t.steps().last()))));
             }
             bands.add(new MappingNode(Tag.MAP, band, DumperOptions.FlowStyle.FLOW));
         }
-        tuples.add(entry("tolerances", new SequenceNode(Tag.SEQ, bands,
-                bands.isEmpty() ? DumperOptions.FlowStyle.FLOW : DumperOptions.FlowStyle.BLOCK)));
+        tuples.add(entry(
+                "tolerances",
+                new SequenceNode(
+                        Tag.SEQ,
+                        bands,
+                        bands.isEmpty() ? DumperOptions.FlowStyle.FLOW : DumperOptions.FlowStyle.BLOCK)));
         return block(tuples);
     }
 
@@ -177,7 +184,7 @@ public final class ExperimentWriter {
             throw new IllegalArgumentException("cannot write a parameter value of type "
                     + (value == null ? "null" : value.getClass().getName()));
         }
-        return new ScalarNode(RESOLVER.resolve(NodeId.scalar, text, true), text, null, null,
-                DumperOptions.ScalarStyle.PLAIN);
+        return new ScalarNode(
+                RESOLVER.resolve(NodeId.scalar, text, true), text, null, null, DumperOptions.ScalarStyle.PLAIN);
     }
 }

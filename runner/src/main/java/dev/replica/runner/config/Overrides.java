@@ -51,7 +51,8 @@ final class Overrides {
         String path = override.substring(0, eq).trim();
         List<Object> steps = parsePath(path);
         if (steps == null) {
-            problems.override(path.isEmpty() ? override : path,
+            problems.override(
+                    path.isEmpty() ? override : path,
                     "malformed key path; write keys joined by dots, with [i] for a list element, "
                             + "e.g. models.resnet18.params.width=16");
             return;
@@ -126,7 +127,10 @@ final class Overrides {
                     problems.markOverride(keyNode);
                     mapping.getValue().add(new NodeTuple(keyNode, next));
                 } else {
-                    mapping.getValue().set(index, new NodeTuple(mapping.getValue().get(index).getKeyNode(), next));
+                    mapping.getValue()
+                            .set(
+                                    index,
+                                    new NodeTuple(mapping.getValue().get(index).getKeyNode(), next));
                 }
                 current = next;
                 at = YamlTree.child(at, key);
@@ -138,8 +142,10 @@ final class Overrides {
                 }
                 List<Node> items = ((SequenceNode) current).getValue();
                 if (i >= items.size()) {
-                    problems.override(path, "index " + i + " is out of range; " + at + " has " + items.size()
-                            + (items.size() == 1 ? " element" : " elements"));
+                    problems.override(
+                            path,
+                            "index " + i + " is out of range; " + at + " has " + items.size()
+                                    + (items.size() == 1 ? " element" : " elements"));
                     return;
                 }
                 if (last) {

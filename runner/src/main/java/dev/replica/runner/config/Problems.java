@@ -104,8 +104,10 @@ final class Problems {
     /** Returns the problems in file order. */
     List<ExperimentProblem> sorted() {
         List<Entry> copy = new ArrayList<>(entries);
-        copy.sort(Comparator.comparingInt(Entry::rank).thenComparingInt(Entry::line)
-                .thenComparingInt(Entry::column).thenComparingInt(Entry::sequence));
+        copy.sort(Comparator.comparingInt(Entry::rank)
+                .thenComparingInt(Entry::line)
+                .thenComparingInt(Entry::column)
+                .thenComparingInt(Entry::sequence));
         List<ExperimentProblem> out = new ArrayList<>();
         for (Entry e : copy) {
             out.add(e.problem());

@@ -1,5 +1,6 @@
 package dev.replica.runner.config;
 
+import dev.replica.api.params.Values;
 import java.util.List;
 import java.util.Objects;
 
@@ -28,9 +29,16 @@ import java.util.Objects;
 public record Tolerance(String metric, Bound bound, double limit, StepRange steps) {
 
     /** The metrics a band may name, in the order reports list them. */
-    public static final List<String> METRICS =
-            List.of("loss", "accuracy", "param_norm", "params", "buffers", "eval_loss", "eval_accuracy",
-                    "eval_loss_aligned", "eval_accuracy_aligned");
+    public static final List<String> METRICS = List.of(
+            "loss",
+            "accuracy",
+            "param_norm",
+            "params",
+            "buffers",
+            "eval_loss",
+            "eval_accuracy",
+            "eval_loss_aligned",
+            "eval_accuracy_aligned");
 
     /** The metrics measured once, after the last step, that take no step range. */
     public static final List<String> FINAL_METRICS =
@@ -192,7 +200,7 @@ public record Tolerance(String metric, Bound bound, double limit, StepRange step
      */
     @Override
     public String toString() {
-        return "{metric: " + metric + ", " + bound.key() + ": " + dev.replica.api.params.Values.formatNumber(limit)
+        return "{metric: " + metric + ", " + bound.key() + ": " + Values.formatNumber(limit)
                 + (steps == null ? "" : ", steps: " + steps) + "}";
     }
 }

@@ -36,8 +36,7 @@ import org.yaml.snakeyaml.resolver.Resolver;
  */
 final class YamlTree {
 
-    private static final Set<Tag> SCALAR_TAGS =
-            Set.of(Tag.STR, Tag.INT, Tag.FLOAT, Tag.BOOL, Tag.NULL, Tag.TIMESTAMP);
+    private static final Set<Tag> SCALAR_TAGS = Set.of(Tag.STR, Tag.INT, Tag.FLOAT, Tag.BOOL, Tag.NULL, Tag.TIMESTAMP);
 
     private final Problems problems;
     private final ScalarConstructor scalars = new ScalarConstructor();
@@ -105,16 +104,20 @@ final class YamlTree {
             for (NodeTuple t : mapping.getValue()) {
                 String key = keyText(t.getKeyNode());
                 if (key == null) {
-                    problems.at(path, t.getKeyNode(), describe(t.getKeyNode()) + " is not allowed as a key; "
-                            + "allowed: a plain name");
+                    problems.at(
+                            path,
+                            t.getKeyNode(),
+                            describe(t.getKeyNode()) + " is not allowed as a key; " + "allowed: a plain name");
                     continue;
                 }
                 String keyPath = child(path, key);
                 Node first = seen.putIfAbsent(key, t.getKeyNode());
                 if (first != null) {
                     String at = problems.where(first);
-                    problems.at(keyPath, t.getKeyNode(), "duplicate key"
-                            + (Problems.OVERRIDE.equals(at) ? "" : "; first defined at " + at));
+                    problems.at(
+                            keyPath,
+                            t.getKeyNode(),
+                            "duplicate key" + (Problems.OVERRIDE.equals(at) ? "" : "; first defined at " + at));
                     continue;
                 }
                 checkStructure(t.getValueNode(), keyPath);
@@ -128,11 +131,16 @@ final class YamlTree {
         } else if (node instanceof ScalarNode) {
             ScalarNode scalar = (ScalarNode) node;
             if (!SCALAR_TAGS.contains(scalar.getTag())) {
-                problems.at(path, scalar, "the tag " + shortTag(scalar.getTag()) + " is not supported; allowed: "
-                        + "plain strings, numbers, booleans, null, lists and mappings");
+                problems.at(
+                        path,
+                        scalar,
+                        "the tag " + shortTag(scalar.getTag()) + " is not supported; allowed: "
+                                + "plain strings, numbers, booleans, null, lists and mappings");
             } else if (scalarValue(scalar) == null && !scalar.getTag().equals(Tag.NULL)) {
-                problems.at(path, scalar, Values.render(scalar.getValue()) + " is not a valid "
-                        + shortTag(scalar.getTag()));
+                problems.at(
+                        path,
+                        scalar,
+                        Values.render(scalar.getValue()) + " is not a valid " + shortTag(scalar.getTag()));
             }
         }
     }
@@ -241,8 +249,11 @@ final class YamlTree {
 
     private void checkTag(Node node, Tag expected, String path) {
         if (!node.getTag().equals(expected)) {
-            problems.at(path, node, "the tag " + shortTag(node.getTag()) + " is not supported; allowed: "
-                    + "plain strings, numbers, booleans, null, lists and mappings");
+            problems.at(
+                    path,
+                    node,
+                    "the tag " + shortTag(node.getTag()) + " is not supported; allowed: "
+                            + "plain strings, numbers, booleans, null, lists and mappings");
         }
     }
 

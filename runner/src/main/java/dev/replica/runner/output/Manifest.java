@@ -1,13 +1,12 @@
 package dev.replica.runner.output;
 
-import dev.replica.core.state.ModelFiles;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import dev.replica.api.engine.CpuInfo;
+import dev.replica.core.state.ModelFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Manifest {
 
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+    private static final Gson GSON =
+            new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
     private final Map<String, Object> sections = new LinkedHashMap<>();
 
@@ -82,8 +82,10 @@ public final class Manifest {
         env.put("java.version", System.getProperty("java.version"));
         env.put("java.vendor", System.getProperty("java.vendor"));
         env.put("java.vm", System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"));
-        env.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-                + System.getProperty("os.arch"));
+        env.put(
+                "os",
+                System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                        + System.getProperty("os.arch"));
         CpuInfo cpu = CpuInfo.current();
         env.put("cpu.model", cpu.model());
         env.put("cpu.isa_flags", cpu.vectorFlags());
@@ -114,7 +116,10 @@ public final class Manifest {
 
     private static String run(Path dir, String... command) {
         try {
-            Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(command)
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .start();
             String out;
             try (InputStream in = p.getInputStream()) {
                 out = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();

@@ -1,13 +1,16 @@
 package dev.replica.runner.output;
 
-import dev.replica.core.state.ModelFiles;
 import dev.replica.api.UserException;
+import dev.replica.core.state.ModelFiles;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentWriter;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
@@ -106,7 +109,8 @@ public final class RunFolder {
      * @return the model's files
      */
     public ModelFiles model(String label, Long seed) {
-        return new ModelFiles(seed == null ? path.resolve(label) : path.resolve(label).resolve("seed-" + seed));
+        return new ModelFiles(
+                seed == null ? path.resolve(label) : path.resolve(label).resolve("seed-" + seed));
     }
 
     /**
@@ -117,9 +121,9 @@ public final class RunFolder {
      */
     public static String sha256(String text) {
         try {
-            return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        } catch (java.security.NoSuchAlgorithmException e) {
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -26,14 +26,14 @@ public final class SeedSummaryTable {
      */
     public SeedSummaryTable(List<Long> seeds, List<SummaryTable> tables) {
         if (seeds.size() < 2 || seeds.size() != tables.size()) {
-            throw new IllegalArgumentException("need one table per seed and at least two seeds; got "
-                    + seeds.size() + " seeds and " + tables.size() + " tables");
+            throw new IllegalArgumentException("need one table per seed and at least two seeds; got " + seeds.size()
+                    + " seeds and " + tables.size() + " tables");
         }
         List<String> labels = labels(tables.get(0));
         for (SummaryTable t : tables) {
             if (!labels(t).equals(labels)) {
-                throw new IllegalArgumentException("the seeds' tables have different models: " + labels + " and "
-                        + labels(t));
+                throw new IllegalArgumentException(
+                        "the seeds' tables have different models: " + labels + " and " + labels(t));
             }
         }
         this.seeds = List.copyOf(seeds);
@@ -49,8 +49,12 @@ public final class SeedSummaryTable {
      * @param parameters trainable parameter count (the same for every seed)
      * @param bestValPercent best validation accuracy per seed, in percent
      */
-    public record ModelStatistics(String label, List<Double> testLoss, List<Double> testAccuracyPercent,
-            long parameters, List<Double> bestValPercent) {}
+    public record ModelStatistics(
+            String label,
+            List<Double> testLoss,
+            List<Double> testAccuracyPercent,
+            long parameters,
+            List<Double> bestValPercent) {}
 
     /**
      * The difference in test accuracy between the first model and another, seed by seed.
@@ -89,7 +93,8 @@ public final class SeedSummaryTable {
         List<ModelStatistics> out = new ArrayList<>();
         for (int m = 0; m < tables.get(0).rows().size(); m++) {
             int i = m;
-            out.add(new ModelStatistics(tables.get(0).rows().get(m).label(),
+            out.add(new ModelStatistics(
+                    tables.get(0).rows().get(m).label(),
                     perSeed(i, SummaryTable.Row::testLoss, 1),
                     perSeed(i, SummaryTable.Row::testAccuracy, 100),
                     tables.get(0).rows().get(m).parameters(),
@@ -109,8 +114,9 @@ public final class SeedSummaryTable {
         for (int m = 1; m < models.size(); m++) {
             List<Double> points = new ArrayList<>();
             for (int s = 0; s < seeds.size(); s++) {
-                points.add(100 * (tables.get(s).rows().get(0).testAccuracy()
-                        - tables.get(s).rows().get(m).testAccuracy()));
+                points.add(100
+                        * (tables.get(s).rows().get(0).testAccuracy()
+                                - tables.get(s).rows().get(m).testAccuracy()));
             }
             out.add(new Difference(models.get(0).label(), models.get(m).label(), points));
         }
@@ -124,7 +130,10 @@ public final class SeedSummaryTable {
      */
     public String markdown() {
         StringBuilder sb = new StringBuilder();
-        sb.append("Seeds: ").append(joinSeeds()).append(" (n = ").append(seeds.size())
+        sb.append("Seeds: ")
+                .append(joinSeeds())
+                .append(" (n = ")
+                .append(seeds.size())
                 .append("); values are mean ± sample standard deviation (n-1) over seeds.\n\n");
         sb.append("| Model | Test Loss | Test Acc (%) | #Params (M) | Best Val (%) | Test Acc per seed (%) |\n");
         sb.append("|---|---:|---:|---:|---:|---:|\n");
@@ -133,12 +142,18 @@ public final class SeedSummaryTable {
             for (double a : m.testAccuracyPercent()) {
                 each.add(Numbers.fixed(a, 2));
             }
-            sb.append("| ").append(m.label())
-                    .append(" | ").append(meanAndSd(m.testLoss(), 4))
-                    .append(" | ").append(meanAndSd(m.testAccuracyPercent(), 2))
-                    .append(" | ").append(Numbers.fixed(m.parameters() / 1e6, 2))
-                    .append(" | ").append(meanAndSd(m.bestValPercent(), 2))
-                    .append(" | ").append(String.join(", ", each))
+            sb.append("| ")
+                    .append(m.label())
+                    .append(" | ")
+                    .append(meanAndSd(m.testLoss(), 4))
+                    .append(" | ")
+                    .append(meanAndSd(m.testAccuracyPercent(), 2))
+                    .append(" | ")
+                    .append(Numbers.fixed(m.parameters() / 1e6, 2))
+                    .append(" | ")
+                    .append(meanAndSd(m.bestValPercent(), 2))
+                    .append(" | ")
+                    .append(String.join(", ", each))
                     .append(" |\n");
         }
         for (String line : differenceLines()) {
@@ -173,15 +188,24 @@ public final class SeedSummaryTable {
      * @return the CSV text
      */
     public String csv() {
-        List<String> header = new ArrayList<>(List.of("model", "seeds", "test_loss_mean", "test_loss_sd",
-                "test_acc_percent_mean", "test_acc_percent_sd", "params", "best_val_percent_mean",
+        List<String> header = new ArrayList<>(List.of(
+                "model",
+                "seeds",
+                "test_loss_mean",
+                "test_loss_sd",
+                "test_acc_percent_mean",
+                "test_acc_percent_sd",
+                "params",
+                "best_val_percent_mean",
                 "best_val_percent_sd"));
         for (long s : seeds) {
             header.add("test_acc_percent_seed_" + s);
         }
         List<List<String>> rows = new ArrayList<>();
         for (ModelStatistics m : models()) {
-            List<String> row = new ArrayList<>(List.of(m.label(), Integer.toString(seeds.size()),
+            List<String> row = new ArrayList<>(List.of(
+                    m.label(),
+                    Integer.toString(seeds.size()),
                     number(SeedStatistics.mean(m.testLoss())),
                     number(SeedStatistics.sampleStandardDeviation(m.testLoss())),
                     number(SeedStatistics.mean(m.testAccuracyPercent())),
@@ -204,15 +228,19 @@ public final class SeedSummaryTable {
      * @return the CSV text
      */
     public String differencesCsv() {
-        List<String> header = new ArrayList<>(List.of("first", "other", "seeds", "test_acc_points_mean",
-                "test_acc_points_sd"));
+        List<String> header =
+                new ArrayList<>(List.of("first", "other", "seeds", "test_acc_points_mean", "test_acc_points_sd"));
         for (long s : seeds) {
             header.add("test_acc_points_seed_" + s);
         }
         List<List<String>> rows = new ArrayList<>();
         for (Difference d : differences()) {
-            List<String> row = new ArrayList<>(List.of(d.first(), d.other(), Integer.toString(seeds.size()),
-                    number(d.mean()), number(d.standardDeviation())));
+            List<String> row = new ArrayList<>(List.of(
+                    d.first(),
+                    d.other(),
+                    Integer.toString(seeds.size()),
+                    number(d.mean()),
+                    number(d.standardDeviation())));
             for (double p : d.pointsPerSeed()) {
                 row.add(number(p));
             }

@@ -21,7 +21,12 @@ public final class SummaryTable {
      * @param bestValAccuracy the best validation accuracy, in [0, 1]
      * @param bestEpoch the epoch it was reached
      */
-    public record Row(String label, double testLoss, double testAccuracy, long parameters, double bestValAccuracy,
+    public record Row(
+            String label,
+            double testLoss,
+            double testAccuracy,
+            long parameters,
+            double bestValAccuracy,
             int bestEpoch) {}
 
     private final List<Row> rows;
@@ -55,11 +60,16 @@ public final class SummaryTable {
         sb.append("| Model | Test Loss | Test Acc (%) | #Params (M) | Best Val (%) |\n");
         sb.append("|---|---:|---:|---:|---:|\n");
         for (Row r : rows) {
-            sb.append("| ").append(r.label())
-                    .append(" | ").append(Numbers.fixed(r.testLoss(), 4))
-                    .append(" | ").append(Numbers.fixed(100 * r.testAccuracy(), 2))
-                    .append(" | ").append(Numbers.fixed(r.parameters() / 1e6, 2))
-                    .append(" | ").append(Numbers.fixed(100 * r.bestValAccuracy(), 2))
+            sb.append("| ")
+                    .append(r.label())
+                    .append(" | ")
+                    .append(Numbers.fixed(r.testLoss(), 4))
+                    .append(" | ")
+                    .append(Numbers.fixed(100 * r.testAccuracy(), 2))
+                    .append(" | ")
+                    .append(Numbers.fixed(r.parameters() / 1e6, 2))
+                    .append(" | ")
+                    .append(Numbers.fixed(100 * r.bestValAccuracy(), 2))
                     .append(" |\n");
         }
         for (String line : differences()) {
@@ -79,8 +89,8 @@ public final class SummaryTable {
             Row a = rows.get(0);
             Row b = rows.get(i);
             double points = 100 * (a.testAccuracy() - b.testAccuracy());
-            lines.add("Test accuracy, " + a.label() + " - " + b.label() + ": "
-                    + (points >= 0 ? "+" : "") + Numbers.fixed(points, 2) + " points");
+            lines.add("Test accuracy, " + a.label() + " - " + b.label() + ": " + (points >= 0 ? "+" : "")
+                    + Numbers.fixed(points, 2) + " points");
         }
         return lines;
     }
@@ -93,11 +103,15 @@ public final class SummaryTable {
     public String csv() {
         List<List<String>> out = new ArrayList<>();
         for (Row r : rows) {
-            out.add(List.of(r.label(), Numbers.significant(r.testLoss(), 8),
-                    Numbers.significant(100 * r.testAccuracy(), 8), Long.toString(r.parameters()),
-                    Numbers.significant(100 * r.bestValAccuracy(), 8), Integer.toString(r.bestEpoch())));
+            out.add(List.of(
+                    r.label(),
+                    Numbers.significant(r.testLoss(), 8),
+                    Numbers.significant(100 * r.testAccuracy(), 8),
+                    Long.toString(r.parameters()),
+                    Numbers.significant(100 * r.bestValAccuracy(), 8),
+                    Integer.toString(r.bestEpoch())));
         }
-        return ModelFiles.csv(List.of("model", "test_loss", "test_acc_percent", "params", "best_val_percent",
-                "best_epoch"), out);
+        return ModelFiles.csv(
+                List.of("model", "test_loss", "test_acc_percent", "params", "best_val_percent", "best_epoch"), out);
     }
 }

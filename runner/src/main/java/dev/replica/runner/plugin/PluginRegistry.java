@@ -2,6 +2,7 @@ package dev.replica.runner.plugin;
 
 import dev.replica.api.Plugin;
 import dev.replica.api.UserException;
+import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -47,8 +48,10 @@ public final class PluginRegistry {
                 }
             } catch (ServiceConfigurationError | LinkageError e) {
                 // A plugin jar with a bad services entry, or built against another api.
-                throw new UserException("cannot load a " + kind.word() + " plugin: " + e.getMessage()
-                        + "; remove or rebuild that jar (class path, --plugins or REPLICA_PLUGINS)", e);
+                throw new UserException(
+                        "cannot load a " + kind.word() + " plugin: " + e.getMessage()
+                                + "; remove or rebuild that jar (class path, --plugins or REPLICA_PLUGINS)",
+                        e);
             }
         }
         PluginRegistry registry = builder.build();
@@ -151,17 +154,20 @@ public final class PluginRegistry {
          */
         public Builder add(PluginKind kind, Plugin plugin) {
             if (!kind.type().isInstance(plugin)) {
-                throw new IllegalArgumentException(plugin.getClass().getName() + " is not a " + kind.type().getName());
+                throw new IllegalArgumentException(
+                        plugin.getClass().getName() + " is not a " + kind.type().getName());
             }
             String name = plugin.name();
             if (name == null || !NAME.matcher(name).matches()) {
-                throw new UserException(kind.word() + " plugin " + plugin.getClass().getName() + " has the name '"
-                        + name + "'; names must match [a-z][a-z0-9-]*");
+                throw new UserException(
+                        kind.word() + " plugin " + plugin.getClass().getName() + " has the name '" + name
+                                + "'; names must match [a-z][a-z0-9-]*");
             }
             Plugin previous = byKind.get(kind).putIfAbsent(name, plugin);
             if (previous != null) {
-                throw new UserException("two " + kind.word() + " plugins are named '" + name + "': "
-                        + describe(previous) + " and " + describe(plugin) + "; remove one of them from the class path or the plugins folder");
+                throw new UserException(
+                        "two " + kind.word() + " plugins are named '" + name + "': " + describe(previous) + " and "
+                                + describe(plugin) + "; remove one of them from the class path or the plugins folder");
             }
             return this;
         }
@@ -179,8 +185,9 @@ public final class PluginRegistry {
 
         private static String describe(Plugin p) {
             Class<?> c = p.getClass();
-            java.security.CodeSource source = c.getProtectionDomain().getCodeSource();
-            return c.getName() + (source == null || source.getLocation() == null ? "" : " (" + source.getLocation() + ")");
+            CodeSource source = c.getProtectionDomain().getCodeSource();
+            return c.getName()
+                    + (source == null || source.getLocation() == null ? "" : " (" + source.getLocation() + ")");
         }
     }
 }

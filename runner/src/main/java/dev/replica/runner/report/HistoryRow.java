@@ -22,8 +22,8 @@ import org.apache.commons.csv.CSVRecord;
  * @param valLoss validation loss after the epoch
  * @param valAccuracy validation accuracy after the epoch, in [0, 1]
  */
-public record HistoryRow(int epoch, double lr, double trainLoss, double trainAccuracy, double valLoss,
-        double valAccuracy) {
+public record HistoryRow(
+        int epoch, double lr, double trainLoss, double trainAccuracy, double valLoss, double valAccuracy) {
 
     /**
      * Reads a {@code history.csv}.
@@ -33,17 +33,27 @@ public record HistoryRow(int epoch, double lr, double trainLoss, double trainAcc
      * @throws UserException when the file cannot be read or lacks a column
      */
     public static List<HistoryRow> read(Path file) {
-        CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get();
+        CSVFormat format = CSVFormat.DEFAULT
+                .builder()
+                .setHeader()
+                .setSkipHeaderRecord(true)
+                .get();
         List<HistoryRow> rows = new ArrayList<>();
         try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             for (CSVRecord r : format.parse(in)) {
-                rows.add(new HistoryRow(Integer.parseInt(r.get("epoch")), Double.parseDouble(r.get("lr")),
-                        Double.parseDouble(r.get("train_loss")), Double.parseDouble(r.get("train_acc")),
-                        Double.parseDouble(r.get("val_loss")), Double.parseDouble(r.get("val_acc"))));
+                rows.add(new HistoryRow(
+                        Integer.parseInt(r.get("epoch")),
+                        Double.parseDouble(r.get("lr")),
+                        Double.parseDouble(r.get("train_loss")),
+                        Double.parseDouble(r.get("train_acc")),
+                        Double.parseDouble(r.get("val_loss")),
+                        Double.parseDouble(r.get("val_acc"))));
             }
         } catch (IOException | IllegalArgumentException | IllegalStateException e) {
-            throw new UserException("cannot read " + file + " as a history (columns "
-                    + String.join(",", ModelFiles.HISTORY_COLUMNS) + "): " + e.getMessage(), e);
+            throw new UserException(
+                    "cannot read " + file + " as a history (columns " + String.join(",", ModelFiles.HISTORY_COLUMNS)
+                            + "): " + e.getMessage(),
+                    e);
         }
         return rows;
     }

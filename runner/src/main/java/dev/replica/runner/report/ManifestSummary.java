@@ -29,19 +29,31 @@ final class ManifestSummary {
         Map<String, String> out = new LinkedHashMap<>();
         out.put("Experiment", run.name() + " (resolved file sha256 " + get(m, "experiment", "sha256") + ")");
         JsonElement experiment = m.get("experiment");
-        out.put("Seeds", join(experiment != null && experiment.isJsonObject()
-                ? experiment.getAsJsonObject().get("seeds") : null));
-        out.put("Engine", get(m, "engine", "plugin") + ": " + get(m, "engine", "engine.name") + " "
-                + get(m, "engine", "engine.version") + " on " + get(m, "engine", "device"));
+        out.put(
+                "Seeds",
+                join(
+                        experiment != null && experiment.isJsonObject()
+                                ? experiment.getAsJsonObject().get("seeds")
+                                : null));
+        out.put(
+                "Engine",
+                get(m, "engine", "plugin") + ": " + get(m, "engine", "engine.name") + " "
+                        + get(m, "engine", "engine.version") + " on " + get(m, "engine", "device"));
         out.put("DJL", get(m, "engine", "djl.version"));
-        out.put("Threads", "requested " + get(m, "engine", "threads.requested") + ", observed "
-                + get(m, "engine", "threads"));
+        out.put(
+                "Threads",
+                "requested " + get(m, "engine", "threads.requested") + ", observed " + get(m, "engine", "threads"));
         String preload = get(m, "environment", "env.LD_PRELOAD");
-        out.put("Allocator", (preload.isEmpty() ? "system malloc (no LD_PRELOAD)" : preload)
-                + (get(m, "environment", "env.MALLOC_CONF").isEmpty() ? ""
-                        : ", MALLOC_CONF=" + get(m, "environment", "env.MALLOC_CONF")));
-        out.put("Java", get(m, "environment", "java.version") + " (" + get(m, "environment", "java.vendor") + ", "
-                + get(m, "environment", "java.vm") + ")");
+        out.put(
+                "Allocator",
+                (preload.isEmpty() ? "system malloc (no LD_PRELOAD)" : preload)
+                        + (get(m, "environment", "env.MALLOC_CONF").isEmpty()
+                                ? ""
+                                : ", MALLOC_CONF=" + get(m, "environment", "env.MALLOC_CONF")));
+        out.put(
+                "Java",
+                get(m, "environment", "java.version") + " (" + get(m, "environment", "java.vendor") + ", "
+                        + get(m, "environment", "java.vm") + ")");
         out.put("OS", get(m, "environment", "os"));
         out.put("CPU", get(m, "environment", "cpu.model") + ", " + get(m, "environment", "cpu.cores") + " cores");
         out.put("CPU instruction sets", get(m, "environment", "cpu.isa_flags"));
@@ -64,8 +76,8 @@ final class ManifestSummary {
             // Several seeds: one entry per seed, the same files; show the first.
             for (Map.Entry<String, JsonElement> e : data.entrySet()) {
                 if (e.getValue().isJsonObject()) {
-                    return describeDataset(e.getValue().getAsJsonObject()) + " (seed " + e.getKey() + "; "
-                            + data.size() + " seeds recorded)";
+                    return describeDataset(e.getValue().getAsJsonObject()) + " (seed " + e.getKey() + "; " + data.size()
+                            + " seeds recorded)";
                 }
             }
             return ABSENT;
@@ -94,7 +106,8 @@ final class ManifestSummary {
         }
         List<String> parts = new ArrayList<>();
         for (Map.Entry<String, JsonElement> e : p.getAsJsonObject().entrySet()) {
-            JsonElement version = e.getValue().isJsonObject() ? e.getValue().getAsJsonObject().get("version") : null;
+            JsonElement version =
+                    e.getValue().isJsonObject() ? e.getValue().getAsJsonObject().get("version") : null;
             parts.add(e.getKey() + " " + (version == null ? ABSENT : text(version)));
         }
         return String.join(", ", parts);

@@ -51,7 +51,8 @@ public final class Plots {
         new Color(0x1F, 0x5F, 0xBF), new Color(0xD6, 0x27, 0x28), new Color(0x2C, 0xA0, 0x2C),
         new Color(0x94, 0x67, 0xBD), new Color(0x8C, 0x56, 0x4B), new Color(0xE0, 0x7B, 0x00),
         new Color(0xE3, 0x77, 0xC2), new Color(0x7F, 0x7F, 0x7F), new Color(0xBC, 0xBD, 0x22),
-        new Color(0x17, 0xBE, 0xCF)};
+        new Color(0x17, 0xBE, 0xCF)
+    };
 
     static {
         // Plots are drawn off screen; never open a display, even where DISPLAY is set.
@@ -85,8 +86,14 @@ public final class Plots {
         List<Double> steps = new ArrayList<>();
         // Per column the value at each step (NaN where empty), or null once a cell is not a number.
         Map<String, List<Double>> columns = new LinkedHashMap<>();
-        CSVFormat format = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true).get();
-        try (Reader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8); CSVParser parser = format.parse(in)) {
+        CSVFormat format = CSVFormat.DEFAULT
+                .builder()
+                .setHeader()
+                .setSkipHeaderRecord(true)
+                .setTrim(true)
+                .get();
+        try (Reader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8);
+                CSVParser parser = format.parse(in)) {
             List<String> header = parser.getHeaderNames();
             if (!header.contains(DIVERGENCE_STEP_COLUMN)) {
                 throw new UserException(csv + " has no '" + DIVERGENCE_STEP_COLUMN + "' column; its columns are "
@@ -110,12 +117,14 @@ public final class Plots {
         }
         columns.values().removeIf(v -> v == null || v.stream().allMatch(d -> d.isNaN()));
         if (columns.isEmpty()) {
-            throw new UserException(csv + " has no numeric column besides '" + DIVERGENCE_STEP_COLUMN
-                    + "'; nothing to plot");
+            throw new UserException(
+                    csv + " has no numeric column besides '" + DIVERGENCE_STEP_COLUMN + "'; nothing to plot");
         }
         Path parent = csv.toAbsolutePath().getParent();
-        XYChart chart = chart("Cross-engine divergence" + (parent == null ? "" : ": " + parent.getFileName()),
-                "training step", "difference (log scale)");
+        XYChart chart = chart(
+                "Cross-engine divergence" + (parent == null ? "" : ": " + parent.getFileName()),
+                "training step",
+                "difference (log scale)");
         chart.getStyler().setYAxisLogarithmic(true);
         int hidden = 0;
         int i = 0;
@@ -215,16 +224,21 @@ public final class Plots {
     }
 
     private static XYChart chart(String title, String xTitle, String yTitle) {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle)
-                .yAxisTitle(yTitle).build();
+        XYChart chart = new XYChartBuilder()
+                .width(WIDTH)
+                .height(HEIGHT)
+                .title(title)
+                .xAxisTitle(xTitle)
+                .yAxisTitle(yTitle)
+                .build();
         Styler styler = chart.getStyler();
         styler.setChartBackgroundColor(Color.WHITE);
         // Below the plot, so the legend never hides a curve or a learning-rate label.
         styler.setLegendPosition(Styler.LegendPosition.OutsideS);
         styler.setLegendLayout(Styler.LegendLayout.Horizontal);
         styler.setAnnotationLineColor(new Color(0x55, 0x55, 0x55));
-        styler.setAnnotationLineStroke(new BasicStroke(1.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
-                new float[] {3f, 3f}, 0f));
+        styler.setAnnotationLineStroke(
+                new BasicStroke(1.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {3f, 3f}, 0f));
         styler.setAnnotationTextFontColor(new Color(0x33, 0x33, 0x33));
         styler.setAnnotationTextFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         chart.getStyler().setPlotBackgroundColor(Color.WHITE);
@@ -234,8 +248,14 @@ public final class Plots {
         return chart;
     }
 
-    private static void addCurve(XYChart chart, String name, Map<Long, List<HistoryRow>> bySeed,
-            ToDoubleFunction<HistoryRow> value, double scale, Color color, BasicStroke stroke) {
+    private static void addCurve(
+            XYChart chart,
+            String name,
+            Map<Long, List<HistoryRow>> bySeed,
+            ToDoubleFunction<HistoryRow> value,
+            double scale,
+            Color color,
+            BasicStroke stroke) {
         if (bySeed.isEmpty()) {
             return;
         }

@@ -1,7 +1,8 @@
 package dev.replica.runner.report;
 
-import dev.replica.core.training.Training;
+import dev.replica.api.UserException;
 import dev.replica.core.state.ModelFiles;
+import dev.replica.runner.output.RunFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,8 +53,8 @@ public final class Report {
         try {
             return render(folder, run);
         } catch (IOException e) {
-            throw new dev.replica.api.UserException("cannot write the report into " + folder + " (" + e
-                    + "); check that the folder is writable", e);
+            throw new UserException(
+                    "cannot write the report into " + folder + " (" + e + "); check that the folder is writable", e);
         }
     }
 
@@ -72,8 +73,9 @@ public final class Report {
         }
         List<Path> divergence = new ArrayList<>();
         for (Path csv : run.divergenceFiles()) {
-            String name = csv.getParent() == null ? "divergence" : csv.getParent().toString().replace('/', '-')
-                    + "-divergence";
+            String name = csv.getParent() == null
+                    ? "divergence"
+                    : csv.getParent().toString().replace('/', '-') + "-divergence";
             divergence.add(Plots.divergence(folder.resolve(csv), plots.resolve(name + ".png")));
         }
         if (!divergence.isEmpty()) {
@@ -113,12 +115,22 @@ public final class Report {
             sb.append("\n### ").append(s.title()).append("\n\n");
             for (Path p : s.plots()) {
                 String name = p.getFileName().toString();
-                sb.append("![").append(name).append("](").append(PLOTS).append('/').append(name).append(")\n");
+                sb.append("![")
+                        .append(name)
+                        .append("](")
+                        .append(PLOTS)
+                        .append('/')
+                        .append(name)
+                        .append(")\n");
             }
         }
         sb.append("\n## Manifest\n\n| | |\n|---|---|\n");
         for (Map.Entry<String, String> e : ManifestSummary.of(run).entrySet()) {
-            sb.append("| ").append(e.getKey()).append(" | ").append(e.getValue().replace("|", "\\|")).append(" |\n");
+            sb.append("| ")
+                    .append(e.getKey())
+                    .append(" | ")
+                    .append(e.getValue().replace("|", "\\|"))
+                    .append(" |\n");
         }
         sb.append("\nThe full provenance is in `manifest.json`; the resolved experiment in `experiment.yaml`.\n");
         return sb.toString();
@@ -128,7 +140,9 @@ public final class Report {
         StringBuilder sb = new StringBuilder();
         sb.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-                .append("<title>").append(escape(run.name())).append(" — Replica run report</title>\n")
+                .append("<title>")
+                .append(escape(run.name()))
+                .append(" — Replica run report</title>\n")
                 .append("<style>\n")
                 .append("body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;margin:2em auto;max-width:1400px;")
                 .append("padding:0 1em;color:#222}\n")
@@ -137,17 +151,20 @@ public final class Report {
                 .append("th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}\n")
                 .append("table.manifest th{text-align:left;white-space:nowrap;vertical-align:top}\n")
                 .append(".plots{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:1em}\n")
-                .append(".plots img{width:100%;height:auto;max-width:").append(Plots.WIDTH)
+                .append(".plots img{width:100%;height:auto;max-width:")
+                .append(Plots.WIDTH)
                 .append("px;border:1px solid #eee}\n")
                 .append(".warning{background:#fff3cd;border:1px solid #e0b000;padding:.6em}\n")
                 .append(".muted{color:#666}pre{background:#f7f7f7;padding:1em;overflow:auto;font-size:.85em}\n")
                 .append("</style>\n</head>\n<body>\n");
         sb.append("<h1>").append(escape(run.name())).append("</h1>\n");
-        sb.append("<p class=\"muted\">Run folder <code>").append(escape(run.folder().getFileName().toString()))
+        sb.append("<p class=\"muted\">Run folder <code>")
+                .append(escape(run.folder().getFileName().toString()))
                 .append("</code></p>\n");
         String warning = ManifestSummary.notReproducibleWarning(run);
         if (warning != null) {
-            sb.append("<p class=\"warning\" id=\"not-reproducible\"><strong>Warning.</strong> ").append(escape(warning))
+            sb.append("<p class=\"warning\" id=\"not-reproducible\"><strong>Warning.</strong> ")
+                    .append(escape(warning))
                     .append("</p>\n");
         }
         sb.append("<h2>Results</h2>\n");
@@ -173,7 +190,9 @@ public final class Report {
             sb.append("<h3>").append(escape(s.title())).append("</h3>\n<div class=\"plots\">\n");
             for (Path p : s.plots()) {
                 String name = p.getFileName().toString();
-                sb.append("<img alt=\"").append(escape(name)).append("\" src=\"data:image/png;base64,")
+                sb.append("<img alt=\"")
+                        .append(escape(name))
+                        .append("\" src=\"data:image/png;base64,")
                         .append(Base64.getEncoder().encodeToString(Files.readAllBytes(p)))
                         .append("\">\n");
             }
@@ -183,13 +202,19 @@ public final class Report {
         for (Map.Entry<String, String> e : ManifestSummary.of(run).entrySet()) {
             // Long values (dataset provenance, plugins) read better one part a line.
             String value = escape(e.getValue()).replace("; ", ";<br>");
-            sb.append("<tr><th>").append(escape(e.getKey())).append("</th><td>").append(value).append("</td></tr>\n");
+            sb.append("<tr><th>")
+                    .append(escape(e.getKey()))
+                    .append("</th><td>")
+                    .append(value)
+                    .append("</td></tr>\n");
         }
         sb.append("</table>\n");
-        sb.append("<details><summary>manifest.json</summary><pre>").append(escape(run.text(RunContents.MANIFEST)))
+        sb.append("<details><summary>manifest.json</summary><pre>")
+                .append(escape(run.text(RunContents.MANIFEST)))
                 .append("</pre></details>\n");
         sb.append("<details><summary>experiment.yaml</summary><pre>")
-                .append(escape(run.text(dev.replica.runner.output.RunFolder.EXPERIMENT))).append("</pre></details>\n");
+                .append(escape(run.text(RunFolder.EXPERIMENT)))
+                .append("</pre></details>\n");
         sb.append("</body>\n</html>\n");
         return sb.toString();
     }
@@ -211,9 +236,13 @@ public final class Report {
                 if (head == null) {
                     head = cells;
                 } else if (!cells.stream().allMatch(c -> c.matches(":?-+:?"))) {
-                    body.append("<tr data-model=\"").append(escape(cells.get(0))).append("\">");
+                    body.append("<tr data-model=\"")
+                            .append(escape(cells.get(0)))
+                            .append("\">");
                     for (int i = 0; i < cells.size(); i++) {
-                        body.append(i == 0 ? "<td>" : "<td class=\"num\">").append(escape(cells.get(i))).append("</td>");
+                        body.append(i == 0 ? "<td>" : "<td class=\"num\">")
+                                .append(escape(cells.get(i)))
+                                .append("</td>");
                     }
                     body.append("</tr>\n");
                 }

@@ -59,15 +59,21 @@ public final class Reproduction {
      * @param replicaVersion this Replica's version
      * @return one line per difference, e.g. {@code environment.java.version: recorded 17.0.15, now 21.0.2}
      */
-    public static List<String> machineDifferences(JsonObject recorded, Map<String, String> environment,
-            Map<String, String> engine, Map<String, String> pluginVersions, String replicaVersion) {
+    public static List<String> machineDifferences(
+            JsonObject recorded,
+            Map<String, String> environment,
+            Map<String, String> engine,
+            Map<String, String> pluginVersions,
+            String replicaVersion) {
         List<String> lines = new ArrayList<>();
         compareSection(lines, "environment", section(recorded, "environment"), environment);
         compareSection(lines, "engine", section(recorded, "engine"), engine);
         JsonElement plugins = recorded.get("plugins");
         if (plugins != null && plugins.isJsonObject()) {
             for (Map.Entry<String, JsonElement> e : plugins.getAsJsonObject().entrySet()) {
-                JsonElement v = e.getValue().isJsonObject() ? e.getValue().getAsJsonObject().get("version") : null;
+                JsonElement v = e.getValue().isJsonObject()
+                        ? e.getValue().getAsJsonObject().get("version")
+                        : null;
                 String was = v == null || !v.isJsonPrimitive() ? KeyPaths.ABSENT : v.getAsString();
                 String now = pluginVersions.getOrDefault(e.getKey(), "(not installed)");
                 if (!was.equals(now)) {
@@ -112,8 +118,8 @@ public final class Reproduction {
             identical = false;
             List<String> differing = new ArrayList<>();
             Map<String, String> a = before == null ? Map.of() : KeyPaths.flatten(before.getAsJsonObject());
-            Map<String, String> b = after == null || !after.isJsonObject() ? Map.of()
-                    : KeyPaths.flatten(after.getAsJsonObject());
+            Map<String, String> b =
+                    after == null || !after.isJsonObject() ? Map.of() : KeyPaths.flatten(after.getAsJsonObject());
             for (KeyPaths.Difference d : KeyPaths.differences(a, b)) {
                 differing.add(d.path());
             }
@@ -152,8 +158,8 @@ public final class Reproduction {
         return s == null || !s.isJsonObject() ? Map.of() : KeyPaths.flatten(s.getAsJsonObject());
     }
 
-    private static void compareSection(List<String> lines, String name, Map<String, String> recorded,
-            Map<String, String> now) {
+    private static void compareSection(
+            List<String> lines, String name, Map<String, String> recorded, Map<String, String> now) {
         TreeMap<String, String> keys = new TreeMap<>(recorded);
         now.forEach(keys::putIfAbsent);
         for (String key : keys.keySet()) {

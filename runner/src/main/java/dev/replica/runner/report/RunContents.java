@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.replica.api.UserException;
+import dev.replica.api.params.Values;
 import dev.replica.runner.output.RunFolder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -148,7 +149,8 @@ public final class RunContents {
             for (Object s : (List<?>) many) {
                 if (!(s instanceof Number)) {
                     throw new UserException(folder.resolve(RunFolder.EXPERIMENT) + ": seeds holds "
-                            + dev.replica.api.params.Values.render(s) + "; allowed: whole numbers, as replica run wrote them");
+                            + Values.render(s)
+                            + "; allowed: whole numbers, as replica run wrote them");
                 }
                 seeds.add(((Number) s).longValue());
             }
@@ -207,7 +209,9 @@ public final class RunContents {
     public List<Path> historyFiles() {
         try (Stream<Path> walk = Files.walk(folder)) {
             return walk.filter(p -> p.getFileName().toString().equals("history.csv"))
-                    .map(folder::relativize).sorted().toList();
+                    .map(folder::relativize)
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UserException("cannot list " + folder + ": " + e.getMessage(), e);
         }
@@ -221,7 +225,9 @@ public final class RunContents {
     public List<Path> divergenceFiles() {
         try (Stream<Path> walk = Files.walk(folder)) {
             return walk.filter(p -> p.getFileName().toString().equals("divergence.csv"))
-                    .map(folder::relativize).sorted().toList();
+                    .map(folder::relativize)
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UserException("cannot list " + folder + ": " + e.getMessage(), e);
         }

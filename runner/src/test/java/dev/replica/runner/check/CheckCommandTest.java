@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,9 +35,12 @@ class CheckCommandTest {
         System.arraycopy(more, 0, args, 2, more.length);
         args[2 + more.length] = "--out";
         args[3 + more.length] = dir.resolve("runs").toString();
-        args = java.util.Arrays.copyOf(args, 4 + more.length);
-        int exit = ReplicaCli.execute(args, Map.of("REPLICA_DATA", dir.toString()),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        args = Arrays.copyOf(args, 4 + more.length);
+        int exit = ReplicaCli.execute(
+                args,
+                Map.of("REPLICA_DATA", dir.toString()),
+                new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
@@ -46,11 +50,15 @@ class CheckCommandTest {
 
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("Check folder ", "res: identical\n", "vgg: identical\n", "Wrote ");
-        Path folder = Path.of(r.out().lines().filter(l -> l.startsWith("Check folder ")).findFirst().orElseThrow()
+        Path folder = Path.of(r.out()
+                .lines()
+                .filter(l -> l.startsWith("Check folder "))
+                .findFirst()
+                .orElseThrow()
                 .substring("Check folder ".length()));
         assertThat(folder.resolve("check.md")).exists();
-        assertThat(folder.resolve("check.csv")).hasContent("model,verdict,step,metric,detail\nres,identical,,,\n"
-                + "vgg,identical,,,");
+        assertThat(folder.resolve("check.csv"))
+                .hasContent("model,verdict,step,metric,detail\nres,identical,,,\n" + "vgg,identical,,,");
         assertThat(Files.readString(folder.resolve("experiment.yaml")))
                 .endsWith("check:\n  engines: [pytorch, pytorch]\n  steps: 1\n  record_params_every: 1\n"
                         + "  rerun: false\n  tolerances: []\n");
@@ -71,8 +79,10 @@ class CheckCommandTest {
         Result r = check(TinyCheck.yaml("steps: 0"));
 
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).endsWith(dir.resolve("tiny-check.yaml") + ": 1 problem\n"
-                + "  check.steps (13:10): 0 is out of range; allowed: >= 1\n").hasLineCount(2);
+        assertThat(r.err())
+                .endsWith(dir.resolve("tiny-check.yaml") + ": 1 problem\n"
+                        + "  check.steps (13:10): 0 is out of range; allowed: >= 1\n")
+                .hasLineCount(2);
         assertThat(r.out()).isEmpty();
     }
 
@@ -81,17 +91,20 @@ class CheckCommandTest {
         Result r = check(TinyCheck.yaml("steps: 13"));
 
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).isEqualTo("replica: " + dir.resolve("tiny-check.yaml") + ": check.steps is 13, but the run "
-                + "trains only 12 steps (training.epochs 4 x 3 steps of 16 of the 48 training examples); allowed: at "
-                + "most 12, or raise training.epochs\n");
+        assertThat(r.err())
+                .isEqualTo("replica: " + dir.resolve("tiny-check.yaml") + ": check.steps is 13, but the run "
+                        + "trains only 12 steps (training.epochs 4 x 3 steps of 16 of the 48 training examples); allowed: at "
+                        + "most 12, or raise training.epochs\n");
         assertThat(r.out()).doesNotContain("Check folder");
         assertThat(dir.resolve("runs")).doesNotExist();
     }
 
     @Test
     void setOverridesTheCheckSectionFromTheCommandLine() throws Exception {
-        Result r = check(TinyCheck.yaml("steps: 1", "rerun: false", "tolerances: [{metric: params, absolute: 0}]"),
-                "--set", "check.engines=[mxnet, mxnet]");
+        Result r = check(
+                TinyCheck.yaml("steps: 1", "rerun: false", "tolerances: [{metric: params, absolute: 0}]"),
+                "--set",
+                "check.engines=[mxnet, mxnet]");
 
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("res: identical\n");

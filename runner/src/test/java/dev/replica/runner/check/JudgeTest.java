@@ -2,9 +2,9 @@ package dev.replica.runner.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.replica.core.training.Evaluation;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.Tolerance;
-import dev.replica.core.training.Evaluation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedMap;
@@ -49,12 +49,29 @@ class JudgeTest {
         return new ParameterDifference(params, buffers);
     }
 
-    private static ModelComparison comparison(List<StepMetrics> a, List<StepMetrics> b,
-            SortedMap<Integer, ParameterDifference> differences, ModelComparison.Rerun rerun) {
+    private static ModelComparison comparison(
+            List<StepMetrics> a,
+            List<StepMetrics> b,
+            SortedMap<Integer, ParameterDifference> differences,
+            ModelComparison.Rerun rerun) {
         boolean same = a.equals(b);
-        return new ModelComparison("res", A, B, SHA, SHA, a, b, differences, SHA, same ? SHA : "cd".repeat(32),
-                new ModelComparison.FinalEvaluation("validation split (test, 24 examples)", EVAL,
-                        same ? EVAL : new Evaluation(0.51, 0.75, 24), new Evaluation(0.5001, 0.75, 24), 4),
+        return new ModelComparison(
+                "res",
+                A,
+                B,
+                SHA,
+                SHA,
+                a,
+                b,
+                differences,
+                SHA,
+                same ? SHA : "cd".repeat(32),
+                new ModelComparison.FinalEvaluation(
+                        "validation split (test, 24 examples)",
+                        EVAL,
+                        same ? EVAL : new Evaluation(0.51, 0.75, 24),
+                        new Evaluation(0.5001, 0.75, 24),
+                        4),
                 rerun);
     }
 
@@ -64,7 +81,8 @@ class JudgeTest {
         ModelComparison c = comparison(s, s, zeroDifferences(3), new ModelComparison.Rerun(s, SHA));
 
         assertThat(Judge.judge(c, List.of()).toString()).isEqualTo("identical");
-        assertThat(Judge.judge(c, List.of(band("loss", Tolerance.Bound.RELATIVE, 0, null, null))).toString())
+        assertThat(Judge.judge(c, List.of(band("loss", Tolerance.Bound.RELATIVE, 0, null, null)))
+                        .toString())
                 .isEqualTo("identical");
     }
 
@@ -80,26 +98,33 @@ class JudgeTest {
 
     @Test
     void theFirstStepOutsideABandIsTheDivergenceWithBothValuesAndTheBand() {
-        ModelComparison c = comparison(steps(1.0, 0.9, 0.8, 0.7), steps(1.0, 0.9001, 0.81, 0.75), zeroDifferences(4),
-                null);
+        ModelComparison c =
+                comparison(steps(1.0, 0.9, 0.8, 0.7), steps(1.0, 0.9001, 0.81, 0.75), zeroDifferences(4), null);
 
         Verdict v = Judge.judge(c, List.of(band("loss", Tolerance.Bound.RELATIVE, 1e-3, 0, 3)));
 
         assertThat(v.toString()).isEqualTo("diverged at step 2");
         assertThat(v.passed()).isFalse();
         assertThat(v.metric()).isEqualTo("loss");
-        assertThat(v.detail()).isEqualTo("loss 0.8 (pytorch) vs 0.81 (mxnet): relative difference 1.23e-02 outside "
-                + "the band {metric: loss, relative: 0.001, steps: [0, 3]}");
+        assertThat(v.detail())
+                .isEqualTo("loss 0.8 (pytorch) vs 0.81 (mxnet): relative difference 1.23e-02 outside "
+                        + "the band {metric: loss, relative: 0.001, steps: [0, 3]}");
     }
 
     @Test
     void aBandAppliesOnlyToItsSteps() {
         ModelComparison c = comparison(steps(1.0, 0.9, 0.8, 0.7), steps(1.0, 0.9, 0.9, 0.9), zeroDifferences(4), null);
 
-        assertThat(Judge.judge(c, List.of(band("loss", Tolerance.Bound.ABSOLUTE, 0.01, 0, 1))).toString())
+        assertThat(Judge.judge(c, List.of(band("loss", Tolerance.Bound.ABSOLUTE, 0.01, 0, 1)))
+                        .toString())
                 .isEqualTo("within tolerance");
-        assertThat(Judge.judge(c, List.of(band("loss", Tolerance.Bound.ABSOLUTE, 0.01, 0, 1),
-                band("loss", Tolerance.Bound.ABSOLUTE, 0.15, 2, 3))).toString()).isEqualTo("diverged at step 3");
+        assertThat(Judge.judge(
+                                c,
+                                List.of(
+                                        band("loss", Tolerance.Bound.ABSOLUTE, 0.01, 0, 1),
+                                        band("loss", Tolerance.Bound.ABSOLUTE, 0.15, 2, 3)))
+                        .toString())
+                .isEqualTo("diverged at step 3");
     }
 
     @Test
@@ -108,13 +133,17 @@ class JudgeTest {
         d.put(1, difference(0.5, 0.25f));
         ModelComparison c = comparison(steps(1.0, 0.9, 0.8, 0.7), steps(1.0, 0.9, 0.8, 0.9), d, null);
 
-        Verdict v = Judge.judge(c, List.of(band("loss", Tolerance.Bound.RELATIVE, 1e-3, null, null),
-                band("params", Tolerance.Bound.RELATIVE, 1e-3, null, null)));
+        Verdict v = Judge.judge(
+                c,
+                List.of(
+                        band("loss", Tolerance.Bound.RELATIVE, 1e-3, null, null),
+                        band("params", Tolerance.Bound.RELATIVE, 1e-3, null, null)));
 
         assertThat(v.toString()).isEqualTo("diverged at step 1");
-        assertThat(v.detail()).isEqualTo("params: ||pytorch|| 10 vs ||mxnet|| 10, relative difference 5.00e-01 of all "
-                + "1 tensors as one vector (largest per tensor: 5.00e-01 at 01Conv2d_weight) outside the band "
-                + "{metric: params, relative: 0.001}");
+        assertThat(v.detail())
+                .isEqualTo("params: ||pytorch|| 10 vs ||mxnet|| 10, relative difference 5.00e-01 of all "
+                        + "1 tensors as one vector (largest per tensor: 5.00e-01 at 01Conv2d_weight) outside the band "
+                        + "{metric: params, relative: 0.001}");
     }
 
     @Test
@@ -125,8 +154,9 @@ class JudgeTest {
 
         Verdict v = Judge.judge(c, List.of(band("params", Tolerance.Bound.ABSOLUTE, 0.1, null, null)));
 
-        assertThat(v.detail()).isEqualTo("params: 01Conv2d_weight[7] 1 (pytorch) vs 1.25 (mxnet): absolute difference "
-                + "2.50e-01 outside the band {metric: params, absolute: 0.1}");
+        assertThat(v.detail())
+                .isEqualTo("params: 01Conv2d_weight[7] 1 (pytorch) vs 1.25 (mxnet): absolute difference "
+                        + "2.50e-01 outside the band {metric: params, absolute: 0.1}");
     }
 
     @Test
@@ -134,65 +164,89 @@ class JudgeTest {
         ModelComparison c = comparison(steps(1.0, 0.9, 0.8), steps(1.0, 0.9001, 0.8001), zeroDifferences(3), null);
 
         // raw: 0.5 vs 0.51; aligned: 0.5 vs 0.5001
-        assertThat(Judge.judge(c, List.of(band("eval_loss", Tolerance.Bound.ABSOLUTE, 0.02, null, null),
-                band("eval_loss_aligned", Tolerance.Bound.ABSOLUTE, 1e-3, null, null))).toString())
+        assertThat(Judge.judge(
+                                c,
+                                List.of(
+                                        band("eval_loss", Tolerance.Bound.ABSOLUTE, 0.02, null, null),
+                                        band("eval_loss_aligned", Tolerance.Bound.ABSOLUTE, 1e-3, null, null)))
+                        .toString())
                 .isEqualTo("within tolerance");
         Verdict raw = Judge.judge(c, List.of(band("eval_loss", Tolerance.Bound.ABSOLUTE, 1e-3, null, null)));
         assertThat(raw.toString()).isEqualTo("diverged at step 2");
-        assertThat(raw.detail()).isEqualTo("eval_loss after the last step 0.5 (pytorch) vs 0.51 (mxnet): absolute "
-                + "difference 1.00e-02 outside the band {metric: eval_loss, absolute: 0.001}");
-        Verdict aligned = Judge.judge(c, List.of(band("eval_loss_aligned", Tolerance.Bound.ABSOLUTE, 1e-5, null, null)));
-        assertThat(aligned.detail()).isEqualTo("eval_loss_aligned after the last step 0.5 (pytorch) vs 0.5001 (mxnet "
-                + "with pytorch's BatchNorm statistics): absolute difference 1.00e-04 outside the band "
-                + "{metric: eval_loss_aligned, absolute: 1.0e-5}");
+        assertThat(raw.detail())
+                .isEqualTo("eval_loss after the last step 0.5 (pytorch) vs 0.51 (mxnet): absolute "
+                        + "difference 1.00e-02 outside the band {metric: eval_loss, absolute: 0.001}");
+        Verdict aligned =
+                Judge.judge(c, List.of(band("eval_loss_aligned", Tolerance.Bound.ABSOLUTE, 1e-5, null, null)));
+        assertThat(aligned.detail())
+                .isEqualTo("eval_loss_aligned after the last step 0.5 (pytorch) vs 0.5001 (mxnet "
+                        + "with pytorch's BatchNorm statistics): absolute difference 1.00e-04 outside the band "
+                        + "{metric: eval_loss_aligned, absolute: 1.0e-5}");
     }
 
     @Test
     void withoutBandsTheSidesMustBeBitIdentical() {
-        ModelComparison c = comparison(steps(1.0, 0.9, 0.8), steps(1.0, Math.nextUp(0.9), 0.8), zeroDifferences(3), null);
+        ModelComparison c =
+                comparison(steps(1.0, 0.9, 0.8), steps(1.0, Math.nextUp(0.9), 0.8), zeroDifferences(3), null);
 
         Verdict v = Judge.judge(c, List.of());
 
         assertThat(v.toString()).isEqualTo("diverged at step 1");
-        assertThat(v.detail()).isEqualTo("loss 0.9 (pytorch) vs 0.9 (mxnet): not bit-identical, and the file declares "
-                + "no bands (tolerances: []), which demands identity");
+        assertThat(v.detail())
+                .isEqualTo("loss 0.9 (pytorch) vs 0.9 (mxnet): not bit-identical, and the file declares "
+                        + "no bands (tolerances: []), which demands identity");
     }
 
     @Test
     void differentInitialWeightsDivergeAtStepZeroWhateverTheBands() {
         List<StepMetrics> s = steps(1.0, 0.9);
-        ModelComparison c = new ModelComparison("res", A, B, SHA, "cd".repeat(32), s, s, zeroDifferences(2), SHA, SHA,
-                new ModelComparison.FinalEvaluation("validation split", EVAL, EVAL, EVAL, 0), null);
+        ModelComparison c = new ModelComparison(
+                "res",
+                A,
+                B,
+                SHA,
+                "cd".repeat(32),
+                s,
+                s,
+                zeroDifferences(2),
+                SHA,
+                SHA,
+                new ModelComparison.FinalEvaluation("validation split", EVAL, EVAL, EVAL, 0),
+                null);
 
         Verdict v = Judge.judge(c, List.of(band("loss", Tolerance.Bound.RELATIVE, 1, null, null)));
 
         assertThat(v.toString()).isEqualTo("diverged at step 0");
         assertThat(v.metric()).isEqualTo("initial weights");
-        assertThat(v.detail()).startsWith("initial weights differ: sha256 abababababab (pytorch) vs cdcdcdcdcdcd (mxnet)");
+        assertThat(v.detail())
+                .startsWith("initial weights differ: sha256 abababababab (pytorch) vs cdcdcdcdcdcd (mxnet)");
     }
 
     @Test
     void aRerunThatIsNotBitIdenticalDiverges() {
         List<StepMetrics> s = steps(1.0, 0.9, 0.8);
-        ModelComparison rerunDiffers = comparison(s, s, zeroDifferences(3),
-                new ModelComparison.Rerun(steps(1.0, 0.9, Math.nextDown(0.8)), SHA));
-        ModelComparison weightsDiffer = comparison(s, s, zeroDifferences(3),
-                new ModelComparison.Rerun(s, "ef".repeat(32)));
+        ModelComparison rerunDiffers = comparison(
+                s, s, zeroDifferences(3), new ModelComparison.Rerun(steps(1.0, 0.9, Math.nextDown(0.8)), SHA));
+        ModelComparison weightsDiffer =
+                comparison(s, s, zeroDifferences(3), new ModelComparison.Rerun(s, "ef".repeat(32)));
 
         Verdict v = Judge.judge(rerunDiffers, List.of(band("loss", Tolerance.Bound.RELATIVE, 1, null, null)));
         assertThat(v.toString()).isEqualTo("diverged at step 2");
         assertThat(v.metric()).isEqualTo("rerun");
-        assertThat(v.detail()).isEqualTo("rerun on pytorch: loss 0.8, param_norm 10 in the first run vs loss 0.8, "
-                + "param_norm 10 in the rerun: not bit-identical");
-        assertThat(Judge.judge(weightsDiffer, List.of()).detail()).isEqualTo(
-                "rerun on pytorch: final weights sha256 abababababab in the first run vs efefefefefef in the rerun");
+        assertThat(v.detail())
+                .isEqualTo("rerun on pytorch: loss 0.8, param_norm 10 in the first run vs loss 0.8, "
+                        + "param_norm 10 in the rerun: not bit-identical");
+        assertThat(Judge.judge(weightsDiffer, List.of()).detail())
+                .isEqualTo(
+                        "rerun on pytorch: final weights sha256 abababababab in the first run vs efefefefefef in the rerun");
     }
 
     @Test
     void aNanLossIsOutsideEveryBand() {
         ModelComparison c = comparison(steps(1.0, 0.9), steps(1.0, Double.NaN), zeroDifferences(2), null);
 
-        assertThat(Judge.judge(c, List.of(band("loss", Tolerance.Bound.ABSOLUTE, 1e9, null, null))).toString())
+        assertThat(Judge.judge(c, List.of(band("loss", Tolerance.Bound.ABSOLUTE, 1e9, null, null)))
+                        .toString())
                 .isEqualTo("diverged at step 1");
     }
 

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,14 +36,18 @@ class ReproducibilityCheckTest {
         for (String label : List.of("res", "vgg")) {
             Path model = outcome.folder().path().resolve(label);
             String first = read(model.resolve("pytorch.csv"));
-            assertThat(first).startsWith("step,epoch,lr,loss,accuracy,param_norm\n0,1,0.05,").hasLineCount(5);
+            assertThat(first)
+                    .startsWith("step,epoch,lr,loss,accuracy,param_norm\n0,1,0.05,")
+                    .hasLineCount(5);
             assertThat(read(model.resolve("pytorch-2.csv"))).isEqualTo(first);
             assertThat(read(model.resolve("pytorch-rerun.csv"))).isEqualTo(first);
             assertThat(read(model.resolve("divergence.csv")).lines().skip(1))
                     .allSatisfy(row -> assertThat(row).matches("[0-9]+,0,0,0,0,0,[^,]*,0,0,0,0"));
         }
         assertThat(read(outcome.folder().path().resolve("check.md")))
-                .contains("| res | identical | — |", "| vgg | identical | — |",
+                .contains(
+                        "| res | identical | — |",
+                        "| vgg | identical | — |",
                         "None (`tolerances: []`): the two sides must be bit-identical.",
                         "- Rerun: pytorch again, bit-identical (4 steps: losses, accuracies, parameter norms; final weights).");
     }
@@ -55,16 +60,21 @@ class ReproducibilityCheckTest {
 
         assertThat(outcome.verdicts()).hasToString("{res=within tolerance, vgg=within tolerance}");
         String report = read(outcome.folder().path().resolve("check.md"));
-        assertThat(report).contains("Sides: **pytorch** (the reference) and **mxnet**",
-                "Rerun: pytorch again, bit-identical", "running-statistics tensors copied from pytorch into mxnet");
+        assertThat(report)
+                .contains(
+                        "Sides: **pytorch** (the reference) and **mxnet**",
+                        "Rerun: pytorch again, bit-identical",
+                        "running-statistics tensors copied from pytorch into mxnet");
         assertThat(report.split("Initial weights: identical on both sides", -1)).hasSize(3);
         for (String label : List.of("res", "vgg")) {
-            List<String> rows = read(outcome.folder().path().resolve(label).resolve("divergence.csv")).lines().toList();
+            List<String> rows = read(outcome.folder().path().resolve(label).resolve("divergence.csv"))
+                    .lines()
+                    .toList();
             assertThat(rows.get(0)).isEqualTo(String.join(",", CheckReport.DIVERGENCE_COLUMNS));
             // Step 0: the same weights and batch; only the engines' arithmetic differs.
             assertThat(Double.parseDouble(rows.get(1).split(",")[1])).isLessThan(1e-5);
             Path plot = outcome.folder().path().resolve(label).resolve("divergence.png");
-            assertThat(javax.imageio.ImageIO.read(plot.toFile()).getWidth()).isPositive();
+            assertThat(ImageIO.read(plot.toFile()).getWidth()).isPositive();
             assertThat(report).contains("](" + label + "/divergence.png)");
         }
     }
@@ -81,7 +91,9 @@ class ReproducibilityCheckTest {
         assertThat(outcome.passed()).isFalse();
         Verdict v = outcome.verdicts().get("res");
         assertThat(v.metric()).isEqualTo("initial weights");
-        assertThat(v.detail()).startsWith("initial weights differ: sha256 ").contains("(pytorch) vs ", "(pytorch-seed1)");
+        assertThat(v.detail())
+                .startsWith("initial weights differ: sha256 ")
+                .contains("(pytorch) vs ", "(pytorch-seed1)");
     }
 
     /**
@@ -98,17 +110,24 @@ class ReproducibilityCheckTest {
         Experiment e = TinyCheck.load(yaml);
         Experiment larger = TinyCheck.load(yaml, "optimizer.params.lr=0.05005");
 
-        ReproducibilityCheck.Outcome outcome = TinyCheck.run(dir, e, new Side("pytorch", e),
-                new Side("mxnet-lr", larger.withEngine(new PluginUse("mxnet", larger.engine().params()))));
+        ReproducibilityCheck.Outcome outcome = TinyCheck.run(
+                dir,
+                e,
+                new Side("pytorch", e),
+                new Side(
+                        "mxnet-lr",
+                        larger.withEngine(new PluginUse("mxnet", larger.engine().params()))));
 
         assertThat(outcome.passed()).isFalse();
         for (String label : List.of("res", "vgg")) {
             Verdict v = outcome.verdicts().get(label);
             assertThat(v.toString()).as(label).matches("diverged at step [123]");
             assertThat(v.metric()).as(label).isEqualTo("loss");
-            assertThat(v.detail()).as(label)
-                    .matches("loss [0-9.]+ \\(pytorch\\) vs [0-9.]+ \\(mxnet-lr\\): relative difference [0-9.]+e-0[1-4] "
-                            + "outside the band \\{metric: loss, relative: 5\\.0e-4, steps: \\[0, 3\\]\\}");
+            assertThat(v.detail())
+                    .as(label)
+                    .matches(
+                            "loss [0-9.]+ \\(pytorch\\) vs [0-9.]+ \\(mxnet-lr\\): relative difference [0-9.]+e-0[1-4] "
+                                    + "outside the band \\{metric: loss, relative: 5\\.0e-4, steps: \\[0, 3\\]\\}");
         }
     }
 

@@ -5,7 +5,6 @@ import dev.replica.api.Plugin;
 import dev.replica.runner.Environment;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
-import dev.replica.runner.config.ExperimentWriter;
 import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
@@ -30,7 +29,8 @@ final class TinyCheck {
 
     /** The experiment file's text, with the given lines of its check section. */
     static String yaml(String... checkLines) {
-        return String.join("\n",
+        return String.join(
+                "\n",
                 "replica: 1",
                 "name: tiny-check",
                 "seed: 0",
@@ -77,7 +77,7 @@ final class TinyCheck {
 
     /** Runs the check of an experiment on two given sides. */
     static ReproducibilityCheck.Outcome run(Path dir, Experiment experiment, Side a, Side b) throws IOException {
-        return check(dir).run("tiny-check.yaml", experiment, List.of(a, b), () -> folder(dir, experiment),
-                CheckProgress.SILENT);
+        return check(dir)
+                .run("tiny-check.yaml", experiment, List.of(a, b), () -> folder(dir, experiment), CheckProgress.SILENT);
     }
 }

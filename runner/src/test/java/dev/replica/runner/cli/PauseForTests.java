@@ -19,8 +19,8 @@ public final class PauseForTests implements ProgressListener {
      */
     public static void main(String[] args) {
         String spec = System.getProperty("replica.pause.after");
-        System.exit(ReplicaCli.execute(args, System.getenv(), System.out, System.err,
-                shown -> new PauseForTests(shown, spec, System.out)));
+        System.exit(ReplicaCli.execute(
+                args, System.getenv(), System.out, System.err, shown -> new PauseForTests(shown, spec, System.out)));
     }
 
     private final ProgressListener inner;

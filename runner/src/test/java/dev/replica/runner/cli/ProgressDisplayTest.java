@@ -26,7 +26,8 @@ class ProgressDisplayTest {
         String out = bytes.toString(StandardCharsets.UTF_8);
         // Bars are redrawn in place with carriage returns and cleared at the end, so the only finished
         // line is the epoch's.
-        assertThat(out).contains("\rres epoch 1/2 ", " steps", "loss 1.5000 acc 25.00%", "\rres validation ", " img")
+        assertThat(out)
+                .contains("\rres epoch 1/2 ", " steps", "loss 1.5000 acc 25.00%", "\rres validation ", " img")
                 .endsWith("\rres epoch 1/2  lr 0.1  train loss 1.5000 acc 25.00%  val loss 1.2500 acc 50.00%  "
                         + "(2 s, 32.0 img/s)\n");
         assertThat(out.split("\n", -1)).hasSize(2);
@@ -44,8 +45,11 @@ class ProgressDisplayTest {
         progress.evaluation("res", "validation", 32, 32);
         progress.epoch("res", EPOCH, 2);
         String out = bytes.toString(StandardCharsets.UTF_8);
-        assertThat(out).doesNotContain("\r").matches("(?s)(  res epoch 1/2 step [23]/4  loss 1.5000  acc 25.00%  "
-                + "[\\d.]+ steps/s \\([\\d.]+ img/s\\)  epoch ETA \\d+s\n){2}"
-                + "res epoch 1/2  lr 0.1  train loss 1.5000 acc 25.00%  val loss 1.2500 acc 50.00%  \\(2 s, 32.0 img/s\\)\n");
+        assertThat(out)
+                .doesNotContain("\r")
+                .matches(
+                        "(?s)(  res epoch 1/2 step [23]/4  loss 1.5000  acc 25.00%  "
+                                + "[\\d.]+ steps/s \\([\\d.]+ img/s\\)  epoch ETA \\d+s\n){2}"
+                                + "res epoch 1/2  lr 0.1  train loss 1.5000 acc 25.00%  val loss 1.2500 acc 50.00%  \\(2 s, 32.0 img/s\\)\n");
     }
 }

@@ -28,7 +28,11 @@ class CheckSectionTest {
         assertThat(e.check()).isNull();
         // The experiment's engine is the reference, against the first other engine plugin there is.
         assertThat(Check.defaults(Check.defaultEngines(e.engine().plugin(), List.of("mxnet", "pytorch"))))
-                .isEqualTo(new Check(List.of("pytorch", "mxnet"), OptionalInt.empty(), 1, true,
+                .isEqualTo(new Check(
+                        List.of("pytorch", "mxnet"),
+                        OptionalInt.empty(),
+                        1,
+                        true,
                         List.of(new Tolerance("loss", Tolerance.Bound.RELATIVE, 1.0e-3, null))));
         assertThat(Check.defaultEngines("mxnet", List.of("mxnet", "pytorch"))).containsExactly("mxnet", "pytorch");
         assertThat(Check.defaultEngines("pytorch", List.of("pytorch"))).containsExactly("pytorch");
@@ -54,15 +58,22 @@ class CheckSectionTest {
                 "    - {metric: accuracy, absolute: 0.05}",
                 "    - {metric: eval_accuracy, absolute: 2.0e-2}"));
 
-        assertThat(e.check()).isEqualTo(new Check(List.of("mxnet", "pytorch"), OptionalInt.of(30), 5, false, List.of(
-                new Tolerance("loss", Tolerance.Bound.RELATIVE, 1.0e-3, new Tolerance.StepRange(0, 20)),
-                new Tolerance("accuracy", Tolerance.Bound.ABSOLUTE, 0.05, null),
-                new Tolerance("eval_accuracy", Tolerance.Bound.ABSOLUTE, 0.02, null))));
+        assertThat(e.check())
+                .isEqualTo(new Check(
+                        List.of("mxnet", "pytorch"),
+                        OptionalInt.of(30),
+                        5,
+                        false,
+                        List.of(
+                                new Tolerance("loss", Tolerance.Bound.RELATIVE, 1.0e-3, new Tolerance.StepRange(0, 20)),
+                                new Tolerance("accuracy", Tolerance.Bound.ABSOLUTE, 0.05, null),
+                                new Tolerance("eval_accuracy", Tolerance.Bound.ABSOLUTE, 0.02, null))));
     }
 
     @Test
     void allowsOneEngineTwiceAndAnEmptyListOfBandsWhichDemandsIdentity() {
-        Check check = load(withCheck("check: {engines: [pytorch, pytorch], tolerances: []}")).check();
+        Check check = load(withCheck("check: {engines: [pytorch, pytorch], tolerances: []}"))
+                .check();
 
         assertThat(check.engines()).containsExactly("pytorch", "pytorch");
         assertThat(check.tolerances()).isEmpty();
@@ -70,8 +81,11 @@ class CheckSectionTest {
 
     @Test
     void setOverridesReachTheSection() {
-        Experiment e = load(withCheck("check: {tolerances: [{metric: loss, relative: 1.0e-3}]}"),
-                "check.steps=7", "check.tolerances[0].relative=0.01", "check.engines=[mxnet, mxnet]");
+        Experiment e = load(
+                withCheck("check: {tolerances: [{metric: loss, relative: 1.0e-3}]}"),
+                "check.steps=7",
+                "check.tolerances[0].relative=0.01",
+                "check.engines=[mxnet, mxnet]");
 
         assertThat(e.check().steps()).hasValue(7);
         assertThat(e.check().tolerances().get(0).limit()).isEqualTo(0.01);
@@ -110,10 +124,11 @@ class CheckSectionTest {
 
     @Test
     void reportsAMisspeltBoundAsUnknownAndTheBoundAsMissing() {
-        assertThat(problems(withCheck("check: {tolerances: [{metric: loss, relativ: 0.1}]}"))).isEqualTo(LABEL
-                + ": 2 problems\n"
-                + "  check.tolerances[0] (12:22): missing key absolute or relative; allowed: one of them, a number >= 0\n"
-                + "  check.tolerances[0].relativ (12:37): unknown key; did you mean 'relative'?");
+        assertThat(problems(withCheck("check: {tolerances: [{metric: loss, relativ: 0.1}]}")))
+                .isEqualTo(LABEL
+                        + ": 2 problems\n"
+                        + "  check.tolerances[0] (12:22): missing key absolute or relative; allowed: one of them, a number >= 0\n"
+                        + "  check.tolerances[0].relativ (12:37): unknown key; did you mean 'relative'?");
     }
 
     @Test
@@ -126,11 +141,13 @@ class CheckSectionTest {
                 "    - {metric: loss}",
                 "    - {metric: params, relative: 1.0e-2, steps: [4, 1]}");
 
-        assertThat(problems(text)).isEqualTo(LABEL + ": 4 problems\n"
-                + "  check.engines[1] (13:22): unknown engine plugin 'jax'; available: [mxnet, pytorch]\n"
-                + "  check.steps (14:10): -3 is out of range; allowed: >= 1\n"
-                + "  check.tolerances[0] (16:7): missing key absolute or relative; allowed: one of them, a number >= 0\n"
-                + "  check.tolerances[1].steps (17:49): [4, 1] is not allowed; allowed: [<first>, <last>] with 0 <= first <= last");
+        assertThat(problems(text))
+                .isEqualTo(
+                        LABEL + ": 4 problems\n"
+                                + "  check.engines[1] (13:22): unknown engine plugin 'jax'; available: [mxnet, pytorch]\n"
+                                + "  check.steps (14:10): -3 is out of range; allowed: >= 1\n"
+                                + "  check.tolerances[0] (16:7): missing key absolute or relative; allowed: one of them, a number >= 0\n"
+                                + "  check.tolerances[1].steps (17:49): [4, 1] is not allowed; allowed: [<first>, <last>] with 0 <= first <= last");
     }
 
     @Test

@@ -52,7 +52,9 @@ class ExperimentLoaderTest {
         String text = withLine(7, "  zeta: {plugin: resnet}\n  alpha: {plugin: resnet}\n  mid: {plugin: vgg}");
 
         assertThat(load(text.replace("  vgg19bn:  {plugin: vgg, params: {depth: 19, batch_norm: true}}\n", ""))
-                .models().keySet()).containsExactly("zeta", "alpha", "mid");
+                        .models()
+                        .keySet())
+                .containsExactly("zeta", "alpha", "mid");
     }
 
     @Test
@@ -82,23 +84,25 @@ class ExperimentLoaderTest {
 
     @Test
     void acceptsAPluginWithoutParams() {
-        assertThat(load(withLine(10, "schedule: {plugin: constant}")).schedule().params().asMap()).isEmpty();
+        assertThat(load(withLine(10, "schedule: {plugin: constant}"))
+                        .schedule()
+                        .params()
+                        .asMap())
+                .isEmpty();
     }
 
     @Test
     void reportsAnUnknownKeyWithASuggestionAtTheKey() {
         String text = withLine(10, "schedule:  {plugin: multistep, params: {milestones: [50, 75], gama: 0.1}}");
 
-        assertThat(problems(text)).isEqualTo(one(
-                "schedule.params.gama (10:63): unknown key; did you mean 'gamma'?"));
+        assertThat(problems(text)).isEqualTo(one("schedule.params.gama (10:63): unknown key; did you mean 'gamma'?"));
     }
 
     @Test
     void reportsAnUnknownKeyInABlockMappingAtTheKey() {
         String text = withLine(10, "schedule:\n  plugin: multistep\n  nmae: x\n  params: {milestones: [50, 75]}");
 
-        assertThat(problems(text)).isEqualTo(one(
-                "schedule.nmae (12:3): unknown key; allowed: [plugin, params]"));
+        assertThat(problems(text)).isEqualTo(one("schedule.nmae (12:3): unknown key; allowed: [plugin, params]"));
     }
 
     @Test
@@ -119,24 +123,24 @@ class ExperimentLoaderTest {
     void reportsAValueThatIsNotAllowed() {
         String text = withLine(7, "  resnet18: {plugin: resnet, params: {depth: 19, width: 64}}");
 
-        assertThat(problems(text)).isEqualTo(one(
-                "models.resnet18.params.depth (7:46): 19 is not allowed; allowed: [18, 34]"));
+        assertThat(problems(text))
+                .isEqualTo(one("models.resnet18.params.depth (7:46): 19 is not allowed; allowed: [18, 34]"));
     }
 
     @Test
     void reportsAListElementByIndex() {
         String text = withLine(10, "schedule:  {plugin: multistep, params: {milestones: [50, 0], gamma: 0.1}}");
 
-        assertThat(problems(text)).isEqualTo(one(
-                "schedule.params.milestones[1] (10:58): 0 is out of range; allowed: >= 1"));
+        assertThat(problems(text))
+                .isEqualTo(one("schedule.params.milestones[1] (10:58): 0 is out of range; allowed: >= 1"));
     }
 
     @Test
     void reportsAnUnknownPluginWithTheAvailableOnes() {
         String text = withLine(7, "  resnet18: {plugin: resnt, params: {depth: 18, width: 64}}");
 
-        assertThat(problems(text)).isEqualTo(one(
-                "models.resnet18.plugin (7:22): unknown model plugin 'resnt'; available: [resnet, vgg]; "
+        assertThat(problems(text))
+                .isEqualTo(one("models.resnet18.plugin (7:22): unknown model plugin 'resnt'; available: [resnet, vgg]; "
                         + "did you mean 'resnet'?"));
     }
 
@@ -149,16 +153,20 @@ class ExperimentLoaderTest {
 
     @Test
     void reportsAMissingSectionAtTheEnclosingMapping() {
-        assertThat(problems(withLine(11, ""))).isEqualTo(one(
-                "training (1:1): missing required key; allowed: {epochs: <integer >= 1>, batch_size: <integer >= 1>}"));
+        assertThat(problems(withLine(11, "")))
+                .isEqualTo(
+                        one(
+                                "training (1:1): missing required key; allowed: {epochs: <integer >= 1>, batch_size: <integer >= 1>}"));
     }
 
     @Test
     void reportsBadYamlSyntaxWithSnakeYamlsPosition() {
         String text = withLine(7, "  resnet18: {plugin: resnet, params: {depth: 18, width: 64}");
 
-        assertThat(problems(text)).isEqualTo(one(
-                "(8:3): not valid YAML: while parsing a flow mapping at 7:13, expected ',' or '}', but got <scalar>"));
+        assertThat(problems(text))
+                .isEqualTo(
+                        one(
+                                "(8:3): not valid YAML: while parsing a flow mapping at 7:13, expected ',' or '}', but got <scalar>"));
     }
 
     @Test
@@ -172,15 +180,16 @@ class ExperimentLoaderTest {
 
     @Test
     void reportsAFileWhoseTopLevelIsNotAMapping() {
-        assertThat(problems("- replica\n- 1\n")).isEqualTo(one(
-                "(1:1): ['replica', 1] is not a mapping; allowed: a mapping with replica, name, seed or seeds, "
-                        + "engine, dataset, models, optimizer, schedule and training"));
+        assertThat(problems("- replica\n- 1\n"))
+                .isEqualTo(one(
+                        "(1:1): ['replica', 1] is not a mapping; allowed: a mapping with replica, name, seed or seeds, "
+                                + "engine, dataset, models, optimizer, schedule and training"));
     }
 
     @Test
     void reportsAnEmptyFile() {
-        assertThat(problems("# nothing yet\n")).isEqualTo(one(
-                "(1:1): the file is empty; allowed: a mapping with replica, name, seed or seeds, "
+        assertThat(problems("# nothing yet\n"))
+                .isEqualTo(one("(1:1): the file is empty; allowed: a mapping with replica, name, seed or seeds, "
                         + "engine, dataset, models, optimizer, schedule and training"));
     }
 
@@ -188,18 +197,20 @@ class ExperimentLoaderTest {
     void reportsEveryProblemAtOnceInFileOrder() {
         String text = withLine(11, "training:  {epochs: ten, batch_size: 0}");
         text = text.replace("{depth: 18, width: 64}", "{depth: 19, widht: 64}");
-        text = text.replace("engine: {plugin: pytorch, threads: 2, device: cpu}",
+        text = text.replace(
+                "engine: {plugin: pytorch, threads: 2, device: cpu}",
                 "engine: {plugin: pytorch, threads: 2, device: tpu}");
         text = text.replace("schedule:  {plugin: multistep", "schedule:  {plugin: multistpe");
 
-        assertThat(problems(text)).isEqualTo(LABEL + ": 6 problems\n"
-                + "  engine.device (4:47): 'tpu' is not allowed; allowed: ['cpu', 'gpu', 'auto']\n"
-                + "  models.resnet18.params.depth (7:46): 19 is not allowed; allowed: [18, 34]\n"
-                + "  models.resnet18.params.widht (7:50): unknown key; did you mean 'width'?\n"
-                + "  schedule.plugin (10:21): unknown schedule plugin 'multistpe'; available: [constant, multistep]; "
-                + "did you mean 'multistep'?\n"
-                + "  training.epochs (11:21): 'ten' is not an integer\n"
-                + "  training.batch_size (11:38): 0 is out of range; allowed: >= 1");
+        assertThat(problems(text))
+                .isEqualTo(LABEL + ": 6 problems\n"
+                        + "  engine.device (4:47): 'tpu' is not allowed; allowed: ['cpu', 'gpu', 'auto']\n"
+                        + "  models.resnet18.params.depth (7:46): 19 is not allowed; allowed: [18, 34]\n"
+                        + "  models.resnet18.params.widht (7:50): unknown key; did you mean 'width'?\n"
+                        + "  schedule.plugin (10:21): unknown schedule plugin 'multistpe'; available: [constant, multistep]; "
+                        + "did you mean 'multistep'?\n"
+                        + "  training.epochs (11:21): 'ten' is not an integer\n"
+                        + "  training.batch_size (11:38): 0 is out of range; allowed: >= 1");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -230,16 +241,17 @@ class ExperimentLoaderTest {
     void reportsAMisspelledSectionAsUnknownAndTheSectionAsMissing() {
         String text = withLine(11, "traning:  {epochs: 100, batch_size: 128}");
 
-        assertThat(problems(text)).isEqualTo(LABEL + ": 2 problems\n"
-                + "  training (1:1): missing required key; allowed: "
-                + "{epochs: <integer >= 1>, batch_size: <integer >= 1>}\n"
-                + "  traning (11:1): unknown key; did you mean 'training'?");
+        assertThat(problems(text))
+                .isEqualTo(LABEL + ": 2 problems\n"
+                        + "  training (1:1): missing required key; allowed: "
+                        + "{epochs: <integer >= 1>, batch_size: <integer >= 1>}\n"
+                        + "  traning (11:1): unknown key; did you mean 'training'?");
     }
 
     @Test
     void reportsBothSeedAndSeedsAtTheLaterKey() {
-        assertThat(problems(withLine(3, "seed: 0\nseeds: [1, 2]"))).isEqualTo(one(
-                "seeds (4:1): give either seed or seeds, not both"));
+        assertThat(problems(withLine(3, "seed: 0\nseeds: [1, 2]")))
+                .isEqualTo(one("seeds (4:1): give either seed or seeds, not both"));
     }
 
     @Test
@@ -247,8 +259,8 @@ class ExperimentLoaderTest {
         String text = TEXT.replace("params: {depth: 18, width: 64}", "params: &p {depth: 18, width: 64}")
                 .replace("params: {depth: 19, batch_norm: true}", "params: *p");
 
-        assertThat(problems(text)).isEqualTo(one(
-                "(8:35): aliases (*name) are not supported; write the value out in full"));
+        assertThat(problems(text))
+                .isEqualTo(one("(8:35): aliases (*name) are not supported; write the value out in full"));
     }
 
     @Test
@@ -256,6 +268,7 @@ class ExperimentLoaderTest {
         Path file = dir.resolve("study.yaml");
         Files.writeString(file, TEXT);
 
-        assertThat(new ExperimentLoader(FakePlugins.registry()).load(file, List.of())).isEqualTo(load(TEXT));
+        assertThat(new ExperimentLoader(FakePlugins.registry()).load(file, List.of()))
+                .isEqualTo(load(TEXT));
     }
 }

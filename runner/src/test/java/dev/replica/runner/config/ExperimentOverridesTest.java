@@ -56,7 +56,10 @@ class ExperimentOverridesTest {
 
     @Test
     void appliesOverridesInOrderSoTheLastOneWins() {
-        assertThat(load(TEXT, "training.epochs=2", "training.epochs=3").training().epochs()).isEqualTo(3);
+        assertThat(load(TEXT, "training.epochs=2", "training.epochs=3")
+                        .training()
+                        .epochs())
+                .isEqualTo(3);
     }
 
     @Test
@@ -74,14 +77,14 @@ class ExperimentOverridesTest {
 
     @Test
     void reportsAnUnknownKeySetFromTheCommandLine() {
-        assertThat(problems(TEXT, "training.epochz=2")).isEqualTo(one(
-                "training.epochz (--set): unknown key; did you mean 'epochs'?"));
+        assertThat(problems(TEXT, "training.epochz=2"))
+                .isEqualTo(one("training.epochz (--set): unknown key; did you mean 'epochs'?"));
     }
 
     @Test
     void reportsABadValueSetFromTheCommandLine() {
-        assertThat(problems(TEXT, "models.resnet18.params.depth=50")).isEqualTo(one(
-                "models.resnet18.params.depth (--set): 50 is not allowed; allowed: [18, 34]"));
+        assertThat(problems(TEXT, "models.resnet18.params.depth=50"))
+                .isEqualTo(one("models.resnet18.params.depth (--set): 50 is not allowed; allowed: [18, 34]"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -103,9 +106,10 @@ class ExperimentOverridesTest {
     void listsTheFilesProblemsBeforeTheOverrides() {
         String text = withLine(11, "training:  {epochs: 100, batch_size: 0}");
 
-        assertThat(problems(text, "training.epochs=0", "engine.threads=many")).isEqualTo(LABEL + ": 3 problems\n"
-                + "  training.batch_size (11:38): 0 is out of range; allowed: >= 1\n"
-                + "  engine.threads (--set): 'many' is not an integer\n"
-                + "  training.epochs (--set): 0 is out of range; allowed: >= 1");
+        assertThat(problems(text, "training.epochs=0", "engine.threads=many"))
+                .isEqualTo(LABEL + ": 3 problems\n"
+                        + "  training.batch_size (11:38): 0 is out of range; allowed: >= 1\n"
+                        + "  engine.threads (--set): 'many' is not an integer\n"
+                        + "  training.epochs (--set): 0 is out of range; allowed: >= 1");
     }
 }

@@ -79,16 +79,31 @@ class ExperimentWriterTest {
 
     /** Strings that YAML would read as something else must come back as the same strings. */
     @ParameterizedTest
-    @ValueSource(strings = {
-        "18", "yes", "null", "5e-4", "1.0", "a: b", "[x]", "#x", " padded ", "", "it's", "two\nlines"})
+    @ValueSource(
+            strings = {"18", "yes", "null", "5e-4", "1.0", "a: b", "[x]", "#x", " padded ", "", "it's", "two\nlines"})
     void loadingTheWrittenFileGivesAnEqualExperiment(String root) {
-        Experiment e = load(TEXT, "seeds=[5, 3]",
-                "optimizer.params.lr=1e-10", "optimizer.params.momentum=0", "schedule.params.gamma=2.5");
+        Experiment e = load(
+                TEXT,
+                "seeds=[5, 3]",
+                "optimizer.params.lr=1e-10",
+                "optimizer.params.momentum=0",
+                "schedule.params.gamma=2.5");
         Plugin cifar10 = FakePlugins.registry().get(PluginKind.DATASET, "cifar10");
-        PluginUse dataset = new PluginUse("cifar10",
-                cifar10.schema().validate(Map.of("validation", "holdout", "root", root)).orElseThrow());
-        Experiment withRoot = new Experiment(e.format(), e.name(), e.seeds(), e.engine(), dataset, e.models(),
-                e.optimizer(), e.schedule(), e.training());
+        PluginUse dataset = new PluginUse(
+                "cifar10",
+                cifar10.schema()
+                        .validate(Map.of("validation", "holdout", "root", root))
+                        .orElseThrow());
+        Experiment withRoot = new Experiment(
+                e.format(),
+                e.name(),
+                e.seeds(),
+                e.engine(),
+                dataset,
+                e.models(),
+                e.optimizer(),
+                e.schedule(),
+                e.training());
 
         String yaml = ExperimentWriter.toYaml(withRoot);
 
@@ -102,7 +117,8 @@ class ExperimentWriterTest {
 
         assertThat(ExperimentWriter.toYaml(e)).isEqualTo(first);
         assertThat(ExperimentWriter.toYaml(load(first))).isEqualTo(first);
-        assertThat(ExperimentWriter.toYaml(load(ExperimentWriter.toYaml(load(first))))).isEqualTo(first);
+        assertThat(ExperimentWriter.toYaml(load(ExperimentWriter.toYaml(load(first)))))
+                .isEqualTo(first);
     }
 
     @Test
@@ -113,6 +129,7 @@ class ExperimentWriterTest {
         ExperimentWriter.write(e, file);
 
         assertThat(Files.readString(file, StandardCharsets.UTF_8)).isEqualTo(ExperimentWriter.toYaml(e));
-        assertThat(new ExperimentLoader(FakePlugins.registry()).load(file, List.of())).isEqualTo(e);
+        assertThat(new ExperimentLoader(FakePlugins.registry()).load(file, List.of()))
+                .isEqualTo(e);
     }
 }

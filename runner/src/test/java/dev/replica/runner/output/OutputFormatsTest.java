@@ -22,14 +22,14 @@ class OutputFormatsTest {
         SummaryTable table = new SummaryTable(List.of(
                 new SummaryTable.Row("resnet18", 0.19371, 0.9499, 11_173_962, 0.9499, 97),
                 new SummaryTable.Row("vgg19bn", 0.33449, 0.9287, 38_958_922, 0.9287, 88)));
-        assertThat(table.markdown()).isEqualTo(
-                "| Model | Test Loss | Test Acc (%) | #Params (M) | Best Val (%) |\n"
+        assertThat(table.markdown())
+                .isEqualTo("| Model | Test Loss | Test Acc (%) | #Params (M) | Best Val (%) |\n"
                         + "|---|---:|---:|---:|---:|\n"
                         + "| resnet18 | 0.1937 | 94.99 | 11.17 | 94.99 |\n"
                         + "| vgg19bn | 0.3345 | 92.87 | 38.96 | 92.87 |\n"
                         + "\nTest accuracy, resnet18 - vgg19bn: +2.12 points\n");
-        assertThat(table.csv()).isEqualTo(
-                "model,test_loss,test_acc_percent,params,best_val_percent,best_epoch\n"
+        assertThat(table.csv())
+                .isEqualTo("model,test_loss,test_acc_percent,params,best_val_percent,best_epoch\n"
                         + "resnet18,0.19371,94.99,11173962,94.99,97\n"
                         + "vgg19bn,0.33449,92.87,38958922,92.87,88\n");
     }

@@ -29,22 +29,27 @@ class SeedSummaryTableTest {
     // Difference res - vgg per seed: +1, +2, -1; mean 2 / 3 = 0.6667;
     //   deviations 0.3333, 1.3333, -1.6667; squares 0.1111 + 1.7778 + 2.7778 = 4.6667;
     //   variance 2.3333; sd 1.5275. (The sd of the paired differences, not a combination of the two sds.)
-    private static final SeedSummaryTable TABLE = new SeedSummaryTable(List.of(0L, 1L, 2L), List.of(
-            table(0.30, 0.90, 0.91, 0.40, 0.89, 0.90),
-            table(0.20, 0.92, 0.92, 0.50, 0.90, 0.91),
-            table(0.10, 0.94, 0.95, 0.30, 0.95, 0.95)));
+    private static final SeedSummaryTable TABLE = new SeedSummaryTable(
+            List.of(0L, 1L, 2L),
+            List.of(
+                    table(0.30, 0.90, 0.91, 0.40, 0.89, 0.90),
+                    table(0.20, 0.92, 0.92, 0.50, 0.90, 0.91),
+                    table(0.10, 0.94, 0.95, 0.30, 0.95, 0.95)));
 
-    private static SummaryTable table(double resLoss, double resAcc, double resVal, double vggLoss, double vggAcc,
-            double vggVal) {
-        return new SummaryTable(List.of(new SummaryTable.Row("res", resLoss, resAcc, 11_173_962, resVal, 5),
+    private static SummaryTable table(
+            double resLoss, double resAcc, double resVal, double vggLoss, double vggAcc, double vggVal) {
+        return new SummaryTable(List.of(
+                new SummaryTable.Row("res", resLoss, resAcc, 11_173_962, resVal, 5),
                 new SummaryTable.Row("vgg", vggLoss, vggAcc, 38_958_922, vggVal, 6)));
     }
 
     @Test
     void theSampleStandardDeviationDividesByNMinusOne() {
         assertThat(SeedStatistics.mean(List.of(90.0, 92.0, 94.0))).isEqualTo(92.0);
-        assertThat(SeedStatistics.sampleStandardDeviation(List.of(90.0, 92.0, 94.0))).isEqualTo(2.0);
-        assertThat(SeedStatistics.sampleStandardDeviation(List.of(1.0, 2.0, -1.0))).isCloseTo(1.5275252, within(1e-7));
+        assertThat(SeedStatistics.sampleStandardDeviation(List.of(90.0, 92.0, 94.0)))
+                .isEqualTo(2.0);
+        assertThat(SeedStatistics.sampleStandardDeviation(List.of(1.0, 2.0, -1.0)))
+                .isCloseTo(1.5275252, within(1e-7));
         assertThat(SeedStatistics.sampleStandardDeviation(List.of(5.0))).isNaN();
         assertThatThrownBy(() -> SeedStatistics.mean(List.of())).isInstanceOf(IllegalArgumentException.class);
     }
@@ -62,8 +67,8 @@ class SeedSummaryTableTest {
 
     @Test
     void theMarkdownShowsMeanAndSpreadWithEachSeedsValue() {
-        assertThat(TABLE.markdown()).isEqualTo(
-                "Seeds: 0, 1, 2 (n = 3); values are mean ± sample standard deviation (n-1) over seeds.\n"
+        assertThat(TABLE.markdown())
+                .isEqualTo("Seeds: 0, 1, 2 (n = 3); values are mean ± sample standard deviation (n-1) over seeds.\n"
                         + "\n"
                         + "| Model | Test Loss | Test Acc (%) | #Params (M) | Best Val (%) | Test Acc per seed (%) |\n"
                         + "|---|---:|---:|---:|---:|---:|\n"
@@ -76,14 +81,14 @@ class SeedSummaryTableTest {
 
     @Test
     void theCsvKeepsUnroundedValuesAndEachSeed() {
-        assertThat(TABLE.csv()).isEqualTo(
-                "model,seeds,test_loss_mean,test_loss_sd,test_acc_percent_mean,test_acc_percent_sd,params,"
+        assertThat(TABLE.csv())
+                .isEqualTo("model,seeds,test_loss_mean,test_loss_sd,test_acc_percent_mean,test_acc_percent_sd,params,"
                         + "best_val_percent_mean,best_val_percent_sd,test_acc_percent_seed_0,test_acc_percent_seed_1,"
                         + "test_acc_percent_seed_2\n"
                         + "res,3,0.2,0.1,92,2,11173962,92.666667,2.081666,90,92,94\n"
                         + "vgg,3,0.4,0.1,91.333333,3.2145503,38958922,92,2.6457513,89,90,95\n");
-        assertThat(TABLE.differencesCsv()).isEqualTo(
-                "first,other,seeds,test_acc_points_mean,test_acc_points_sd,test_acc_points_seed_0,"
+        assertThat(TABLE.differencesCsv())
+                .isEqualTo("first,other,seeds,test_acc_points_mean,test_acc_points_sd,test_acc_points_seed_0,"
                         + "test_acc_points_seed_1,test_acc_points_seed_2\n"
                         + "res,vgg,3,0.66666667,1.5275252,1,2,-1\n");
     }

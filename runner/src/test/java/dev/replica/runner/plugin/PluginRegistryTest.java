@@ -9,6 +9,7 @@ import dev.replica.api.SchedulePlugin;
 import dev.replica.api.UserException;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.Params;
+import java.util.ArrayList;
 import org.junit.jupiter.api.Test;
 
 class PluginRegistryTest {
@@ -50,7 +51,7 @@ class PluginRegistryTest {
         assertThat(registry.all(PluginKind.ENGINE)).containsKeys("mxnet", "pytorch");
         assertThat(registry.all(PluginKind.OPTIMIZER)).containsKeys("sgd");
         assertThat(registry.all(PluginKind.SCHEDULE)).containsKeys("constant", "cosine", "multistep");
-        assertThat(new java.util.ArrayList<>(registry.all(PluginKind.SCHEDULE).keySet())).isSorted();
+        assertThat(new ArrayList<>(registry.all(PluginKind.SCHEDULE).keySet())).isSorted();
     }
 
     @Test
@@ -67,12 +68,17 @@ class PluginRegistryTest {
     @Test
     void twoPluginsOfOneNameFailNamingBothClasses() {
         PluginRegistry.Builder builder = PluginRegistry.builder().add(PluginKind.SCHEDULE, new FakeSchedule("steps"));
-        String location = FakeSchedule.class.getProtectionDomain().getCodeSource().getLocation().toString();
+        String location = FakeSchedule.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toString();
         assertThatThrownBy(() -> builder.add(PluginKind.SCHEDULE, new OtherFakeSchedule("steps")))
                 .isInstanceOf(UserException.class)
                 .hasMessage("two schedule plugins are named 'steps': "
                         + FakeSchedule.class.getName() + " (" + location + ") and "
-                        + OtherFakeSchedule.class.getName() + " (" + location + "); remove one of them from the class path or the plugins folder");
+                        + OtherFakeSchedule.class.getName() + " (" + location
+                        + "); remove one of them from the class path or the plugins folder");
     }
 
     @Test

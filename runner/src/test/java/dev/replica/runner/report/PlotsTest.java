@@ -8,6 +8,8 @@ import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +28,8 @@ class PlotsTest {
      * numeric series in any order, parameter columns left empty at steps not measured, a column of
      * tensor names (text, ignored), and zeros that a log axis cannot show.
      */
-    static final String DIVERGENCE = String.join("\n",
+    static final String DIVERGENCE = String.join(
+            "\n",
             "loss_rel_diff,step,accuracy_abs_diff,params_max_rel_diff,params_max_rel_tensor,params_mean_rel_diff",
             "0,0,0,0,,0",
             "1.2e-7,1,0,,,",
@@ -73,8 +76,8 @@ class PlotsTest {
         both.put("res", three);
         both.put("vgg", three);
         List<Path> comparison = Plots.comparison(both, dir);
-        for (Path p : List.of(single.get(0), single.get(1), several.get(0), several.get(1), comparison.get(0),
-                comparison.get(1))) {
+        for (Path p : List.of(
+                single.get(0), single.get(1), several.get(0), several.get(1), comparison.get(0), comparison.get(1))) {
             assertImage(p);
             keep(p);
         }
@@ -83,12 +86,12 @@ class PlotsTest {
     /** Six epochs, rate steps after epochs 4 and 5, as in the quickstart; seeds shift the numbers a little. */
     static List<HistoryRow> history(long seed) {
         double[] lr = {0.1, 0.1, 0.1, 0.1, 0.01, 0.001};
-        List<HistoryRow> rows = new java.util.ArrayList<>();
+        List<HistoryRow> rows = new ArrayList<>();
         for (int e = 1; e <= 6; e++) {
             double trainLoss = 2.0 / e + 0.02 * seed;
             double valLoss = 2.1 / e + 0.1 + 0.03 * seed;
-            rows.add(new HistoryRow(e, lr[e - 1], trainLoss, 0.3 + 0.1 * e - 0.01 * seed, valLoss,
-                    0.28 + 0.09 * e - 0.02 * seed));
+            rows.add(new HistoryRow(
+                    e, lr[e - 1], trainLoss, 0.3 + 0.1 * e - 0.01 * seed, valLoss, 0.28 + 0.09 * e - 0.02 * seed));
         }
         return rows;
     }
@@ -101,13 +104,14 @@ class PlotsTest {
         // XChart's SVG draws text as outlines, so only its shape is checked here; a person looks at the PNGs.
         String name = png.getFileName().toString();
         assertThat(Files.readString(png.resolveSibling(name.replace(".png", ".svg")), StandardCharsets.UTF_8))
-                .startsWith("<?xml").contains("<svg", "viewBox=\"0 0 " + Plots.WIDTH + " " + Plots.HEIGHT + "\"");
+                .startsWith("<?xml")
+                .contains("<svg", "viewBox=\"0 0 " + Plots.WIDTH + " " + Plots.HEIGHT + "\"");
     }
 
     /** Keeps a copy under target/ for a person to look at. */
     private static void keep(Path png) throws Exception {
         Path kept = Path.of("target", "test-plots").resolve(png.getFileName());
         Files.createDirectories(kept.getParent());
-        Files.copy(png, kept, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(png, kept, StandardCopyOption.REPLACE_EXISTING);
     }
 }

@@ -39,37 +39,54 @@ class ReportPageInChromiumTest {
         chromium = findChromium();
         if (chromium == null) {
             // In CI a missing browser is a failure of .ci/run, not a reason to skip.
-            assertThat(System.getenv("CI")).as("chromium is not installed, but CI must install it (.ci/run)").isNull();
+            assertThat(System.getenv("CI"))
+                    .as("chromium is not installed, but CI must install it (.ci/run)")
+                    .isNull();
         }
-        assumeThat(chromium).as("chromium is not installed (apt-get install chromium fonts-dejavu-core)").isNotNull();
+        assumeThat(chromium)
+                .as("chromium is not installed (apt-get install chromium fonts-dejavu-core)")
+                .isNotNull();
         Path run = Files.createDirectories(dir.resolve("runs").resolve("tiny").resolve("20260101-000000-abcdef12"));
-        Files.writeString(run.resolve("experiment.yaml"), String.join("\n",
-                "replica: 1",
-                "name: tiny",
-                "seed: 0",
-                "engine: {plugin: pytorch, threads: 1, device: cpu}",
-                "models:",
-                "  res: {plugin: resnet}",
-                "  vgg: {plugin: vgg}",
-                ""));
-        Files.writeString(run.resolve("manifest.json"), "{\"experiment\": {\"name\": \"tiny\", \"seeds\": [0]},"
-                + " \"engine\": {\"plugin\": \"pytorch\", \"engine.name\": \"PyTorch\", \"engine.version\": \"2.7.1\","
-                + " \"djl.version\": \"0.36.0\", \"threads\": \"1\", \"threads.requested\": \"1\", \"device\": \"cpu()\"},"
-                + " \"git\": {\"commit\": \"0123abc\"}, \"weights.sha256\": {\"res\": \"aa\", \"vgg\": \"bb\"}}\n");
+        Files.writeString(
+                run.resolve("experiment.yaml"),
+                String.join(
+                        "\n",
+                        "replica: 1",
+                        "name: tiny",
+                        "seed: 0",
+                        "engine: {plugin: pytorch, threads: 1, device: cpu}",
+                        "models:",
+                        "  res: {plugin: resnet}",
+                        "  vgg: {plugin: vgg}",
+                        ""));
+        Files.writeString(
+                run.resolve("manifest.json"),
+                "{\"experiment\": {\"name\": \"tiny\", \"seeds\": [0]},"
+                        + " \"engine\": {\"plugin\": \"pytorch\", \"engine.name\": \"PyTorch\", \"engine.version\": \"2.7.1\","
+                        + " \"djl.version\": \"0.36.0\", \"threads\": \"1\", \"threads.requested\": \"1\", \"device\": \"cpu()\"},"
+                        + " \"git\": {\"commit\": \"0123abc\"}, \"weights.sha256\": {\"res\": \"aa\", \"vgg\": \"bb\"}}\n");
         for (String label : List.of("res", "vgg")) {
             List<List<String>> rows = new ArrayList<>();
             for (HistoryRow r : PlotsTest.history(label.equals("res") ? 0 : 2)) {
-                rows.add(List.of(Integer.toString(r.epoch()), Double.toString(r.lr()), Double.toString(r.trainLoss()),
-                        Double.toString(r.trainAccuracy()), Double.toString(r.valLoss()),
+                rows.add(List.of(
+                        Integer.toString(r.epoch()),
+                        Double.toString(r.lr()),
+                        Double.toString(r.trainLoss()),
+                        Double.toString(r.trainAccuracy()),
+                        Double.toString(r.valLoss()),
                         Double.toString(r.valAccuracy())));
             }
             Files.createDirectories(run.resolve(label));
-            Files.writeString(run.resolve(label).resolve("history.csv"), ModelFiles.csv(ModelFiles.HISTORY_COLUMNS, rows));
+            Files.writeString(
+                    run.resolve(label).resolve("history.csv"), ModelFiles.csv(ModelFiles.HISTORY_COLUMNS, rows));
         }
         Files.writeString(run.resolve("res").resolve("divergence.csv"), PlotsTest.DIVERGENCE);
-        Files.writeString(run.resolve("summary.md"), new SummaryTable(List.of(
-                new SummaryTable.Row("res", 0.5, 0.82, 11_173_962, 0.82, 6),
-                new SummaryTable.Row("vgg", 0.6, 0.78, 38_958_922, 0.78, 6))).markdown());
+        Files.writeString(
+                run.resolve("summary.md"),
+                new SummaryTable(List.of(
+                                new SummaryTable.Row("res", 0.5, 0.82, 11_173_962, 0.82, 6),
+                                new SummaryTable.Row("vgg", 0.6, 0.78, 38_958_922, 0.78, 6)))
+                        .markdown());
         html = Report.write(run).html();
     }
 
@@ -81,7 +98,10 @@ class ReportPageInChromiumTest {
 
         Path screenshot = Path.of("target", "report-screenshot.png").toAbsolutePath();
         Files.deleteIfExists(screenshot);
-        run(List.of("--screenshot=" + screenshot, "--window-size=1300,2600", html.toUri().toString()));
+        run(List.of(
+                "--screenshot=" + screenshot,
+                "--window-size=1300,2600",
+                html.toUri().toString()));
         BufferedImage image = ImageIO.read(screenshot.toFile());
         assertThat(image.getWidth()).isEqualTo(1300);
     }
@@ -95,7 +115,8 @@ class ReportPageInChromiumTest {
         // only the top half of its rows.
         for (int keep : new int[] {40, (end - start) / 2 / 4 * 4}) {
             String broken = page.substring(0, start) + page.substring(start, start + keep) + page.substring(end);
-            assertThat(check(broken).problems(7, 2)).as("first %d characters", keep)
+            assertThat(check(broken).problems(7, 2))
+                    .as("first %d characters", keep)
                     .containsExactly("1 image(s) did not load: [validation-accuracy.png]");
         }
     }
@@ -149,35 +170,52 @@ class ReportPageInChromiumTest {
                 + " document.body.appendChild(out); });</script>";
         Path file = Files.createTempFile(dir, "page", ".html");
         Files.writeString(file, page.replace("</body>", script + "\n</body>"), StandardCharsets.UTF_8);
-        String dom = run(List.of("--dump-dom", "--virtual-time-budget=5000", file.toUri().toString()));
-        Matcher m = Pattern.compile("<pre id=\"page-check\">images=(\\d+);broken=([^;]*);rows=(\\d+);</pre>").matcher(dom);
-        assertThat(m.find()).as("the check script did not run; DOM:\n" + dom.substring(0, Math.min(2000, dom.length())))
+        String dom = run(
+                List.of("--dump-dom", "--virtual-time-budget=5000", file.toUri().toString()));
+        Matcher m = Pattern.compile("<pre id=\"page-check\">images=(\\d+);broken=([^;]*);rows=(\\d+);</pre>")
+                .matcher(dom);
+        assertThat(m.find())
+                .as("the check script did not run; DOM:\n" + dom.substring(0, Math.min(2000, dom.length())))
                 .isTrue();
-        List<String> broken = m.group(2).isEmpty() ? List.of() : List.of(m.group(2).split(","));
+        List<String> broken =
+                m.group(2).isEmpty() ? List.of() : List.of(m.group(2).split(","));
         return new PageCheck(Integer.parseInt(m.group(1)), broken, Integer.parseInt(m.group(3)));
     }
 
     /** Runs headless Chromium offline (as root, hence no sandbox) and returns what it printed. */
     static String run(List<String> args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox",
-                "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+        List<String> command = new ArrayList<>(List.of(
+                chromium.toString(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
                 "--user-data-dir=" + Files.createTempDirectory(dir, "chromium")));
         command.addAll(args);
         Path out = Files.createTempFile(dir, "chromium", ".out");
-        Process p = new ProcessBuilder(command).redirectOutput(out.toFile())
-                .redirectError(out.resolveSibling(out.getFileName() + ".err").toFile()).start();
+        Process p = new ProcessBuilder(command)
+                .redirectOutput(out.toFile())
+                .redirectError(out.resolveSibling(out.getFileName() + ".err").toFile())
+                .start();
         if (!p.waitFor(2, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             throw new AssertionError("chromium did not finish in 2 minutes: " + command);
         }
-        assertThat(p.exitValue()).as(Files.readString(out.resolveSibling(out.getFileName() + ".err"))).isZero();
+        assertThat(p.exitValue())
+                .as(Files.readString(out.resolveSibling(out.getFileName() + ".err")))
+                .isZero();
         return Files.readString(out, StandardCharsets.UTF_8);
     }
 
     private static Path findChromium() {
         for (String name : List.of("chromium", "chromium-browser")) {
-            for (String folder : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
+            for (String folder :
+                    System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
                 Path candidate = Path.of(folder, name);
                 if (Files.isExecutable(candidate)) {
                     return candidate;

@@ -3,9 +3,6 @@ package dev.replica.runner.training;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.replica.core.state.Checkpoint;
-import dev.replica.core.training.NonFiniteLossException;
-import dev.replica.core.training.ProgressListener;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
@@ -18,15 +15,16 @@ import dev.replica.api.nn.TorchLayers;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
 import dev.replica.api.params.Params;
+import dev.replica.core.state.Checkpoint;
+import dev.replica.core.training.NonFiniteLossException;
+import dev.replica.core.training.ProgressListener;
 import dev.replica.runner.Environment;
 import dev.replica.runner.ExperimentRunner;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
-import dev.replica.runner.config.ExperimentWriter;
 import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,7 +52,8 @@ class NonFiniteLossTest {
         @Override
         public ParameterSchema schema() {
             return ParameterSchema.of(
-                    ParameterSpec.integer("step", "the first global training step whose loss is NaN").withDefault(4),
+                    ParameterSpec.integer("step", "the first global training step whose loss is NaN")
+                            .withDefault(4),
                     ParameterSpec.integer("classes", "number of classes").withDefault(4));
         }
 
@@ -64,47 +63,58 @@ class NonFiniteLossTest {
             int inputs = (int) context.exampleShape().size();
             return new SequentialBlock()
                     .add(Blocks.batchFlattenBlock())
-                    .add(TorchLayers.linear(params.getInt("classes"), inputs, context.initSeeds().child("fc")))
+                    .add(TorchLayers.linear(
+                            params.getInt("classes"),
+                            inputs,
+                            context.initSeeds().child("fc")))
                     .add(new LambdaBlock(x -> context.trainingStep().getAsLong() >= from
-                            ? new NDList(x.singletonOrThrow().mul(Float.NaN)) : x));
+                            ? new NDList(x.singletonOrThrow().mul(Float.NaN))
+                            : x));
         }
     }
 
     @Test
     void aNanLossStopsAtItsStepAndKeepsTheLastGoodEpoch() throws Exception {
-        PluginRegistry registry = withNanPlugin(PluginRegistry.discover(getClass().getClassLoader()));
+        PluginRegistry registry =
+                withNanPlugin(PluginRegistry.discover(getClass().getClassLoader()));
         Path file = dir.resolve("nan.yaml");
-        Files.writeString(file, String.join("\n",
-                "replica: 1",
-                "name: nan",
-                "seed: 0",
-                "engine: {plugin: pytorch, threads: 2}",
-                "dataset: {plugin: synthetic, params: {train_size: 48, test_size: 24, classes: 4}}",
-                "models:",
-                "  lin: {plugin: nan-from-step, params: {step: 4}}",
-                "optimizer: {plugin: sgd, params: {lr: 0.01}}",
-                "schedule: {plugin: constant}",
-                "training: {epochs: 3, batch_size: 16}",
-                ""));
+        Files.writeString(
+                file,
+                String.join(
+                        "\n",
+                        "replica: 1",
+                        "name: nan",
+                        "seed: 0",
+                        "engine: {plugin: pytorch, threads: 2}",
+                        "dataset: {plugin: synthetic, params: {train_size: 48, test_size: 24, classes: 4}}",
+                        "models:",
+                        "  lin: {plugin: nan-from-step, params: {step: 4}}",
+                        "optimizer: {plugin: sgd, params: {lr: 0.01}}",
+                        "schedule: {plugin: constant}",
+                        "training: {epochs: 3, batch_size: 16}",
+                        ""));
         Experiment experiment = new ExperimentLoader(registry).load(file, List.of());
         RunFolder folder = RunFolder.start(dir.resolve("runs"), experiment);
         Map<String, ModelPlugin> models = new TreeMap<>();
         registry.all(PluginKind.MODEL).forEach((name, p) -> models.put(name, (ModelPlugin) p));
         ExperimentRunner runner = new ExperimentRunner(registry, models, Environment.from(Map.of()));
 
-        NonFiniteLossException e = catchThrowableOfType(NonFiniteLossException.class,
-                () -> runner.run(experiment, folder, ProgressListener.SILENT));
+        NonFiniteLossException e = catchThrowableOfType(
+                NonFiniteLossException.class, () -> runner.run(experiment, folder, ProgressListener.SILENT));
 
         // 48 examples in batches of 16: 3 steps an epoch; global step 4 is epoch 2, step 2.
         Path checkpoint = folder.path().resolve("lin").resolve("checkpoint");
         assertThat(e.epoch()).isEqualTo(2);
         assertThat(e.step()).isEqualTo(2);
-        assertThat(e).hasMessage("model 'lin': the loss was NaN at epoch 2, step 2 of 3; training stopped there; the "
-                + "last good checkpoint, after epoch 1, is " + checkpoint + ", and nothing after it was written. A "
-                + "smaller learning rate may help; if the loss is finite on another machine or with engine.isa: avx2, "
-                + "run 'replica doctor'");
+        assertThat(e)
+                .hasMessage("model 'lin': the loss was NaN at epoch 2, step 2 of 3; training stopped there; the "
+                        + "last good checkpoint, after epoch 1, is " + checkpoint
+                        + ", and nothing after it was written. A "
+                        + "smaller learning rate may help; if the loss is finite on another machine or with engine.isa: avx2, "
+                        + "run 'replica doctor'");
         assertThat(new Checkpoint(checkpoint).progress().epoch()).isEqualTo(1);
-        assertThat(Files.readAllLines(folder.path().resolve("lin").resolve("history.csv"))).hasSize(2);
+        assertThat(Files.readAllLines(folder.path().resolve("lin").resolve("history.csv")))
+                .hasSize(2);
         assertThat(folder.path().resolve("lin").resolve("best.params")).isRegularFile();
     }
 

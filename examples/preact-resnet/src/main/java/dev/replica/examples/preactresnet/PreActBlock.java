@@ -51,8 +51,8 @@ final class PreActBlock extends AbstractBlock {
         bn2 = addChildBlock("bn2", TorchLayers.batchNorm());
         conv2 = addChildBlock("conv2", TorchLayers.heConv(3, channels, 1, Fan.IN, false, seeds.child("conv2")));
         shortcut = stride != 1 || inChannels != channels
-                ? addChildBlock("shortcut",
-                        TorchLayers.heConv(1, channels, stride, Fan.IN, false, seeds.child("shortcut")))
+                ? addChildBlock(
+                        "shortcut", TorchLayers.heConv(1, channels, stride, Fan.IN, false, seeds.child("shortcut")))
                 : null;
     }
 
@@ -60,12 +60,14 @@ final class PreActBlock extends AbstractBlock {
     protected NDList forwardInternal(
             ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
         NDList x = inputs;
-        NDList a = new NDList(Activation.relu(bn1.forward(store, x, training, params).singletonOrThrow()));
+        NDList a = new NDList(
+                Activation.relu(bn1.forward(store, x, training, params).singletonOrThrow()));
         NDArray identity = shortcut == null
                 ? x.singletonOrThrow()
                 : shortcut.forward(store, a, training, params).singletonOrThrow();
         NDList out = conv1.forward(store, a, training, params);
-        out = new NDList(Activation.relu(bn2.forward(store, out, training, params).singletonOrThrow()));
+        out = new NDList(
+                Activation.relu(bn2.forward(store, out, training, params).singletonOrThrow()));
         out = conv2.forward(store, out, training, params);
         return new NDList(out.singletonOrThrow().add(identity));
     }
@@ -86,5 +88,4 @@ final class PreActBlock extends AbstractBlock {
             shortcut.initialize(manager, dataType, inputShapes);
         }
     }
-
 }

@@ -34,19 +34,25 @@ import dev.replica.api.seed.SeedStream;
 public final class PreActResNetPlugin implements ModelPlugin {
 
     private static final ParameterSchema SCHEMA = ParameterSchema.of(
-            ParameterSpec.integer("depth", "number of weighted layers: 18 (PreActBlock stages [2, 2, 2, 2]) "
-                            + "or 34 ([3, 4, 6, 3])")
+            ParameterSpec.integer(
+                            "depth",
+                            "number of weighted layers: 18 (PreActBlock stages [2, 2, 2, 2]) " + "or 34 ([3, 4, 6, 3])")
                     .withDefault(18)
                     .allowing(18, 34),
-            ParameterSpec.integer("width", "channels of the stem and the first stage; the four stages have "
-                            + "width x [1, 2, 4, 8] channels")
+            ParameterSpec.integer(
+                            "width",
+                            "channels of the stem and the first stage; the four stages have "
+                                    + "width x [1, 2, 4, 8] channels")
                     .withDefault(64)
                     .atLeast(1),
-            ParameterSpec.integer("classes", "number of classes, the size of the output; a run takes it from the dataset and refuses another value")
+            ParameterSpec.integer(
+                            "classes",
+                            "number of classes, the size of the output; a run takes it from the dataset and refuses another value")
                     .withDefault(10)
                     .atLeast(2),
-            ParameterSpec.real("dropout", "dropout rate before the final linear layer, in [0, 1); "
-                            + "0 is the paper's network")
+            ParameterSpec.real(
+                            "dropout",
+                            "dropout rate before the final linear layer, in [0, 1); " + "0 is the paper's network")
                     .withDefault(0.0)
                     .atLeast(0)
                     .lessThan(1));
@@ -75,8 +81,8 @@ public final class PreActResNetPlugin implements ModelPlugin {
         int width = params.getInt("width");
         SeedStream seeds = context.initSeeds();
 
-        SequentialBlock net = new SequentialBlock()
-                .add(TorchLayers.heConv(3, width, 1, Fan.IN, false, seeds.child("stem/conv")));
+        SequentialBlock net =
+                new SequentialBlock().add(TorchLayers.heConv(3, width, 1, Fan.IN, false, seeds.child("stem/conv")));
         int inChannels = width;
         for (int s = 0; s < blocksPerStage.length; s++) {
             int channels = width << s;
@@ -93,7 +99,9 @@ public final class PreActResNetPlugin implements ModelPlugin {
                 .add(Activation.reluBlock())
                 .add(Pool.globalAvgPool2dBlock())
                 // Always present, so that parameter paths do not depend on the rate; rate 0 is the identity.
-                .add(new SeededDropout(params.getDouble("dropout"), context.dropoutSeeds().child("head/dropout"),
+                .add(new SeededDropout(
+                        params.getDouble("dropout"),
+                        context.dropoutSeeds().child("head/dropout"),
                         context.trainingStep()));
         return net.add(TorchLayers.linear(context.classes(), inChannels, seeds.child("fc")));
     }

@@ -44,10 +44,14 @@ class PluginsFolderIT {
     @BeforeAll
     static void findTheJarAndTheRunnerClassPath() {
         pluginJar = Path.of(property("preact.jar"));
-        assertThat(pluginJar).as("the example's jar; run with 'mvn verify', which packages it first").isRegularFile();
+        assertThat(pluginJar)
+                .as("the example's jar; run with 'mvn verify', which packages it first")
+                .isRegularFile();
         // This JVM's class path (failsafe sets java.class.path to the full test class path) without the
         // project's own classes and jar: what remains is the runner with its dependencies, and the testkit.
-        Set<Path> own = Set.of(normal(pluginJar.toString()), normal(property("preact.outputDirectory")),
+        Set<Path> own = Set.of(
+                normal(pluginJar.toString()),
+                normal(property("preact.outputDirectory")),
                 normal(property("preact.testOutputDirectory")));
         runnerClassPath = new ArrayList<>();
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
@@ -59,7 +63,9 @@ class PluginsFolderIT {
 
     @Test
     void theFreshJvmsClassPathHoldsTheRunnerButNotThePlugin() throws IOException {
-        assertThat(holds(pluginJar.toString(), PLUGIN_CLASS_FILE)).as("the plugin class in " + pluginJar).isTrue();
+        assertThat(holds(pluginJar.toString(), PLUGIN_CLASS_FILE))
+                .as("the plugin class in " + pluginJar)
+                .isTrue();
         assertThat(Files.readString(Path.of(property("preact.outputDirectory")).resolve(SERVICES_FILE)))
                 .contains(PLUGIN_CLASS);
         assertThat(runnerClassPath).anyMatch(e -> holds(e, "dev/replica/runner/cli/ReplicaCli.class"));
@@ -75,8 +81,10 @@ class PluginsFolderIT {
         Path file = experiment("pytorch");
         Result r = replica(null, "validate", file.toString());
         assertThat(r.exit()).as(r.describe()).isEqualTo(2);
-        assertThat(r.err()).as(r.describe()).contains(
-                "models.preact.plugin (7:20): unknown model plugin 'preact-resnet'; available: [resnet, vgg]");
+        assertThat(r.err())
+                .as(r.describe())
+                .contains(
+                        "models.preact.plugin (7:20): unknown model plugin 'preact-resnet'; available: [resnet, vgg]");
     }
 
     @ParameterizedTest(name = "on {0}")
@@ -86,30 +94,42 @@ class PluginsFolderIT {
         Path jar = Files.copy(pluginJar, plugins.resolve(pluginJar.getFileName()));
         Path classLog = work.resolve("classes.log");
 
-        Result r = replica(classLog, "--plugins", plugins.toString(), "run", experiment(engine).toString(),
-                "--out", work.resolve("runs").toString());
+        Result r = replica(
+                classLog,
+                "--plugins",
+                plugins.toString(),
+                "run",
+                experiment(engine).toString(),
+                "--out",
+                work.resolve("runs").toString());
 
         assertThat(r.exit()).as(r.describe()).isZero();
         // The runner's one line on what it discovered (a log line: standard error or output).
         assertThat(r.err() + r.out()).as(r.describe()).contains("model [preact-resnet, resnet, vgg]");
-        assertThat(r.out()).as(r.describe())
+        assertThat(r.out())
+                .as(r.describe())
                 .contains(TABLE_HEADER)
                 // width 4, 4 classes: 44,312 parameters (PreActResNetPluginTest counts them by hand).
-                .containsPattern("\\n\\| preact \\| \\d+\\.\\d{4} \\| \\d+\\.\\d{2} \\| 0\\.04 \\| \\d+\\.\\d{2} \\|\\n");
+                .containsPattern(
+                        "\\n\\| preact \\| \\d+\\.\\d{4} \\| \\d+\\.\\d{2} \\| 0\\.04 \\| \\d+\\.\\d{2} \\|\\n");
 
         // The JVM's own record of where the class came from: the jar in the plugins folder.
         List<String> loaded = Files.readAllLines(classLog).stream()
                 .filter(line -> line.contains(" " + PLUGIN_CLASS + " source: "))
                 .toList();
         System.out.printf("[PluginsFolderIT] %s: %s%n", engine, loaded);
-        assertThat(loaded).as("where the class loading log %s says the plugin class came from", classLog)
-                .singleElement().asString().endsWith(" source: file:" + jar.toAbsolutePath());
+        assertThat(loaded)
+                .as("where the class loading log %s says the plugin class came from", classLog)
+                .singleElement()
+                .asString()
+                .endsWith(" source: file:" + jar.toAbsolutePath());
 
         // The runner's own record: the manifest names the jar in the plugins folder as the class's source,
         // and the version is that jar's Implementation-Version.
         Path runFolder = runFolder(r.out());
         JsonObject recorded = JsonParser.parseString(Files.readString(runFolder.resolve("manifest.json")))
-                .getAsJsonObject().getAsJsonObject("plugins");
+                .getAsJsonObject()
+                .getAsJsonObject("plugins");
         JsonObject model = recorded.getAsJsonObject("model.preact-resnet");
         assertThat(model).as("manifest plugins section %s", recorded).isNotNull();
         assertThat(model.get("source").getAsString()).isEqualTo("file:" + jar.toAbsolutePath());
@@ -120,11 +140,13 @@ class PluginsFolderIT {
                 .as("source of the %s engine plugin", engine)
                 .isNotEmpty()
                 .doesNotContain(work.toString());
-        assertThat(Files.readAllLines(runFolder.resolve("preact").resolve("history.csv"))).hasSize(2);
+        assertThat(Files.readAllLines(runFolder.resolve("preact").resolve("history.csv")))
+                .hasSize(2);
     }
 
     private Path experiment(String engine) throws IOException {
-        String yaml = String.join("\n",
+        String yaml = String.join(
+                "\n",
                 "replica: 1",
                 "name: preact-plugin-" + engine,
                 "seed: 0",
@@ -156,7 +178,8 @@ class PluginsFolderIT {
         command.addAll(List.of(args));
         Path out = Files.createTempFile(work, "replica", ".out");
         Path err = Files.createTempFile(work, "replica", ".err");
-        ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile())
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .directory(work.toFile())
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile());
         pb.environment().put("DJL_OFFLINE", "true");
@@ -201,7 +224,9 @@ class PluginsFolderIT {
 
     private static String property(String key) {
         String value = System.getProperty(key);
-        assertThat(value).as("system property %s (set by the failsafe configuration in pom.xml)", key).isNotBlank();
+        assertThat(value)
+                .as("system property %s (set by the failsafe configuration in pom.xml)", key)
+                .isNotBlank();
         return value;
     }
 

@@ -29,7 +29,8 @@ class PreActBlockTest {
     void anIdentityBlockPassesANegativeInputThroughUnchanged(String engine) {
         float[] x = negative(INPUT);
         // A post-activation block would end in relu(x + 0) = 0.
-        assertThat(forward(engine, new PreActBlock(4, 4, 1, SeedStream.root(1)), x)).containsExactly(x);
+        assertThat(forward(engine, new PreActBlock(4, 4, 1, SeedStream.root(1)), x))
+                .containsExactly(x);
     }
 
     @ParameterizedTest(name = "on {0}")
@@ -72,7 +73,9 @@ class PreActBlockTest {
                 NDManager manager = session.newManager()) {
             block.initialize(manager, DataType.FLOAT32, INPUT);
             NDList input = new NDList(manager.create(x, INPUT));
-            return block.forward(new ParameterStore(manager, false), input, false).singletonOrThrow().toFloatArray();
+            return block.forward(new ParameterStore(manager, false), input, false)
+                    .singletonOrThrow()
+                    .toFloatArray();
         }
     }
 }

@@ -45,12 +45,14 @@ class PreActResNetPluginTest {
     }
 
     @ParameterizedTest(name = "{0}: {1}")
-    @CsvSource(delimiter = '|', value = {
-        "depth   | 50  | 50 is not allowed; allowed: [18, 34]",
-        "width   | 0   | 0 is out of range; allowed: >= 1",
-        "classes | 1   | 1 is out of range; allowed: >= 2",
-        "dropout | 1.0 | 1 is out of range; allowed: >= 0 and < 1",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "depth   | 50  | 50 is not allowed; allowed: [18, 34]",
+                "width   | 0   | 0 is out of range; allowed: >= 1",
+                "classes | 1   | 1 is out of range; allowed: >= 2",
+                "dropout | 1.0 | 1 is out of range; allowed: >= 0 and < 1",
+            })
     void badValuesAreRejectedWithTheExactProblem(String key, String value, String message) {
         Object raw = key.equals("dropout") ? (Object) Double.valueOf(value) : (Object) Integer.valueOf(value);
         assertThat(plugin.schema().validate(Map.of(key, raw)).problems())
@@ -110,28 +112,33 @@ class PreActResNetPluginTest {
 
     @Test
     void everyParameterDrawsFromAStreamNamedByItsPlace() {
-        Block block = plugin.create(plugin.schema().defaults(), ModelHarness.context("pre", 0, ModelHarness.CIFAR_EXAMPLE));
+        Block block =
+                plugin.create(plugin.schema().defaults(), ModelHarness.context("pre", 0, ModelHarness.CIFAR_EXAMPLE));
         List<String> streams = new ArrayList<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
             if (p.getValue().getInitializer() instanceof SeededInitializer) {
-                streams.add(((SeededInitializer) p.getValue().getInitializer()).stream().path());
+                streams.add(((SeededInitializer) p.getValue().getInitializer())
+                        .stream().path());
             }
         }
         // 1 stem + 8 blocks x 2 + 3 shortcuts = 20 convolutions, and the linear layer's weight and bias.
-        assertThat(streams).hasSize(22).startsWith(
-                "init/pre/stem/conv/weight",
-                "init/pre/stage1/block1/conv1/weight",
-                "init/pre/stage1/block1/conv2/weight",
-                "init/pre/stage1/block2/conv1/weight",
-                "init/pre/stage1/block2/conv2/weight",
-                "init/pre/stage2/block1/conv1/weight",
-                "init/pre/stage2/block1/conv2/weight",
-                "init/pre/stage2/block1/shortcut/weight")
+        assertThat(streams)
+                .hasSize(22)
+                .startsWith(
+                        "init/pre/stem/conv/weight",
+                        "init/pre/stage1/block1/conv1/weight",
+                        "init/pre/stage1/block1/conv2/weight",
+                        "init/pre/stage1/block2/conv1/weight",
+                        "init/pre/stage1/block2/conv2/weight",
+                        "init/pre/stage2/block1/conv1/weight",
+                        "init/pre/stage2/block1/conv2/weight",
+                        "init/pre/stage2/block1/shortcut/weight")
                 .endsWith("init/pre/stage4/block2/conv2/weight", "init/pre/fc/weight", "init/pre/fc/bias");
-        assertThat(streams.stream().filter(s -> s.contains("shortcut"))).containsExactly(
-                "init/pre/stage2/block1/shortcut/weight",
-                "init/pre/stage3/block1/shortcut/weight",
-                "init/pre/stage4/block1/shortcut/weight");
+        assertThat(streams.stream().filter(s -> s.contains("shortcut")))
+                .containsExactly(
+                        "init/pre/stage2/block1/shortcut/weight",
+                        "init/pre/stage3/block1/shortcut/weight",
+                        "init/pre/stage4/block1/shortcut/weight");
     }
 
     @Test
@@ -149,7 +156,9 @@ class PreActResNetPluginTest {
                     convs++;
                     assertThat(layer.getParameters().keys()).as(path).containsExactly("weight");
                     Parameter weight = layer.getParameters().get("weight");
-                    InitAssertions.assertHeNormal(path, weight.getArray().toFloatArray(),
+                    InitAssertions.assertHeNormal(
+                            path,
+                            weight.getArray().toFloatArray(),
                             SeededInitializer.fan(weight.getArray().getShape(), SeededInitializer.Fan.IN));
                 } else if (layer instanceof BatchNorm) {
                     norms++;
@@ -177,7 +186,11 @@ class PreActResNetPluginTest {
     private Block build(NDManager manager, Map<String, Object> params) {
         // The model's output size comes from the dataset, which a run checks against the classes parameter.
         int classes = (Integer) params.getOrDefault("classes", ModelHarness.CIFAR_CLASSES);
-        return ModelHarness.buildAndInitialize(plugin, params,
-                ModelHarness.context("preact", 0, ModelHarness.CIFAR_EXAMPLE, classes, () -> 0L), manager, 1);
+        return ModelHarness.buildAndInitialize(
+                plugin,
+                params,
+                ModelHarness.context("preact", 0, ModelHarness.CIFAR_EXAMPLE, classes, () -> 0L),
+                manager,
+                1);
     }
 }
