@@ -4,6 +4,7 @@ import dev.replica.api.DataSplits;
 import dev.replica.api.EngineSession;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.nn.Blocks;
+import dev.replica.core.record.RunManifest;
 import dev.replica.core.state.Checkpoint;
 import dev.replica.core.state.ModelFiles;
 import dev.replica.core.state.ModelState;
@@ -77,7 +78,7 @@ public final class ExperimentRunner {
     public Outcome run(Experiment experiment, RunFolder folder, ProgressListener listener) throws IOException {
         Manifest manifest = assembly.manifest(folder, experiment, "run", experiment.seeds(), List.of(experiment));
         try (EngineSession session = assembly.openEngine(experiment.engine())) {
-            manifest.put("engine", assembly.describeEngine(session, experiment.engine()));
+            manifest.put(RunManifest.ENGINE, assembly.describeEngine(session, experiment.engine()));
             manifest.write(folder.path().resolve("manifest.json"));
 
             SummaryTable first = null;
@@ -143,7 +144,7 @@ public final class ExperimentRunner {
                 ModelFiles.writeAtomically(folder.path().resolve("summary.csv"), overSeeds.csv());
                 ModelFiles.writeAtomically(folder.path().resolve("differences.csv"), overSeeds.differencesCsv());
             }
-            manifest.put("weights.sha256", checksums);
+            manifest.put(RunManifest.WEIGHTS, checksums);
             manifest.write(folder.path().resolve("manifest.json"));
             return new Outcome(folder, first, checksums);
         }

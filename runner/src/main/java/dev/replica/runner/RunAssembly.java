@@ -14,6 +14,7 @@ import dev.replica.api.SchedulePlugin;
 import dev.replica.api.UpdateRule;
 import dev.replica.api.seed.SeedNames;
 import dev.replica.api.seed.SeedStream;
+import dev.replica.core.record.RunManifest;
 import dev.replica.core.training.TrainingSetup;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.PluginUse;
@@ -153,19 +154,19 @@ public final class RunAssembly {
         String resolved = Files.readString(folder.path().resolve(RunFolder.EXPERIMENT), StandardCharsets.UTF_8);
         return new Manifest()
                 .put(
-                        "replica",
+                        RunManifest.REPLICA,
                         Manifest.section(
                                 "version", replicaVersion(), "format", experiment.format(), "command", command))
                 .put(
-                        "experiment",
+                        RunManifest.EXPERIMENT,
                         Manifest.section(
                                 "name", experiment.name(), "sha256", RunFolder.sha256(resolved), "seeds", seeds))
                 .put(
-                        "git",
+                        RunManifest.GIT,
                         Manifest.section(
                                 "commit", Manifest.gitCommit(Path.of("").toAbsolutePath())))
-                .put("environment", Manifest.environment())
-                .put("plugins", pluginFacts(used));
+                .put(RunManifest.ENVIRONMENT, Manifest.environment())
+                .put(RunManifest.PLUGINS, pluginFacts(used));
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.replica.api.DataSplits;
 import dev.replica.api.EngineSession;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.UserException;
+import dev.replica.core.record.RunManifest;
 import dev.replica.core.training.TrainingSetup;
 import dev.replica.runner.Environment;
 import dev.replica.runner.RunAssembly;
@@ -169,8 +170,8 @@ public final class ReproducibilityCheck {
                             "check",
                             List.of(seed(a)),
                             sides.stream().map(Side::experiment).toList())
-                    .put("engines", engines)
-                    .put("dataset", RunAssembly.datasetFacts(data.get(a.name())));
+                    .put(RunManifest.ENGINES, engines)
+                    .put(RunManifest.DATASET, RunAssembly.datasetFacts(data.get(a.name())));
             manifest.write(folder.path().resolve("manifest.json"));
 
             CheckReport report = new CheckReport(folder, experiment, check, a, b, steps, engines);

@@ -1,6 +1,5 @@
 package dev.replica.runner.cli;
 
-import com.google.gson.JsonElement;
 import dev.replica.api.EngineSession;
 import dev.replica.api.Plugin;
 import dev.replica.runner.ExperimentRunner;
@@ -69,7 +68,7 @@ final class ReproduceCommand implements Callable<Integer> {
         PrintWriter text = spec.commandLine().getOut();
 
         List<String> differences = Reproduction.machineDifferences(
-                original.manifest(),
+                original.record(),
                 Manifest.environment(),
                 engineNow(parent.injector(registry).getInstance(RunAssembly.class), experiment),
                 pluginVersions(registry, original),
@@ -125,11 +124,7 @@ final class ReproduceCommand implements Callable<Integer> {
     /** This process's version of each plugin the run recorded, keyed as the manifest keys them. */
     private static Map<String, String> pluginVersions(PluginRegistry registry, RunContents original) {
         Map<String, String> versions = new TreeMap<>();
-        JsonElement recorded = original.manifest().get("plugins");
-        if (recorded == null || !recorded.isJsonObject()) {
-            return versions;
-        }
-        for (String key : recorded.getAsJsonObject().keySet()) {
+        for (String key : original.record().plugins().keySet()) {
             int dot = key.indexOf('.');
             for (PluginKind kind : PluginKind.values()) {
                 if (dot > 0

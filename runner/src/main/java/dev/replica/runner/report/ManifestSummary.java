@@ -1,7 +1,6 @@
 package dev.replica.runner.report;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import dev.replica.core.record.RunManifest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,101 +24,87 @@ final class ManifestSummary {
      * @return the pairs
      */
     static Map<String, String> of(RunContents run) {
-        JsonObject m = run.manifest();
+        RunManifest m = run.record();
+        Map<String, String> env = m.environment();
+        Map<String, String> engine = m.engine();
         Map<String, String> out = new LinkedHashMap<>();
-        out.put("Experiment", run.name() + " (resolved file sha256 " + get(m, "experiment", "sha256") + ")");
-        JsonElement experiment = m.get("experiment");
+        out.put(
+                "Experiment",
+                run.name() + " (resolved file sha256 " + shown(m.experiment().sha256()) + ")");
         out.put(
                 "Seeds",
-                join(
-                        experiment != null && experiment.isJsonObject()
-                                ? experiment.getAsJsonObject().get("seeds")
-                                : null));
+                m.experiment().seeds().isEmpty() ? ABSENT : join(m.experiment().seeds()));
         out.put(
                 "Engine",
-                get(m, "engine", "plugin") + ": " + get(m, "engine", "engine.name") + " "
-                        + get(m, "engine", "engine.version") + " on " + get(m, "engine", "device"));
-        out.put("DJL", get(m, "engine", "djl.version"));
-        out.put(
-                "Threads",
-                "requested " + get(m, "engine", "threads.requested") + ", observed " + get(m, "engine", "threads"));
-        String preload = get(m, "environment", "env.LD_PRELOAD");
+                at(engine, "plugin") + ": " + at(engine, "engine.name") + " " + at(engine, "engine.version") + " on "
+                        + at(engine, "device"));
+        out.put("DJL", at(engine, "djl.version"));
+        out.put("Threads", "requested " + at(engine, "threads.requested") + ", observed " + at(engine, "threads"));
+        String preload = env.getOrDefault("env.LD_PRELOAD", "");
+        String mallocConf = env.getOrDefault("env.MALLOC_CONF", "");
         out.put(
                 "Allocator",
                 (preload.isEmpty() ? "system malloc (no LD_PRELOAD)" : preload)
-                        + (get(m, "environment", "env.MALLOC_CONF").isEmpty()
-                                ? ""
-                                : ", MALLOC_CONF=" + get(m, "environment", "env.MALLOC_CONF")));
-        out.put(
-                "Java",
-                get(m, "environment", "java.version") + " (" + get(m, "environment", "java.vendor") + ", "
-                        + get(m, "environment", "java.vm") + ")");
-        out.put("OS", get(m, "environment", "os"));
-        out.put("CPU", get(m, "environment", "cpu.model") + ", " + get(m, "environment", "cpu.cores") + " cores");
-        out.put("CPU instruction sets", get(m, "environment", "cpu.isa_flags"));
-        out.put("Determinism", get(m, "engine", "determinism"));
-        out.put("Native settings", nativeSettings(m));
+                        + (mallocConf.isEmpty() ? "" : ", MALLOC_CONF=" + mallocConf));
+        out.put("Java", at(env, "java.version") + " (" + at(env, "java.vendor") + ", " + at(env, "java.vm") + ")");
+        out.put("OS", at(env, "os"));
+        out.put("CPU", at(env, "cpu.model") + ", " + at(env, "cpu.cores") + " cores");
+        out.put("CPU instruction sets", at(env, "cpu.isa_flags"));
+        out.put("Determinism", at(engine, "determinism"));
+        out.put("Native settings", nativeSettings(engine));
         out.put("Dataset", dataset(m));
         out.put("Plugins", plugins(m));
-        out.put("Replica", get(m, "replica", "version") + " (file format " + get(m, "replica", "format") + ")");
-        out.put("Git commit", get(m, "git", "commit"));
+        out.put(
+                "Replica",
+                shown(m.replica().version()) + " (file format "
+                        + shown(m.replica().format()) + ")");
+        out.put("Git commit", m.gitCommit());
         return out;
     }
 
-    private static String dataset(JsonObject m) {
-        JsonElement d = m.get("dataset");
-        if (d == null || !d.isJsonObject()) {
+    private static String dataset(RunManifest m) {
+        if (m.datasets().isEmpty()) {
             return ABSENT;
         }
-        JsonObject data = d.getAsJsonObject();
-        if (!data.has("provenance")) {
-            // Several seeds: one entry per seed, the same files; show the first.
-            for (Map.Entry<String, JsonElement> e : data.entrySet()) {
-                if (e.getValue().isJsonObject()) {
-                    return describeDataset(e.getValue().getAsJsonObject()) + " (seed " + e.getKey() + "; " + data.size()
-                            + " seeds recorded)";
-                }
-            }
-            return ABSENT;
-        }
-        return describeDataset(data);
+        // Several seeds: one entry per seed, the same files; show the first.
+        Map.Entry<String, RunManifest.DatasetFacts> first =
+                m.datasets().entrySet().iterator().next();
+        String described = describeDataset(first.getValue());
+        return m.datasets().size() == 1
+                ? described
+                : described + " (seed " + first.getKey() + "; " + m.datasets().size() + " seeds recorded)";
     }
 
-    private static String describeDataset(JsonObject data) {
+    private static String describeDataset(RunManifest.DatasetFacts data) {
         List<String> parts = new ArrayList<>();
-        parts.add(text(data.get("train")) + " train, " + text(data.get("validation")) + " validation ("
-                + text(data.get("validation_source")) + "), " + text(data.get("test")) + " test, "
-                + text(data.get("classes")) + " classes");
-        JsonElement provenance = data.get("provenance");
-        if (provenance != null && provenance.isJsonObject()) {
-            for (Map.Entry<String, JsonElement> e : provenance.getAsJsonObject().entrySet()) {
-                parts.add(e.getKey() + ": " + text(e.getValue()));
-            }
-        }
+        parts.add(shown(data.train()) + " train, " + shown(data.validation()) + " validation ("
+                + shown(data.validationSource()) + "), " + shown(data.test()) + " test, " + shown(data.classes())
+                + " classes");
+        data.provenance().forEach((k, v) -> parts.add(k + ": " + v));
         return String.join("; ", parts);
     }
 
-    private static String plugins(JsonObject m) {
-        JsonElement p = m.get("plugins");
-        if (p == null || !p.isJsonObject()) {
+    private static String plugins(RunManifest m) {
+        if (m.plugins().isEmpty()) {
             return ABSENT;
         }
         List<String> parts = new ArrayList<>();
-        for (Map.Entry<String, JsonElement> e : p.getAsJsonObject().entrySet()) {
-            JsonElement version =
-                    e.getValue().isJsonObject() ? e.getValue().getAsJsonObject().get("version") : null;
-            parts.add(e.getKey() + " " + (version == null ? ABSENT : text(version)));
-        }
+        m.plugins().forEach((name, facts) -> parts.add(name + " " + shown(facts.version())));
         return String.join(", ", parts);
     }
 
-    /** A string value of {@code section.key}, or {@value #ABSENT}. */
-    static String get(JsonObject m, String section, String key) {
-        JsonElement s = m.get(section);
-        if (s == null || !s.isJsonObject() || !s.getAsJsonObject().has(key)) {
-            return ABSENT;
-        }
-        return text(s.getAsJsonObject().get(key));
+    private static String at(Map<String, String> section, String key) {
+        return shown(section.get(key));
+    }
+
+    private static String shown(String value) {
+        return value == null ? ABSENT : value;
+    }
+
+    private static String join(List<Long> values) {
+        List<String> parts = new ArrayList<>();
+        values.forEach(v -> parts.add(Long.toString(v)));
+        return String.join(", ", parts);
     }
 
     /**
@@ -130,41 +115,21 @@ final class ManifestSummary {
      * @return the warning, or {@code null}
      */
     static String notReproducibleWarning(RunContents run) {
-        JsonObject m = run.manifest();
-        if (!"false".equals(get(m, "engine", "determinism.bit_identical"))) {
+        Map<String, String> engine = run.record().engine();
+        if (!"false".equals(engine.get("determinism.bit_identical"))) {
             return null;
         }
-        return "Not bit-reproducible on the machine it ran on: " + get(m, "engine", "determinism")
+        return "Not bit-reproducible on the machine it ran on: " + at(engine, "determinism")
                 + ". A rerun there may give other bits; compare results with tolerances, not bit for bit.";
     }
 
-    private static String nativeSettings(JsonObject m) {
-        JsonElement s = m.get("engine");
-        if (s == null || !s.isJsonObject()) {
-            return ABSENT;
-        }
+    private static String nativeSettings(Map<String, String> engine) {
         List<String> parts = new ArrayList<>();
-        for (Map.Entry<String, JsonElement> e : s.getAsJsonObject().entrySet()) {
-            if (e.getKey().startsWith("native.")) {
-                parts.add(e.getKey().substring("native.".length()) + "=" + text(e.getValue()));
+        engine.forEach((k, v) -> {
+            if (k.startsWith("native.")) {
+                parts.add(k.substring("native.".length()) + "=" + v);
             }
-        }
+        });
         return parts.isEmpty() ? ABSENT : String.join(", ", parts);
-    }
-
-    private static String join(JsonElement list) {
-        if (list == null || !list.isJsonArray()) {
-            return ABSENT;
-        }
-        List<String> parts = new ArrayList<>();
-        list.getAsJsonArray().forEach(e -> parts.add(text(e)));
-        return String.join(", ", parts);
-    }
-
-    private static String text(JsonElement e) {
-        if (e == null || e.isJsonNull()) {
-            return ABSENT;
-        }
-        return e.isJsonPrimitive() ? e.getAsString() : e.toString();
     }
 }

@@ -1,8 +1,8 @@
 package dev.replica.runner.report;
 
 import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
 import dev.replica.api.UserException;
+import dev.replica.core.record.RunManifest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +20,7 @@ import java.util.TreeMap;
 public final class Reproduction {
 
     /** The manifest key of the final weights' checksums. */
-    public static final String WEIGHTS = "weights.sha256";
+    public static final String WEIGHTS = RunManifest.WEIGHTS;
 
     private Reproduction() {}
 
@@ -39,8 +39,7 @@ public final class Reproduction {
      * @throws UserException when its manifest has no final weights
      */
     public static void requireFinished(RunContents run) {
-        JsonElement w = run.manifest().get(WEIGHTS);
-        if (w == null || !w.isJsonObject() || w.getAsJsonObject().size() == 0) {
+        if (!run.record().finished()) {
             throw new UserException(run.folder() + " has not finished: its " + RunContents.MANIFEST + " has no "
                     + WEIGHTS + "; finish it with 'replica run --resume " + run.folder() + "' first");
         }
@@ -60,41 +59,30 @@ public final class Reproduction {
      * @return one line per difference, e.g. {@code environment.java.version: recorded 17.0.15, now 21.0.2}
      */
     public static List<String> machineDifferences(
-            JsonObject recorded,
+            RunManifest recorded,
             Map<String, String> environment,
             Map<String, String> engine,
             Map<String, String> pluginVersions,
             String replicaVersion) {
         List<String> lines = new ArrayList<>();
-        compareSection(lines, "environment", section(recorded, "environment"), environment);
-        compareSection(lines, "engine", section(recorded, "engine"), engine);
-        JsonElement plugins = recorded.get("plugins");
-        if (plugins != null && plugins.isJsonObject()) {
-            for (Map.Entry<String, JsonElement> e : plugins.getAsJsonObject().entrySet()) {
-                JsonElement v = e.getValue().isJsonObject()
-                        ? e.getValue().getAsJsonObject().get("version")
-                        : null;
-                String was = v == null || !v.isJsonPrimitive() ? KeyPaths.ABSENT : v.getAsString();
-                String now = pluginVersions.getOrDefault(e.getKey(), "(not installed)");
-                if (!was.equals(now)) {
-                    lines.add("plugins." + e.getKey() + ".version: recorded " + was + ", now " + now);
-                }
+        compareSection(lines, RunManifest.ENVIRONMENT, recorded.environment(), environment);
+        compareSection(lines, RunManifest.ENGINE, recorded.engine(), engine);
+        recorded.plugins().forEach((key, facts) -> {
+            String was = facts.version() == null ? KeyPaths.ABSENT : facts.version();
+            String now = pluginVersions.getOrDefault(key, "(not installed)");
+            if (!was.equals(now)) {
+                lines.add("plugins." + key + ".version: recorded " + was + ", now " + now);
             }
-        }
-        String was = ManifestSummary.get(recorded, "replica", "version");
+        });
+        String was = recorded.replica().version() == null
+                ? KeyPaths.ABSENT
+                : recorded.replica().version();
         if (!was.equals(replicaVersion)) {
             lines.add("replica.version: recorded " + was + ", now " + replicaVersion);
         }
         return lines;
     }
 
-    /**
-     * Compares the results of a run and its reproduction.
-     *
-     * @param original the recorded run
-     * @param reproduction the new run
-     * @return the verdict
-     */
     public static Verdict compare(RunContents original, RunContents reproduction) {
         List<String> lines = new ArrayList<>();
         boolean identical = true;
@@ -151,11 +139,6 @@ public final class Reproduction {
         } catch (IOException e) {
             throw new UserException("cannot compare " + a + " and " + b + ": " + e.getMessage(), e);
         }
-    }
-
-    private static Map<String, String> section(JsonObject manifest, String name) {
-        JsonElement s = manifest.get(name);
-        return s == null || !s.isJsonObject() ? Map.of() : KeyPaths.flatten(s.getAsJsonObject());
     }
 
     private static void compareSection(

@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.replica.api.UserException;
 import dev.replica.api.params.Values;
+import dev.replica.core.record.RunManifest;
 import dev.replica.runner.output.RunFolder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -103,12 +104,21 @@ public final class RunContents {
     }
 
     /**
-     * Returns the manifest.
+     * Returns the manifest as it is in the file, for tools that show every key (diff).
      *
      * @return the JSON object
      */
     public JsonObject manifest() {
         return manifest;
+    }
+
+    /**
+     * Returns the manifest as typed records.
+     *
+     * @return the manifest
+     */
+    public RunManifest record() {
+        return RunManifest.read(manifest);
     }
 
     /**

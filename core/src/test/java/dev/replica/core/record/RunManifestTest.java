@@ -1,0 +1,67 @@
+package dev.replica.core.record;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonParser;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Reading manifest.json into records: both dataset layouts, older check manifests, missing sections. */
+class RunManifestTest {
+
+    private static final String RUN = """
+            {"replica": {"command": "run", "format": 1, "version": "0.1.0"},
+             "experiment": {"name": "tiny", "seeds": [0], "sha256": "ab12"},
+             "git": {"commit": "c0ffee"},
+             "environment": {"cpu.model": "AMD EPYC", "env.LD_PRELOAD": ""},
+             "plugins": {"model.resnet": {"class": "x.ResNetPlugin", "source": "file:/r.jar", "version": "1"}},
+             "engine": {"plugin": "pytorch", "threads": "2", "native.OMP_NUM_THREADS": "2"},
+             "dataset": {"classes": 4, "example_shape": "(3, 32, 32)", "train": 48, "validation": 24,
+                         "validation_source": "test", "test": 24, "provenance": {"kind": "synthetic"}},
+             "weights.sha256": {"res": "aa", "vgg": "bb"}}""";
+
+    @Test
+    void aFinishedRunReadsIntoItsRecords() {
+        RunManifest m = RunManifest.read(JsonParser.parseString(RUN).getAsJsonObject());
+        assertThat(m.replica()).isEqualTo(new RunManifest.Replica("0.1.0", "1", "run"));
+        assertThat(m.experiment()).isEqualTo(new RunManifest.Experiment("tiny", "ab12", List.of(0L)));
+        assertThat(m.gitCommit()).isEqualTo("c0ffee");
+        assertThat(m.environment()).containsEntry("cpu.model", "AMD EPYC");
+        assertThat(m.plugins())
+                .containsEntry("model.resnet", new RunManifest.PluginFacts("1", "x.ResNetPlugin", "file:/r.jar"));
+        assertThat(m.engine()).containsEntry("native.OMP_NUM_THREADS", "2");
+        assertThat(m.datasets()).containsOnlyKeys("0");
+        assertThat(m.datasets().get("0").train()).isEqualTo("48");
+        assertThat(m.datasets().get("0").provenance()).isEqualTo(Map.of("kind", "synthetic"));
+        assertThat(m.weights()).containsExactly(Map.entry("res", "aa"), Map.entry("vgg", "bb"));
+        assertThat(m.finished()).isTrue();
+    }
+
+    @Test
+    void severalSeedsKeyTheDatasetBySeedAndAnOlderCheckManifestHasOneSeed() {
+        String several = RUN.replace("\"seeds\": [0]", "\"seeds\": [0, 1]")
+                .replace("\"dataset\": {\"classes\"", "\"dataset\": {\"0\": {\"classes\"")
+                .replace("{\"kind\": \"synthetic\"}},", "{\"kind\": \"synthetic\"}}, \"1\": {\"train\": 48}},");
+        RunManifest m = RunManifest.read(JsonParser.parseString(several).getAsJsonObject());
+        assertThat(m.experiment().seeds()).containsExactly(0L, 1L);
+        assertThat(m.datasets()).containsOnlyKeys("0", "1");
+
+        RunManifest check = RunManifest.read(JsonParser.parseString(
+                        "{\"experiment\": {\"name\": \"c\", \"seed\": 7}, \"engines\": {\"mxnet\": {\"threads\": \"2\"}}}")
+                .getAsJsonObject());
+        assertThat(check.experiment().seeds()).containsExactly(7L);
+        assertThat(check.engines().get("mxnet")).containsEntry("threads", "2");
+    }
+
+    @Test
+    void missingOrMalformedSectionsAreEmptyNotErrors() {
+        RunManifest m = RunManifest.read(JsonParser.parseString("{\"engine\": 3, \"weights.sha256\": []}")
+                .getAsJsonObject());
+        assertThat(m.engine()).isEmpty();
+        assertThat(m.weights()).isEmpty();
+        assertThat(m.finished()).isFalse();
+        assertThat(m.gitCommit()).isEqualTo("unknown");
+        assertThat(m.replica().version()).isNull();
+    }
+}
