@@ -118,6 +118,22 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         return env;
     }
 
+    /** Says which variables the user had set that the engine replaced: they no longer take effect. */
+    private void warnAboutReplaced(SortedMap<String, String> settings, Map<String, String> startEnvironment) {
+        for (Map.Entry<String, String> e : settings.entrySet()) {
+            String had = startEnvironment.get(e.getKey());
+            if (had != null && !had.equals(e.getValue())) {
+                LOG.warn(
+                        "{}={} in the environment does not apply: the {} engine sets {} (engine.isa, "
+                                + "engine.threads and the determinism probe decide it)",
+                        e.getKey(),
+                        had,
+                        name(),
+                        e.getValue() == null ? "it unset" : e.getKey() + "=" + e.getValue());
+            }
+        }
+    }
+
     /**
      * Runs once per process after the engine first loaded; by default nothing.
      *
@@ -182,7 +198,11 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
     Engine load(int threads, InstructionSet isa) {
         // DJL makes a network call when it first loads an engine unless told it is offline.
         System.setProperty("ai.djl.offline", "true");
-        boolean first = NativeEnvironment.applyBeforeLoad(name(), nativeSettings(threads, isa));
+        SortedMap<String, String> settings = nativeSettings(threads, isa);
+        boolean first = NativeEnvironment.applyBeforeLoad(name(), settings);
+        if (first) {
+            warnAboutReplaced(settings, System.getenv());
+        }
         requestThreads(threads);
         try {
             Engine engine = Engine.getEngine(djlEngineName());
