@@ -90,7 +90,7 @@ public final class ExperimentRunner {
                 DataSplits data = assembly.openData(experiment, seed);
                 datasets.put(Long.toString(seed), RunAssembly.datasetFacts(data));
                 manifest.put(
-                        "dataset",
+                        RunManifest.DATASET,
                         several ? datasets : datasets.values().iterator().next());
                 manifest.write(folder.path().resolve("manifest.json"));
                 List<SummaryTable.Row> rows = new ArrayList<>();

@@ -86,8 +86,8 @@ public final class RunAssembly {
         facts.put("threads.requested", Integer.toString(requested));
         if (session.observedThreads() != requested) {
             LOG.warn(
-                    "engine.threads is {} but {} runs {} threads in this process; run through ./replica, which "
-                            + "sets them before the JVM starts, for results comparable with other runs",
+                    "engine.threads is {} but {} runs {} threads in this process: it was loaded before in this "
+                            + "JVM with another count; results are comparable only at equal thread counts",
                     requested,
                     engine.plugin(),
                     session.observedThreads());

@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * A tiny experiment on synthetic data with both model plugins, for tests that run whole experiments: the
@@ -59,5 +61,22 @@ public final class TinyExperiment {
                 }
             }
         }
+    }
+
+    /**
+     * The environment a test's in-process CLI call sees: a data root, and the build's determinism-verdict
+     * cache (surefire's XDG_CACHE_HOME) rather than the user's.
+     *
+     * @param dataRoot the value of REPLICA_DATA
+     * @return the variables
+     */
+    public static Map<String, String> env(String dataRoot) {
+        Map<String, String> env = new HashMap<>();
+        env.put("REPLICA_DATA", dataRoot);
+        String cache = System.getenv("XDG_CACHE_HOME");
+        if (cache != null) {
+            env.put("XDG_CACHE_HOME", cache);
+        }
+        return env;
     }
 }

@@ -11,6 +11,8 @@ import dev.replica.api.engine.DeterminismVerdict.Outcome;
 import dev.replica.api.engine.DeterminismVerdict.Trial;
 import java.io.File;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.URISyntaxException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
@@ -55,6 +57,10 @@ public final class DeterminismProbe {
 
     static final int STEPS = 6;
     private static final String MARK = "REPLICA-PROBE ";
+    /** Variables that choose which native library DJL loads, so they decide whose kernels are probed. */
+    private static final List<String> LIBRARY_CHOICE =
+            List.of("PYTORCH_LIBRARY_PATH", "PYTORCH_VERSION", "PYTORCH_FLAVOR", "MXNET_LIBRARY_PATH", "DJL_CACHE_DIR");
+
     private static final Logger LOG = LogManager.getLogger(DeterminismProbe.class);
     private static final Gson GSON = new Gson();
     /** One probe per verdict folder in a process, so that a verdict is looked up once per process. */
@@ -228,22 +234,33 @@ public final class DeterminismProbe {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Dai.djl.offline=true");
+        // DJL settings given to this JVM (native library choice, cache folder) hold for the probe too.
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("-Dai.djl.") && !arg.startsWith("-Dai.djl.pytorch.num_")) {
+                command.add(arg);
+            }
+        }
         command.addAll(childJvmArguments);
         command.add("-cp");
         command.add(classPath(plugin));
         command.add(childMain);
         command.addAll(List.of(plugin.name(), Integer.toString(threads), isa.word(), device, Integer.toString(STEPS)));
+        Path out = null;
         Path err = null;
         try {
+            out = Files.createTempFile("replica-probe", ".out");
             err = Files.createTempFile("replica-probe", ".err");
-            Process p = new ProcessBuilder(command).redirectError(err.toFile()).start();
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            // Both streams to files: reading a pipe would block past the timeout on a child that hangs.
+            Process p = new ProcessBuilder(command)
+                    .redirectOutput(out.toFile())
+                    .redirectError(err.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .start();
             if (!p.waitFor(3, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
                 throw new ProbeFailure("a probe process did not finish in 3 minutes");
             }
-            for (String line : out.split("\n")) {
+            for (String line : Files.readString(out, StandardCharsets.UTF_8).split("\n")) {
                 if (line.startsWith(MARK) && p.exitValue() == 0) {
                     return GSON.fromJson(line.substring(MARK.length()), ProbeNetwork.Trace.class);
                 }
@@ -256,12 +273,17 @@ public final class DeterminismProbe {
             Thread.currentThread().interrupt();
             throw new ProbeFailure("interrupted");
         } finally {
-            if (err != null) {
-                try {
-                    Files.deleteIfExists(err);
-                } catch (IOException e) {
-                    // a temporary file left behind
-                }
+            deleteQuietly(out);
+            deleteQuietly(err);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file != null) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                // a temporary file left behind
             }
         }
     }
@@ -281,7 +303,11 @@ public final class DeterminismProbe {
             if (l instanceof URLClassLoader urls) {
                 for (URL url : urls.getURLs()) {
                     if ("file".equals(url.getProtocol())) {
-                        entries.add(new File(url.getPath()).getPath());
+                        try {
+                            entries.add(Path.of(url.toURI()).toString());
+                        } catch (URISyntaxException | IllegalArgumentException e) {
+                            entries.add(new File(url.getPath()).getPath());
+                        }
                     }
                 }
             }

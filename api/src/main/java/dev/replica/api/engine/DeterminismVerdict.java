@@ -82,6 +82,16 @@ public record DeterminismVerdict(
     }
 
     /**
+     * Whether no trial could run at all (a probe process failed or hung): nothing was learned about the
+     * machine.
+     *
+     * @return true when every trial failed to run
+     */
+    public boolean couldNotRun() {
+        return trials.stream().allMatch(t -> t.outcome() == Outcome.FAILED);
+    }
+
+    /**
      * Whether the probe had to narrow the instruction set to get bit-identical results.
      *
      * @return true when {@code auto} chose a cap

@@ -113,8 +113,9 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         env.put("OMP_NUM_THREADS", Integer.toString(threads));
         env.put("MKL_NUM_THREADS", Integer.toString(threads));
         env.put(onednnPrefix() + "MAX_CPU_ISA", isa.onednnValue());
-        env.put(onednnPrefix() + "DEFAULT_FPMATH_MODE", null); // unset: strict float32, no implicit bf16
-        env.put(onednnPrefix() + "CPU_ISA_HINTS", null);
+        // Set, not unset: oneDNN 3.x falls back to DNNL_ names, which a user or the other engine may have set.
+        env.put(onednnPrefix() + "DEFAULT_FPMATH_MODE", "STRICT"); // float32 as float32: no implicit bf16
+        env.put(onednnPrefix() + "CPU_ISA_HINTS", "NO_HINTS");
         return env;
     }
 
@@ -168,7 +169,17 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         DeterminismProbe probe = this.probe != null ? this.probe : DeterminismProbe.at(context.verdictCache());
         DeterminismVerdict verdict =
                 probe.resolve(this, threads, device, InstructionSet.of(params.getString("isa")), false);
-        if (!verdict.bitIdentical()) {
+        if (!verdict.bitIdentical() && verdict.couldNotRun()) {
+            if (STRICT.equals(params.getString("determinism"))) {
+                throw new UserException("the determinism probe of " + name() + " could not run here ("
+                        + verdict.trials().get(0).detail() + "), so bit-identity is unproved. Run 'replica "
+                        + "doctor --fresh' to see why; set engine.determinism: relaxed to run without the proof");
+            }
+            LOG.warn(
+                    "The determinism probe could not run ({}); engine.determinism is relaxed, so this goes on "
+                            + "and the manifest says so",
+                    verdict.trials().get(0).detail());
+        } else if (!verdict.bitIdentical()) {
             if (STRICT.equals(params.getString("determinism"))) {
                 throw new UserException(name() + " is not bit-reproducible on this machine: " + verdict.summary()
                         + ". Run 'replica doctor' for details; try engine.threads: 1, or set engine.determinism: "
@@ -211,6 +222,7 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
             }
             return engine;
         } catch (EngineException | IllegalArgumentException e) {
+            NativeEnvironment.forget(name());
             throw new UserException(
                     "engine '" + name() + "' could not be loaded (" + e.getMessage() + "); its native "
                             + "library ships in the replica-engine-djl-" + name() + " module",

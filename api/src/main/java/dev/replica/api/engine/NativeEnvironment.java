@@ -108,6 +108,17 @@ public final class NativeEnvironment {
     }
 
     /**
+     * Forgets an engine whose library failed to load, so that it may be tried again with other settings.
+     *
+     * @param engine the engine's name
+     */
+    public static void forget(String engine) {
+        synchronized (LOCK) {
+            LOADED.remove(engine);
+        }
+    }
+
+    /**
      * Reads a variable as the native libraries see it.
      *
      * @param name the variable

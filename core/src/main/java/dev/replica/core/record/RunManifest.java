@@ -116,9 +116,9 @@ public record RunManifest(
         List<Long> seeds = new ArrayList<>();
         JsonObject e = object(json.get(EXPERIMENT));
         if (e != null && e.get("seeds") != null && e.get("seeds").isJsonArray()) {
-            e.get("seeds").getAsJsonArray().forEach(s -> seeds.add(s.getAsLong()));
-        } else if (e != null && e.get("seed") != null && e.get("seed").isJsonPrimitive()) {
-            seeds.add(e.get("seed").getAsLong());
+            e.get("seeds").getAsJsonArray().forEach(s -> addIfWhole(seeds, s));
+        } else if (e != null) {
+            addIfWhole(seeds, e.get("seed"));
         }
         SortedMap<String, PluginFacts> plugins = new TreeMap<>();
         JsonObject p = object(json.get(PLUGINS));
@@ -174,6 +174,16 @@ public record RunManifest(
                 f.get("validation_source"),
                 f.get("test"),
                 strings(d.get("provenance")));
+    }
+
+    /** A hand-edited seed that is not a whole number is left out, never an exception. */
+    private static void addIfWhole(List<Long> seeds, JsonElement e) {
+        if (e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
+            double d = e.getAsDouble();
+            if (d == Math.rint(d) && Math.abs(d) < 0x1p62) {
+                seeds.add(e.getAsLong());
+            }
+        }
     }
 
     private static JsonObject object(JsonElement e) {

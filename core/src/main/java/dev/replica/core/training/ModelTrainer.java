@@ -78,6 +78,12 @@ public final class ModelTrainer implements AutoCloseable {
                 globalStep::get,
                 setup.data().exampleShape(),
                 classes);
+        if (plugin.schema().spec("classes").isPresent() && params.getInt("classes") != classes) {
+            // Validation checks this where the dataset tells its classes up front; this is where all do.
+            throw new UserException("model '" + label + "' (plugin '" + plugin.name() + "') has classes: "
+                    + params.getInt("classes") + ", but the dataset has " + classes + " classes; set " + classes
+                    + " or leave it out");
+        }
         this.block = plugin.create(params, context);
         List<String> unseeded = Blocks.unseededParameters(block);
         if (!unseeded.isEmpty()) {
@@ -311,7 +317,7 @@ public final class ModelTrainer implements AutoCloseable {
         return new Evaluation(n == 0 ? Double.NaN : lossSum / n, n == 0 ? Double.NaN : (double) correct / n, n);
     }
 
-    /** Mean softmax cross-entropy, with one-hot targets made in Java (no engine-specific pick). */
+    /** Frees the model's arrays and the optimizer state. */
     @Override
     public void close() {
         optimizerState.close();

@@ -64,4 +64,15 @@ class RunManifestTest {
         assertThat(m.gitCommit()).isEqualTo("unknown");
         assertThat(m.replica().version()).isNull();
     }
+
+    @Test
+    void handEditedSeedsThatAreNotWholeNumbersAreLeftOut() {
+        RunManifest m =
+                RunManifest.read(JsonParser.parseString("{\"experiment\": {\"seeds\": [\"x\", null, [1], 1.5, 3]}}")
+                        .getAsJsonObject());
+        assertThat(m.experiment().seeds()).containsExactly(3L);
+        RunManifest one = RunManifest.read(
+                JsonParser.parseString("{\"experiment\": {\"seed\": \"x\"}}").getAsJsonObject());
+        assertThat(one.experiment().seeds()).isEmpty();
+    }
 }

@@ -13,8 +13,8 @@ import java.util.SortedMap;
 
 /**
  * The {@code pytorch} engine: DJL's PyTorch backend on the CPU natives from Maven Central. PyTorch reads
- * its thread counts once, when it loads; the launcher sets them, and this plugin sets them too when the
- * engine has not loaded yet in this JVM.
+ * its thread counts and oneDNN its settings once, when they load: this plugin sets them first, in the
+ * JVM it runs in.
  */
 public final class PyTorchEnginePlugin extends DjlEnginePlugin {
 

@@ -150,7 +150,7 @@ class DeterminismProbeTest {
             assertThat(NativeEnvironment.get("OMP_NUM_THREADS")).isEqualTo("2");
             assertThat(NativeEnvironment.get("ONEDNN_MAX_CPU_ISA"))
                     .isEqualTo(session.determinism().used().onednnValue());
-            assertThat(NativeEnvironment.get("ONEDNN_DEFAULT_FPMATH_MODE")).isNull();
+            assertThat(NativeEnvironment.get("ONEDNN_DEFAULT_FPMATH_MODE")).isEqualTo("STRICT");
             assertThat(session.describe())
                     .containsEntry("isa.requested", "auto")
                     .containsEntry("determinism.bit_identical", "true");

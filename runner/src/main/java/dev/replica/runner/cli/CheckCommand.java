@@ -1,5 +1,6 @@
 package dev.replica.runner.cli;
 
+import dev.replica.api.UserException;
 import dev.replica.runner.check.CheckProgress;
 import dev.replica.runner.check.ReproducibilityCheck;
 import dev.replica.runner.check.Verdict;
@@ -12,6 +13,7 @@ import dev.replica.runner.plugin.PluginRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -60,9 +62,16 @@ final class CheckCommand implements Callable<Integer> {
         Experiment experiment = new ExperimentLoader(registry).load(file, options.overrides);
         if (experiment.check() == null) {
             // The resolved file shows what was checked.
-            experiment = experiment.withCheck(Check.defaults(Check.defaultEngines(
+            List<String> defaults = Check.defaultEngines(
                     experiment.engine().plugin(),
-                    registry.all(PluginKind.ENGINE).keySet())));
+                    registry.all(PluginKind.ENGINE).keySet());
+            if (defaults.size() < 2) {
+                throw new UserException(file + ": "
+                        + Check.noOtherEngine(
+                                experiment.engine().plugin(),
+                                registry.all(PluginKind.ENGINE).keySet()));
+            }
+            experiment = experiment.withCheck(Check.defaults(defaults));
         }
         Experiment checked = experiment;
         ReproducibilityCheck check = parent.injector(registry).getInstance(ReproducibilityCheck.class);

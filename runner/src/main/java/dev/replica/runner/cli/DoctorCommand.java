@@ -95,10 +95,12 @@ final class DoctorCommand implements Callable<Integer> {
         for (Map.Entry<String, Map<String, Object>> e : engines.entrySet()) {
             EnginePlugin plugin = registry.get(PluginKind.ENGINE, e.getKey());
             Map<String, Object> raw = e.getValue();
-            if (threads != null) {
+            if (threads != null && plugin.schema().spec("threads").isPresent()) {
                 raw.put("threads", threads);
             }
-            raw.put("determinism", DjlEnginePlugin.RELAXED); // report a failure here instead of stopping
+            if (plugin.schema().spec("determinism").isPresent()) {
+                raw.put("determinism", DjlEnginePlugin.RELAXED); // report a failure here instead of stopping
+            }
             Params params = validate(plugin, raw);
             if (fresh && plugin instanceof DjlEnginePlugin djl) {
                 DeterminismProbe.at(context.verdictCache())
@@ -145,7 +147,9 @@ final class DoctorCommand implements Callable<Integer> {
     private static Params validate(Plugin plugin, Map<String, Object> raw) {
         ParameterSchema.Validation v = plugin.schema().validate(raw);
         if (!v.problems().isEmpty()) {
-            throw new UserException("engine '" + plugin.name() + "': " + v.problems());
+            List<String> problems = new ArrayList<>();
+            v.problems().forEach(p -> problems.add(p.key() + ": " + p.message()));
+            throw new UserException("engine '" + plugin.name() + "': " + String.join("; ", problems));
         }
         return v.params();
     }

@@ -140,7 +140,6 @@ public final class ReplicaCli {
         return cli.execute(args);
     }
 
-    /** The registry over the built-in plugins and any plugins folder. */
     /**
      * Returns the environment variables the command runs with.
      *
@@ -150,6 +149,7 @@ public final class ReplicaCli {
         return env;
     }
 
+    /** The registry over the built-in plugins and any plugins folder. */
     PluginRegistry registry() {
         Path dir = plugins;
         if (dir == null
@@ -245,7 +245,15 @@ public final class ReplicaCli {
                 parent.out.println("Run folder " + folder.path());
             }
             ExperimentRunner runner = injector.getInstance(ExperimentRunner.class);
-            ExperimentRunner.Outcome outcome = runner.run(experiment, folder, progress(parent, experiment));
+            ExperimentRunner.Outcome outcome;
+            try {
+                outcome = runner.run(experiment, folder, progress(parent, experiment));
+            } catch (UserException e) {
+                if (resume == null && folder.deleteIfOnlyStarted()) {
+                    parent.out.println("Removed " + folder.path() + ": the run stopped before it trained anything");
+                }
+                throw e;
+            }
             parent.out.println();
             parent.out.print(
                     experiment.seeds().size() > 1

@@ -45,6 +45,18 @@ public record Check(
     }
 
     /**
+     * Says why there is no default pair of engines, for a file that names none where only one exists.
+     *
+     * @param engine the experiment's engine
+     * @param registered every engine plugin's name
+     * @return the message, with what is allowed
+     */
+    public static String noOtherEngine(String engine, Collection<String> registered) {
+        return "the default compares engine '" + engine + "' with another engine plugin, and there is none; "
+                + "allowed: two engine plugins from " + registered;
+    }
+
+    /**
      * Returns the section a file without one gets: every default, comparing these engines.
      *
      * @param engines the two engines

@@ -236,10 +236,6 @@ final class ExperimentValidator {
     }
 
     /**
-     * Reads {@code {plugin: name, params: {...}}}, or for an engine {@code {plugin: name, key: value...}}
-     * with the parameters inline.
-     */
-    /**
      * A model's output size is the dataset's number of classes: where a model plugin has a
      * {@code classes} parameter, a value the file gives must match it, and a missing one is filled in
      * from the dataset (not from the plugin's default).
@@ -306,6 +302,10 @@ final class ExperimentValidator {
         return value == null ? null : value.getValueNode();
     }
 
+    /**
+     * Reads {@code {plugin: name, params: {...}}}, or for an engine {@code {plugin: name, key: value...}}
+     * with the parameters inline.
+     */
     private PluginUse pluginUse(PluginKind kind, String path, Node node) {
         if (!(node instanceof MappingNode)) {
             problems.at(path, node, tree.describe(node) + " is not a mapping; allowed: " + shape(kind));

@@ -1,6 +1,7 @@
 package dev.replica.runner.config;
 
 import dev.replica.api.params.Values;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -29,22 +30,15 @@ import java.util.Objects;
 public record Tolerance(String metric, Bound bound, double limit, StepRange steps) {
 
     /** The metrics a band may name, in the order reports list them. */
-    public static final List<String> METRICS = List.of(
-            "loss",
-            "accuracy",
-            "param_norm",
-            "params",
-            "buffers",
-            "eval_loss",
-            "eval_accuracy",
-            "eval_loss_aligned",
-            "eval_accuracy_aligned");
+    public static final List<String> METRICS =
+            Arrays.stream(Metric.values()).map(Metric::key).toList();
 
     /** The metrics measured once, after the last step, that take no step range. */
-    public static final List<String> FINAL_METRICS =
-            List.of("eval_loss", "eval_accuracy", "eval_loss_aligned", "eval_accuracy_aligned");
+    public static final List<String> FINAL_METRICS = Arrays.stream(Metric.values())
+            .filter(m -> m.source() == Metric.Source.EVALUATION || m.source() == Metric.Source.ALIGNED_EVALUATION)
+            .map(Metric::key)
+            .toList();
 
-    /** The two kinds of bound, by their key in the file. */
     /** What a band measures, and how the judge reads it. */
     public enum Metric {
         LOSS("loss", Source.STEP),
@@ -121,6 +115,7 @@ public record Tolerance(String metric, Bound bound, double limit, StepRange step
         }
     }
 
+    /** The two kinds of bound, by their key in the file. */
     public enum Bound {
         /** A bound on {@code |a - b|}. */
         ABSOLUTE("absolute"),

@@ -14,6 +14,8 @@ import java.security.NoSuchAlgorithmException;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * A run's folder, {@code <out>/<name>/<timestamp>-<id>/}. A new run always gets a new folder, created
@@ -50,6 +52,26 @@ public final class RunFolder {
             throw new UserException("cannot write " + folder.path().resolve(EXPERIMENT) + ": " + e.getMessage(), e);
         }
         return folder;
+    }
+
+    /**
+     * Removes the folder when it holds nothing but its experiment.yaml: a run that stopped before its
+     * engine opened (the determinism probe refused, say) leaves no folder behind that looks like a run.
+     *
+     * @return true when the folder was removed
+     */
+    public boolean deleteIfOnlyStarted() {
+        try (Stream<Path> files = Files.list(path)) {
+            List<Path> all = files.toList();
+            if (all.size() != 1 || !all.get(0).getFileName().toString().equals(EXPERIMENT)) {
+                return false;
+            }
+            Files.delete(all.get(0));
+            Files.delete(path);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /**

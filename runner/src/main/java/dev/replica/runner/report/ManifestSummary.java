@@ -115,8 +115,14 @@ final class ManifestSummary {
      * @return the warning, or {@code null}
      */
     static String notReproducibleWarning(RunContents run) {
-        Map<String, String> engine = run.record().engine();
-        if (!"false".equals(engine.get("determinism.bit_identical"))) {
+        RunManifest m = run.record();
+        List<Map<String, String>> engines = new ArrayList<>(m.engines().values());
+        engines.add(0, m.engine());
+        Map<String, String> engine = engines.stream()
+                .filter(e -> "false".equals(e.get("determinism.bit_identical")))
+                .findFirst()
+                .orElse(null);
+        if (engine == null) {
             return null;
         }
         return "Not bit-reproducible on the machine it ran on: " + at(engine, "determinism")

@@ -83,6 +83,14 @@ public final class Reproduction {
         return lines;
     }
 
+    /**
+     * Compares a run with its reproduction: every history.csv byte for byte, and the final weights'
+     * checksums.
+     *
+     * @param original the recorded run
+     * @param reproduction the new run of the same experiment
+     * @return the verdict and a line per file compared
+     */
     public static Verdict compare(RunContents original, RunContents reproduction) {
         List<String> lines = new ArrayList<>();
         boolean identical = true;

@@ -2,6 +2,7 @@ package dev.replica.runner.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.replica.runner.TinyExperiment;
 import dev.replica.runner.cli.ReplicaCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -9,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,7 +38,7 @@ class CheckCommandTest {
         args = Arrays.copyOf(args, 4 + more.length);
         int exit = ReplicaCli.execute(
                 args,
-                Map.of("REPLICA_DATA", dir.toString()),
+                TinyExperiment.env(dir.toString()),
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));

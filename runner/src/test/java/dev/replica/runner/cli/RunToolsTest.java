@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
@@ -47,7 +46,7 @@ class RunToolsTest {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit = ReplicaCli.execute(
                 args,
-                Map.of("REPLICA_DATA", dir.resolve("data").toString()),
+                TinyExperiment.env(dir.resolve("data").toString()),
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
@@ -115,7 +114,7 @@ class RunToolsTest {
                         "| Threads | requested 2, observed 2 |",
                         "| Engine | pytorch: PyTorch ",
                         "| Determinism | pytorch at 2 threads",
-                        "| Native settings | ATEN_CPU_CAPABILITY=unset, MKL_NUM_THREADS=2, OMP_NUM_THREADS=2, ONEDNN_CPU_ISA_HINTS=unset, ",
+                        "| Native settings | ATEN_CPU_CAPABILITY=unset, MKL_NUM_THREADS=2, OMP_NUM_THREADS=2, ONEDNN_CPU_ISA_HINTS=NO_HINTS, ",
                         "| Dataset | 48 train, 24 validation (test), 24 test, 4 classes; ");
         String html = Files.readString(run.resolve("report.html"));
         assertThat(count(html, "<img ")).isEqualTo(6);
@@ -386,5 +385,21 @@ class RunToolsTest {
             n++;
         }
         return n;
+    }
+
+    @Test
+    void doctorReportsEveryEngineAndItsExitStatusAgreesWithItsVerdict() {
+        Result r = replica("doctor");
+        assertThat(r.out())
+                .startsWith("Machine: ")
+                .contains("Instruction sets: ", "Verdicts kept in: ")
+                .contains("mxnet at 2 threads", "pytorch at 2 threads", "  native settings: ");
+        // Which verdict depends on the machine; that the status and the last line agree does not.
+        if (r.exit() == 0) {
+            assertThat(r.out()).endsWith("Every engine probed is bit-identical across processes here.\n");
+        } else {
+            assertThat(r.exit()).as(r.err()).isEqualTo(4);
+            assertThat(r.out()).contains("Some engine is not bit-identical across processes here");
+        }
     }
 }

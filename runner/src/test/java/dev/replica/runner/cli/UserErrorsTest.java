@@ -2,13 +2,13 @@ package dev.replica.runner.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.replica.runner.TinyExperiment;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +24,7 @@ class UserErrorsTest {
     private int replica(String... args) {
         return ReplicaCli.execute(
                 args,
-                Map.of("REPLICA_DATA", dir.resolve("data").toString()),
+                TinyExperiment.env(dir.resolve("data").toString()),
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
