@@ -14,17 +14,16 @@ import dev.replica.core.training.ProgressListener;
 import dev.replica.core.training.TrainingSetup;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.PluginUse;
-import dev.replica.runner.output.Manifest;
 import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.output.SeedSummaryTable;
 import dev.replica.runner.output.SummaryTable;
 import dev.replica.runner.plugin.PluginRegistry;
+import dev.replica.runner.report.RunContents;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -76,23 +75,22 @@ public final class ExperimentRunner {
      * @throws IOException when writing outputs fails
      */
     public Outcome run(Experiment experiment, RunFolder folder, ProgressListener listener) throws IOException {
-        Manifest manifest = assembly.manifest(folder, experiment, "run", experiment.seeds(), List.of(experiment));
+        RunManifest manifest = assembly.manifest(folder, experiment, "run", experiment.seeds(), List.of(experiment));
+        Path manifestFile = folder.path().resolve(RunContents.MANIFEST);
         try (EngineSession session = assembly.openEngine(experiment.engine())) {
-            manifest.put(RunManifest.ENGINE, assembly.describeEngine(session, experiment.engine()));
-            manifest.write(folder.path().resolve("manifest.json"));
+            manifest = manifest.withEngine(assembly.describeEngine(session, experiment.engine()));
+            manifest.write(manifestFile);
 
             SummaryTable first = null;
             List<SummaryTable> tables = new ArrayList<>();
             SortedMap<String, String> checksums = new TreeMap<>();
             boolean several = experiment.seeds().size() > 1;
-            Map<String, Object> datasets = new LinkedHashMap<>();
+            SortedMap<String, RunManifest.DatasetFacts> datasets = new TreeMap<>();
             for (long seed : experiment.seeds()) {
                 DataSplits data = assembly.openData(experiment, seed);
                 datasets.put(Long.toString(seed), RunAssembly.datasetFacts(data));
-                manifest.put(
-                        RunManifest.DATASET,
-                        several ? datasets : datasets.values().iterator().next());
-                manifest.write(folder.path().resolve("manifest.json"));
+                manifest = manifest.withDatasets(datasets);
+                manifest.write(manifestFile);
                 List<SummaryTable.Row> rows = new ArrayList<>();
                 for (Map.Entry<String, PluginUse> m : experiment.models().entrySet()) {
                     TrainingSetup setup = assembly.setup(experiment, session, data, seed);
@@ -144,8 +142,8 @@ public final class ExperimentRunner {
                 ModelFiles.writeAtomically(folder.path().resolve("summary.csv"), overSeeds.csv());
                 ModelFiles.writeAtomically(folder.path().resolve("differences.csv"), overSeeds.differencesCsv());
             }
-            manifest.put(RunManifest.WEIGHTS, checksums);
-            manifest.write(folder.path().resolve("manifest.json"));
+            manifest = manifest.withWeights(checksums);
+            manifest.write(manifestFile);
             return new Outcome(folder, first, checksums);
         }
     }

@@ -29,9 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
 import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.apache.logging.log4j.LogManager;
@@ -148,25 +146,16 @@ public final class RunAssembly {
      * @return the manifest, not yet written
      * @throws IOException when the resolved file cannot be read
      */
-    public Manifest manifest(
+    public RunManifest manifest(
             RunFolder folder, Experiment experiment, String command, List<Long> seeds, Collection<Experiment> used)
             throws IOException {
         String resolved = Files.readString(folder.path().resolve(RunFolder.EXPERIMENT), StandardCharsets.UTF_8);
-        return new Manifest()
-                .put(
-                        RunManifest.REPLICA,
-                        Manifest.section(
-                                "version", replicaVersion(), "format", experiment.format(), "command", command))
-                .put(
-                        RunManifest.EXPERIMENT,
-                        Manifest.section(
-                                "name", experiment.name(), "sha256", RunFolder.sha256(resolved), "seeds", seeds))
-                .put(
-                        RunManifest.GIT,
-                        Manifest.section(
-                                "commit", Manifest.gitCommit(Path.of("").toAbsolutePath())))
-                .put(RunManifest.ENVIRONMENT, Manifest.environment())
-                .put(RunManifest.PLUGINS, pluginFacts(used));
+        return RunManifest.start(
+                new RunManifest.Replica(replicaVersion(), experiment.format(), command),
+                new RunManifest.Experiment(experiment.name(), RunFolder.sha256(resolved), List.copyOf(seeds)),
+                Manifest.gitCommit(Path.of("").toAbsolutePath()),
+                Manifest.environment(),
+                pluginFacts(used));
     }
 
     /**
@@ -175,8 +164,8 @@ public final class RunAssembly {
      * @param experiments the experiments (one, or one per side of a check)
      * @return facts keyed by {@code <kind>.<name>}, sorted
      */
-    public SortedMap<String, Object> pluginFacts(Collection<Experiment> experiments) {
-        SortedMap<String, Object> facts = new TreeMap<>();
+    public SortedMap<String, RunManifest.PluginFacts> pluginFacts(Collection<Experiment> experiments) {
+        SortedMap<String, RunManifest.PluginFacts> facts = new TreeMap<>();
         for (Experiment e : experiments) {
             record(facts, PluginKind.ENGINE, e.engine());
             record(facts, PluginKind.DATASET, e.dataset());
@@ -189,18 +178,15 @@ public final class RunAssembly {
         return facts;
     }
 
-    private void record(SortedMap<String, Object> facts, PluginKind kind, PluginUse use) {
+    private void record(SortedMap<String, RunManifest.PluginFacts> facts, PluginKind kind, PluginUse use) {
         Plugin p = registry.get(kind, use.plugin());
         CodeSource source = p.getClass().getProtectionDomain().getCodeSource();
-        Map<String, String> f = new LinkedHashMap<>();
-        f.put("version", p.version());
-        f.put("class", p.getClass().getName());
-        f.put(
-                "source",
-                source == null || source.getLocation() == null
-                        ? ""
-                        : source.getLocation().toString());
-        facts.put(kind.word() + "." + use.plugin(), f);
+        String from = source == null || source.getLocation() == null
+                ? ""
+                : source.getLocation().toString();
+        facts.put(
+                kind.word() + "." + use.plugin(),
+                new RunManifest.PluginFacts(p.version(), p.getClass().getName(), from));
     }
 
     /**
@@ -209,16 +195,15 @@ public final class RunAssembly {
      * @param data the opened data
      * @return the facts, in a fixed order
      */
-    public static Map<String, Object> datasetFacts(DataSplits data) {
-        Map<String, Object> facts = new LinkedHashMap<>();
-        facts.put("classes", data.classes());
-        facts.put("example_shape", data.exampleShape().toString());
-        facts.put("train", data.train().size());
-        facts.put("validation", data.validation().size());
-        facts.put("validation_source", data.validationSource());
-        facts.put("test", data.test().size());
-        facts.put("provenance", new TreeMap<>(data.provenance()));
-        return facts;
+    public static RunManifest.DatasetFacts datasetFacts(DataSplits data) {
+        return new RunManifest.DatasetFacts(
+                data.classes(),
+                data.exampleShape().toString(),
+                data.train().size(),
+                data.validation().size(),
+                data.validationSource(),
+                data.test().size(),
+                new TreeMap<>(data.provenance()));
     }
 
     /**

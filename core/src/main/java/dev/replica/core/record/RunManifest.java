@@ -1,7 +1,13 @@
 package dev.replica.core.record;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.replica.core.state.ModelFiles;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -11,9 +17,10 @@ import java.util.TreeMap;
 
 /**
  * A run folder's {@code manifest.json} as typed records: what was run, on what, with which versions, and
- * the final weights' checksums. The section and key names of the file are spelled here once; readers use
- * the fields, not string paths. Reading is lenient: a section a hand-edited or older manifest lacks is
- * empty, never an exception.
+ * the final weights' checksums. Commands build it with {@link #start} and the {@code with...} methods and
+ * {@link #write} it; readers use the fields, not string paths. The file's section and key names are spelled
+ * here once. Reading is lenient: a section a hand-edited or older manifest lacks is empty, never an
+ * exception.
  *
  * @param replica Replica's version, the file format and the command that made the folder
  * @param experiment the experiment's name, the hash of its resolved file and its seeds
@@ -24,6 +31,7 @@ import java.util.TreeMap;
  * @param engines each side's engine description (a check), by side; empty for a run
  * @param datasets the data's facts by seed
  * @param weights the final weights' SHA-256 by model (and seed); empty until the run finished
+ * @param check a check's verdicts and checksums per model, or {@code null} for a run
  */
 public record RunManifest(
         Replica replica,
@@ -34,7 +42,8 @@ public record RunManifest(
         SortedMap<String, String> engine,
         SortedMap<String, SortedMap<String, String>> engines,
         SortedMap<String, DatasetFacts> datasets,
-        SortedMap<String, String> weights) {
+        SortedMap<String, String> weights,
+        JsonObject check) {
 
     /** The section names of the file. */
     public static final String REPLICA = "replica";
@@ -47,6 +56,9 @@ public record RunManifest(
     public static final String ENGINES = "engines";
     public static final String DATASET = "dataset";
     public static final String WEIGHTS = "weights.sha256";
+    public static final String CHECK = "check";
+    private static final Gson GSON =
+            new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
     /**
      * Replica's section.
@@ -55,7 +67,7 @@ public record RunManifest(
      * @param format the experiment file's format version
      * @param command the command that made the folder ({@code run}, {@code check}); empty in older files
      */
-    public record Replica(String version, String format, String command) {}
+    public record Replica(String version, Integer format, String command) {}
 
     /**
      * The experiment's section.
@@ -87,12 +99,12 @@ public record RunManifest(
      * @param provenance the files and their hashes, by key
      */
     public record DatasetFacts(
-            String classes,
+            Integer classes,
             String exampleShape,
-            String train,
-            String validation,
+            Integer train,
+            Integer validation,
             String validationSource,
-            String test,
+            Integer test,
             SortedMap<String, String> provenance) {}
 
     /**
@@ -102,6 +114,205 @@ public record RunManifest(
      */
     public boolean finished() {
         return !weights.isEmpty();
+    }
+
+    /**
+     * Starts the manifest of a run folder: what every command records first.
+     *
+     * @param replica Replica's version, the file format and the command
+     * @param experiment the experiment
+     * @param gitCommit the checkout's commit
+     * @param environment Java, OS, processor and allocator facts
+     * @param plugins every plugin used
+     * @return the manifest, with no engine, data or results yet
+     */
+    public static RunManifest start(
+            Replica replica,
+            Experiment experiment,
+            String gitCommit,
+            SortedMap<String, String> environment,
+            SortedMap<String, PluginFacts> plugins) {
+        return new RunManifest(
+                replica,
+                experiment,
+                gitCommit,
+                environment,
+                plugins,
+                new TreeMap<>(),
+                new TreeMap<>(),
+                new TreeMap<>(),
+                new TreeMap<>(),
+                null);
+    }
+
+    /**
+     * Returns this manifest with a run's engine description.
+     *
+     * @param description the engine's facts by key
+     * @return the manifest
+     */
+    public RunManifest withEngine(SortedMap<String, String> description) {
+        return new RunManifest(
+                replica,
+                experiment,
+                gitCommit,
+                environment,
+                plugins,
+                new TreeMap<>(description),
+                engines,
+                datasets,
+                weights,
+                check);
+    }
+
+    /**
+     * Returns this manifest with each side's engine description (a check).
+     *
+     * @param descriptions the facts by side
+     * @return the manifest
+     */
+    public RunManifest withEngines(SortedMap<String, SortedMap<String, String>> descriptions) {
+        return new RunManifest(
+                replica,
+                experiment,
+                gitCommit,
+                environment,
+                plugins,
+                engine,
+                new TreeMap<>(descriptions),
+                datasets,
+                weights,
+                check);
+    }
+
+    /**
+     * Returns this manifest with the data's facts by seed.
+     *
+     * @param facts the facts by seed
+     * @return the manifest
+     */
+    public RunManifest withDatasets(SortedMap<String, DatasetFacts> facts) {
+        return new RunManifest(
+                replica,
+                experiment,
+                gitCommit,
+                environment,
+                plugins,
+                engine,
+                engines,
+                new TreeMap<>(facts),
+                weights,
+                check);
+    }
+
+    /**
+     * Returns this manifest with the final weights' checksums: the run finished.
+     *
+     * @param checksums the SHA-256 by model (and seed)
+     * @return the manifest
+     */
+    public RunManifest withWeights(SortedMap<String, String> checksums) {
+        return new RunManifest(
+                replica,
+                experiment,
+                gitCommit,
+                environment,
+                plugins,
+                engine,
+                engines,
+                datasets,
+                new TreeMap<>(checksums),
+                check);
+    }
+
+    /**
+     * Returns this manifest with a check's results.
+     *
+     * @param results the verdicts and checksums per model
+     * @return the manifest
+     */
+    public RunManifest withCheck(JsonObject results) {
+        return new RunManifest(
+                replica, experiment, gitCommit, environment, plugins, engine, engines, datasets, weights, results);
+    }
+
+    /**
+     * Writes the manifest as JSON, atomically: sections in a fixed order, keys sorted within them, one
+     * seed's data as the section itself and several seeds' keyed by seed.
+     *
+     * @param file the file
+     * @throws IOException when writing fails
+     */
+    public void write(Path file) throws IOException {
+        ModelFiles.writeAtomically(file, GSON.toJson(toJson()) + "\n");
+    }
+
+    /**
+     * Returns the manifest as the JSON that {@link #write} writes.
+     *
+     * @return the JSON object
+     */
+    public JsonObject toJson() {
+        JsonObject json = new JsonObject();
+        JsonObject r = new JsonObject();
+        r.addProperty("command", replica.command());
+        r.addProperty("format", replica.format());
+        r.addProperty("version", replica.version());
+        json.add(REPLICA, r);
+        JsonObject e = new JsonObject();
+        e.addProperty("name", experiment.name());
+        JsonArray seeds = new JsonArray();
+        experiment.seeds().forEach(seeds::add);
+        e.add("seeds", seeds);
+        e.addProperty("sha256", experiment.sha256());
+        json.add(EXPERIMENT, e);
+        JsonObject git = new JsonObject();
+        git.addProperty("commit", gitCommit);
+        json.add(GIT, git);
+        json.add(ENVIRONMENT, GSON.toJsonTree(environment));
+        JsonObject p = new JsonObject();
+        plugins.forEach((name, f) -> {
+            JsonObject facts = new JsonObject();
+            facts.addProperty("version", f.version());
+            facts.addProperty("class", f.className());
+            facts.addProperty("source", f.source());
+            p.add(name, facts);
+        });
+        json.add(PLUGINS, p);
+        if (!engine.isEmpty()) {
+            json.add(ENGINE, GSON.toJsonTree(engine));
+        }
+        if (!engines.isEmpty()) {
+            json.add(ENGINES, GSON.toJsonTree(engines));
+        }
+        if (!datasets.isEmpty()) {
+            if (experiment.seeds().size() <= 1 && datasets.size() == 1) {
+                json.add(DATASET, dataset(datasets.values().iterator().next()));
+            } else {
+                JsonObject bySeed = new JsonObject();
+                datasets.forEach((seed, facts) -> bySeed.add(seed, dataset(facts)));
+                json.add(DATASET, bySeed);
+            }
+        }
+        if (!weights.isEmpty()) {
+            json.add(WEIGHTS, GSON.toJsonTree(weights));
+        }
+        if (check != null) {
+            json.add(CHECK, check);
+        }
+        return json;
+    }
+
+    private static JsonObject dataset(DatasetFacts f) {
+        JsonObject d = new JsonObject();
+        d.addProperty("classes", f.classes());
+        d.addProperty("example_shape", f.exampleShape());
+        d.addProperty("train", f.train());
+        d.addProperty("validation", f.validation());
+        d.addProperty("validation_source", f.validationSource());
+        d.addProperty("test", f.test());
+        d.add("provenance", GSON.toJsonTree(f.provenance()));
+        return d;
     }
 
     /**
@@ -134,7 +345,10 @@ public record RunManifest(
             sides.entrySet().forEach(s -> engines.put(s.getKey(), strings(s.getValue())));
         }
         return new RunManifest(
-                new Replica(replica.get("version"), replica.get("format"), replica.getOrDefault("command", "")),
+                new Replica(
+                        replica.get("version"),
+                        whole(json.get(REPLICA), "format"),
+                        replica.getOrDefault("command", "")),
                 new Experiment(experiment.get("name"), experiment.get("sha256"), List.copyOf(seeds)),
                 strings(json.get(GIT)).getOrDefault("commit", "unknown"),
                 strings(json.get(ENVIRONMENT)),
@@ -142,7 +356,8 @@ public record RunManifest(
                 strings(json.get(ENGINE)),
                 Collections.unmodifiableSortedMap(engines),
                 datasets(json.get(DATASET), seeds),
-                strings(json.get(WEIGHTS)));
+                strings(json.get(WEIGHTS)),
+                object(json.get(CHECK)));
     }
 
     /** One seed's facts are the section itself; several seeds' are keyed by seed. */
@@ -167,13 +382,26 @@ public record RunManifest(
     private static DatasetFacts dataset(JsonObject d) {
         Map<String, String> f = strings(d);
         return new DatasetFacts(
-                f.get("classes"),
+                whole(d, "classes"),
                 f.get("example_shape"),
-                f.get("train"),
-                f.get("validation"),
+                whole(d, "train"),
+                whole(d, "validation"),
                 f.get("validation_source"),
-                f.get("test"),
+                whole(d, "test"),
                 strings(d.get("provenance")));
+    }
+
+    /** A field that holds a whole number, or {@code null} (absent, or hand-edited into something else). */
+    private static Integer whole(JsonElement section, String key) {
+        JsonObject o = object(section);
+        JsonElement e = o == null ? null : o.get(key);
+        if (e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
+            double d = e.getAsDouble();
+            if (d == Math.rint(d) && Math.abs(d) <= Integer.MAX_VALUE) {
+                return (int) d;
+            }
+        }
+        return null;
     }
 
     /** A hand-edited seed that is not a whole number is left out, never an exception. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonParser;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /** Reading manifest.json into records: both dataset layouts, older check manifests, missing sections. */
@@ -24,7 +25,7 @@ class RunManifestTest {
     @Test
     void aFinishedRunReadsIntoItsRecords() {
         RunManifest m = RunManifest.read(JsonParser.parseString(RUN).getAsJsonObject());
-        assertThat(m.replica()).isEqualTo(new RunManifest.Replica("0.1.0", "1", "run"));
+        assertThat(m.replica()).isEqualTo(new RunManifest.Replica("0.1.0", 1, "run"));
         assertThat(m.experiment()).isEqualTo(new RunManifest.Experiment("tiny", "ab12", List.of(0L)));
         assertThat(m.gitCommit()).isEqualTo("c0ffee");
         assertThat(m.environment()).containsEntry("cpu.model", "AMD EPYC");
@@ -32,7 +33,7 @@ class RunManifestTest {
                 .containsEntry("model.resnet", new RunManifest.PluginFacts("1", "x.ResNetPlugin", "file:/r.jar"));
         assertThat(m.engine()).containsEntry("native.OMP_NUM_THREADS", "2");
         assertThat(m.datasets()).containsOnlyKeys("0");
-        assertThat(m.datasets().get("0").train()).isEqualTo("48");
+        assertThat(m.datasets().get("0").train()).isEqualTo(48);
         assertThat(m.datasets().get("0").provenance()).isEqualTo(Map.of("kind", "synthetic"));
         assertThat(m.weights()).containsExactly(Map.entry("res", "aa"), Map.entry("vgg", "bb"));
         assertThat(m.finished()).isTrue();
@@ -74,5 +75,52 @@ class RunManifestTest {
         RunManifest one = RunManifest.read(
                 JsonParser.parseString("{\"experiment\": {\"seed\": \"x\"}}").getAsJsonObject());
         assertThat(one.experiment().seeds()).isEmpty();
+    }
+
+    @Test
+    void whatAManifestWritesReadsBackEqualAndKeepsTheFilesLayout() {
+        RunManifest.DatasetFacts facts = new RunManifest.DatasetFacts(
+                4, "(3, 32, 32)", 48, 24, "test", 24, new TreeMap<>(Map.of("kind", "synthetic")));
+        RunManifest one = RunManifest.start(
+                        new RunManifest.Replica("0.1.0", 1, "run"),
+                        new RunManifest.Experiment("tiny", "ab12", List.of(0L)),
+                        "c0ffee",
+                        new TreeMap<>(Map.of("cpu.model", "AMD EPYC")),
+                        new TreeMap<>(Map.of("model.resnet", new RunManifest.PluginFacts("1", "x.R", "f"))))
+                .withEngine(new TreeMap<>(Map.of("plugin", "pytorch")))
+                .withDatasets(new TreeMap<>(Map.of("0", facts)))
+                .withWeights(new TreeMap<>(Map.of("res", "aa")));
+        assertThat(RunManifest.read(one.toJson())).isEqualTo(one);
+        // One seed: the dataset section is the facts themselves, numbers as numbers.
+        assertThat(one.toJson()
+                        .getAsJsonObject("dataset")
+                        .get("train")
+                        .getAsJsonPrimitive()
+                        .isNumber())
+                .isTrue();
+        assertThat(one.toJson().keySet())
+                .containsExactly(
+                        "replica",
+                        "experiment",
+                        "git",
+                        "environment",
+                        "plugins",
+                        "engine",
+                        "dataset",
+                        "weights.sha256");
+
+        RunManifest two = new RunManifest(
+                one.replica(),
+                new RunManifest.Experiment("tiny", "ab12", List.of(0L, 1L)),
+                one.gitCommit(),
+                one.environment(),
+                one.plugins(),
+                one.engine(),
+                one.engines(),
+                new TreeMap<>(Map.of("0", facts, "1", facts)),
+                one.weights(),
+                null);
+        assertThat(two.toJson().getAsJsonObject("dataset").keySet()).containsExactly("0", "1");
+        assertThat(RunManifest.read(two.toJson())).isEqualTo(two);
     }
 }

@@ -62,7 +62,7 @@ final class CheckReport {
     private final Side a;
     private final Side b;
     private final int steps;
-    private final SortedMap<String, Object> engines;
+    private final SortedMap<String, SortedMap<String, String>> engines;
     private final List<String> verdictRows = new ArrayList<>();
     private final List<List<String>> csvRows = new ArrayList<>();
     private final StringBuilder sections = new StringBuilder();
@@ -74,7 +74,7 @@ final class CheckReport {
             Side a,
             Side b,
             int steps,
-            SortedMap<String, Object> engines) {
+            SortedMap<String, SortedMap<String, String>> engines) {
         this.folder = folder;
         this.experiment = experiment;
         this.check = check;

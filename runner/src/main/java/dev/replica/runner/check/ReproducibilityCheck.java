@@ -1,5 +1,6 @@
 package dev.replica.runner.check;
 
+import com.google.gson.Gson;
 import dev.replica.api.DataSplits;
 import dev.replica.api.EngineSession;
 import dev.replica.api.ModelPlugin;
@@ -14,8 +15,10 @@ import dev.replica.runner.config.PluginUse;
 import dev.replica.runner.output.Manifest;
 import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.plugin.PluginRegistry;
+import dev.replica.runner.report.RunContents;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -36,6 +39,7 @@ import org.apache.logging.log4j.Logger;
  */
 public final class ReproducibilityCheck {
 
+    private static final Gson GSON = new Gson();
     private static final Logger LOG = LogManager.getLogger(ReproducibilityCheck.class);
 
     private final RunAssembly assembly;
@@ -143,7 +147,7 @@ public final class ReproducibilityCheck {
         Map<String, EngineSession> sessions = new TreeMap<>();
         try {
             Map<String, DataSplits> data = new LinkedHashMap<>();
-            SortedMap<String, Object> engines = new TreeMap<>();
+            SortedMap<String, SortedMap<String, String>> engines = new TreeMap<>();
             // Sides with the same dataset and seed share the opened data (lookups only: no order involved).
             Map<List<Object>, DataSplits> distinct = new HashMap<>();
             for (Side side : sides) {
@@ -164,15 +168,18 @@ public final class ReproducibilityCheck {
             int steps = steps(file, check, a, data.get(a.name()));
             RunFolder folder = makeFolder.get();
 
-            Manifest manifest = assembly.manifest(
+            SortedMap<String, RunManifest.DatasetFacts> dataset = new TreeMap<>();
+            dataset.put(Long.toString(seed(a)), RunAssembly.datasetFacts(data.get(a.name())));
+            RunManifest manifest = assembly.manifest(
                             folder,
                             experiment,
                             "check",
                             List.of(seed(a)),
                             sides.stream().map(Side::experiment).toList())
-                    .put(RunManifest.ENGINES, engines)
-                    .put(RunManifest.DATASET, RunAssembly.datasetFacts(data.get(a.name())));
-            manifest.write(folder.path().resolve("manifest.json"));
+                    .withEngines(engines)
+                    .withDatasets(dataset);
+            Path manifestFile = folder.path().resolve(RunContents.MANIFEST);
+            manifest.write(manifestFile);
 
             CheckReport report = new CheckReport(folder, experiment, check, a, b, steps, engines);
             Lockstep lockstep = new Lockstep(
@@ -203,8 +210,8 @@ public final class ReproducibilityCheck {
                     facts.put("rerun.final.sha256", comparison.rerun().finalChecksum());
                 }
                 results.put(label, new TreeMap<>(facts));
-                manifest.put("check", results);
-                manifest.write(folder.path().resolve("manifest.json"));
+                manifest = manifest.withCheck(GSON.toJsonTree(results).getAsJsonObject());
+                manifest.write(manifestFile);
             }
             report.finish();
             return new Outcome(folder, verdicts);

@@ -1,41 +1,19 @@
 package dev.replica.runner.output;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
 import dev.replica.api.engine.CpuInfo;
-import dev.replica.core.state.ModelFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The provenance of a run (DESIGN.md section 4): what was run, on what, with which versions. Sections
- * are sorted maps, so two manifests can be compared line by line.
+ * Facts for a run's provenance that come from the process and the machine (DESIGN.md section 4): Java,
+ * OS, processor, allocator, the git commit. The manifest itself is core's {@code RunManifest}.
  */
 public final class Manifest {
-
-    private static final Gson GSON =
-            new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
-
-    private final Map<String, Object> sections = new LinkedHashMap<>();
-
-    /**
-     * Sets a section, replacing one of the same name.
-     *
-     * @param name the section name
-     * @param value a JSON-serialisable value (maps, lists, strings, numbers)
-     * @return this manifest
-     */
-    public Manifest put(String name, Object value) {
-        sections.put(name, value);
-        return this;
-    }
 
     /**
      * Makes a section from key-value pairs, sorted by key, so the manifest's text never depends on hash
@@ -50,25 +28,6 @@ public final class Manifest {
             map.put((String) keysAndValues[i], keysAndValues[i + 1]);
         }
         return map;
-    }
-
-    /**
-     * Returns the sections.
-     *
-     * @return the sections in insertion order
-     */
-    public Map<String, Object> sections() {
-        return sections;
-    }
-
-    /**
-     * Writes the manifest as JSON, atomically.
-     *
-     * @param file the file
-     * @throws IOException when writing fails
-     */
-    public void write(Path file) throws IOException {
-        ModelFiles.writeAtomically(file, GSON.toJson(sections) + "\n");
     }
 
     /**

@@ -97,8 +97,8 @@ final class ManifestSummary {
         return shown(section.get(key));
     }
 
-    private static String shown(String value) {
-        return value == null ? ABSENT : value;
+    private static String shown(Object value) {
+        return value == null ? ABSENT : value.toString();
     }
 
     private static String join(List<Long> values) {
