@@ -160,7 +160,15 @@ public final class NativeEnvironment {
 
     private static CLibrary libc() {
         if (libc == null) {
-            libc = Native.load("c", CLibrary.class);
+            try {
+                libc = Native.load("c", CLibrary.class);
+            } catch (UnsatisfiedLinkError e) {
+                throw new UserException(
+                        "cannot reach the C library of this system (" + System.getProperty("os.name")
+                                + ") to set the engine's native settings before it loads; Replica's engines run on Linux "
+                                + "and macOS",
+                        e);
+            }
         }
         return libc;
     }

@@ -175,7 +175,8 @@ final class ProbeNetwork {
         return HexFormat.of().formatHex(sha256().digest(bytes.array()), 0, 8);
     }
 
-    private static MessageDigest sha256() {
+    /** A SHA-256 digest; the JDK always has one. */
+    static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
