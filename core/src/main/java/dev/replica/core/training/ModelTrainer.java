@@ -81,8 +81,8 @@ public final class ModelTrainer implements AutoCloseable {
         if (plugin.schema().spec("classes").isPresent() && params.getInt("classes") != classes) {
             // Validation checks this where the dataset tells its classes up front; this is where all do.
             throw new UserException("model '" + label + "' (plugin '" + plugin.name() + "') has classes: "
-                    + params.getInt("classes") + ", but the dataset has " + classes + " classes; set " + classes
-                    + " or leave it out");
+                    + params.getInt("classes") + ", but the dataset has " + classes + " classes; set classes: "
+                    + classes + " in the model's params");
         }
         this.block = plugin.create(params, context);
         List<String> unseeded = Blocks.unseededParameters(block);
