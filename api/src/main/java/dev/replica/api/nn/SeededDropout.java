@@ -66,7 +66,8 @@ public final class SeededDropout extends AbstractBlock {
             return new NDList(x);
         }
         NDArray mask = x.getManager().create(mask(step.getAsLong(), Math.toIntExact(x.size())), x.getShape());
-        return new NDList(x.mul(mask));
+        // In the check's float64 lanes the activations are float64; MXNet multiplies only equal types.
+        return new NDList(x.mul(mask.getDataType() == x.getDataType() ? mask : mask.toType(x.getDataType(), false)));
     }
 
     @Override

@@ -82,8 +82,10 @@ public final class ModelState {
                         + ", the model has " + e.getValue().getShape());
             }
             NDArray target = e.getValue();
-            try (NDArray v = target.getManager().create(entry.values(), entry.shape())) {
-                v.copyTo(target);
+            try (NDArray v = target.getManager().create(entry.values(), entry.shape());
+                    NDArray typed =
+                            v.getDataType() == target.getDataType() ? null : v.toType(target.getDataType(), false)) {
+                (typed == null ? v : typed).copyTo(target);
             }
         }
     }

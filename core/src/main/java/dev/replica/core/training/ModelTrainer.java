@@ -64,6 +64,21 @@ public final class ModelTrainer implements AutoCloseable {
      * @throws UserException when the plugin leaves a parameter to the engine's random generator
      */
     public ModelTrainer(TrainingSetup setup, String label, ModelPlugin plugin, Params params) {
+        this(setup, label, plugin, params, DataType.FLOAT32);
+    }
+
+    /**
+     * Builds and initialises the model in a given precision: float32 for every run; the cross-engine
+     * check also trains float64 copies, to measure each engine's rounding against its exact step.
+     *
+     * @param setup what the run's models share
+     * @param label the model's label
+     * @param plugin the model plugin
+     * @param params its validated parameters
+     * @param precision {@link DataType#FLOAT32} or {@link DataType#FLOAT64}
+     * @throws UserException when the plugin leaves a parameter to the engine's random generator
+     */
+    public ModelTrainer(TrainingSetup setup, String label, ModelPlugin plugin, Params params, DataType precision) {
         this.setup = setup;
         this.label = label;
         this.manager = setup.session().newManager();
@@ -92,8 +107,7 @@ public final class ModelTrainer implements AutoCloseable {
                             + ") leaves parameters to the engine's random generator, which would make runs differ "
                             + "between engines: " + unseeded);
         }
-        block.initialize(
-                manager, DataType.FLOAT32, new Shape(1).addAll(setup.data().exampleShape()));
+        block.initialize(manager, precision, new Shape(1).addAll(setup.data().exampleShape()));
         this.optimizerState = new OptimizerState(manager);
         this.step = new TrainingStep(setup.session().engine(), manager, block, setup.rule(), optimizerState, classes);
     }
@@ -304,13 +318,12 @@ public final class ModelTrainer implements AutoCloseable {
             Batch batch = split.batch(indices, null);
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
-                NDArray x = manager.create(batch.features(), batch.shape());
+                NDArray x = TrainingStep.inPrecisionOf(block, manager.create(batch.features(), batch.shape()));
                 NDArray logits = block.forward(new ParameterStore(manager, false), new NDList(x), false)
                         .singletonOrThrow();
-                lossSum += TrainingStep.crossEntropy(manager, logits, batch.labels(), classes)
-                                .getFloat()
+                lossSum += TrainingStep.scalar(TrainingStep.crossEntropy(manager, logits, batch.labels(), classes))
                         * (double) indices.length;
-                correct += TrainingStep.countCorrect(logits.toFloatArray(), batch.labels(), classes);
+                correct += TrainingStep.countCorrect(TrainingStep.floats(logits), batch.labels(), classes);
             }
             listener.evaluation(label, name, from + indices.length, n);
         }

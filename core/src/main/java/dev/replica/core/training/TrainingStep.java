@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
@@ -76,7 +77,7 @@ public final class TrainingStep {
     public Result run(Batch batch, double rate) {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray x = manager.create(batch.features(), batch.shape());
+            NDArray x = inPrecisionOf(block, manager.create(batch.features(), batch.shape()));
             NDArray logits;
             NDArray loss;
             try (GradientCollector collector = engine.newGradientCollector()) {
@@ -95,7 +96,7 @@ public final class TrainingStep {
                 // PyTorch accumulates gradients across backward passes; MXNet overwrites. Zero them.
                 t.gradient().subi(t.gradient());
             }
-            return new Result(loss.getFloat(), countCorrect(logits.toFloatArray(), batch.labels(), classes));
+            return new Result(scalar(loss), countCorrect(floats(logits), batch.labels(), classes));
         }
     }
 
@@ -117,7 +118,46 @@ public final class TrainingStep {
             oneHot[i * classes + labels[i]] = 1f;
         }
         NDArray target = manager.create(oneHot, new Shape(labels.length, classes));
+        if (target.getDataType() != logits.getDataType()) {
+            target = target.toType(logits.getDataType(), false);
+        }
         return logits.logSoftmax(1).mul(target).sum().neg().div((float) labels.length);
+    }
+
+    /**
+     * Converts an input made in float32 to the precision of the block's parameters: float32 for every
+     * run, float64 where the cross-engine check measures each engine's rounding against its own exact
+     * step.
+     *
+     * @param block the model, initialised
+     * @param x an array made from Java floats
+     * @return {@code x}, or its float64 copy
+     */
+    public static NDArray inPrecisionOf(Block block, NDArray x) {
+        DataType type = block.getParameters().get(0).getValue().getArray().getDataType();
+        return type == x.getDataType() ? x : x.toType(type, false);
+    }
+
+    /**
+     * Reads a scalar of any floating type without losing digits.
+     *
+     * @param a the scalar
+     * @return its value
+     */
+    public static double scalar(NDArray a) {
+        return a.getDataType() == DataType.FLOAT64 ? a.getDouble() : a.getFloat();
+    }
+
+    /**
+     * Reads an array of any floating type as floats.
+     *
+     * @param a the array
+     * @return its values, rounded to float where they are wider
+     */
+    public static float[] floats(NDArray a) {
+        return a.getDataType() == DataType.FLOAT32
+                ? a.toFloatArray()
+                : a.toType(DataType.FLOAT32, false).toFloatArray();
     }
 
     /**

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -29,9 +30,13 @@ import java.util.TreeSet;
  * &lt;label&gt;/&lt;side&gt;.csv        per step: epoch, lr, loss, accuracy, param_norm
  * &lt;label&gt;/&lt;side&gt;-rerun.csv  the same for the rerun of the reference
  * &lt;label&gt;/divergence.csv      per step: the differences between the sides, for plots
+ * &lt;label&gt;/noise-floor.csv     per replayed step: the engines' differences, their floors and ratios
  * </pre>
  */
 final class CheckReport {
+
+    /** The columns of {@code check.csv}: a row per model at the operator level, per model and metric at the outcome. */
+    static final List<String> CHECK_COLUMNS = List.of("level", "model", "verdict", "step", "metric", "detail");
 
     /** The columns of a side's per-step file. */
     static final List<String> STEP_COLUMNS = List.of("step", "epoch", "lr", "loss", "accuracy", "param_norm");
@@ -50,6 +55,23 @@ final class CheckReport {
             "buffers_global_rel_diff",
             "buffers_max_abs_diff");
 
+    /** The kinds of replayed tensor, in the order of {@code noise-floor.csv}. */
+    static final List<Tolerance.Metric> REPLAYED =
+            List.of(Tolerance.Metric.UPDATE, Tolerance.Metric.RUNNING_MEAN, Tolerance.Metric.RUNNING_VAR);
+
+    /** The columns of {@code noise-floor.csv}; a kind the model has no tensor of has empty cells. */
+    static final List<String> NOISE_FLOOR_COLUMNS = noiseFloorColumns();
+
+    private static List<String> noiseFloorColumns() {
+        List<String> columns = new ArrayList<>(List.of("step", "loss_ratio", "loss_rel_diff", "loss_floor"));
+        for (Tolerance.Metric m : REPLAYED) {
+            String k = m.key();
+            columns.addAll(List.of(
+                    k + "_ratio", k + "_tensor", k + "_rel_diff", k + "_floor", k + "_all_rel_diff", k + "_all_floor"));
+        }
+        return List.copyOf(columns);
+    }
+
     /** The thresholds of the loss-agreement table. */
     static final double[] LOSS_THRESHOLDS = {1e-6, 1e-5, 1e-4, 1e-3, 1e-2};
 
@@ -66,6 +88,8 @@ final class CheckReport {
     private final List<String> verdictRows = new ArrayList<>();
     private final List<List<String>> csvRows = new ArrayList<>();
     private final StringBuilder sections = new StringBuilder();
+    private final List<String> outcomeRows = new ArrayList<>();
+    private final StringBuilder outcomeSections = new StringBuilder();
 
     CheckReport(
             RunFolder folder,
@@ -95,15 +119,43 @@ final class CheckReport {
         }
         ModelFiles.writeAtomically(dir.resolve("divergence.csv"), divergenceCsv(c));
         String plot = divergencePlot(c.label(), dir);
+        String floorPlot = "";
+        if (!c.replayed().isEmpty()) {
+            ModelFiles.writeAtomically(dir.resolve("noise-floor.csv"), noiseFloorCsv(c));
+            floorPlot = noiseFloorPlot(c.label(), dir);
+        }
         verdictRows.add("| " + c.label() + " | " + verdict + " | " + (verdict.passed() ? "—" : escape(verdict.detail()))
                 + " |");
         csvRows.add(List.of(
+                "operator",
                 c.label(),
                 verdict.toString(),
                 verdict.step() < 0 ? "" : Integer.toString(verdict.step()),
                 verdict.metric(),
                 verdict.detail()));
-        sections.append(section(c, verdict)).append(plot);
+        sections.append(section(c, verdict, floorPlot)).append(plot);
+    }
+
+    /** Draws the ratios of noise-floor.csv, with the file's factors as horizontal lines. */
+    private String noiseFloorPlot(String label, Path dir) throws IOException {
+        SortedMap<String, Double> levels = new TreeMap<>();
+        for (Tolerance t : check.tolerances()) {
+            if (t.againstNoiseFloor()) {
+                levels.put("band " + t.metric() + " (" + Values.formatNumber(t.limit()) + "x)", t.limit());
+            }
+        }
+        try {
+            Plots.overSteps(
+                    dir.resolve("noise-floor.csv"),
+                    dir.resolve("noise-floor.png"),
+                    "Engines' difference as a multiple of the noise floor: " + label,
+                    "difference / noise floor (log scale)",
+                    column -> column.endsWith("_ratio"),
+                    levels);
+            return "![Engines' difference against the noise floor, " + label + "](" + label + "/noise-floor.png)\n\n";
+        } catch (UserException e) {
+            return "No noise-floor plot: " + e.getMessage() + ".\n\n";
+        }
     }
 
     /** Draws divergence.csv beside it; an identical run has no positive difference to draw on a log axis. */
@@ -116,22 +168,159 @@ final class CheckReport {
         }
     }
 
+    /** Writes a model's outcome files and adds its outcome section to the report. */
+    void outcome(OutcomeComparison o) throws IOException {
+        Path dir = folder.model(o.label(), null).folder();
+        List<List<String>> rows = new ArrayList<>();
+        for (int side = 0; side < 2; side++) {
+            List<Evaluation> runs = side == 0 ? o.runsA() : o.runsB();
+            for (int k = 0; k < runs.size(); k++) {
+                rows.add(List.of(
+                        (side == 0 ? a : b).name(),
+                        Long.toString(o.seeds().get(k)),
+                        Numbers.significant(runs.get(k).loss(), 9),
+                        Numbers.significant(runs.get(k).accuracy(), 9)));
+            }
+        }
+        ModelFiles.writeAtomically(dir.resolve("outcomes.csv"), ModelFiles.csv(Plots.OUTCOME_COLUMNS, rows));
+        StringBuilder plots = new StringBuilder();
+        try {
+            for (Path png : Plots.outcomes(dir.resolve("outcomes.csv"), dir, "outcome")) {
+                plots.append("![")
+                        .append(png.getFileName())
+                        .append("](")
+                        .append(o.label())
+                        .append('/')
+                        .append(png.getFileName())
+                        .append(")\n");
+            }
+        } catch (UserException e) {
+            plots.append("No outcome plot: ").append(e.getMessage()).append(".\n");
+        }
+        String verdict = OutcomeComparison.text(o.verdict());
+        for (Map.Entry<String, String> d : o.details().entrySet()) {
+            outcomeRows.add("| " + o.label() + " | " + d.getKey() + " | " + escape(d.getValue()) + " |");
+            csvRows.add(List.of("outcome", o.label(), verdict, "", d.getKey(), d.getValue()));
+        }
+        outcomeSections.append(outcomeSection(o, verdict)).append(plots).append('\n');
+    }
+
+    private String outcomeSection(OutcomeComparison o, String verdict) {
+        StringBuilder s = new StringBuilder("### " + o.label() + ": " + verdict + "\n\n");
+        s.append("Each engine trained ")
+                .append(o.epochs())
+                .append(o.epochs() == 1 ? " epoch" : " epochs")
+                .append(" from each of ")
+                .append(o.seeds().size())
+                .append(" seeds (")
+                .append(o.seeds().get(0))
+                .append(o.seeds().size() > 1 ? " to " + o.seeds().get(o.seeds().size() - 1) : "")
+                .append("), then evaluated on the validation split (`")
+                .append(o.label())
+                .append("/outcomes.csv`):\n\n| seed | ")
+                .append(a.name())
+                .append(" accuracy (%) | ")
+                .append(b.name())
+                .append(" accuracy (%) | ")
+                .append(a.name())
+                .append(" loss | ")
+                .append(b.name())
+                .append(" loss |\n| --- | --- | --- | --- | --- |\n");
+        for (int k = 0; k < o.seeds().size(); k++) {
+            s.append("| ")
+                    .append(o.seeds().get(k))
+                    .append(" | ")
+                    .append(Numbers.fixed(100 * o.runsA().get(k).accuracy(), 2))
+                    .append(" | ")
+                    .append(Numbers.fixed(100 * o.runsB().get(k).accuracy(), 2))
+                    .append(" | ")
+                    .append(Numbers.fixed(o.runsA().get(k).loss(), 4))
+                    .append(" | ")
+                    .append(Numbers.fixed(o.runsB().get(k).loss(), 4))
+                    .append(" |\n");
+        }
+        s.append("\n| metric | ")
+                .append(a.name())
+                .append(" mean ± sd | ")
+                .append(b.name())
+                .append(" mean ± sd | difference (")
+                .append(b.name())
+                .append(" − ")
+                .append(a.name())
+                .append(") | ")
+                .append(ciLabel(o.spec().alpha()))
+                .append(" | margin | verdict |\n")
+                .append("| --- | --- | --- | --- | --- | --- | --- |\n");
+        for (Map.Entry<String, String> d : o.details().entrySet()) {
+            Equivalence e = o.verdicts().get(d.getKey());
+            s.append("| ").append(d.getKey()).append(" | ");
+            if (e == null) {
+                s.append("— | — | — | — | ")
+                        .append(Values.formatNumber(o.spec().margins().get(d.getKey())))
+                        .append(" | different (a run is not finite) |\n");
+                continue;
+            }
+            s.append(meanSd(e.meanA(), e.sdA()))
+                    .append(" | ")
+                    .append(meanSd(e.meanB(), e.sdB()))
+                    .append(" | ")
+                    .append(String.format(Locale.ROOT, "%+.4f", e.difference()))
+                    .append(" | ")
+                    .append(
+                            Double.isNaN(e.lower())
+                                    ? "—"
+                                    : String.format(Locale.ROOT, "%+.4f to %+.4f", e.lower(), e.upper()))
+                    .append(" | ±")
+                    .append(Values.formatNumber(e.margin()))
+                    .append(" | ")
+                    .append(escape(d.getValue()))
+                    .append(" |\n");
+        }
+        return s.append('\n').toString();
+    }
+
+    private static String ciLabel(double alpha) {
+        return Values.formatNumber(100 * (1 - 2 * alpha)) + "% CI of the difference";
+    }
+
+    private static String meanSd(double mean, double sd) {
+        return String.format(Locale.ROOT, "%.4f", mean)
+                + (Double.isNaN(sd) ? "" : String.format(Locale.ROOT, " ± %.4f", sd));
+    }
+
     /** Writes {@code check.md} and {@code check.csv}. */
     void finish() throws IOException {
         StringBuilder md = new StringBuilder();
         md.append("# Reproducibility check: ").append(experiment.name()).append("\n\n");
-        md.append("## Verdicts\n\n| model | verdict | first divergence |\n| --- | --- | --- |\n");
+        md.append("## Verdicts\n\n");
+        if (!outcomeRows.isEmpty()) {
+            md.append("Operator level (do the engines compute the same training step?):\n\n");
+        }
+        md.append("| model | verdict | first divergence |\n| --- | --- | --- |\n");
         verdictRows.forEach(r -> md.append(r).append('\n'));
+        if (!outcomeRows.isEmpty()) {
+            md.append("\nOutcome level (do the engines reach the same result?):\n\n| model | metric | verdict |\n"
+                    + "| --- | --- | --- |\n");
+            outcomeRows.forEach(r -> md.append(r).append('\n'));
+        }
         md.append('\n')
                 .append(compared())
                 .append(definitions())
                 .append(batchNorm())
                 .append(bands());
         md.append(sections);
+        if (outcomeSections.length() > 0) {
+            md.append("## Outcome level: the same result over seeds\n\n")
+                    .append("Per metric, the mean difference between the engines over the seeds, with Welch's "
+                            + "confidence interval (unequal spreads), against the file's margin by two one-sided "
+                            + "tests at level alpha: **equivalent** when the interval lies inside ±margin, "
+                            + "**different** when it lies outside, and **not enough seeds to tell** otherwise "
+                            + "(with how many seeds per engine would tell if the means and spreads stay as "
+                            + "measured) or with fewer than 3 seeds per engine, whose spread is not known.\n\n")
+                    .append(outcomeSections);
+        }
         ModelFiles.writeAtomically(folder.path().resolve("check.md"), md.toString());
-        ModelFiles.writeAtomically(
-                folder.path().resolve("check.csv"),
-                ModelFiles.csv(List.of("model", "verdict", "step", "metric", "detail"), csvRows));
+        ModelFiles.writeAtomically(folder.path().resolve("check.csv"), ModelFiles.csv(CHECK_COLUMNS, csvRows));
     }
 
     private String compared() {
@@ -205,7 +394,18 @@ final class CheckReport {
                 + "- `buffers`: the same for the tensors that are not trained (BatchNorm running mean and variance).\n"
                 + "- `eval_loss`, `eval_accuracy`: after the last step, on the validation split, each model with its "
                 + "own BatchNorm running statistics; `eval_loss_aligned`, `eval_accuracy_aligned`: the same with the "
-                + "reference's running statistics in both models (next section).\n\n";
+                + "reference's running statistics in both models (next section).\n"
+                + "- Noise floor (`noise_floor` bands): before each step the other engine in float32, and both "
+                + "engines in float64, are given the reference's exact state (weights, BatchNorm statistics, "
+                + "update-rule state) and train that one step. Per tensor, the engines' difference is "
+                + "‖Δa − Δb‖ / max(‖Δa‖, ‖Δb‖) of their two float32 updates Δ; its floor is the larger of each "
+                + "engine's float32 update against its own float64 update, which is that engine's rounding (at least "
+                + "2^-23, one float32 ulp). Engines that compute the same step differ by at most the sum of their "
+                + "roundings, twice the floor; a wrong rule is in both precisions of its engine, so the floor does not "
+                + "hide it. A `noise_floor: k` band holds while every tensor's difference is at most k times its "
+                + "floor. `update` is the trainable parameters, `running_mean` and `running_var` BatchNorm's "
+                + "statistics, `loss` the forward pass from the shared state. Nothing compounds from step to step, "
+                + "so the ratio means the same on any machine.\n\n";
     }
 
     private String batchNorm() {
@@ -267,7 +467,7 @@ final class CheckReport {
         return s.toString();
     }
 
-    private String section(ModelComparison c, Verdict verdict) {
+    private String section(ModelComparison c, Verdict verdict, String floorPlot) {
         StringBuilder s = new StringBuilder();
         String plugin = experiment.models().get(c.label()).plugin();
         s.append("## ").append(c.label()).append(" (").append(plugin).append(")\n\n");
@@ -291,6 +491,13 @@ final class CheckReport {
                                         + Judge.shortHash(c.finalB()) + "… (" + b.name() + ")")
                 .append(".\n");
         s.append("- Rerun: ").append(rerunText(c)).append(".\n\n");
+        if (!c.replayed().isEmpty()) {
+            s.append(noiseFloorTable(c, verdict)).append(floorPlot);
+            s.append("### Free-running: both engines on their own from step 0\n\n"
+                    + "Float32 rounding grows about tenfold a step in the first steps of training (the noise floor "
+                    + "grows as fast), so these differences soon measure chaos, not the engines: they are shown, and "
+                    + "judged only by the file's `absolute` and `relative` bands.\n\n");
+        }
         s.append(lossAgreement(c)).append(evaluation(c)).append(divergenceTable(c, verdict));
         return s.toString();
     }
@@ -388,20 +595,9 @@ final class CheckReport {
     }
 
     private String divergenceTable(ModelComparison c, Verdict verdict) {
-        // Every recorded step of the first few, where the difference grows fastest, then evenly spaced.
         List<Integer> recorded = new ArrayList<>(c.differences().keySet());
-        TreeSet<Integer> rows = new TreeSet<>();
-        int head = Math.min(EARLY_ROWS, recorded.size());
-        rows.addAll(recorded.subList(0, head));
-        int rest = recorded.size() - head;
-        int stride = Math.max(1, (rest + TABLE_ROWS - EARLY_ROWS - 1) / Math.max(1, TABLE_ROWS - EARLY_ROWS));
-        for (int i = head - 1 + stride; i < recorded.size(); i += stride) {
-            rows.add(recorded.get(i));
-        }
-        rows.add(recorded.get(recorded.size() - 1));
-        if (verdict.step() >= 0 && c.differences().containsKey(verdict.step())) {
-            rows.add(verdict.step());
-        }
+        TreeSet<Integer> rows =
+                sampledRows(recorded, c.differences().containsKey(verdict.step()) ? verdict.step() : -1);
         StringBuilder s = new StringBuilder("Divergence over steps (rows of `" + c.label() + "/divergence.csv`: the "
                 + "first " + EARLY_ROWS + " recorded steps, then evenly spaced to the last):\n\n"
                 + "| step | loss rel. diff | param_norm rel. diff | params global rel. diff | params max rel. diff "
@@ -429,6 +625,84 @@ final class CheckReport {
                     .append(" |\n");
         }
         return s.append('\n').toString();
+    }
+
+    /** Every step of the first few, where differences grow fastest, then evenly spaced, and the verdict's. */
+    private static TreeSet<Integer> sampledRows(List<Integer> recorded, int verdictStep) {
+        TreeSet<Integer> rows = new TreeSet<>();
+        int head = Math.min(EARLY_ROWS, recorded.size());
+        rows.addAll(recorded.subList(0, head));
+        int rest = recorded.size() - head;
+        int stride = Math.max(1, (rest + TABLE_ROWS - EARLY_ROWS - 1) / Math.max(1, TABLE_ROWS - EARLY_ROWS));
+        for (int i = head - 1 + stride; i < recorded.size(); i += stride) {
+            rows.add(recorded.get(i));
+        }
+        rows.add(recorded.get(recorded.size() - 1));
+        if (verdictStep >= 0 && recorded.contains(verdictStep)) {
+            rows.add(verdictStep);
+        }
+        return rows;
+    }
+
+    private String noiseFloorTable(ModelComparison c, Verdict verdict) {
+        TreeSet<Integer> rows =
+                sampledRows(c.replayed().stream().map(ReplayedStep::step).toList(), verdict.step());
+        StringBuilder s = new StringBuilder("### Operator level: each step replayed from " + a.name() + "'s state\n\n"
+                + "Relative difference of " + b.name() + "'s result from " + a.name() + "'s, as a multiple of the "
+                + "noise floor (rows of `" + c.label() + "/noise-floor.csv`; for the tensors, the one furthest above "
+                + "its own floor):\n\n"
+                + "| step | loss | update | running_mean | running_var | update, all tensors |\n"
+                + "| --- | --- | --- | --- | --- | --- |\n");
+        for (ReplayedStep r : c.replayed()) {
+            if (!rows.contains(r.step())) {
+                continue;
+            }
+            s.append("| ").append(r.step()).append(" | ").append(cell(r.loss(), false));
+            for (Tolerance.Metric m : REPLAYED) {
+                s.append(" | ").append(cell(r.worst().get(m), true));
+            }
+            s.append(" | ")
+                    .append(cell(r.whole().get(Tolerance.Metric.UPDATE), false))
+                    .append(" |\n");
+        }
+        return s.append('\n').toString();
+    }
+
+    /** E.g. {@code 3.1x (2.4e-06 / 7.7e-07, fc_weight)}; a dash when the model has no such tensor. */
+    private static String cell(FloorDifference d, boolean tensor) {
+        if (d == null) {
+            return "—";
+        }
+        return Judge.ratio(d.ratio()) + " (" + Judge.sci(d.difference()) + " / " + Judge.sci(d.floor())
+                + (tensor ? ", `" + d.what() + "`" : "") + ")";
+    }
+
+    private static String noiseFloorCsv(ModelComparison c) {
+        List<List<String>> rows = new ArrayList<>();
+        for (ReplayedStep r : c.replayed()) {
+            List<String> row = new ArrayList<>(List.of(
+                    Integer.toString(r.step()),
+                    number(r.loss().ratio()),
+                    number(r.loss().difference()),
+                    number(r.loss().floor())));
+            for (Tolerance.Metric m : REPLAYED) {
+                FloorDifference w = r.worst().get(m);
+                FloorDifference all = r.whole().get(m);
+                if (w == null) {
+                    row.addAll(List.of("", "", "", "", "", ""));
+                } else {
+                    row.addAll(List.of(
+                            number(w.ratio()),
+                            w.what(),
+                            number(w.difference()),
+                            number(w.floor()),
+                            number(all.difference()),
+                            number(all.floor())));
+                }
+            }
+            rows.add(row);
+        }
+        return ModelFiles.csv(NOISE_FLOOR_COLUMNS, rows);
     }
 
     private static String stepsCsv(List<StepMetrics> steps) {

@@ -78,6 +78,11 @@ final class Judge {
         if (!StepMetrics.same(e.a().loss(), e.b().loss()) || !StepMetrics.same(e.a().accuracy(), e.b().accuracy())) {
             return false;
         }
+        for (ReplayedStep r : c.replayed()) {
+            if (r.loss().difference() != 0 || r.whole().values().stream().anyMatch(d -> d.difference() != 0)) {
+                return false;
+            }
+        }
         return c.rerun() == null || rerunFailure(c) == null;
     }
 
@@ -142,6 +147,10 @@ final class Judge {
     }
 
     private void band(Tolerance band) {
+        if (band.againstNoiseFloor()) {
+            againstFloor(band);
+            return;
+        }
         switch (band.kind().source()) {
             case TENSORS:
                 tensors(band);
@@ -168,6 +177,35 @@ final class Judge {
                     }
                 }
         }
+    }
+
+    /** The first replayed step where the engines' difference is more than the band's multiple of the floor. */
+    private void againstFloor(Tolerance band) {
+        for (ReplayedStep r : c.replayed()) {
+            FloorDifference d = r.judged(band.kind());
+            if (d == null || !band.covers(r.step())) {
+                continue;
+            }
+            if (!(d.ratio() <= band.limit())) {
+                String what = band.kind() == Tolerance.Metric.LOSS
+                        ? "loss " + digits(c.stepsA().get(r.step()).loss()) + " (" + c.a().name() + ")"
+                        : band.metric() + " of " + d.what();
+                fail(
+                        r.step(),
+                        band.metric(),
+                        what + ": " + c.b().name() + " from " + c.a().name() + "'s state differs by "
+                                + sci(d.difference())
+                                + " relative, " + ratio(d.ratio()) + " its noise floor " + sci(d.floor())
+                                + " (each engine's float32 step against its own float64 step); outside the band "
+                                + band);
+                return;
+            }
+        }
+    }
+
+    /** A multiple for messages, e.g. {@code 830x}, {@code 1.4x}. */
+    static String ratio(double x) {
+        return (x >= 10 ? String.format(Locale.ROOT, "%.0f", x) : String.format(Locale.ROOT, "%.2g", x)) + "x";
     }
 
     private void tensors(Tolerance band) {

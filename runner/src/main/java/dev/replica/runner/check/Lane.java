@@ -1,9 +1,21 @@
 package dev.replica.runner.check;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import dev.replica.api.ModelPlugin;
+import dev.replica.api.OptimizerState;
 import dev.replica.api.params.Params;
+import dev.replica.core.state.ModelState;
+import dev.replica.core.state.TensorFile;
 import dev.replica.core.training.ModelTrainer;
 import dev.replica.core.training.TrainingSetup;
+import dev.replica.core.training.TrainingStep;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * One model training on one side, step by step, exactly as {@code replica run} trains it: step
@@ -17,8 +29,21 @@ final class Lane implements AutoCloseable {
     private final ModelTrainer trainer;
 
     Lane(TrainingSetup setup, String label, ModelPlugin plugin, Params params) {
+        this(setup, label, plugin, params, DataType.FLOAT32);
+    }
+
+    /**
+     * Creates a lane whose model computes in the given precision.
+     *
+     * @param setup what the run's models share
+     * @param label the model's label
+     * @param plugin the model plugin
+     * @param params its parameters
+     * @param precision float32, or float64 for the lanes that measure rounding
+     */
+    Lane(TrainingSetup setup, String label, ModelPlugin plugin, Params params, DataType precision) {
         this.setup = setup;
-        this.trainer = new ModelTrainer(setup, label, plugin, params);
+        this.trainer = new ModelTrainer(setup, label, plugin, params, precision);
     }
 
     ModelTrainer trainer() {
@@ -40,6 +65,85 @@ final class Lane implements AutoCloseable {
         ModelTrainer.StepResult r = trainer.trainStep(step);
         double norm = measureNorm ? Weights.norm(trainer.block()) : Double.NaN;
         return new StepMetrics(step, r.epoch(), r.rate(), r.loss(), (double) r.correct() / r.examples(), norm);
+    }
+
+    /**
+     * Copies out everything a step depends on: every parameter and BatchNorm statistic, and the update
+     * rule's state.
+     *
+     * @return the copy, in Java memory
+     */
+    State state() {
+        Map<String, TensorFile.Entry> weights = new LinkedHashMap<>();
+        ModelState.arrays(trainer.block()).forEach((path, a) -> weights.put(path, entry(a)));
+        SortedMap<String, TensorFile.Entry> slots = new TreeMap<>();
+        trainer.optimizerState().slots().forEach((key, a) -> slots.put(key, entry(a)));
+        return new State(weights, slots);
+    }
+
+    /**
+     * Puts a state in place of this lane's own, on this lane's engine.
+     *
+     * @param state a state of the same model, possibly from another engine
+     */
+    void restore(State state) {
+        ModelState.copyInto(trainer.block(), state.weights(), "the reference's state");
+        OptimizerState target = trainer.optimizerState();
+        state.slots().forEach((key, e) -> {
+            int slash = key.lastIndexOf('/');
+            try (NDArray a = target.manager().create(e.values(), e.shape());
+                    NDArray typed = a.getDataType() == precision() ? null : a.toType(precision(), false)) {
+                target.put(key.substring(0, slash), key.substring(slash + 1), typed == null ? a : typed);
+            }
+        });
+    }
+
+    /**
+     * Reads tensors without losing digits: a float64 lane's weights as they are.
+     *
+     * @param paths the tensors to read
+     * @return their values by path
+     */
+    Map<String, double[]> values(Collection<String> paths) {
+        Map<String, NDArray> arrays = ModelState.arrays(trainer.block());
+        Map<String, double[]> values = new LinkedHashMap<>();
+        for (String path : paths) {
+            NDArray a = arrays.get(path);
+            if (a.getDataType() == DataType.FLOAT64) {
+                values.put(path, a.toDoubleArray());
+            } else {
+                float[] f = a.toFloatArray();
+                double[] d = new double[f.length];
+                for (int i = 0; i < f.length; i++) {
+                    d[i] = f[i];
+                }
+                values.put(path, d);
+            }
+        }
+        return values;
+    }
+
+    private static TensorFile.Entry entry(NDArray a) {
+        return new TensorFile.Entry(a.getShape(), TrainingStep.floats(a));
+    }
+
+    /**
+     * A lane's state between two steps.
+     *
+     * @param weights every parameter and statistic by path, in block order
+     * @param slots the update rule's state by {@code <path>/<slot>}
+     */
+    record State(Map<String, TensorFile.Entry> weights, SortedMap<String, TensorFile.Entry> slots) {
+
+        /** Keeps read-only views. */
+        State {
+            weights = Collections.unmodifiableMap(weights);
+            slots = Collections.unmodifiableSortedMap(slots);
+        }
+    }
+
+    private DataType precision() {
+        return trainer.block().getParameters().get(0).getValue().getArray().getDataType();
     }
 
     @Override

@@ -1,12 +1,12 @@
 package dev.replica.runner.check;
 
+import ai.djl.ndarray.types.DataType;
 import dev.replica.core.state.ModelState;
 import dev.replica.core.training.Evaluation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.function.BiFunction;
 
 /**
  * Runs one model on two sides step by step in lockstep, so that their parameters can be compared at
@@ -15,7 +15,18 @@ import java.util.function.BiFunction;
  */
 final class Lockstep {
 
-    private final BiFunction<Side, String, Lane> lanes;
+    private final Lanes lanes;
+
+    /** Makes a fresh lane for a side, a model label and a precision. */
+    @FunctionalInterface
+    interface Lanes {
+        Lane apply(Side side, String label, DataType precision);
+
+        default Lane apply(Side side, String label) {
+            return apply(side, label, DataType.FLOAT32);
+        }
+    }
+
     private final CheckProgress progress;
 
     /**
@@ -24,7 +35,7 @@ final class Lockstep {
      * @param lanes makes a fresh lane for a side and a model label
      * @param progress progress display
      */
-    Lockstep(BiFunction<Side, String, Lane> lanes, CheckProgress progress) {
+    Lockstep(Lanes lanes, CheckProgress progress) {
         this.lanes = lanes;
         this.progress = progress;
     }
@@ -38,9 +49,10 @@ final class Lockstep {
      * @param steps how many steps to train
      * @param every parameter differences are measured after steps 0, every, 2*every, ... and the last
      * @param rerun whether to run {@code a} again
+     * @param replay whether to replay every step of {@code a} on the noise-floor lanes
      * @return what was measured
      */
-    ModelComparison compare(String label, Side a, Side b, int steps, int every, boolean rerun) {
+    ModelComparison compare(String label, Side a, Side b, int steps, int every, boolean rerun, boolean replay) {
         List<StepMetrics> stepsA = new ArrayList<>();
         List<StepMetrics> stepsB = new ArrayList<>();
         SortedMap<Integer, ParameterDifference> differences = new TreeMap<>();
@@ -49,14 +61,28 @@ final class Lockstep {
         String finalA;
         String finalB;
         ModelComparison.FinalEvaluation evaluation;
-        progress.phase(label, a.name() + " vs " + b.name() + ", " + steps + " steps in lockstep");
+        List<ReplayedStep> replayed = new ArrayList<>();
+        progress.phase(
+                label,
+                a.name() + " vs " + b.name() + ", " + steps + " steps in lockstep"
+                        + (replay ? ", each replayed from " + a.name() + "'s state against the noise floor" : ""));
         try (Lane laneA = lanes.apply(a, label);
-                Lane laneB = lanes.apply(b, label)) {
+                Lane laneB = lanes.apply(b, label);
+                Replay floor = replay
+                        ? new Replay(
+                                lanes.apply(b, label, DataType.FLOAT32),
+                                lanes.apply(a, label, DataType.FLOAT64),
+                                lanes.apply(b, label, DataType.FLOAT64))
+                        : null) {
             initialA = ModelState.checksum(laneA.trainer().block());
             initialB = ModelState.checksum(laneB.trainer().block());
             for (int s = 0; s < steps; s++) {
                 boolean record = s % every == 0 || s == steps - 1;
+                Lane.State before = floor == null ? null : laneA.state();
                 StepMetrics ma = laneA.step(s, !record);
+                if (floor != null) {
+                    replayed.add(floor.step(s, before, laneA, ma.loss()));
+                }
                 StepMetrics mb = laneB.step(s, !record);
                 if (record) {
                     ParameterDifference d = Weights.compare(
@@ -88,7 +114,19 @@ final class Lockstep {
             }
         }
         return new ModelComparison(
-                label, a, b, initialA, initialB, stepsA, stepsB, differences, finalA, finalB, evaluation, again);
+                label,
+                a,
+                b,
+                initialA,
+                initialB,
+                stepsA,
+                stepsB,
+                differences,
+                finalA,
+                finalB,
+                evaluation,
+                again,
+                replayed);
     }
 
     /**

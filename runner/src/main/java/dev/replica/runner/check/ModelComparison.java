@@ -21,6 +21,8 @@ import java.util.TreeMap;
  * @param finalB the same for the other side
  * @param evaluation both sides evaluated after the last step
  * @param rerun the reference run a second time, or {@code null} when the check has no rerun
+ * @param replayed every step replayed from the reference's state against the noise floor, in order;
+ *     empty when no band asks for it
  */
 record ModelComparison(
         String label,
@@ -34,10 +36,12 @@ record ModelComparison(
         String finalA,
         String finalB,
         FinalEvaluation evaluation,
-        Rerun rerun) {
+        Rerun rerun,
+        List<ReplayedStep> replayed) {
 
     /** Copies the lists. */
     ModelComparison {
+        replayed = List.copyOf(replayed);
         stepsA = List.copyOf(stepsA);
         stepsB = List.copyOf(stepsB);
         differences = Collections.unmodifiableSortedMap(new TreeMap<>(differences));

@@ -1,16 +1,19 @@
 package dev.replica.runner.check;
 
+import ai.djl.ndarray.types.DataType;
 import com.google.gson.Gson;
 import dev.replica.api.DataSplits;
 import dev.replica.api.EngineSession;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.UserException;
 import dev.replica.core.record.RunManifest;
+import dev.replica.core.training.Evaluation;
 import dev.replica.core.training.TrainingSetup;
 import dev.replica.runner.Environment;
 import dev.replica.runner.RunAssembly;
 import dev.replica.runner.config.Check;
 import dev.replica.runner.config.Experiment;
+import dev.replica.runner.config.OutcomeCheck;
 import dev.replica.runner.config.PluginUse;
 import dev.replica.runner.output.Manifest;
 import dev.replica.runner.output.RunFolder;
@@ -62,22 +65,37 @@ public final class ReproducibilityCheck {
      * What a check produced.
      *
      * @param folder the run folder
-     * @param verdicts the verdict of every model, in file order
+     * @param verdicts the operator-level verdict of every model, in file order
+     * @param outcomes the outcome level of every model, in file order; empty when the file has none
      */
-    public record Outcome(RunFolder folder, Map<String, Verdict> verdicts) {
+    public record Outcome(RunFolder folder, Map<String, Verdict> verdicts, Map<String, OutcomeComparison> outcomes) {
 
-        /** Copies the map, keeping its order. */
+        /** Copies the maps, keeping their order. */
         public Outcome {
             verdicts = Collections.unmodifiableMap(new LinkedHashMap<>(verdicts));
+            outcomes = Collections.unmodifiableMap(new LinkedHashMap<>(outcomes));
         }
 
         /**
-         * Returns whether every model is identical or within tolerance.
+         * Returns whether every model is identical or within tolerance and, where the outcome level
+         * ran, equivalent.
          *
-         * @return {@code false} when any model diverged
+         * @return {@code false} when any model diverged, or reached a different or undecided outcome
          */
         public boolean passed() {
-            return verdicts.values().stream().allMatch(Verdict::passed);
+            return verdicts.values().stream().allMatch(Verdict::passed)
+                    && outcomes.values().stream().allMatch(o -> o.verdict() == Equivalence.Outcome.EQUIVALENT);
+        }
+
+        /**
+         * Returns whether nothing failed but some outcome needs more seeds to tell.
+         *
+         * @return {@code true} when the only verdicts short of a pass are "not enough seeds to tell"
+         */
+        public boolean undecided() {
+            return verdicts.values().stream().allMatch(Verdict::passed)
+                    && outcomes.values().stream().noneMatch(o -> o.verdict() == Equivalence.Outcome.DIFFERENT)
+                    && outcomes.values().stream().anyMatch(o -> o.verdict() == Equivalence.Outcome.NOT_ENOUGH_SEEDS);
         }
     }
 
@@ -183,7 +201,9 @@ public final class ReproducibilityCheck {
 
             CheckReport report = new CheckReport(folder, experiment, check, a, b, steps, engines);
             Lockstep lockstep = new Lockstep(
-                    (side, label) -> lane(side, label, sessions.get(side.engine()), data.get(side.name())), progress);
+                    (side, label, precision) ->
+                            lane(side, label, precision, sessions.get(side.engine()), data.get(side.name())),
+                    progress);
             Map<String, Verdict> verdicts = new LinkedHashMap<>();
             SortedMap<String, Object> results = new TreeMap<>();
             for (String label : experiment.models().keySet()) {
@@ -195,7 +215,7 @@ public final class ReproducibilityCheck {
                         steps,
                         check.rerun() ? ", then a rerun of " + a.name() : "");
                 ModelComparison comparison =
-                        lockstep.compare(label, a, b, steps, check.recordParamsEvery(), check.rerun());
+                        lockstep.compare(label, a, b, steps, check.recordParamsEvery(), check.rerun(), check.replays());
                 Verdict verdict = Judge.judge(comparison, check.tolerances());
                 verdicts.put(label, verdict);
                 report.model(comparison, verdict);
@@ -213,11 +233,69 @@ public final class ReproducibilityCheck {
                 manifest = manifest.withCheck(GSON.toJsonTree(results).getAsJsonObject());
                 manifest.write(manifestFile);
             }
+            Map<String, OutcomeComparison> outcomes = new LinkedHashMap<>();
+            if (check.outcome().isPresent()) {
+                for (String label : experiment.models().keySet()) {
+                    OutcomeComparison o = outcome(label, a, b, check.outcome().get(), sessions, progress);
+                    outcomes.put(label, o);
+                    report.outcome(o);
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> facts = (Map<String, Object>) results.get(label);
+                    facts.put("outcome.verdict", OutcomeComparison.text(o.verdict()));
+                    facts.put("outcome.detail", new TreeMap<>(o.details()));
+                    manifest = manifest.withCheck(GSON.toJsonTree(results).getAsJsonObject());
+                    manifest.write(manifestFile);
+                }
+            }
             report.finish();
-            return new Outcome(folder, verdicts);
+            return new Outcome(folder, verdicts, outcomes);
         } finally {
             sessions.values().forEach(EngineSession::close);
         }
+    }
+
+    /**
+     * Trains the model on both sides from every seed of the outcome section, each run on its own data
+     * streams, and compares their final evaluations.
+     */
+    private OutcomeComparison outcome(
+            String label,
+            Side a,
+            Side b,
+            OutcomeCheck spec,
+            Map<String, EngineSession> sessions,
+            CheckProgress progress) {
+        List<Long> seeds = spec.seedList(seed(a));
+        int epochs = spec.epochs().orElse(a.experiment().training().epochs());
+        Map<List<Object>, DataSplits> data = new HashMap<>(); // lookups only: no order involved
+        List<List<Evaluation>> runs = new ArrayList<>();
+        int done = 0;
+        for (Side side : List.of(a, b)) {
+            List<Evaluation> evaluations = new ArrayList<>();
+            for (long seed : seeds) {
+                Experiment e = side.experiment();
+                DataSplits splits = data.computeIfAbsent(List.of(e.dataset(), seed), key -> assembly.openData(e, seed));
+                TrainingSetup setup = assembly.setup(e, sessions.get(side.engine()), splits, seed);
+                PluginUse model = e.models().get(label);
+                int steps = epochs * setup.stepsPerEpoch();
+                progress.phase(
+                        label,
+                        "outcome run " + (++done) + " of " + 2 * seeds.size() + ": " + side.name() + ", seed " + seed
+                                + ", " + epochs + (epochs == 1 ? " epoch" : " epochs") + " (" + steps + " steps)");
+                try (Lane lane = new Lane(setup, label, models.get(model.plugin()), model.params())) {
+                    for (int s = 0; s < steps; s++) {
+                        double loss = lane.step(s, false).loss();
+                        progress.step(label, s, steps, loss);
+                        if (!Double.isFinite(loss)) {
+                            break; // its evaluation shows it; the comparison calls the outcome different
+                        }
+                    }
+                    evaluations.add(lane.trainer().evaluate(splits.validation()));
+                }
+            }
+            runs.add(evaluations);
+        }
+        return OutcomeComparison.of(label, a, b, spec, seeds, epochs, runs.get(0), runs.get(1));
     }
 
     private static long seed(Side side) {
@@ -240,13 +318,13 @@ public final class ReproducibilityCheck {
         return steps;
     }
 
-    private Lane lane(Side side, String label, EngineSession session, DataSplits data) {
+    private Lane lane(Side side, String label, DataType precision, EngineSession session, DataSplits data) {
         Experiment e = side.experiment();
         PluginUse model = e.models().get(label);
         if (model == null) {
             throw new IllegalArgumentException("side " + side.name() + " has no model '" + label + "'");
         }
         TrainingSetup setup = assembly.setup(e, session, data, seed(side));
-        return new Lane(setup, label, models.get(model.plugin()), model.params());
+        return new Lane(setup, label, models.get(model.plugin()), model.params(), precision);
     }
 }

@@ -2,6 +2,7 @@ package dev.replica.runner.cli;
 
 import dev.replica.api.UserException;
 import dev.replica.runner.check.CheckProgress;
+import dev.replica.runner.check.OutcomeComparison;
 import dev.replica.runner.check.ReproducibilityCheck;
 import dev.replica.runner.check.Verdict;
 import dev.replica.runner.config.Check;
@@ -25,16 +26,22 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code replica check FILE}: runs the experiment's models on the two engines of its {@code check}
  * section and reruns the first, writes the report into a new run folder, and exits 0 when every model
- * is identical or within tolerance, {@value #DIVERGED} when one diverged (2 stays for user errors).
+ * is identical or within tolerance (and, where the file asks for the outcome level, equivalent),
+ * {@value #DIVERGED} when one diverged or reached a different outcome, {@value #UNDECIDED} when nothing
+ * failed but an outcome needs more seeds to tell (2 stays for user errors).
  */
 @Command(
         name = "check",
         description = "Run every model on two engines from the same weights and batches, rerun "
-                + "the first, and report how far they agree; exit 0 when all agree, 3 when one diverged.")
+                + "the first, and report how far they agree; exit 0 when all agree, 3 when one diverged or reached "
+                + "a different outcome, 6 when an outcome needs more seeds to tell.")
 final class CheckCommand implements Callable<Integer> {
 
     /** Exit status when a model diverged. */
-    static final int DIVERGED = 3;
+    public static final int DIVERGED = 3;
+
+    /** Exit status when nothing failed but an outcome needs more seeds to tell. */
+    public static final int UNDECIDED = 6;
 
     @CommandLine.ParentCommand
     ReplicaCli parent;
@@ -90,9 +97,14 @@ final class CheckCommand implements Callable<Integer> {
             Verdict v = e.getValue();
             console.println(e.getKey() + ": " + v + (v.passed() ? "" : " (" + v.detail() + ")"));
         }
+        for (Map.Entry<String, OutcomeComparison> e : outcome.outcomes().entrySet()) {
+            for (Map.Entry<String, String> d : e.getValue().details().entrySet()) {
+                console.println(e.getKey() + " outcome, " + d.getKey() + ": " + d.getValue());
+            }
+        }
         console.println("Wrote " + outcome.folder().path().resolve("check.md"));
         console.flush();
-        return outcome.passed() ? 0 : DIVERGED;
+        return outcome.passed() ? 0 : outcome.undecided() ? UNDECIDED : DIVERGED;
     }
 
     /** Progress as plain lines: one per phase, about ten per phase, at least one every 30 seconds. */

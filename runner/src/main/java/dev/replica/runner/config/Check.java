@@ -3,6 +3,7 @@ package dev.replica.runner.config;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
@@ -14,8 +15,10 @@ import java.util.OptionalInt;
  *   steps: 30                          # training steps compared; default one epoch
  *   record_params_every: 1             # parameter differences after every k-th step (and the last)
  *   rerun: true                        # rerun the first engine and demand bit-identity
- *   tolerances:                        # default [{metric: loss, relative: 1.0e-3}]; [] demands identity
+ *   tolerances:                        # default: loss, update, running_mean within noise_floor 100;
+ *     - {metric: update, noise_floor: 100}   # [] demands identity
  *     - {metric: loss, relative: 1.0e-3, steps: [0, 20]}
+ *   outcome: {seeds: 5, epochs: 3, margins: {eval_accuracy: 0.03}}   # optional: see OutcomeCheck
  * </pre>
  *
  * @param engines exactly two engine plugin names, the reference first; may name one engine twice
@@ -23,9 +26,29 @@ import java.util.OptionalInt;
  * @param recordParamsEvery parameter differences are measured after steps 0, k, 2k, ... and the last
  * @param rerun whether to run the first engine a second time and demand bit-identity
  * @param tolerances the bands, in file order; empty means the runs must be bit-identical
+ * @param outcome the outcome level over seeds, or empty when the file has none
  */
 public record Check(
-        List<String> engines, OptionalInt steps, int recordParamsEvery, boolean rerun, List<Tolerance> tolerances) {
+        List<String> engines,
+        OptionalInt steps,
+        int recordParamsEvery,
+        boolean rerun,
+        List<Tolerance> tolerances,
+        Optional<OutcomeCheck> outcome) {
+
+    /**
+     * A section without an outcome level.
+     *
+     * @param engines the two engines
+     * @param steps the steps compared, or empty for one epoch
+     * @param recordParamsEvery parameter differences after every k-th step
+     * @param rerun whether to rerun the first engine
+     * @param tolerances the bands
+     */
+    public Check(
+            List<String> engines, OptionalInt steps, int recordParamsEvery, boolean rerun, List<Tolerance> tolerances) {
+        this(engines, steps, recordParamsEvery, rerun, tolerances, Optional.empty());
+    }
 
     /**
      * Returns the engines compared when the file names none: the experiment's engine as the reference,
@@ -66,9 +89,24 @@ public record Check(
         return new Check(engines, OptionalInt.empty(), 1, true, DEFAULT_TOLERANCES);
     }
 
-    /** The bands when the file gives none: the loss within 1e-3 relative at every step. */
-    public static final List<Tolerance> DEFAULT_TOLERANCES =
-            List.of(new Tolerance("loss", Tolerance.Bound.RELATIVE, 1.0e-3, null));
+    /**
+     * The bands when the file gives none: every replayed step's loss, update and BatchNorm running means
+     * within 100 times the noise floor. The running variances are left out: MXNet's biased convention
+     * differs from PyTorch's by design (DESIGN.md section 5).
+     */
+    public static final List<Tolerance> DEFAULT_TOLERANCES = List.of(
+            new Tolerance("loss", Tolerance.Bound.NOISE_FLOOR, 100, null),
+            new Tolerance("update", Tolerance.Bound.NOISE_FLOOR, 100, null),
+            new Tolerance("running_mean", Tolerance.Bound.NOISE_FLOOR, 100, null));
+
+    /**
+     * Returns whether a band judges against the noise floor, which needs every step replayed.
+     *
+     * @return {@code true} when some band is a {@code noise_floor} band
+     */
+    public boolean replays() {
+        return tolerances.stream().anyMatch(Tolerance::againstNoiseFloor);
+    }
 
     /** Copies the lists and checks the components. */
     public Check {
@@ -84,5 +122,6 @@ public record Check(
             throw new IllegalArgumentException("record_params_every must be >= 1: " + recordParamsEvery);
         }
         tolerances = List.copyOf(tolerances);
+        Objects.requireNonNull(outcome, "outcome");
     }
 }

@@ -9,10 +9,14 @@ import dev.replica.api.params.Values;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.MappingNode;
@@ -28,13 +32,31 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 final class CheckSection {
 
     /** The keys of the section, in the order the resolved file writes them. */
-    static final List<String> KEYS = List.of("engines", "steps", "record_params_every", "rerun", "tolerances");
+    static final List<String> KEYS =
+            List.of("engines", "steps", "record_params_every", "rerun", "tolerances", "outcome");
 
-    private static final List<String> TOLERANCE_KEYS = List.of("metric", "absolute", "relative", "steps");
+    private static final List<String> OUTCOME_KEYS = List.of("seeds", "epochs", "margins", "alpha");
+    private static final ParameterSpec SEEDS = ParameterSpec.integer(
+                    "seeds", "runs per engine, from the file's first seed up; 3 or more to decide")
+            .atLeast(1);
+    private static final ParameterSpec EPOCHS =
+            ParameterSpec.integer("epochs", "epochs each run trains").atLeast(1);
+    private static final ParameterSpec ALPHA = ParameterSpec.real("alpha", "error rate of each one-sided test")
+            .withDefault(0.05)
+            .greaterThan(0)
+            .lessThan(0.5);
+    private static final ParameterSpec MARGIN = ParameterSpec.real(
+                    "margin", "largest mean difference that counts as the same")
+            .greaterThan(0);
+
+    private static final List<String> TOLERANCE_KEYS =
+            List.of("metric", "absolute", "relative", "noise_floor", "steps");
+    private static final List<String> BOUND_KEYS = List.of("absolute", "relative", "noise_floor");
     private static final String SHAPE = "a mapping with keys " + KEYS;
     private static final String RANGE_RULE = "[<first>, <last>] with 0 <= first <= last";
     private static final String TOLERANCE_SHAPE = "{metric: <one of " + Tolerance.METRICS
-            + ">, absolute or relative: <number >= 0>, steps: " + RANGE_RULE + " (optional)}";
+            + ">, absolute or relative: <number >= 0> (or noise_floor: <factor >= 1>), steps: " + RANGE_RULE
+            + " (optional)}";
     private static final Pattern PROBLEM_KEY = Pattern.compile("([^\\[]*)(?:\\[([0-9]+)\\])?");
 
     private static final ParameterSpec STEPS = ParameterSpec.integer(
@@ -53,6 +75,9 @@ final class CheckSection {
             ParameterSpec.real("absolute", "largest absolute difference").atLeast(0);
     private static final ParameterSpec RELATIVE =
             ParameterSpec.real("relative", "largest relative difference").atLeast(0);
+    private static final ParameterSpec NOISE_FLOOR = ParameterSpec.real(
+                    "noise_floor", "largest difference as a multiple of the noise floor")
+            .atLeast(1);
     private static final ParameterSpec RANGE = ParameterSpec.integerList(
                     "steps", "first and last step the band applies to")
             .atLeast(0);
@@ -102,6 +127,8 @@ final class CheckSection {
                 ? OptionalInt.of((Integer) options.get("steps"))
                 : OptionalInt.empty();
         List<Tolerance> tolerances = tolerances(entries.get("tolerances"), steps);
+        Optional<OutcomeCheck> outcome =
+                entries.containsKey("outcome") ? outcome(entries.get("outcome").getValueNode()) : Optional.empty();
         if (problems.count() != before) {
             return null;
         }
@@ -110,7 +137,76 @@ final class CheckSection {
                 steps,
                 (Integer) options.get("record_params_every"),
                 (Boolean) options.get("rerun"),
-                tolerances);
+                tolerances,
+                outcome);
+    }
+
+    private Optional<OutcomeCheck> outcome(Node node) {
+        String shape = "a mapping with keys " + OUTCOME_KEYS + ", e.g. {seeds: 5, epochs: 3, margins: "
+                + "{eval_accuracy: 0.03}}";
+        if (!(node instanceof MappingNode)) {
+            problems.at("check.outcome", node, tree.describe(node) + " is not a mapping; allowed: " + shape);
+            return Optional.empty();
+        }
+        int before = problems.count();
+        Map<String, NodeTuple> entries = YamlTree.entries((MappingNode) node);
+        for (Map.Entry<String, NodeTuple> e : entries.entrySet()) {
+            if (!OUTCOME_KEYS.contains(e.getKey())) {
+                problems.at(
+                        YamlTree.child("check.outcome", e.getKey()),
+                        e.getValue().getKeyNode(),
+                        ParameterSchema.unknownKeyMessage(e.getKey(), OUTCOME_KEYS));
+            }
+        }
+        List<ParameterSpec> specs = new ArrayList<>(List.of(SEEDS, ALPHA));
+        if (entries.containsKey("epochs")) {
+            specs.add(EPOCHS);
+        }
+        Map<String, Object> v = values("check.outcome", node, entries, specs);
+        SortedMap<String, Double> margins = new TreeMap<>();
+        NodeTuple m = entries.get("margins");
+        String rule = "a mapping from " + OutcomeCheck.METRICS + " to a number > 0, e.g. {eval_accuracy: 0.03}";
+        if (m == null) {
+            problems.at("check.outcome", node, "missing key margins; allowed: " + rule);
+        } else if (!(m.getValueNode() instanceof MappingNode) || entries(m).isEmpty()) {
+            problems.at(
+                    "check.outcome.margins",
+                    m.getValueNode(),
+                    tree.describe(m.getValueNode()) + " is not allowed; allowed: " + rule);
+        } else {
+            for (Map.Entry<String, NodeTuple> e : entries(m).entrySet()) {
+                String path = YamlTree.child("check.outcome.margins", e.getKey());
+                if (!OutcomeCheck.METRICS.contains(e.getKey())) {
+                    problems.at(
+                            path,
+                            e.getValue().getKeyNode(),
+                            ParameterSchema.unknownKeyMessage(e.getKey(), OutcomeCheck.METRICS));
+                    continue;
+                }
+                ParameterSchema.Validation check = ParameterSchema.of(MARGIN)
+                        .validate(Map.of("margin", tree.toJava(e.getValue().getValueNode())));
+                if (!check.valid()) {
+                    problems.at(
+                            path,
+                            e.getValue().getValueNode(),
+                            check.problems().get(0).message());
+                } else {
+                    margins.put(e.getKey(), check.params().getDouble("margin"));
+                }
+            }
+        }
+        if (problems.count() != before || v == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new OutcomeCheck(
+                (Integer) v.get("seeds"),
+                v.containsKey("epochs") ? OptionalInt.of((Integer) v.get("epochs")) : OptionalInt.empty(),
+                margins,
+                (Double) v.get("alpha")));
+    }
+
+    private static Map<String, NodeTuple> entries(NodeTuple mapping) {
+        return YamlTree.entries((MappingNode) mapping.getValueNode());
     }
 
     private List<String> engines(Node section, NodeTuple tuple, PluginUse engine) {
@@ -222,26 +318,39 @@ final class CheckSection {
             }
         }
         List<ParameterSpec> specs = new ArrayList<>(List.of(METRIC));
-        NodeTuple absolute = entries.get("absolute");
-        NodeTuple relative = entries.get("relative");
-        if (absolute != null) {
-            specs.add(ABSOLUTE);
-        }
-        if (relative != null) {
-            specs.add(RELATIVE);
+        List<NodeTuple> bounds = new ArrayList<>();
+        for (String key : BOUND_KEYS) {
+            NodeTuple t = entries.get(key);
+            if (t != null) {
+                bounds.add(t);
+                specs.add(key.equals("absolute") ? ABSOLUTE : key.equals("relative") ? RELATIVE : NOISE_FLOOR);
+            }
         }
         if (entries.containsKey("steps")) {
             specs.add(RANGE);
         }
         Map<String, Object> v = values(path, node, entries, specs);
-        if (absolute == null && relative == null) {
-            problems.at(path, node, "missing key absolute or relative; allowed: one of them, a number >= 0");
-        } else if (absolute != null && relative != null) {
-            NodeTuple later = isBefore(absolute.getKeyNode(), relative.getKeyNode()) ? relative : absolute;
+        if (bounds.isEmpty()) {
+            problems.at(
+                    path,
+                    node,
+                    "missing key absolute, relative or noise_floor; allowed: one of them (absolute or relative a "
+                            + "number >= 0, noise_floor a factor >= 1)");
+        } else if (bounds.size() > 1) {
+            bounds.sort((x, y) -> isBefore(x.getKeyNode(), y.getKeyNode()) ? -1 : 1);
+            NodeTuple later = bounds.get(1);
             problems.at(
                     YamlTree.child(path, YamlTree.keyText(later.getKeyNode())),
                     later.getKeyNode(),
-                    "give either absolute or relative, not both");
+                    "give one of absolute, relative or noise_floor, not " + (bounds.size() == 2 ? "both" : "several"));
+        } else if (v != null) {
+            String key = YamlTree.keyText(bounds.get(0).getKeyNode());
+            Tolerance.Metric metric = Tolerance.Metric.of((String) v.get("metric"));
+            boolean floor = key.equals("noise_floor");
+            boolean replayed = metric.source() == Tolerance.Metric.Source.REPLAY;
+            if ((floor && !Tolerance.NOISE_FLOOR_METRICS.contains(metric.key())) || (!floor && replayed)) {
+                problems.at(YamlTree.child(path, key), bounds.get(0).getKeyNode(), Tolerance.boundRule(metric.key()));
+            }
         }
         Tolerance.StepRange range = v == null || !v.containsKey("steps")
                 ? null
@@ -254,8 +363,12 @@ final class CheckSection {
         if (problems.count() != before) {
             return null;
         }
-        Tolerance.Bound bound = absolute != null ? Tolerance.Bound.ABSOLUTE : Tolerance.Bound.RELATIVE;
-        return new Tolerance((String) v.get("metric"), bound, (Double) v.get(bound.key()), range);
+        String key = YamlTree.keyText(bounds.get(0).getKeyNode());
+        Tolerance.Bound bound = Arrays.stream(Tolerance.Bound.values())
+                .filter(b -> b.key().equals(key))
+                .findFirst()
+                .orElseThrow();
+        return new Tolerance((String) v.get("metric"), bound, (Double) v.get(key), range);
     }
 
     private Tolerance.StepRange range(String path, Node node, List<Integer> steps, String metric, OptionalInt count) {

@@ -139,6 +139,18 @@ public final class ExperimentWriter {
                         Tag.SEQ,
                         bands,
                         bands.isEmpty() ? DumperOptions.FlowStyle.FLOW : DumperOptions.FlowStyle.BLOCK)));
+        check.outcome().ifPresent(o -> {
+            List<NodeTuple> outcome = new ArrayList<>();
+            outcome.add(entry("seeds", scalar(o.seeds())));
+            if (o.epochs().isPresent()) {
+                outcome.add(entry("epochs", scalar(o.epochs().getAsInt())));
+            }
+            List<NodeTuple> margins = new ArrayList<>();
+            o.margins().forEach((metric, margin) -> margins.add(entry(metric, scalar(margin))));
+            outcome.add(entry("margins", new MappingNode(Tag.MAP, margins, DumperOptions.FlowStyle.FLOW)));
+            outcome.add(entry("alpha", scalar(o.alpha())));
+            tuples.add(entry("outcome", block(outcome)));
+        });
         return block(tuples);
     }
 

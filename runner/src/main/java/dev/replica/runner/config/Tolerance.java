@@ -22,6 +22,17 @@ import java.util.Objects;
  * {@code eval_accuracy_aligned} with the reference's running statistics copied into the other model,
  * which takes MXNet's biased running variance out of the comparison while the weights still agree.
  *
+ * <p>Two free-running float32 trainings drift apart chaotically, so bands on them hold on one machine
+ * and not on the next. A {@code noise_floor} band does not: each step is replayed from the reference's
+ * state (weights, statistics, update-rule state) on the other engine in float32 and on both engines in
+ * float64. Each engine's float32 result differs from its own float64 result by its rounding alone: per
+ * tensor, the larger of the two (at least one float32 ulp, 2^-23) is the noise floor, and the relative
+ * difference of the two engines' float32 updates must stay within {@code factor} times it:
+ * {@code update} for the trainable parameters, {@code running_mean} and {@code running_var} for
+ * BatchNorm's statistics, and {@code loss} for the replayed forward pass. Engines that compute the same
+ * step differ by at most the sum of their roundings (twice the floor); nothing compounds from step to
+ * step, so the ratio means the same on every machine.
+ *
  * @param metric one of {@link #METRICS}
  * @param bound whether {@code limit} bounds the absolute or the relative difference
  * @param limit the largest difference allowed, at least 0
@@ -49,7 +60,10 @@ public record Tolerance(String metric, Bound bound, double limit, StepRange step
         EVAL_LOSS("eval_loss", Source.EVALUATION),
         EVAL_ACCURACY("eval_accuracy", Source.EVALUATION),
         EVAL_LOSS_ALIGNED("eval_loss_aligned", Source.ALIGNED_EVALUATION),
-        EVAL_ACCURACY_ALIGNED("eval_accuracy_aligned", Source.ALIGNED_EVALUATION);
+        EVAL_ACCURACY_ALIGNED("eval_accuracy_aligned", Source.ALIGNED_EVALUATION),
+        UPDATE("update", Source.REPLAY),
+        RUNNING_MEAN("running_mean", Source.REPLAY),
+        RUNNING_VAR("running_var", Source.REPLAY);
 
         /** Where the metric's values come from. */
         public enum Source {
@@ -60,7 +74,9 @@ public record Tolerance(String metric, Bound bound, double limit, StepRange step
             /** The final evaluation, each model with its own BatchNorm statistics. */
             EVALUATION,
             /** The final evaluation with the reference's BatchNorm statistics copied across. */
-            ALIGNED_EVALUATION
+            ALIGNED_EVALUATION,
+            /** Each step replayed on every lane from the reference's state: {@code noise_floor} bands only. */
+            REPLAY
         }
 
         private final String key;
@@ -115,12 +131,18 @@ public record Tolerance(String metric, Bound bound, double limit, StepRange step
         }
     }
 
-    /** The two kinds of bound, by their key in the file. */
+    /** The metrics a {@code noise_floor} band may name: those measured on a step replayed from one state. */
+    public static final List<String> NOISE_FLOOR_METRICS =
+            List.of(Metric.LOSS.key(), Metric.UPDATE.key(), Metric.RUNNING_MEAN.key(), Metric.RUNNING_VAR.key());
+
+    /** The kinds of bound, by their key in the file. */
     public enum Bound {
         /** A bound on {@code |a - b|}. */
         ABSOLUTE("absolute"),
         /** A bound on the relative difference. */
-        RELATIVE("relative");
+        RELATIVE("relative"),
+        /** A bound on the relative difference as a multiple of the noise floor measured in the same check. */
+        NOISE_FLOOR("noise_floor");
 
         private final String key;
 
@@ -163,18 +185,46 @@ public record Tolerance(String metric, Bound bound, double limit, StepRange step
     public Tolerance {
         Objects.requireNonNull(metric, "metric");
         Objects.requireNonNull(bound, "bound");
-        Metric.of(metric); // throws for an unknown name
+        Metric kind = Metric.of(metric); // throws for an unknown name
         if (!(limit >= 0)) {
             throw new IllegalArgumentException("the limit must be >= 0: " + limit);
+        }
+        if ((bound == Bound.NOISE_FLOOR) != (kind.source() == Metric.Source.REPLAY)
+                && !(bound == Bound.NOISE_FLOOR && kind == Metric.LOSS)) {
+            throw new IllegalArgumentException(boundRule(metric));
+        }
+        if (bound == Bound.NOISE_FLOOR && limit < 1) {
+            throw new IllegalArgumentException("a noise_floor factor must be >= 1: " + limit);
         }
     }
 
     /**
-     * Returns whether the band applies at a step.
+     * Says which bounds a metric takes, for messages.
      *
-     * @param step the step, from 0
-     * @return {@code true} when the band has no range or its range holds the step
+     * @param metric a metric's key
+     * @return e.g. {@code update takes only noise_floor: ...}
      */
+    public static String boundRule(String metric) {
+        Metric kind = Metric.of(metric);
+        if (kind.source() == Metric.Source.REPLAY) {
+            return metric + " is measured on steps replayed from one state, against the noise floor; allowed: "
+                    + "noise_floor: <factor >= 1>";
+        }
+        if (kind == Metric.LOSS) {
+            return "loss takes absolute, relative or noise_floor";
+        }
+        return metric + " takes absolute or relative; noise_floor is allowed for " + NOISE_FLOOR_METRICS;
+    }
+
+    /**
+     * Returns whether the band judges steps replayed on the noise-floor lanes.
+     *
+     * @return {@code true} for a {@code noise_floor} band
+     */
+    public boolean againstNoiseFloor() {
+        return bound == Bound.NOISE_FLOOR;
+    }
+
     /**
      * Returns the metric as a type, for code that dispatches on it.
      *
@@ -184,12 +234,19 @@ public record Tolerance(String metric, Bound bound, double limit, StepRange step
         return Metric.of(metric);
     }
 
+    /**
+     * Returns whether the band applies at a step.
+     *
+     * @param step the step, from 0
+     * @return {@code true} when the band has no range or its range holds the step
+     */
     public boolean covers(int step) {
         return steps == null || (step >= steps.first() && step <= steps.last());
     }
 
     /**
-     * Renders the band as the file writes it, e.g. {@code {metric: loss, relative: 1.0e-3, steps: [0, 20]}}.
+     * Renders the band as the file writes it, e.g. {@code {metric: loss, relative: 1.0e-3, steps: [0, 20]}}
+     * or {@code {metric: update, noise_floor: 100}}.
      *
      * @return the text
      */

@@ -16,10 +16,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
+import org.apache.commons.math3.distribution.TDistribution;
 import org.knowm.xchart.AnnotationLine;
 import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.BitmapEncoder;
@@ -83,9 +86,36 @@ public final class Plots {
      * @throws IOException when writing the image fails
      */
     public static Path divergence(Path csv, Path png) throws IOException {
+        Path parent = csv.toAbsolutePath().getParent();
+        return overSteps(
+                csv,
+                png,
+                "Cross-engine divergence" + (parent == null ? "" : ": " + parent.getFileName()),
+                "difference (log scale)",
+                column -> true,
+                Map.of());
+    }
+
+    /**
+     * Draws numeric columns of a per-step CSV on a logarithmic axis, under the contract of
+     * {@link #divergence}, with horizontal reference lines.
+     *
+     * @param csv the CSV file
+     * @param png where to write the PNG; an SVG is written beside it
+     * @param title the chart's title
+     * @param yTitle the y axis's title
+     * @param columns which columns to draw, by header
+     * @param levels horizontal lines by name, e.g. a band's factor; drawn dashed across every step
+     * @return the PNG file
+     * @throws UserException when the CSV cannot be read, has no step column or nothing to plot
+     * @throws IOException when writing the image fails
+     */
+    public static Path overSteps(
+            Path csv, Path png, String title, String yTitle, Predicate<String> columns, Map<String, Double> levels)
+            throws IOException {
         List<Double> steps = new ArrayList<>();
         // Per column the value at each step (NaN where empty), or null once a cell is not a number.
-        Map<String, List<Double>> columns = new LinkedHashMap<>();
+        Map<String, List<Double>> series = new LinkedHashMap<>();
         CSVFormat format = CSVFormat.DEFAULT
                 .builder()
                 .setHeader()
@@ -100,13 +130,13 @@ public final class Plots {
                         + header + "; a divergence CSV has a step column and one numeric column per series");
             }
             for (String h : header) {
-                if (!h.equals(DIVERGENCE_STEP_COLUMN)) {
-                    columns.put(h, new ArrayList<>());
+                if (!h.equals(DIVERGENCE_STEP_COLUMN) && columns.test(h)) {
+                    series.put(h, new ArrayList<>());
                 }
             }
             for (CSVRecord r : parser) {
                 steps.add(Double.parseDouble(r.get(DIVERGENCE_STEP_COLUMN)));
-                for (Map.Entry<String, List<Double>> c : columns.entrySet()) {
+                for (Map.Entry<String, List<Double>> c : series.entrySet()) {
                     if (c.getValue() != null) {
                         c.setValue(parseOrDrop(c.getValue(), r.isSet(c.getKey()) ? r.get(c.getKey()) : ""));
                     }
@@ -115,20 +145,16 @@ public final class Plots {
         } catch (IOException | IllegalArgumentException | IllegalStateException e) {
             throw new UserException("cannot read " + csv + " as a divergence CSV: " + e.getMessage(), e);
         }
-        columns.values().removeIf(v -> v == null || v.stream().allMatch(d -> d.isNaN()));
-        if (columns.isEmpty()) {
+        series.values().removeIf(v -> v == null || v.stream().allMatch(d -> d.isNaN()));
+        if (series.isEmpty()) {
             throw new UserException(
                     csv + " has no numeric column besides '" + DIVERGENCE_STEP_COLUMN + "'; nothing to plot");
         }
-        Path parent = csv.toAbsolutePath().getParent();
-        XYChart chart = chart(
-                "Cross-engine divergence" + (parent == null ? "" : ": " + parent.getFileName()),
-                "training step",
-                "difference (log scale)");
+        XYChart chart = chart(title, "training step", yTitle);
         chart.getStyler().setYAxisLogarithmic(true);
         int hidden = 0;
         int i = 0;
-        for (Map.Entry<String, List<Double>> c : columns.entrySet()) {
+        for (Map.Entry<String, List<Double>> c : series.entrySet()) {
             List<Double> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
             for (int k = 0; k < steps.size(); k++) {
@@ -149,6 +175,17 @@ public final class Plots {
         if (chart.getSeriesMap().isEmpty()) {
             throw new UserException(csv + " has no positive value to plot on a logarithmic axis");
         }
+        if (!steps.isEmpty()) {
+            for (Map.Entry<String, Double> level : new TreeMap<>(levels).entrySet()) {
+                if (level.getValue() > 0 && !chart.getSeriesMap().containsKey(level.getKey())) {
+                    XYSeries line = chart.addSeries(
+                            level.getKey(),
+                            List.of(steps.get(0), steps.get(steps.size() - 1)),
+                            List.of(level.getValue(), level.getValue()));
+                    style(line, Color.DARK_GRAY, DASHED, false);
+                }
+            }
+        }
         if (hidden > 0) {
             chart.setTitle(chart.getTitle() + " (" + hidden + " values <= 0 not shown)");
         }
@@ -159,6 +196,95 @@ public final class Plots {
         }
         write(chart, png);
         return png;
+    }
+
+    /** The columns of an outcome CSV: one row per run. */
+    public static final List<String> OUTCOME_COLUMNS = List.of("side", "seed", "eval_loss", "eval_accuracy");
+
+    /**
+     * Draws the outcome level of a cross-engine check from its CSV ({@code <label>/outcomes.csv}, columns
+     * {@link #OUTCOME_COLUMNS}): per metric, each side's runs as points (one per seed, spread sideways
+     * so they do not cover each other) and its mean with the 90% confidence interval of the mean.
+     *
+     * @param csv the CSV file
+     * @param dir where the PNGs go
+     * @param prefix the start of their names, e.g. {@code outcome}
+     * @return the PNGs, {@code <prefix>-eval_accuracy.png} and {@code <prefix>-eval_loss.png}
+     * @throws UserException when the CSV cannot be read
+     * @throws IOException when writing fails
+     */
+    public static List<Path> outcomes(Path csv, Path dir, String prefix) throws IOException {
+        Map<String, Map<String, List<Double>>> bySide = new LinkedHashMap<>();
+        CSVFormat format = CSVFormat.DEFAULT
+                .builder()
+                .setHeader()
+                .setSkipHeaderRecord(true)
+                .get();
+        try (Reader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8);
+                CSVParser parser = format.parse(in)) {
+            if (!parser.getHeaderNames().containsAll(OUTCOME_COLUMNS)) {
+                throw new UserException(
+                        csv + " has columns " + parser.getHeaderNames() + "; an outcome CSV has " + OUTCOME_COLUMNS);
+            }
+            for (CSVRecord r : parser) {
+                Map<String, List<Double>> side = bySide.computeIfAbsent(r.get("side"), k -> new LinkedHashMap<>());
+                for (String metric : List.of("eval_accuracy", "eval_loss")) {
+                    side.computeIfAbsent(metric, k -> new ArrayList<>()).add(Double.parseDouble(r.get(metric)));
+                }
+            }
+        } catch (IOException | IllegalArgumentException | IllegalStateException e) {
+            throw new UserException("cannot read " + csv + " as an outcome CSV: " + e.getMessage(), e);
+        }
+        List<Path> written = new ArrayList<>();
+        for (String metric : List.of("eval_accuracy", "eval_loss")) {
+            double scale = metric.equals("eval_accuracy") ? 100 : 1;
+            XYChart chart = chart(
+                    "Outcome over seeds: " + metric
+                            + (csv.getParent() == null
+                                    ? ""
+                                    : ", " + csv.getParent().getFileName()),
+                    "engine (1, 2, ... as in the legend)",
+                    metric.equals("eval_accuracy") ? "validation accuracy (%)" : "validation loss");
+            int i = 0;
+            for (Map.Entry<String, Map<String, List<Double>>> side : bySide.entrySet()) {
+                List<Double> values = side.getValue().get(metric);
+                double[] x = new double[values.size()];
+                double[] y = new double[values.size()];
+                for (int k = 0; k < values.size(); k++) {
+                    x[k] = i + 1 + 0.06 * (k - (values.size() - 1) / 2.0);
+                    y[k] = scale * values.get(k);
+                }
+                Color color = PALETTE[i % PALETTE.length];
+                XYSeries runs = chart.addSeries(side.getKey() + ", one point per seed", x, y);
+                runs.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+                runs.setMarkerColor(color);
+                runs.setMarker(SeriesMarkers.CIRCLE);
+                List<Double> scaled = values.stream().map(v -> scale * v).toList();
+                if (scaled.stream().allMatch(Double::isFinite)) {
+                    double mean = SeedStatistics.mean(scaled);
+                    double half = scaled.size() < 2
+                            ? 0
+                            : new TDistribution(null, scaled.size() - 1).inverseCumulativeProbability(0.95)
+                                    * SeedStatistics.sampleStandardDeviation(scaled)
+                                    / Math.sqrt(scaled.size());
+                    XYSeries m = chart.addSeries(
+                            side.getKey() + ", mean and 90% CI",
+                            new double[] {i + 1.25},
+                            new double[] {mean},
+                            new double[] {half});
+                    m.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+                    m.setMarkerColor(color);
+                    m.setMarker(SeriesMarkers.DIAMOND);
+                }
+                i++;
+            }
+            chart.getStyler().setXAxisMin(0.5);
+            chart.getStyler().setXAxisMax(i + 0.5);
+            Path png = dir.resolve(prefix + "-" + metric + ".png");
+            write(chart, png);
+            written.add(png);
+        }
+        return written;
     }
 
     /**

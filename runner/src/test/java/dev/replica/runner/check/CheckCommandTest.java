@@ -58,7 +58,8 @@ class CheckCommandTest {
                 .substring("Check folder ".length()));
         assertThat(folder.resolve("check.md")).exists();
         assertThat(folder.resolve("check.csv"))
-                .hasContent("model,verdict,step,metric,detail\nres,identical,,,\n" + "vgg,identical,,,");
+                .hasContent("level,model,verdict,step,metric,detail\noperator,res,identical,,,\n"
+                        + "operator,vgg,identical,,,");
         assertThat(Files.readString(folder.resolve("experiment.yaml")))
                 .endsWith("check:\n  engines: [pytorch, pytorch]\n  steps: 1\n  record_params_every: 1\n"
                         + "  rerun: false\n  tolerances: []\n");
@@ -108,5 +109,54 @@ class CheckCommandTest {
 
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("res: identical\n");
+    }
+
+    @Test
+    void exitsSixWhenTwoSeedsCannotTellWhetherTheOutcomesAgree() throws Exception {
+        Result r = check(TinyCheck.yaml(
+                "steps: 1",
+                "rerun: false",
+                "tolerances: [{metric: update, noise_floor: 100}]",
+                "outcome: {seeds: 2, epochs: 1, margins: {eval_accuracy: 0.5}}"));
+
+        assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(6); // CheckCommand.UNDECIDED
+        assertThat(r.out())
+                .contains(
+                        "res: within tolerance\n",
+                        "res outcome, eval_accuracy: not enough seeds to tell: difference ",
+                        "; at least 3 seeds per engine are needed to estimate the spread\n");
+        Path folder = Path.of(r.out()
+                .lines()
+                .filter(l -> l.startsWith("Check folder "))
+                .findFirst()
+                .orElseThrow()
+                .substring("Check folder ".length()));
+        assertThat(Files.readString(folder.resolve("check.csv")))
+                .contains("\noutcome,res,not enough seeds to tell,,eval_accuracy,");
+        assertThat(Files.readString(folder.resolve("res/outcomes.csv")).lines())
+                .first()
+                .isEqualTo("side,seed,eval_loss,eval_accuracy");
+        assertThat(Files.readString(folder.resolve("res/outcomes.csv")).lines()).hasSize(5);
+        assertThat(folder.resolve("res/outcome-eval_accuracy.png")).exists();
+        assertThat(Files.readString(folder.resolve("check.md")))
+                .contains(
+                        "Outcome level (do the engines reach the same result?)", "| res | eval_accuracy | not enough");
+    }
+
+    @Test
+    void exitsZeroWhenThreeSeedsShowTheOutcomesWithinTheMargins() throws Exception {
+        Result r = check(TinyCheck.yaml(
+                "steps: 1",
+                "rerun: false",
+                "tolerances: [{metric: update, noise_floor: 100}]",
+                "outcome: {seeds: 3, epochs: 1, margins: {eval_accuracy: 0.9, eval_loss: 5}}"));
+
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        assertThat(r.out())
+                .contains(
+                        "res outcome, eval_accuracy: equivalent: difference ",
+                        "res outcome, eval_loss: equivalent: difference ",
+                        "vgg outcome, eval_loss: equivalent: difference ",
+                        "(90% CI ");
     }
 }

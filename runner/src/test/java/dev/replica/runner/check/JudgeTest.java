@@ -7,6 +7,7 @@ import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.Tolerance;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,15 @@ class JudgeTest {
             List<StepMetrics> b,
             SortedMap<Integer, ParameterDifference> differences,
             ModelComparison.Rerun rerun) {
+        return comparison(a, b, differences, rerun, List.of());
+    }
+
+    private static ModelComparison comparison(
+            List<StepMetrics> a,
+            List<StepMetrics> b,
+            SortedMap<Integer, ParameterDifference> differences,
+            ModelComparison.Rerun rerun,
+            List<ReplayedStep> replayed) {
         boolean same = a.equals(b);
         return new ModelComparison(
                 "res",
@@ -72,7 +82,8 @@ class JudgeTest {
                         same ? EVAL : new Evaluation(0.51, 0.75, 24),
                         new Evaluation(0.5001, 0.75, 24),
                         4),
-                rerun);
+                rerun,
+                replayed);
     }
 
     @Test
@@ -212,7 +223,8 @@ class JudgeTest {
                 SHA,
                 SHA,
                 new ModelComparison.FinalEvaluation("validation split", EVAL, EVAL, EVAL, 0),
-                null);
+                null,
+                List.of());
 
         Verdict v = Judge.judge(c, List.of(band("loss", Tolerance.Bound.RELATIVE, 1, null, null)));
 
@@ -257,5 +269,36 @@ class JudgeTest {
         assertThat(Weights.relative(0, 0)).isZero();
         assertThat(Weights.relative(-1, 1)).isEqualTo(2);
         assertThat(Weights.relative(1, Double.NaN)).isNaN();
+    }
+
+    /** A replayed step whose worst update is {@code ratio} times a floor of 1e-6, and whose loss sits at its floor. */
+    private static ReplayedStep replayed(int step, double ratio) {
+        FloorDifference update = new FloorDifference("09Linear_weight", ratio * 1e-6, 1e-6);
+        FloorDifference loss = new FloorDifference("loss", 2e-7, 2e-7);
+        return new ReplayedStep(
+                step, loss, Map.of(Tolerance.Metric.UPDATE, update), Map.of(Tolerance.Metric.UPDATE, update));
+    }
+
+    @Test
+    void aNoiseFloorBandJudgesTheReplayedStepsAndNamesTheTensorItsDifferenceAndItsFloor() {
+        List<StepMetrics> s = steps(1.0, 0.9, 0.8);
+        ModelComparison c = comparison(
+                s, s, zeroDifferences(3), null, List.of(replayed(0, 1.5), replayed(1, 250), replayed(2, 3000)));
+
+        Verdict v = Judge.judge(c, List.of(band("update", Tolerance.Bound.NOISE_FLOOR, 100, null, null)));
+
+        assertThat(v).hasToString("diverged at step 1");
+        assertThat(v.metric()).isEqualTo("update");
+        assertThat(v.detail())
+                .isEqualTo("update of 09Linear_weight: mxnet from pytorch's state differs by 2.50e-04 relative, 250x "
+                        + "its noise floor 1.00e-06 (each engine's float32 step against its own float64 step); outside "
+                        + "the band {metric: update, noise_floor: 100}");
+        // The loss sits at its floor, and a band past step 1 sees only step 2.
+        assertThat(Judge.judge(c, List.of(band("loss", Tolerance.Bound.NOISE_FLOOR, 1, null, null))))
+                .hasToString("within tolerance");
+        assertThat(Judge.judge(c, List.of(band("update", Tolerance.Bound.NOISE_FLOOR, 100, 2, 2))))
+                .hasToString("diverged at step 2");
+        assertThat(Judge.judge(c, List.of(band("update", Tolerance.Bound.NOISE_FLOOR, 5000, null, null))))
+                .hasToString("within tolerance");
     }
 }

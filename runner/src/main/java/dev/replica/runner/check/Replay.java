@@ -1,0 +1,153 @@
+package dev.replica.runner.check;
+
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
+import dev.replica.runner.config.Tolerance;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The noise-floor lanes of a check. Before each step, the other engine in float32 and both engines in
+ * float64 are given the reference's exact state (weights, BatchNorm statistics, update-rule state), and
+ * all train that one step. The float64 step is the exact step for float32's purposes (its rounding is
+ * 2^29 times finer), so each engine's float32 result differs from its own float64 result by just the
+ * rounding of its kernels: that is the noise floor. Two engines that compute the same step differ by
+ * at most the sum of their roundings, never more than twice the floor; a wrong rule (a learning rate
+ * 0.1% off, a missing weight-decay term, gradients not zeroed, another BatchNorm momentum) is in both
+ * precisions of its engine, so the floor does not hide it. Nothing compounds from one step to the next.
+ */
+final class Replay implements AutoCloseable {
+
+    private final Lane other;
+    private final Lane referenceExact;
+    private final Lane otherExact;
+    private final Map<String, Tolerance.Metric> kinds = new LinkedHashMap<>();
+
+    /**
+     * Creates the replay.
+     *
+     * @param other a fresh float32 lane of the other side
+     * @param referenceExact a fresh float64 lane of the reference side
+     * @param otherExact a fresh float64 lane of the other side
+     */
+    Replay(Lane other, Lane referenceExact, Lane otherExact) {
+        this.other = other;
+        this.referenceExact = referenceExact;
+        this.otherExact = otherExact;
+        for (Pair<String, Parameter> p : other.trainer().block().getParameters()) {
+            Parameter.Type type = p.getValue().getType();
+            if (p.getValue().requiresGradient()) {
+                kinds.put(p.getKey(), Tolerance.Metric.UPDATE);
+            } else if (type == Parameter.Type.RUNNING_MEAN) {
+                kinds.put(p.getKey(), Tolerance.Metric.RUNNING_MEAN);
+            } else if (type == Parameter.Type.RUNNING_VAR) {
+                kinds.put(p.getKey(), Tolerance.Metric.RUNNING_VAR);
+            }
+        }
+    }
+
+    /**
+     * Replays one step of the reference.
+     *
+     * @param step the global step
+     * @param before the reference's state before the step
+     * @param reference the reference's lane, after the step
+     * @param loss the reference's loss in the step
+     * @return the differences and their floors
+     */
+    ReplayedStep step(int step, Lane.State before, Lane reference, double loss) {
+        other.restore(before);
+        referenceExact.restore(before);
+        otherExact.restore(before);
+        double lossB = other.step(step, false).loss();
+        double lossAx = referenceExact.step(step, false).loss();
+        double lossBx = otherExact.step(step, false).loss();
+        Map<String, double[]> a = reference.values(kinds.keySet());
+        Map<String, double[]> b = other.values(kinds.keySet());
+        Map<String, double[]> ax = referenceExact.values(kinds.keySet());
+        Map<String, double[]> bx = otherExact.values(kinds.keySet());
+
+        Map<Tolerance.Metric, FloorDifference> worst = new EnumMap<>(Tolerance.Metric.class);
+        Map<Tolerance.Metric, double[]> sums = new EnumMap<>(Tolerance.Metric.class);
+        for (Map.Entry<String, Tolerance.Metric> e : kinds.entrySet()) {
+            String path = e.getKey();
+            float[] start = before.weights().get(path).values();
+            double[] cross = Updates.compare(start, a.get(path), b.get(path));
+            double[] roundingA = Updates.compare(start, a.get(path), ax.get(path));
+            double[] roundingB = Updates.compare(start, b.get(path), bx.get(path));
+            FloorDifference d = FloorDifference.of(
+                    path, Updates.relative(cross), Updates.relative(roundingA), Updates.relative(roundingB));
+            FloorDifference w = worst.get(e.getValue());
+            if (w == null || !(d.ratio() <= w.ratio())) {
+                worst.put(e.getValue(), d);
+            }
+            double[] s = sums.computeIfAbsent(e.getValue(), k -> new double[9]);
+            for (int i = 0; i < 3; i++) {
+                s[i] += cross[i];
+                s[3 + i] += roundingA[i];
+                s[6 + i] += roundingB[i];
+            }
+        }
+        Map<Tolerance.Metric, FloorDifference> whole = new EnumMap<>(Tolerance.Metric.class);
+        sums.forEach((metric, s) -> whole.put(
+                metric,
+                FloorDifference.of(
+                        "all tensors",
+                        Updates.relative(new double[] {s[0], s[1], s[2]}),
+                        Updates.relative(new double[] {s[3], s[4], s[5]}),
+                        Updates.relative(new double[] {s[6], s[7], s[8]}))));
+        FloorDifference lossDifference = FloorDifference.of(
+                "loss", Weights.relative(loss, lossB), Weights.relative(loss, lossAx), Weights.relative(lossB, lossBx));
+        return new ReplayedStep(step, lossDifference, worst, whole);
+    }
+
+    @Override
+    public void close() {
+        try (Lane x = other;
+                Lane y = referenceExact;
+                Lane z = otherExact) {
+            // closes all three, even when one throws
+        }
+    }
+
+    /** Sums of squares of two updates from one start, in double, in index order. */
+    static final class Updates {
+
+        private Updates() {}
+
+        /**
+         * Returns {@code [‖u − v‖², ‖u‖², ‖v‖²]} for the updates {@code u = x − start} and
+         * {@code v = y − start}.
+         *
+         * @param start the tensor before the step
+         * @param x one result of the step
+         * @param y another
+         * @return the three sums
+         */
+        static double[] compare(float[] start, double[] x, double[] y) {
+            double dd = 0;
+            double uu = 0;
+            double vv = 0;
+            for (int i = 0; i < start.length; i++) {
+                double u = x[i] - start[i];
+                double v = y[i] - start[i];
+                dd += (u - v) * (u - v);
+                uu += u * u;
+                vv += v * v;
+            }
+            return new double[] {dd, uu, vv};
+        }
+
+        /**
+         * Returns {@code ‖u − v‖ / max(‖u‖, ‖v‖)} from the sums of {@link #compare}: 0 when the updates
+         * are equal (also both zero).
+         *
+         * @param sums the three sums
+         * @return the relative difference, in [0, 2]
+         */
+        static double relative(double[] sums) {
+            return sums[0] == 0 ? 0 : Math.sqrt(sums[0] / Math.max(sums[1], sums[2]));
+        }
+    }
+}
