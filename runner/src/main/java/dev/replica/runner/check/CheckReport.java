@@ -138,12 +138,16 @@ final class CheckReport {
 
     /** Draws the ratios of noise-floor.csv, with the file's factors as horizontal lines. */
     private String noiseFloorPlot(String label, Path dir) throws IOException {
-        SortedMap<String, Double> levels = new TreeMap<>();
+        // One line per factor, naming the bands that share it.
+        SortedMap<Double, List<String>> byFactor = new TreeMap<>();
         for (Tolerance t : check.tolerances()) {
             if (t.againstNoiseFloor()) {
-                levels.put("band " + t.metric() + " (" + Values.formatNumber(t.limit()) + "x)", t.limit());
+                byFactor.computeIfAbsent(t.limit(), k -> new ArrayList<>()).add(t.metric());
             }
         }
+        SortedMap<String, Double> levels = new TreeMap<>();
+        byFactor.forEach((factor, metrics) ->
+                levels.put("band " + Values.formatNumber(factor) + "x: " + String.join(", ", metrics), factor));
         try {
             Plots.overSteps(
                     dir.resolve("noise-floor.csv"),
@@ -288,21 +292,23 @@ final class CheckReport {
                 + (Double.isNaN(sd) ? "" : String.format(Locale.ROOT, " ± %.4f", sd));
     }
 
-    /** Writes {@code check.md} and {@code check.csv}. */
+    /** Writes {@code check.md}, {@code check.csv} and {@code summary.md} (the verdicts, for the run's report). */
     void finish() throws IOException {
+        StringBuilder verdicts = new StringBuilder();
+        if (!outcomeRows.isEmpty()) {
+            verdicts.append("Operator level (do the engines compute the same training step?):\n\n");
+        }
+        verdicts.append("| model | verdict | first divergence |\n| --- | --- | --- |\n");
+        verdictRows.forEach(r -> verdicts.append(r).append('\n'));
+        if (!outcomeRows.isEmpty()) {
+            verdicts.append("\nOutcome level (do the engines reach the same result?):\n\n| model | metric | verdict |\n"
+                    + "| --- | --- | --- |\n");
+            outcomeRows.forEach(r -> verdicts.append(r).append('\n'));
+        }
+        ModelFiles.writeAtomically(folder.path().resolve("summary.md"), verdicts.toString());
         StringBuilder md = new StringBuilder();
         md.append("# Reproducibility check: ").append(experiment.name()).append("\n\n");
-        md.append("## Verdicts\n\n");
-        if (!outcomeRows.isEmpty()) {
-            md.append("Operator level (do the engines compute the same training step?):\n\n");
-        }
-        md.append("| model | verdict | first divergence |\n| --- | --- | --- |\n");
-        verdictRows.forEach(r -> md.append(r).append('\n'));
-        if (!outcomeRows.isEmpty()) {
-            md.append("\nOutcome level (do the engines reach the same result?):\n\n| model | metric | verdict |\n"
-                    + "| --- | --- | --- |\n");
-            outcomeRows.forEach(r -> md.append(r).append('\n'));
-        }
+        md.append("## Verdicts\n\n").append(verdicts);
         md.append('\n')
                 .append(compared())
                 .append(definitions())

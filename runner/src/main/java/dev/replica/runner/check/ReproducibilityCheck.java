@@ -273,7 +273,8 @@ public final class ReproducibilityCheck {
         for (Side side : List.of(a, b)) {
             List<Evaluation> evaluations = new ArrayList<>();
             for (long seed : seeds) {
-                Experiment e = side.experiment();
+                // The run's own length, so that a schedule over the run's epochs spans these.
+                Experiment e = side.experiment().withEpochs(epochs);
                 DataSplits splits = data.computeIfAbsent(List.of(e.dataset(), seed), key -> assembly.openData(e, seed));
                 TrainingSetup setup = assembly.setup(e, sessions.get(side.engine()), splits, seed);
                 PluginUse model = e.models().get(label);

@@ -127,8 +127,11 @@ final class CheckSection {
                 ? OptionalInt.of((Integer) options.get("steps"))
                 : OptionalInt.empty();
         List<Tolerance> tolerances = tolerances(entries.get("tolerances"), steps);
-        Optional<OutcomeCheck> outcome =
-                entries.containsKey("outcome") ? outcome(entries.get("outcome").getValueNode()) : Optional.empty();
+        // outcome: null (e.g. --set check.outcome=null) runs the operator level alone.
+        Optional<OutcomeCheck> outcome = entries.containsKey("outcome")
+                        && !YamlTree.isNull(entries.get("outcome").getValueNode())
+                ? outcome(entries.get("outcome").getValueNode())
+                : Optional.empty();
         if (problems.count() != before) {
             return null;
         }

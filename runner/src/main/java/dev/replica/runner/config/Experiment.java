@@ -83,6 +83,27 @@ public record Experiment(
     }
 
     /**
+     * Returns a copy that trains another number of epochs (a schedule that follows the run's epochs
+     * follows these).
+     *
+     * @param epochs the epochs
+     * @return the copy
+     */
+    public Experiment withEpochs(int epochs) {
+        return new Experiment(
+                format,
+                name,
+                seeds,
+                engine,
+                dataset,
+                models,
+                optimizer,
+                schedule,
+                new Training(epochs, training.batchSize(), training.evalBatchSize()),
+                check);
+    }
+
+    /**
      * Returns a copy with another {@code check} section.
      *
      * @param other the section, or {@code null} for none

@@ -274,6 +274,7 @@ public final class Plots {
                             new double[] {half});
                     m.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
                     m.setMarkerColor(color);
+                    m.setLineColor(color); // the error bar's colour
                     m.setMarker(SeriesMarkers.DIAMOND);
                 }
                 i++;

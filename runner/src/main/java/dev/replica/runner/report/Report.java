@@ -71,16 +71,29 @@ public final class Report {
                 sections.add(new Section(h.getKey(), Plots.curves(h.getKey(), h.getValue(), plots)));
             }
         }
-        List<Path> divergence = new ArrayList<>();
-        for (Path csv : run.divergenceFiles()) {
-            String name = csv.getParent() == null
-                    ? "divergence"
-                    : csv.getParent().toString().replace('/', '-') + "-divergence";
-            divergence.add(Plots.divergence(folder.resolve(csv), plots.resolve(name + ".png")));
-        }
-        if (!divergence.isEmpty()) {
-            sections.add(new Section("Cross-engine divergence", divergence));
-        }
+        // The cross-engine check's files, one per model folder: each drawn into plots/<model>-<kind>.png.
+        addSection(
+                sections,
+                "Cross-engine divergence",
+                run.divergenceFiles(),
+                (csv, label) ->
+                        List.of(Plots.divergence(folder.resolve(csv), plots.resolve(label + "-divergence.png"))));
+        addSection(
+                sections,
+                "Cross-engine check, operator level: each step against the noise floor",
+                run.files("noise-floor.csv"),
+                (csv, label) -> List.of(Plots.overSteps(
+                        folder.resolve(csv),
+                        plots.resolve(label + "-noise-floor.png"),
+                        "Engines' difference as a multiple of the noise floor: " + label,
+                        "difference / noise floor (log scale)",
+                        column -> column.endsWith("_ratio"),
+                        Map.of())));
+        addSection(
+                sections,
+                "Cross-engine check, outcome level: final results over seeds",
+                run.files("outcomes.csv"),
+                (csv, label) -> Plots.outcomes(folder.resolve(csv), plots, label + "-outcome"));
         List<Path> all = new ArrayList<>();
         sections.forEach(s -> all.addAll(s.plots()));
         Path md = folder.resolve(MARKDOWN);
@@ -88,6 +101,28 @@ public final class Report {
         ModelFiles.writeAtomically(md, markdown(run, sections));
         ModelFiles.writeAtomically(html, html(run, sections));
         return new Written(md, html, all);
+    }
+
+    /** Draws one plot (or several) of a model's file. */
+    @FunctionalInterface
+    private interface Drawing {
+        List<Path> draw(Path csv, String label) throws IOException;
+    }
+
+    /** Adds a section with the drawings of every file, labelled by the model folder they are in. */
+    private static void addSection(List<Section> sections, String title, List<Path> files, Drawing drawing)
+            throws IOException {
+        List<Path> drawn = new ArrayList<>();
+        for (Path csv : files) {
+            drawn.addAll(drawing.draw(
+                    csv,
+                    csv.getParent() == null
+                            ? "model"
+                            : csv.getParent().toString().replace('/', '-')));
+        }
+        if (!drawn.isEmpty()) {
+            sections.add(new Section(title, drawn));
+        }
     }
 
     private static String markdown(RunContents run, List<Section> sections) {
@@ -172,7 +207,12 @@ public final class Report {
         if (summary == null) {
             sb.append("<p>The run has not finished: it has no summary.md yet.</p>\n");
         } else {
-            sb.append(markdownTable(summary, "results"));
+            // A check's summary holds a table per level, each after its line of text.
+            String id = "results";
+            for (String block : summary.split("\n\n")) {
+                sb.append(markdownTable(block, id));
+                id = block.trim().startsWith("|") ? null : id;
+            }
         }
         if (run.severalSeeds()) {
             sb.append("<details><summary>Each seed's table</summary>\n");

@@ -233,8 +233,19 @@ public final class RunContents {
      * @return the relative paths
      */
     public List<Path> divergenceFiles() {
+        return files("divergence.csv");
+    }
+
+    /**
+     * Returns every file of the run with a given name, e.g. the check's {@code noise-floor.csv} of each
+     * model, relative, sorted.
+     *
+     * @param name the file name
+     * @return the relative paths
+     */
+    public List<Path> files(String name) {
         try (Stream<Path> walk = Files.walk(folder)) {
-            return walk.filter(p -> p.getFileName().toString().equals("divergence.csv"))
+            return walk.filter(p -> p.getFileName().toString().equals(name))
                     .map(folder::relativize)
                     .sorted()
                     .toList();

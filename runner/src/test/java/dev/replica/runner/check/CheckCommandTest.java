@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.replica.runner.TinyExperiment;
 import dev.replica.runner.cli.ReplicaCli;
+import dev.replica.runner.report.Report;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -141,6 +142,15 @@ class CheckCommandTest {
         assertThat(Files.readString(folder.resolve("check.md")))
                 .contains(
                         "Outcome level (do the engines reach the same result?)", "| res | eval_accuracy | not enough");
+        // The run's report shows both levels' verdicts and plots.
+        Report.write(folder);
+        assertThat(Files.readString(folder.resolve("report.html")))
+                .contains(
+                        "Cross-engine check, operator level: each step against the noise floor",
+                        "Cross-engine check, outcome level: final results over seeds",
+                        "not enough seeds to tell");
+        assertThat(folder.resolve("plots/res-noise-floor.png")).exists();
+        assertThat(folder.resolve("plots/res-outcome-eval_loss.png")).exists();
     }
 
     @Test

@@ -106,6 +106,12 @@ class CheckSectionTest {
         assertThat(e.check().tolerances().get(0).limit()).isEqualTo(0.01);
         assertThat(e.check().engines()).containsExactly("mxnet", "mxnet");
         assertThat(load(TEXT, "check.rerun=false").check().rerun()).isFalse();
+        Experiment both = load(withCheck("check: {outcome: {seeds: 3, margins: {eval_loss: 0.1}}}"));
+        assertThat(both.check().outcome()).isPresent();
+        assertThat(load(withCheck("check: {outcome: {seeds: 3, margins: {eval_loss: 0.1}}}"), "check.outcome=null")
+                        .check()
+                        .outcome())
+                .isEmpty();
     }
 
     @ParameterizedTest(name = "{0}")
