@@ -13,6 +13,7 @@ import dev.replica.runner.report.Plots;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -63,11 +64,21 @@ final class CheckReport {
     static final List<String> NOISE_FLOOR_COLUMNS = noiseFloorColumns();
 
     private static List<String> noiseFloorColumns() {
-        List<String> columns = new ArrayList<>(List.of("step", "loss_ratio", "loss_rel_diff", "loss_floor"));
+        List<String> columns = new ArrayList<>(List.of(
+                "step", "loss_ratio", "loss_rel_diff", "loss_floor", "loss_rounding_reference", "loss_rounding_other"));
         for (Tolerance.Metric m : REPLAYED) {
             String k = m.key();
             columns.addAll(List.of(
-                    k + "_ratio", k + "_tensor", k + "_rel_diff", k + "_floor", k + "_all_rel_diff", k + "_all_floor"));
+                    k + "_ratio",
+                    k + "_tensor",
+                    k + "_rel_diff",
+                    k + "_floor",
+                    k + "_rounding_reference",
+                    k + "_rounding_other",
+                    k + "_all_rel_diff",
+                    k + "_all_floor",
+                    k + "_all_rounding_reference",
+                    k + "_all_rounding_other"));
         }
         return List.copyOf(columns);
     }
@@ -690,20 +701,26 @@ final class CheckReport {
                     Integer.toString(r.step()),
                     number(r.loss().ratio()),
                     number(r.loss().difference()),
-                    number(r.loss().floor())));
+                    number(r.loss().floor()),
+                    number(r.loss().roundingA()),
+                    number(r.loss().roundingB())));
             for (Tolerance.Metric m : REPLAYED) {
                 FloorDifference w = r.worst().get(m);
                 FloorDifference all = r.whole().get(m);
                 if (w == null) {
-                    row.addAll(List.of("", "", "", "", "", ""));
+                    row.addAll(Collections.nCopies(10, ""));
                 } else {
                     row.addAll(List.of(
                             number(w.ratio()),
                             w.what(),
                             number(w.difference()),
                             number(w.floor()),
+                            number(w.roundingA()),
+                            number(w.roundingB()),
                             number(all.difference()),
-                            number(all.floor())));
+                            number(all.floor()),
+                            number(all.roundingA()),
+                            number(all.roundingB())));
                 }
             }
             rows.add(row);

@@ -76,7 +76,7 @@ final class Replay implements AutoCloseable {
             double[] cross = Updates.compare(start, a.get(path), b.get(path));
             double[] roundingA = Updates.compare(start, a.get(path), ax.get(path));
             double[] roundingB = Updates.compare(start, b.get(path), bx.get(path));
-            FloorDifference d = FloorDifference.of(
+            FloorDifference d = new FloorDifference(
                     path, Updates.relative(cross), Updates.relative(roundingA), Updates.relative(roundingB));
             FloorDifference w = worst.get(e.getValue());
             if (w == null || !(d.ratio() <= w.ratio())) {
@@ -92,12 +92,12 @@ final class Replay implements AutoCloseable {
         Map<Tolerance.Metric, FloorDifference> whole = new EnumMap<>(Tolerance.Metric.class);
         sums.forEach((metric, s) -> whole.put(
                 metric,
-                FloorDifference.of(
+                new FloorDifference(
                         "all tensors",
                         Updates.relative(new double[] {s[0], s[1], s[2]}),
                         Updates.relative(new double[] {s[3], s[4], s[5]}),
                         Updates.relative(new double[] {s[6], s[7], s[8]}))));
-        FloorDifference lossDifference = FloorDifference.of(
+        FloorDifference lossDifference = new FloorDifference(
                 "loss", Weights.relative(loss, lossB), Weights.relative(loss, lossAx), Weights.relative(lossB, lossBx));
         return new ReplayedStep(step, lossDifference, worst, whole);
     }

@@ -273,8 +273,8 @@ class JudgeTest {
 
     /** A replayed step whose worst update is {@code ratio} times a floor of 1e-6, and whose loss sits at its floor. */
     private static ReplayedStep replayed(int step, double ratio) {
-        FloorDifference update = new FloorDifference("09Linear_weight", ratio * 1e-6, 1e-6);
-        FloorDifference loss = new FloorDifference("loss", 2e-7, 2e-7);
+        FloorDifference update = new FloorDifference("09Linear_weight", ratio * 1e-6, 1e-6, 0.5e-6);
+        FloorDifference loss = new FloorDifference("loss", 2e-7, 2e-7, 1e-7);
         return new ReplayedStep(
                 step, loss, Map.of(Tolerance.Metric.UPDATE, update), Map.of(Tolerance.Metric.UPDATE, update));
     }
