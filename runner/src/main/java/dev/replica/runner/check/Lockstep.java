@@ -68,12 +68,7 @@ final class Lockstep {
                         + (replay ? ", each replayed from " + a.name() + "'s state against the noise floor" : ""));
         try (Lane laneA = lanes.apply(a, label);
                 Lane laneB = lanes.apply(b, label);
-                Replay floor = replay
-                        ? new Replay(
-                                lanes.apply(b, label, DataType.FLOAT32),
-                                lanes.apply(a, label, DataType.FLOAT64),
-                                lanes.apply(b, label, DataType.FLOAT64))
-                        : null) {
+                Replay floor = replay ? Replay.open(lanes, a, b, label) : null) {
             initialA = ModelState.checksum(laneA.trainer().block());
             initialB = ModelState.checksum(laneB.trainer().block());
             for (int s = 0; s < steps; s++) {

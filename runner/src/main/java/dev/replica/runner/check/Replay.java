@@ -1,10 +1,15 @@
 package dev.replica.runner.check;
 
+import ai.djl.engine.EngineException;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import dev.replica.api.UserException;
 import dev.replica.runner.config.Tolerance;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -48,6 +53,31 @@ final class Replay implements AutoCloseable {
     }
 
     /**
+     * Makes the three lanes of a replay, closing those already made when one cannot be.
+     *
+     * @param lanes makes fresh lanes
+     * @param a the reference side
+     * @param b the other side
+     * @param label the model
+     * @return the replay
+     */
+    static Replay open(Lockstep.Lanes lanes, Side a, Side b, String label) {
+        List<Lane> made = new ArrayList<>();
+        try {
+            made.add(lanes.apply(b, label, DataType.FLOAT32));
+            made.add(lanes.apply(a, label, DataType.FLOAT64));
+            made.add(lanes.apply(b, label, DataType.FLOAT64));
+            return new Replay(made.get(0), made.get(1), made.get(2));
+        } catch (EngineException e) {
+            made.forEach(Lane::close);
+            throw noFloat64(a, b, label, e);
+        } catch (RuntimeException e) {
+            made.forEach(Lane::close);
+            throw e;
+        }
+    }
+
+    /**
      * Replays one step of the reference.
      *
      * @param step the global step
@@ -58,11 +88,21 @@ final class Replay implements AutoCloseable {
      */
     ReplayedStep step(int step, Lane.State before, Lane reference, double loss) {
         other.restore(before);
-        referenceExact.restore(before);
-        otherExact.restore(before);
         double lossB = other.step(step, false).loss();
-        double lossAx = referenceExact.step(step, false).loss();
-        double lossBx = otherExact.step(step, false).loss();
+        double lossAx;
+        double lossBx;
+        try {
+            referenceExact.restore(before);
+            otherExact.restore(before);
+            lossAx = referenceExact.step(step, false).loss();
+            lossBx = otherExact.step(step, false).loss();
+        } catch (EngineException e) {
+            throw new UserException(
+                    "model '" + other.trainer().label() + "' cannot train in float64 on both "
+                            + "engines, which noise_floor bands need (" + e.getMessage() + "); allowed: absolute or "
+                            + "relative bands for this model, or a model whose layers the engines run in float64",
+                    e);
+        }
         Map<String, double[]> a = reference.values(kinds.keySet());
         Map<String, double[]> b = other.values(kinds.keySet());
         Map<String, double[]> ax = referenceExact.values(kinds.keySet());
@@ -100,6 +140,14 @@ final class Replay implements AutoCloseable {
         FloorDifference lossDifference = new FloorDifference(
                 "loss", Weights.relative(loss, lossB), Weights.relative(loss, lossAx), Weights.relative(lossB, lossBx));
         return new ReplayedStep(step, lossDifference, worst, whole);
+    }
+
+    private static UserException noFloat64(Side a, Side b, String label, EngineException e) {
+        return new UserException(
+                "model '" + label + "' cannot be built in float64 on " + a.engine() + " and "
+                        + b.engine() + ", which noise_floor bands need (" + e.getMessage() + "); allowed: absolute or "
+                        + "relative bands for this model, or a model whose layers the engines run in float64",
+                e);
     }
 
     @Override
