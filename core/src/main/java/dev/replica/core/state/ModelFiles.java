@@ -1,12 +1,17 @@
 package dev.replica.core.state;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.csv.CSVFormat;
@@ -124,6 +129,18 @@ public final class ModelFiles {
         return out.toString();
     }
 
+    /** Writes a file's bytes. */
+    @FunctionalInterface
+    public interface Content {
+        /**
+         * Writes the content.
+         *
+         * @param out where to write, buffered
+         * @throws IOException when writing fails
+         */
+        void writeTo(OutputStream out) throws IOException;
+    }
+
     /**
      * Writes a file through a temporary sibling and a rename, so readers never see half a file.
      *
@@ -132,8 +149,33 @@ public final class ModelFiles {
      * @throws IOException when writing fails
      */
     public static void writeAtomically(Path file, String text) throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        writeAtomically(file, out -> out.write(bytes));
+    }
+
+    /**
+     * Writes a file through a temporary sibling, forced to disk, and a rename: readers never see half a
+     * file, and a crash leaves the old file or the new one.
+     *
+     * @param file the file
+     * @param content writes the bytes
+     * @throws IOException when writing fails; the file is then as it was
+     */
+    public static void writeAtomically(Path file, Content content) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        try (FileChannel channel = FileChannel.open(
+                        tmp,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.TRUNCATE_EXISTING,
+                        StandardOpenOption.WRITE);
+                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16)) {
+            content.writeTo(out);
+            out.flush();
+            channel.force(true);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 }
