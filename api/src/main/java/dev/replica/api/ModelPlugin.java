@@ -2,6 +2,8 @@ package dev.replica.api;
 
 import ai.djl.nn.Block;
 import dev.replica.api.params.Params;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Builds a network. The plugin owns its initialisation: every parameter of the returned block carries a
@@ -18,4 +20,19 @@ public interface ModelPlugin extends Plugin {
      * @return the block, never {@code null}
      */
     Block create(Params params, ModelContext context);
+
+    /**
+     * Returns the name a PyTorch {@code state_dict} of the same architecture gives each parameter of a
+     * block this plugin created: what {@code replica export} writes and an experiment's {@code weights}
+     * key reads, so a result can be checked and used in PyTorch. Build it with {@link
+     * dev.replica.api.nn.StateDictNames}. Plugins that declare none get a message, never a guess.
+     *
+     * @param params the validated parameters the block was created with, never {@code null}
+     * @param block the block, initialised, never {@code null}
+     * @return the PyTorch names keyed by the block's parameter paths, in {@code state_dict} order, covering
+     *     every parameter; or empty when the plugin declares none
+     */
+    default Optional<Map<String, String>> pytorchNames(Params params, Block block) {
+        return Optional.empty();
+    }
 }

@@ -33,6 +33,7 @@ import java.util.ServiceLoader;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
 
 /**
  * Small, engine-agnostic building blocks for testing model plugins: open an engine by name, build and
@@ -385,5 +386,31 @@ public final class ModelHarness {
         for (Pair<String, Block> child : block.getChildren()) {
             collectLeaves(path.isEmpty() ? child.getKey() : path + "_" + child.getKey(), child.getValue(), leaves);
         }
+    }
+
+    /**
+     * Returns a model's PyTorch {@code state_dict} as lines {@code name shape}, shape as {@code 64x3x3x3}:
+     * comparable with what {@code tools/pytorch/state_dict_names.py} prints for the PyTorch model.
+     *
+     * @param plugin the plugin, which must declare PyTorch names
+     * @param raw the raw parameters
+     * @param manager the manager that will own the parameters
+     * @return one line per parameter, in {@code state_dict} order
+     */
+    public static List<String> pytorchStateDict(ModelPlugin plugin, Map<String, ?> raw, NDManager manager) {
+        Params params = params(plugin, raw);
+        Block block = buildAndInitialize(plugin, raw, context("m", 0, CIFAR_EXAMPLE), manager, 1);
+        Map<String, String> names = plugin.pytorchNames(params, block).orElseThrow();
+        Map<String, Parameter> byPath = new LinkedHashMap<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            byPath.put(p.getKey(), p.getValue());
+        }
+        List<String> lines = new ArrayList<>();
+        for (Map.Entry<String, String> e : names.entrySet()) {
+            long[] dims = byPath.get(e.getKey()).getArray().getShape().getShape();
+            lines.add(e.getValue() + " "
+                    + Arrays.stream(dims).mapToObj(Long::toString).collect(Collectors.joining("x")));
+        }
+        return lines;
     }
 }

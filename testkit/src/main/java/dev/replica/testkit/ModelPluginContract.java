@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -167,6 +168,31 @@ public abstract class ModelPluginContract {
             assertThat(spec.description())
                     .as("description of parameter '%s'", spec.key())
                     .isNotBlank();
+        }
+    }
+
+    /**
+     * A plugin that declares PyTorch names names every parameter exactly once, in the block's order, with
+     * names that look like PyTorch's ({@code layer1.0.conv1.weight}).
+     */
+    @Test
+    protected void pytorchNamesWhenDeclaredCoverEveryParameterOnce() {
+        try (EngineSession session = ModelHarness.openEngine("pytorch");
+                NDManager manager = session.newManager()) {
+            Block block = build(manager, SEED);
+            Optional<Map<String, String>> names =
+                    plugin().pytorchNames(ModelHarness.params(plugin(), tinyParams()), block);
+            if (names.isEmpty()) {
+                return;
+            }
+            List<String> paths = new ArrayList<>();
+            for (Pair<String, Parameter> p : block.getParameters()) {
+                paths.add(p.getKey());
+            }
+            assertThat(names.get().keySet()).containsExactlyElementsOf(paths);
+            assertThat(names.get().values())
+                    .doesNotHaveDuplicates()
+                    .allMatch(n -> n.matches("[a-z_][a-z0-9_]*(\\.[a-z0-9_]+)+"));
         }
     }
 

@@ -12,6 +12,7 @@ import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import dev.replica.api.nn.SeededInitializer.Fan;
+import dev.replica.api.nn.StateDictNames;
 import dev.replica.api.nn.TorchLayers;
 import dev.replica.api.seed.SeedStream;
 
@@ -87,6 +88,22 @@ final class BasicBlock extends AbstractBlock {
         if (shortcutConv != null) {
             shortcutConv.initialize(manager, dataType, inputShapes);
             shortcutBn.initialize(manager, dataType, shortcutConv.getOutputShapes(inputShapes));
+        }
+    }
+
+    /**
+     * Names this block's layers as PyTorch's BasicBlock does.
+     *
+     * @param names the model's names
+     * @param module this block's module path, e.g. {@code layer2.0}
+     */
+    void name(StateDictNames names, String module) {
+        names.layer(module + ".conv1", conv1)
+                .layer(module + ".bn1", bn1)
+                .layer(module + ".conv2", conv2)
+                .layer(module + ".bn2", bn2);
+        if (shortcutConv != null) {
+            names.layer(module + ".shortcut.0", shortcutConv).layer(module + ".shortcut.1", shortcutBn);
         }
     }
 }

@@ -7,11 +7,15 @@ import ai.djl.nn.pooling.Pool;
 import dev.replica.api.ModelContext;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.nn.SeededInitializer.Fan;
+import dev.replica.api.nn.StateDictNames;
 import dev.replica.api.nn.TorchLayers;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
 import dev.replica.api.params.Params;
 import dev.replica.api.seed.SeedStream;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * The {@code resnet} model: the CIFAR ResNet of He et al. as commonly trained on 32 x 32 images. Stem
@@ -25,6 +29,11 @@ import dev.replica.api.seed.SeedStream;
  * e.g. {@code stem/conv/weight}, {@code stage2/block1/shortcut/conv/weight}, {@code fc/bias}.
  */
 public final class ResNetPlugin implements ModelPlugin {
+
+    /** The stages, and where the first one sits in the network (after conv, BatchNorm and ReLU). */
+    private static final int STAGES = 4;
+
+    private static final int FIRST_STAGE = 3;
 
     private static final ParameterSchema SCHEMA = ParameterSchema.of(
             ParameterSpec.integer(
@@ -87,5 +96,23 @@ public final class ResNetPlugin implements ModelPlugin {
         net.add(Pool.globalAvgPool2dBlock());
 
         return net.add(TorchLayers.linear(context.classes(), inChannels, seeds.child("fc")));
+    }
+
+    /**
+     * Names as the study's hand-written CIFAR ResNet (the common {@code pytorch-cifar} layout):
+     * {@code conv1, bn1, layer1..4.<block>.{conv1, bn1, conv2, bn2, shortcut.0, shortcut.1}, linear}.
+     */
+    @Override
+    public Optional<Map<String, String>> pytorchNames(Params params, Block block) {
+        List<Block> top = block.getChildren().values();
+        StateDictNames names =
+                new StateDictNames(block).layer("conv1", top.get(0)).layer("bn1", top.get(1));
+        for (int s = 0; s < STAGES; s++) {
+            List<Block> blocks = top.get(FIRST_STAGE + s).getChildren().values();
+            for (int b = 0; b < blocks.size(); b++) {
+                ((BasicBlock) blocks.get(b)).name(names, "layer" + (s + 1) + "." + b);
+            }
+        }
+        return Optional.of(names.layer("linear", top.get(top.size() - 1)).build());
     }
 }

@@ -18,6 +18,9 @@ import dev.replica.api.nn.SeededInitializer;
 import dev.replica.api.params.ParameterProblem;
 import dev.replica.testkit.InitAssertions;
 import dev.replica.testkit.ModelHarness;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -186,5 +189,25 @@ class ResNetPluginTest {
     private Block build(NDManager manager, Map<String, Object> params) {
         return ModelHarness.buildAndInitialize(
                 plugin, params, ModelHarness.context("resnet", 0, ModelHarness.CIFAR_EXAMPLE), manager, 1);
+    }
+
+    /**
+     * The names and shapes are those of the PyTorch model's {@code state_dict} (without
+     * {@code num_batches_tracked}), as {@code tools/pytorch/state_dict_names.py resnet} printed them.
+     */
+    @Test
+    void pytorchNamesAndShapesAreThoseOfThePyTorchModel() throws IOException {
+        List<String> expected;
+        try (InputStream in = getClass().getResourceAsStream("/pytorch-resnet18-state-dict.txt")) {
+            expected = new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    .lines()
+                    .toList();
+        }
+        try (EngineSession session = ModelHarness.openEngine("pytorch");
+                NDManager manager = session.newManager()) {
+            assertThat(ModelHarness.pytorchStateDict(plugin, Map.of("depth", 18, "width", 64), manager))
+                    .as("ResNet-18 state_dict")
+                    .containsExactlyElementsOf(expected);
+        }
     }
 }

@@ -4,17 +4,22 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import dev.replica.api.ModelContext;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.nn.SeededDropout;
 import dev.replica.api.nn.SeededInitializer.Fan;
+import dev.replica.api.nn.StateDictNames;
 import dev.replica.api.nn.TorchLayers;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
 import dev.replica.api.params.Params;
 import dev.replica.api.seed.SeedStream;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The {@code vgg} model: torchvision's VGG layouts 11, 13, 16 and 19 (configurations A, B, D, E) of
@@ -126,5 +131,32 @@ public final class VggPlugin implements ModelPlugin {
                 .add(Activation.reluBlock())
                 .add(new SeededDropout(rate, dropout.child("head/dropout2"), context.trainingStep()))
                 .add(TorchLayers.linear(context.classes(), hidden, seeds.child("head/fc3")));
+    }
+
+    /**
+     * Names as torchvision's VGG with the study's CIFAR head: {@code features.<i>} for each convolution
+     * and BatchNorm at its index in torchvision's {@code features} (ReLUs and pools count), then
+     * {@code classifier.0, classifier.3, classifier.6} for the three linear layers.
+     */
+    @Override
+    public Optional<Map<String, String>> pytorchNames(Params params, Block block) {
+        List<Block> layers = block.getChildren().values();
+        int features = 0;
+        for (int width : LAYOUTS.get(params.getInt("depth"))) {
+            features += width == M ? 1 : params.getBoolean("batch_norm") ? 3 : 2;
+        }
+        StateDictNames names = new StateDictNames(block);
+        for (int i = 0; i < features; i++) {
+            Block layer = layers.get(i);
+            if (layer instanceof Conv2d || layer instanceof BatchNorm) {
+                names.layer("features." + i, layer);
+            }
+        }
+        // After the features: the average pool, then linear, ReLU, dropout, linear, ReLU, dropout, linear.
+        int head = features + 1;
+        return Optional.of(names.layer("classifier.0", layers.get(head))
+                .layer("classifier.3", layers.get(head + 3))
+                .layer("classifier.6", layers.get(head + 6))
+                .build());
     }
 }
