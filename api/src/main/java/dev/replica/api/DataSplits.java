@@ -1,7 +1,10 @@
 package dev.replica.api;
 
 import ai.djl.ndarray.types.Shape;
+import java.awt.image.BufferedImage;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /** An opened dataset: its splits, shapes and provenance. */
 public interface DataSplits {
@@ -54,4 +57,25 @@ public interface DataSplits {
      * @return sorted key-value pairs, never {@code null}
      */
     Map<String, String> provenance();
+
+    /**
+     * Returns the name of each class, by label.
+     *
+     * @return {@link #classes()} names; by default the labels themselves, {@code "0"}, {@code "1"}, ...
+     */
+    default List<String> classNames() {
+        return IntStream.range(0, classes()).mapToObj(Integer::toString).toList();
+    }
+
+    /**
+     * Turns an image into one example as this dataset's test split holds them (size, channel order,
+     * normalisation), for prediction on new images.
+     *
+     * @param image the decoded image, never {@code null}
+     * @return the example's features, {@link #exampleShape()} in row-major order
+     * @throws UserException when the dataset does not take images
+     */
+    default float[] imageExample(BufferedImage image) {
+        throw new UserException("this dataset does not turn images into examples");
+    }
 }

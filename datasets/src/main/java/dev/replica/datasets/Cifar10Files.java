@@ -48,6 +48,11 @@ final class Cifar10Files {
     static final int CHANNELS = 3;
     static final int SIDE = 32;
     static final int CLASSES = 10;
+
+    /** The classes by label, as the dataset's batches.meta.txt lists them. */
+    static final List<String> CLASS_NAMES =
+            List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck");
+
     static final int RECORD = ImageRecords.recordLength(CHANNELS, SIDE, SIDE);
 
     private Cifar10Files() {}

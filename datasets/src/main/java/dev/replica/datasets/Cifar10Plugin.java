@@ -105,7 +105,7 @@ public final class Cifar10Plugin implements DatasetPlugin {
                     + " training examples are used; allowed: fewer than the training examples");
         }
         return ImageSplits.of(
-                Cifar10Files.CLASSES,
+                Cifar10Files.CLASS_NAMES,
                 train.images(),
                 test.images(),
                 holdout,

@@ -4,7 +4,11 @@ import ai.djl.ndarray.types.Shape;
 import dev.replica.api.DataSplits;
 import dev.replica.api.ExampleSet;
 import dev.replica.api.seed.SeedStream;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -18,6 +22,8 @@ import java.util.TreeMap;
  * @param test the test split
  * @param validationSource {@code test} or {@code holdout:<count>}
  * @param provenance sorted facts about the data
+ * @param classNames the name of each class, by label
+ * @param normalization how pixels become features
  */
 record ImageSplits(
         int classes,
@@ -26,7 +32,9 @@ record ImageSplits(
         ExampleSet validation,
         ExampleSet test,
         String validationSource,
-        Map<String, String> provenance)
+        Map<String, String> provenance,
+        List<String> classNames,
+        Normalization normalization)
         implements DataSplits {
 
     /** Keeps a sorted, unmodifiable copy of the provenance. */
@@ -48,7 +56,7 @@ record ImageSplits(
      * @return the splits
      */
     static ImageSplits of(
-            int classes,
+            List<String> classNames,
             ImageRecords train,
             ImageRecords test,
             int holdout,
@@ -56,11 +64,20 @@ record ImageSplits(
             CropAndFlip augmentation,
             Map<String, String> provenance) {
         Normalization n = Normalization.CIFAR10;
+        int classes = classNames.size();
         Shape shape = new Shape(train.channels(), train.height(), train.width());
         ImageExamples testSet = ImageExamples.all(test, n, null);
         if (holdout == 0) {
             return new ImageSplits(
-                    classes, shape, ImageExamples.all(train, n, augmentation), testSet, testSet, "test", provenance);
+                    classes,
+                    shape,
+                    ImageExamples.all(train, n, augmentation),
+                    testSet,
+                    testSet,
+                    "test",
+                    provenance,
+                    classNames,
+                    n);
         }
         Holdout parts = Holdout.draw(train.count(), holdout, holdoutStream);
         return new ImageSplits(
@@ -70,6 +87,47 @@ record ImageSplits(
                 new ImageExamples(train, parts.validation(), n, null),
                 testSet,
                 "holdout:" + holdout,
-                provenance);
+                provenance,
+                classNames,
+                n);
+    }
+
+    /**
+     * An image of the examples' size is taken pixel for pixel, so a test image saved as PNG gives exactly
+     * its test example. Another size is scaled (bilinear) until its shorter side fits, then centre-cropped.
+     * Transparent pixels are composed over black; grey images repeat their one channel.
+     */
+    @Override
+    public float[] imageExample(BufferedImage image) {
+        int height = (int) exampleShape.get(1);
+        int width = (int) exampleShape.get(2);
+        BufferedImage rgb = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = rgb.createGraphics();
+        try {
+            if (image.getWidth() == width && image.getHeight() == height) {
+                g.drawImage(image, 0, 0, null);
+            } else {
+                double scale = Math.max((double) width / image.getWidth(), (double) height / image.getHeight());
+                int scaledWidth = (int) Math.ceil(image.getWidth() * scale);
+                int scaledHeight = (int) Math.ceil(image.getHeight() * scale);
+                g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+                g.drawImage(
+                        image, (width - scaledWidth) / 2, (height - scaledHeight) / 2, scaledWidth, scaledHeight, null);
+            }
+        } finally {
+            g.dispose();
+        }
+        int plane = height * width;
+        float[] features = new float[normalization.channels() * plane];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int pixel = rgb.getRGB(x, y);
+                int at = y * width + x;
+                features[at] = normalization.value(0, (pixel >> 16) & 0xff);
+                features[plane + at] = normalization.value(1, (pixel >> 8) & 0xff);
+                features[2 * plane + at] = normalization.value(2, pixel & 0xff);
+            }
+        }
+        return features;
     }
 }

@@ -14,6 +14,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.stream.IntStream;
 
 /**
  * A small, learnable image dataset made in Java from the seed, for tests: each class has a fixed random
@@ -96,7 +97,7 @@ public final class SyntheticPlugin implements DatasetPlugin {
                 HexFormat.of().formatHex(md5.digest()));
         int holdout = params.getString("validation").equals("holdout") ? params.getInt("holdout") : 0;
         return ImageSplits.of(
-                classes,
+                IntStream.range(0, classes).mapToObj(c -> "class" + c).toList(),
                 new ImageRecords(train, 3, side, side),
                 new ImageRecords(test, 3, side, side),
                 holdout,

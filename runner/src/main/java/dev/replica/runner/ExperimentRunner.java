@@ -1,5 +1,6 @@
 package dev.replica.runner;
 
+import ai.djl.ndarray.types.DataType;
 import dev.replica.api.DataSplits;
 import dev.replica.api.EngineSession;
 import dev.replica.api.ModelPlugin;
@@ -107,7 +108,9 @@ public final class ExperimentRunner {
                             setup,
                             m.getKey(),
                             models.get(m.getValue().plugin()),
-                            m.getValue().params())) {
+                            m.getValue().params(),
+                            DataType.FLOAT32,
+                            m.getValue().weights())) {
                         Checkpoint.Progress progress = trainer.train(files, listener);
                         checksums.put(
                                 files.folder()

@@ -12,6 +12,7 @@ import dev.replica.api.Plugin;
 import dev.replica.api.ScheduleContext;
 import dev.replica.api.SchedulePlugin;
 import dev.replica.api.UpdateRule;
+import dev.replica.api.UserException;
 import dev.replica.api.seed.SeedNames;
 import dev.replica.api.seed.SeedStream;
 import dev.replica.core.record.RunManifest;
@@ -24,12 +25,17 @@ import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.apache.logging.log4j.LogManager;
@@ -151,11 +157,42 @@ public final class RunAssembly {
             throws IOException {
         String resolved = Files.readString(folder.path().resolve(RunFolder.EXPERIMENT), StandardCharsets.UTF_8);
         return RunManifest.start(
-                new RunManifest.Replica(replicaVersion(), experiment.format(), command),
-                new RunManifest.Experiment(experiment.name(), RunFolder.sha256(resolved), List.copyOf(seeds)),
-                Manifest.gitCommit(Path.of("").toAbsolutePath()),
-                Manifest.environment(),
-                pluginFacts(used));
+                        new RunManifest.Replica(replicaVersion(), experiment.format(), command),
+                        new RunManifest.Experiment(experiment.name(), RunFolder.sha256(resolved), List.copyOf(seeds)),
+                        Manifest.gitCommit(Path.of("").toAbsolutePath()),
+                        Manifest.environment(),
+                        pluginFacts(used))
+                .withInitialWeights(initialWeights(experiment));
+    }
+
+    /**
+     * Fingerprints the files the models start from, so a reader knows which weights a run began with.
+     *
+     * @param experiment the experiment
+     * @return {@code <sha256>  <path>} by model label, for the models with a {@code weights} file
+     */
+    public static SortedMap<String, String> initialWeights(Experiment experiment) {
+        SortedMap<String, String> files = new TreeMap<>();
+        for (Map.Entry<String, PluginUse> m : experiment.models().entrySet()) {
+            Path file = m.getValue().weights();
+            if (file == null) {
+                continue;
+            }
+            try (InputStream in = Files.newInputStream(file)) {
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                byte[] buffer = new byte[1 << 16];
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    sha.update(buffer, 0, n);
+                }
+                files.put(m.getKey(), HexFormat.of().formatHex(sha.digest()) + "  " + file);
+            } catch (IOException e) {
+                throw new UserException(
+                        "models." + m.getKey() + ".weights: cannot read " + file + " (" + e.getMessage() + ")", e);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return files;
     }
 
     /**

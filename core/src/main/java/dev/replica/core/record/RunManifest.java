@@ -32,6 +32,8 @@ import java.util.TreeMap;
  * @param datasets the data's facts by seed
  * @param weights the final weights' SHA-256 by model (and seed); empty until the run finished
  * @param check a check's verdicts and checksums per model, or {@code null} for a run
+ * @param initialWeights the SHA-256 and path of each model's initial weights file, by model label; empty
+ *     when every model starts from its seeded initialisation
  */
 public record RunManifest(
         Replica replica,
@@ -43,7 +45,8 @@ public record RunManifest(
         SortedMap<String, SortedMap<String, String>> engines,
         SortedMap<String, DatasetFacts> datasets,
         SortedMap<String, String> weights,
-        JsonObject check) {
+        JsonObject check,
+        SortedMap<String, String> initialWeights) {
 
     /** The section names of the file. */
     public static final String REPLICA = "replica";
@@ -57,6 +60,7 @@ public record RunManifest(
     public static final String DATASET = "dataset";
     public static final String WEIGHTS = "weights.sha256";
     public static final String CHECK = "check";
+    public static final String INITIAL_WEIGHTS = "initial_weights";
     private static final Gson GSON =
             new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
@@ -142,7 +146,8 @@ public record RunManifest(
                 new TreeMap<>(),
                 new TreeMap<>(),
                 new TreeMap<>(),
-                null);
+                null,
+                new TreeMap<>());
     }
 
     /**
@@ -162,7 +167,8 @@ public record RunManifest(
                 engines,
                 datasets,
                 weights,
-                check);
+                check,
+                initialWeights);
     }
 
     /**
@@ -182,7 +188,8 @@ public record RunManifest(
                 new TreeMap<>(descriptions),
                 datasets,
                 weights,
-                check);
+                check,
+                initialWeights);
     }
 
     /**
@@ -202,7 +209,8 @@ public record RunManifest(
                 engines,
                 new TreeMap<>(facts),
                 weights,
-                check);
+                check,
+                initialWeights);
     }
 
     /**
@@ -222,7 +230,29 @@ public record RunManifest(
                 engines,
                 datasets,
                 new TreeMap<>(checksums),
-                check);
+                check,
+                initialWeights);
+    }
+
+    /**
+     * Returns this manifest with the initial weights files the models start from.
+     *
+     * @param files {@code <sha256>  <path>} by model label
+     * @return the manifest
+     */
+    public RunManifest withInitialWeights(SortedMap<String, String> files) {
+        return new RunManifest(
+                replica,
+                experiment,
+                gitCommit,
+                environment,
+                plugins,
+                engine,
+                engines,
+                datasets,
+                weights,
+                check,
+                new TreeMap<>(files));
     }
 
     /**
@@ -233,7 +263,17 @@ public record RunManifest(
      */
     public RunManifest withCheck(JsonObject results) {
         return new RunManifest(
-                replica, experiment, gitCommit, environment, plugins, engine, engines, datasets, weights, results);
+                replica,
+                experiment,
+                gitCommit,
+                environment,
+                plugins,
+                engine,
+                engines,
+                datasets,
+                weights,
+                results,
+                initialWeights);
     }
 
     /**
@@ -293,6 +333,9 @@ public record RunManifest(
                 datasets.forEach((seed, facts) -> bySeed.add(seed, dataset(facts)));
                 json.add(DATASET, bySeed);
             }
+        }
+        if (!initialWeights.isEmpty()) {
+            json.add(INITIAL_WEIGHTS, GSON.toJsonTree(initialWeights));
         }
         if (!weights.isEmpty()) {
             json.add(WEIGHTS, GSON.toJsonTree(weights));
@@ -357,7 +400,8 @@ public record RunManifest(
                 Collections.unmodifiableSortedMap(engines),
                 datasets(json.get(DATASET), seeds),
                 strings(json.get(WEIGHTS)),
-                object(json.get(CHECK)));
+                object(json.get(CHECK)),
+                strings(json.get(INITIAL_WEIGHTS)));
     }
 
     /** One seed's facts are the section itself; several seeds' are keyed by seed. */

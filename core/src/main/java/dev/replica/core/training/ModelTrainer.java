@@ -18,6 +18,7 @@ import dev.replica.api.nn.Blocks;
 import dev.replica.api.params.Params;
 import dev.replica.api.seed.SeedNames;
 import dev.replica.api.seed.SeedStream;
+import dev.replica.core.exchange.PyTorchWeights;
 import dev.replica.core.state.Checkpoint;
 import dev.replica.core.state.EpochRecord;
 import dev.replica.core.state.ModelFiles;
@@ -29,6 +30,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * Trains one model: builds it from its plugin with weights drawn from the run's seed streams, then runs
@@ -79,6 +81,30 @@ public final class ModelTrainer implements AutoCloseable {
      * @throws UserException when the plugin leaves a parameter to the engine's random generator
      */
     public ModelTrainer(TrainingSetup setup, String label, ModelPlugin plugin, Params params, DataType precision) {
+        this(setup, label, plugin, params, precision, null);
+    }
+
+    /**
+     * Builds and initialises the model, then, when given, loads initial weights from a file in PyTorch's
+     * names (an experiment's {@code models.<label>.weights}).
+     *
+     * @param setup what the run's models share
+     * @param label the model's label
+     * @param plugin the model plugin
+     * @param params its validated parameters
+     * @param precision {@link DataType#FLOAT32} or {@link DataType#FLOAT64}
+     * @param initialWeights a {@code .safetensors} or {@code .npz} file, or {@code null} for the seeded
+     *     initialisation alone
+     * @throws UserException when the plugin leaves a parameter to the engine's random generator, or the
+     *     weights file does not fit the model
+     */
+    public ModelTrainer(
+            TrainingSetup setup,
+            String label,
+            ModelPlugin plugin,
+            Params params,
+            DataType precision,
+            Path initialWeights) {
         this.setup = setup;
         this.label = label;
         this.manager = setup.session().newManager();
@@ -108,6 +134,9 @@ public final class ModelTrainer implements AutoCloseable {
                             + "between engines: " + unseeded);
         }
         block.initialize(manager, precision, new Shape(1).addAll(setup.data().exampleShape()));
+        if (initialWeights != null) {
+            PyTorchWeights.load(initialWeights, plugin, params, block, label);
+        }
         this.optimizerState = new OptimizerState(manager);
         this.step = new TrainingStep(setup.session().engine(), manager, block, setup.rule(), optimizerState, classes);
     }
@@ -306,10 +335,26 @@ public final class ModelTrainer implements AutoCloseable {
      * @return loss and accuracy
      */
     public Evaluation evaluate(ExampleSet split, String name, ProgressListener listener) {
+        return evaluate(split, name, listener, null);
+    }
+
+    /**
+     * Evaluates in inference mode, and hands each batch's logits to a consumer: {@code replica eval}
+     * saves them, so that another framework can be compared example by example.
+     *
+     * @param split the split
+     * @param name the split's name for progress display, e.g. {@code test}
+     * @param listener progress display
+     * @param logits receives each batch's logits, row-major {@code (batch, classes)}, in split order; may
+     *     be {@code null}
+     * @return loss, accuracy and the confusion matrix
+     */
+    public Evaluation evaluate(ExampleSet split, String name, ProgressListener listener, Consumer<float[]> logits) {
         int n = split.size();
         int batchSize = setup.training().evalBatchSize();
         double lossSum = 0;
         long correct = 0;
+        long[][] confusion = new long[classes][classes];
         for (int from = 0; from < n; from += batchSize) {
             int[] indices = new int[Math.min(batchSize, n - from)];
             for (int i = 0; i < indices.length; i++) {
@@ -318,16 +363,45 @@ public final class ModelTrainer implements AutoCloseable {
             Batch batch = split.batch(indices, null);
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
-                NDArray x = TrainingStep.inPrecisionOf(block, manager.create(batch.features(), batch.shape()));
-                NDArray logits = block.forward(new ParameterStore(manager, false), new NDList(x), false)
-                        .singletonOrThrow();
-                lossSum += TrainingStep.scalar(TrainingStep.crossEntropy(manager, logits, batch.labels(), classes))
+                NDArray output = forward(batch);
+                lossSum += TrainingStep.scalar(TrainingStep.crossEntropy(manager, output, batch.labels(), classes))
                         * (double) indices.length;
-                correct += TrainingStep.countCorrect(TrainingStep.floats(logits), batch.labels(), classes);
+                float[] values = TrainingStep.floats(output);
+                int[] predicted = TrainingStep.predictions(values, classes);
+                for (int i = 0; i < predicted.length; i++) {
+                    confusion[batch.labels()[i]][predicted[i]]++;
+                    if (predicted[i] == batch.labels()[i]) {
+                        correct++;
+                    }
+                }
+                if (logits != null) {
+                    logits.accept(values);
+                }
             }
             listener.evaluation(label, name, from + indices.length, n);
         }
-        return new Evaluation(n == 0 ? Double.NaN : lossSum / n, n == 0 ? Double.NaN : (double) correct / n, n);
+        return new Evaluation(
+                n == 0 ? Double.NaN : lossSum / n, n == 0 ? Double.NaN : (double) correct / n, n, confusion);
+    }
+
+    /**
+     * Returns the model's logits for a batch, in inference mode.
+     *
+     * @param batch the examples
+     * @return row-major {@code (batch, classes)}
+     */
+    public float[] logits(Batch batch) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            return TrainingStep.floats(forward(batch));
+        }
+    }
+
+    /** The logits in inference mode, in the model's precision; the caller's scope frees them. */
+    private NDArray forward(Batch batch) {
+        NDArray x = TrainingStep.inPrecisionOf(block, manager.create(batch.features(), batch.shape()));
+        return block.forward(new ParameterStore(manager, false), new NDList(x), false)
+                .singletonOrThrow();
     }
 
     /** Frees the model's arrays and the optimizer state. */

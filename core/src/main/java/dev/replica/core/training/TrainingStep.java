@@ -169,18 +169,34 @@ public final class TrainingStep {
      * @return how many are right
      */
     public static int countCorrect(float[] logits, int[] labels, int classes) {
+        int[] predicted = predictions(logits, classes);
         int correct = 0;
         for (int i = 0; i < labels.length; i++) {
+            if (predicted[i] == labels[i]) {
+                correct++;
+            }
+        }
+        return correct;
+    }
+
+    /**
+     * Returns each example's predicted class: the first of its largest logits.
+     *
+     * @param logits row-major {@code (n, classes)}
+     * @param classes the class count
+     * @return n labels
+     */
+    public static int[] predictions(float[] logits, int classes) {
+        int[] predicted = new int[logits.length / classes];
+        for (int i = 0; i < predicted.length; i++) {
             int best = 0;
             for (int c = 1; c < classes; c++) {
                 if (logits[i * classes + c] > logits[i * classes + best]) {
                     best = c;
                 }
             }
-            if (best == labels[i]) {
-                correct++;
-            }
+            predicted[i] = best;
         }
-        return correct;
+        return predicted;
     }
 }

@@ -119,7 +119,8 @@ class RunManifestTest {
                 one.engines(),
                 new TreeMap<>(Map.of("0", facts, "1", facts)),
                 one.weights(),
-                null);
+                null,
+                new TreeMap<>(Map.of("res", "ab12  /w/res.safetensors")));
         assertThat(two.toJson().getAsJsonObject("dataset").keySet()).containsExactly("0", "1");
         assertThat(RunManifest.read(two.toJson())).isEqualTo(two);
     }

@@ -10,6 +10,7 @@ import dev.replica.core.state.TensorFile;
 import dev.replica.core.training.ModelTrainer;
 import dev.replica.core.training.TrainingSetup;
 import dev.replica.core.training.TrainingStep;
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -42,8 +43,22 @@ final class Lane implements AutoCloseable {
      * @param precision float32, or float64 for the lanes that measure rounding
      */
     Lane(TrainingSetup setup, String label, ModelPlugin plugin, Params params, DataType precision) {
+        this(setup, label, plugin, params, precision, null);
+    }
+
+    /**
+     * Creates a lane whose model starts from the experiment's initial weights, when it has them.
+     *
+     * @param setup what the run's models share
+     * @param label the model's label
+     * @param plugin the model plugin
+     * @param params its parameters
+     * @param precision float32, or float64 for the lanes that measure rounding
+     * @param weights the model's initial weights file, or {@code null}
+     */
+    Lane(TrainingSetup setup, String label, ModelPlugin plugin, Params params, DataType precision, Path weights) {
         this.setup = setup;
-        this.trainer = new ModelTrainer(setup, label, plugin, params, precision);
+        this.trainer = new ModelTrainer(setup, label, plugin, params, precision, weights);
     }
 
     ModelTrainer trainer() {

@@ -283,7 +283,8 @@ public final class ReproducibilityCheck {
                         label,
                         "outcome run " + (++done) + " of " + 2 * seeds.size() + ": " + side.name() + ", seed " + seed
                                 + ", " + epochs + (epochs == 1 ? " epoch" : " epochs") + " (" + steps + " steps)");
-                try (Lane lane = new Lane(setup, label, models.get(model.plugin()), model.params())) {
+                try (Lane lane = new Lane(
+                        setup, label, models.get(model.plugin()), model.params(), DataType.FLOAT32, model.weights())) {
                     for (int s = 0; s < steps; s++) {
                         double loss = lane.step(s, false).loss();
                         progress.step(label, s, steps, loss);
@@ -326,6 +327,6 @@ public final class ReproducibilityCheck {
             throw new IllegalArgumentException("side " + side.name() + " has no model '" + label + "'");
         }
         TrainingSetup setup = assembly.setup(e, session, data, seed(side));
-        return new Lane(setup, label, models.get(model.plugin()), model.params(), precision);
+        return new Lane(setup, label, models.get(model.plugin()), model.params(), precision, model.weights());
     }
 }

@@ -53,6 +53,9 @@ import picocli.CommandLine.Parameters;
             DiffCommand.class,
             ReproduceCommand.class,
             CheckCommand.class,
+            EvalCommand.class,
+            PredictCommand.class,
+            ExportCommand.class,
             DoctorCommand.class
         })
 public final class ReplicaCli {
@@ -147,6 +150,15 @@ public final class ReplicaCli {
      */
     Map<String, String> env() {
         return env;
+    }
+
+    /**
+     * Returns standard output.
+     *
+     * @return the stream commands print to
+     */
+    PrintStream out() {
+        return out;
     }
 
     /** The registry over the built-in plugins and any plugins folder. */

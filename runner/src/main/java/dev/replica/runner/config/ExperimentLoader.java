@@ -53,7 +53,7 @@ public final class ExperimentLoader {
             String why = Files.isDirectory(file) ? "it is a folder, not a file" : String.valueOf(e.getMessage());
             throw fileProblem(label, "cannot read: " + why);
         }
-        return read(label, text, overrides);
+        return read(label, text, overrides, file.toAbsolutePath().getParent());
     }
 
     /**
@@ -66,6 +66,10 @@ public final class ExperimentLoader {
      * @throws ExperimentException listing every problem
      */
     public Experiment read(String file, String text, List<String> overrides) {
+        return read(file, text, overrides, Path.of("").toAbsolutePath());
+    }
+
+    private Experiment read(String file, String text, List<String> overrides, Path baseDir) {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(overrides, "overrides");
@@ -87,7 +91,7 @@ public final class ExperimentLoader {
         MappingNode mapping = (MappingNode) root;
         new Overrides(tree, problems).apply(mapping, overrides);
         tree.checkStructure(mapping, "");
-        Experiment experiment = new ExperimentValidator(registry, tree, problems).validate(mapping);
+        Experiment experiment = new ExperimentValidator(registry, tree, problems, baseDir).validate(mapping);
         problems.throwIfAny(file);
         return experiment;
     }

@@ -7,10 +7,14 @@ import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
 import dev.replica.api.params.Params;
 import dev.replica.api.params.Values;
+import dev.replica.core.exchange.WeightsFile;
 import dev.replica.core.training.Training;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -61,6 +65,7 @@ final class ExperimentValidator {
     private static final Pattern LABEL = Pattern.compile("[a-z0-9][a-z0-9_-]*");
     private static final String LABEL_RULE = "a label matching [a-z0-9][a-z0-9_-]*";
     private static final List<String> PLUGIN_KEYS = List.of("plugin", "params");
+    private static final List<String> MODEL_KEYS = List.of("plugin", "params", "weights");
     private static final String TRAINING_SHAPE = "{epochs: <integer >= 1>, batch_size: <integer >= 1>}";
     private static final Pattern PROBLEM_KEY = Pattern.compile("([^\\[]*)((?:\\[[0-9]+\\])*)");
     private static final Pattern INDEX = Pattern.compile("\\[([0-9]+)\\]");
@@ -79,10 +84,13 @@ final class ExperimentValidator {
     private final YamlTree tree;
     private final Problems problems;
 
-    ExperimentValidator(PluginRegistry registry, YamlTree tree, Problems problems) {
+    private final Path baseDir;
+
+    ExperimentValidator(PluginRegistry registry, YamlTree tree, Problems problems, Path baseDir) {
         this.registry = registry;
         this.tree = tree;
         this.problems = problems;
+        this.baseDir = baseDir;
     }
 
     /** Returns the experiment, or {@code null} when problems were added. */
@@ -281,9 +289,7 @@ final class ExperimentValidator {
                             "dataset '" + dataset.plugin() + "' has " + classes + " classes, which model plugin '"
                                     + model.name() + "' refuses: " + p.message());
                 }
-                result.put(
-                        e.getKey(),
-                        v.problems().isEmpty() ? new PluginUse(e.getValue().plugin(), v.params()) : e.getValue());
+                result.put(e.getKey(), v.problems().isEmpty() ? e.getValue().withParams(v.params()) : e.getValue());
             }
         }
         return result;
@@ -330,16 +336,17 @@ final class ExperimentValidator {
                             ? "write the engine's parameters directly in " + path + ", beside plugin"
                             : null);
         } else {
+            List<String> allowed = kind == PluginKind.MODEL ? MODEL_KEYS : PLUGIN_KEYS;
             for (Map.Entry<String, NodeTuple> e : entries.entrySet()) {
                 String key = e.getKey();
-                if (!PLUGIN_KEYS.contains(key)) {
+                if (!allowed.contains(key)) {
                     boolean isParameter =
                             plugin != null && plugin.schema().spec(key).isPresent();
                     unknownKey(
                             YamlTree.child(path, key),
                             e.getValue().getKeyNode(),
                             key,
-                            PLUGIN_KEYS,
+                            allowed,
                             isParameter
                                     ? "'" + key + "' is a parameter of " + plugin.name() + ": write it under params"
                                     : null);
@@ -347,7 +354,42 @@ final class ExperimentValidator {
             }
             params = pluginParams(path, mapping, entries.get("params"), plugin);
         }
-        return problems.count() == before ? new PluginUse(plugin.name(), params) : null;
+        Path weights = kind == PluginKind.MODEL ? weights(path + ".weights", entries.get("weights")) : null;
+        return problems.count() == before ? new PluginUse(plugin.name(), params, weights) : null;
+    }
+
+    /**
+     * A model's {@code weights}: a {@code .safetensors} or {@code .npz} file, relative to the experiment
+     * file's folder, made absolute so that the resolved file names it wherever it is read.
+     */
+    private Path weights(String path, NodeTuple tuple) {
+        if (tuple == null || YamlTree.isNull(tuple.getValueNode())) {
+            return null;
+        }
+        Node node = tuple.getValueNode();
+        String allowed = "allowed: a .safetensors or .npz file of PyTorch-named weights (replica export writes one)";
+        if (!(node instanceof ScalarNode) || ((ScalarNode) node).getValue().isBlank()) {
+            problems.at(path, node, tree.describe(node) + " is not a file name; " + allowed);
+            return null;
+        }
+        String name = ((ScalarNode) node).getValue();
+        Path file;
+        try {
+            file = baseDir.resolve(name).toAbsolutePath().normalize();
+        } catch (InvalidPathException e) {
+            problems.at(path, node, Values.render(name) + " is not a valid path; " + allowed);
+            return null;
+        }
+        if (WeightsFile.of(file).isEmpty()) {
+            problems.at(path, node, Values.render(name) + " is neither .safetensors nor .npz; " + allowed);
+        } else if (Files.isDirectory(file)) {
+            problems.at(path, node, Values.render(name) + " is a folder (" + file + "); " + allowed);
+        } else if (!Files.isRegularFile(file)) {
+            problems.at(path, node, Values.render(name) + ": no such file (looked for " + file + "); " + allowed);
+        } else if (!Files.isReadable(file)) {
+            problems.at(path, node, Values.render(name) + " cannot be read (" + file + "); " + allowed);
+        }
+        return file;
     }
 
     private Params pluginParams(String path, MappingNode section, NodeTuple tuple, Plugin plugin) {

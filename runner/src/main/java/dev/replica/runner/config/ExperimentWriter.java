@@ -107,6 +107,9 @@ public final class ExperimentWriter {
         if (!use.params().asMap().isEmpty()) {
             tuples.add(entry("params", block(values(use.params().asMap()))));
         }
+        if (use.weights() != null) {
+            tuples.add(entry("weights", scalar(use.weights().toString())));
+        }
         return block(tuples);
     }
 

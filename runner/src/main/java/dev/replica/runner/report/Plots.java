@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,10 +27,13 @@ import org.apache.commons.math3.distribution.TDistribution;
 import org.knowm.xchart.AnnotationLine;
 import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.VectorGraphicsEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
@@ -350,6 +354,41 @@ public final class Plots {
         return List.of(accuracyFile, lossFile);
     }
 
+    /**
+     * Draws a confusion matrix: true classes down, predicted classes across, each cell's count shown.
+     *
+     * @param title the chart's title
+     * @param names the class names, by label
+     * @param confusion counts by true class (row) and predicted class (column)
+     * @param png the PNG to write (an SVG goes beside it)
+     * @return the PNG
+     * @throws IOException when writing fails
+     */
+    public static Path confusion(String title, List<String> names, long[][] confusion, Path png) throws IOException {
+        HeatMapChart chart = new HeatMapChartBuilder()
+                .width(WIDTH)
+                .height(WIDTH)
+                .title(title)
+                .xAxisTitle("predicted")
+                .yAxisTitle("true")
+                .build();
+        chart.getStyler().setShowValue(true);
+        chart.getStyler().setPlotContentSize(1);
+        List<Number[]> cells = new ArrayList<>();
+        int n = names.size();
+        for (int t = 0; t < n; t++) {
+            for (int p = 0; p < n; p++) {
+                // The first class at the top, as in a table.
+                cells.add(new Number[] {p, n - 1 - t, confusion[t][p]});
+            }
+        }
+        List<String> down = new ArrayList<>(names);
+        Collections.reverse(down);
+        chart.addSeries("examples", names, down, cells);
+        write(chart, png);
+        return png;
+    }
+
     private static XYChart chart(String title, String xTitle, String yTitle) {
         XYChart chart = new XYChartBuilder()
                 .width(WIDTH)
@@ -488,7 +527,7 @@ public final class Plots {
     }
 
     /** Writes the chart as PNG, and as SVG beside it. */
-    private static void write(XYChart chart, Path png) throws IOException {
+    private static void write(Chart<?, ?> chart, Path png) throws IOException {
         Files.createDirectories(png.toAbsolutePath().getParent());
         try (OutputStream out = Files.newOutputStream(png)) {
             BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);

@@ -1,0 +1,88 @@
+package dev.replica.runner.cli;
+
+import dev.replica.api.UserException;
+import dev.replica.runner.Environment;
+import dev.replica.runner.TrainedModel;
+import dev.replica.runner.config.Experiment;
+import dev.replica.runner.config.ExperimentLoader;
+import dev.replica.runner.output.RunFolder;
+import dev.replica.runner.plugin.PluginRegistry;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * The options that pick trained models out of a run folder, shared by {@code eval}, {@code predict} and
+ * {@code export}: which models, which seed, which weights, and where the data is now.
+ */
+final class RunModels {
+
+    @Option(
+            names = "--model",
+            split = ",",
+            paramLabel = "LABEL",
+            description = "only these models (default: every model of the run)")
+    List<String> labels;
+
+    @Option(names = "--seed", paramLabel = "N", description = "the seed of a run with several (default: its first)")
+    Long seed;
+
+    @Option(
+            names = "--weights",
+            paramLabel = "WHICH",
+            defaultValue = "best",
+            description = "best (the best-validation weights the summary measures) or final (the last "
+                    + "checkpoint); default: ${DEFAULT-VALUE}")
+    String weights;
+
+    @Option(
+            names = "--data",
+            paramLabel = "DIR",
+            description = "the dataset's folder, when it is not where the run found it (sets dataset.params.root)")
+    Path data;
+
+    /** The run's experiment, with the data root the options give. */
+    Experiment experiment(PluginRegistry registry, Path run) {
+        RunFolder.existing(run);
+        List<String> overrides = new ArrayList<>();
+        if (data != null) {
+            overrides.add("dataset.params.root=" + data.toAbsolutePath().normalize());
+        }
+        return new ExperimentLoader(registry).load(run.resolve(RunFolder.EXPERIMENT), overrides);
+    }
+
+    /** The labels asked for, every one a model of the run. */
+    List<String> labels(Experiment experiment, Path run) {
+        if (labels == null || labels.isEmpty()) {
+            return List.copyOf(experiment.models().keySet());
+        }
+        for (String l : labels) {
+            if (!experiment.models().containsKey(l)) {
+                throw new UserException("--model " + l + ": " + run + " has no such model; its models: "
+                        + experiment.models().keySet());
+            }
+        }
+        return List.copyOf(labels);
+    }
+
+    TrainedModel.Weights which() {
+        return switch (weights) {
+            case "best" -> TrainedModel.Weights.BEST;
+            case "final" -> TrainedModel.Weights.FINAL;
+            default -> throw new UserException("--weights " + weights + " is not allowed; allowed: best, final");
+        };
+    }
+
+    /** Opens one model; the caller closes it. */
+    TrainedModel open(PluginRegistry registry, Environment environment, Experiment experiment, Path run, String label) {
+        return TrainedModel.open(registry, environment, experiment, run, label, seed, which());
+    }
+
+    /** A file name stem for a model: its label, its seed when the run has several, {@code -final} for final. */
+    String stem(Experiment experiment, TrainedModel model) {
+        return model.label()
+                + (experiment.seeds().size() > 1 ? "-seed-" + model.seed() : "")
+                + (which() == TrainedModel.Weights.FINAL ? "-final" : "");
+    }
+}
