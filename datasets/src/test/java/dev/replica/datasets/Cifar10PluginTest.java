@@ -113,6 +113,9 @@ class Cifar10PluginTest {
     void describesTheSplitsShapesAndClasses() throws IOException {
         Path root = Cifar10Fixture.write(dir.resolve("c"), PER_FILE, TEST_RECORDS);
         DataSplits data = open(root, Map.of());
+        assertThat(data.classNames())
+                .containsExactly(
+                        "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck");
 
         assertThat(data.classes()).isEqualTo(10);
         assertThat(data.exampleShape()).isEqualTo(new Shape(3, 32, 32));

@@ -42,10 +42,24 @@ final class RunModels {
             description = "the dataset's folder, when it is not where the run found it (sets dataset.params.root)")
     Path data;
 
-    /** The run's experiment, with the data root the options give. */
+    @Option(
+            names = "--set",
+            paramLabel = "KEY=VALUE",
+            description = "change the data, e.g. --set dataset.params.test_limit=0 for the whole test set "
+                    + "(keys under dataset.params only; repeatable)")
+    List<String> dataOverrides = new ArrayList<>();
+
+    /** The run's experiment, with the data the options give. */
     Experiment experiment(PluginRegistry registry, Path run) {
         RunFolder.existing(run);
         List<String> overrides = new ArrayList<>();
+        for (String o : dataOverrides) {
+            if (!o.startsWith("dataset.params.")) {
+                throw new UserException("--set " + o + ": only the data can change here; allowed: keys under "
+                        + "dataset.params, e.g. dataset.params.test_limit=0");
+            }
+            overrides.add(o);
+        }
         if (data != null) {
             overrides.add("dataset.params.root=" + data.toAbsolutePath().normalize());
         }
