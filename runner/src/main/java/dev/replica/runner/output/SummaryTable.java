@@ -1,9 +1,17 @@
 package dev.replica.runner.output;
 
+import dev.replica.api.UserException;
 import dev.replica.core.state.ModelFiles;
 import dev.replica.core.state.Numbers;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVRecord;
 
 /**
  * The study's table: Model | Test Loss | Test Acc (%) | #Params (M) | Best Val (%), measured by
@@ -113,5 +121,35 @@ public final class SummaryTable {
         }
         return ModelFiles.csv(
                 List.of("model", "test_loss", "test_acc_percent", "params", "best_val_percent", "best_epoch"), out);
+    }
+
+    /**
+     * Reads a table that {@link #csv} wrote (to the digits it kept).
+     *
+     * @param file a run's (or a seed's) {@code summary.csv}
+     * @return the table
+     * @throws UserException when the file cannot be read or is not such a table
+     */
+    public static SummaryTable read(Path file) {
+        List<Row> rows = new ArrayList<>();
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            for (CSVRecord r : CSVFormat.DEFAULT
+                    .builder()
+                    .setHeader()
+                    .setSkipHeaderRecord(true)
+                    .get()
+                    .parse(in)) {
+                rows.add(new Row(
+                        r.get("model"),
+                        Double.parseDouble(r.get("test_loss")),
+                        Double.parseDouble(r.get("test_acc_percent")) / 100,
+                        Long.parseLong(r.get("params")),
+                        Double.parseDouble(r.get("best_val_percent")) / 100,
+                        Integer.parseInt(r.get("best_epoch"))));
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw new UserException("cannot read the summary table " + file + ": " + e.getMessage(), e);
+        }
+        return new SummaryTable(rows);
     }
 }
