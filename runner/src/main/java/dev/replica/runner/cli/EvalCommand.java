@@ -209,6 +209,9 @@ final class EvalCommand implements Callable<Integer> {
         if (!split.equals("test") || models.which() != TrainedModel.Weights.BEST) {
             return Optional.empty();
         }
+        if (!models.dataOverrides.isEmpty()) {
+            return Optional.of("Not compared with the run's summary.csv: --set changed the data it measured");
+        }
         Path csv = (experiment.seeds().size() > 1 ? run.resolve("seed-" + model.seed()) : run).resolve("summary.csv");
         if (!Files.isRegularFile(csv)) {
             return Optional.empty();
