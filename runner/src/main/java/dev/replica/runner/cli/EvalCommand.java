@@ -10,14 +10,13 @@ import dev.replica.core.training.ProgressListener;
 import dev.replica.runner.Environment;
 import dev.replica.runner.TrainedModel;
 import dev.replica.runner.config.Experiment;
+import dev.replica.runner.output.SummaryTable;
 import dev.replica.runner.plugin.PluginRegistry;
 import dev.replica.runner.report.Plots;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,12 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVRecord;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code replica eval RUN_DIR}: loss, accuracy, per-class accuracy and the confusion matrix of each
@@ -45,9 +41,6 @@ final class EvalCommand implements Callable<Integer> {
 
     @CommandLine.ParentCommand
     ReplicaCli parent;
-
-    @Parameters(index = "0", paramLabel = "RUN_DIR", description = "a run folder, as 'replica run' printed it")
-    Path run;
 
     @CommandLine.Mixin
     RunModels models;
@@ -67,10 +60,10 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PluginRegistry registry = parent.registry();
-        Experiment experiment = models.experiment(registry, run);
-        Path dir = run.resolve("eval");
-        for (String label : models.labels(experiment, run)) {
-            try (TrainedModel model = models.open(registry, Environment.from(parent.env()), experiment, run, label)) {
+        Experiment experiment = models.experiment(registry);
+        Path dir = models.run.resolve("eval");
+        for (String label : models.labels(experiment)) {
+            try (TrainedModel model = models.open(registry, Environment.from(parent.env()), experiment, label)) {
                 ByteArrayOutputStream kept = new ByteArrayOutputStream();
                 Evaluation e = model.evaluate(
                         split,
@@ -204,36 +197,31 @@ final class EvalCommand implements Callable<Integer> {
      * For the best weights on the test split: whether the run's summary.csv says the same, to every
      * digit it keeps.
      */
-    private Optional<String> comparedWithSummary(Experiment experiment, TrainedModel model, Evaluation e)
-            throws IOException {
+    private Optional<String> comparedWithSummary(Experiment experiment, TrainedModel model, Evaluation e) {
         if (!split.equals("test") || models.which() != TrainedModel.Weights.BEST) {
             return Optional.empty();
         }
         if (!models.dataOverrides.isEmpty()) {
             return Optional.of("Not compared with the run's summary.csv: --set changed the data it measured");
         }
-        Path csv = (experiment.seeds().size() > 1 ? run.resolve("seed-" + model.seed()) : run).resolve("summary.csv");
+        Path csv = (experiment.seeds().size() > 1 ? models.run.resolve("seed-" + model.seed()) : models.run)
+                .resolve("summary.csv");
         if (!Files.isRegularFile(csv)) {
             return Optional.empty();
         }
-        try (Reader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
-            for (CSVRecord r : CSVFormat.DEFAULT
-                    .builder()
-                    .setHeader()
-                    .setSkipHeaderRecord(true)
-                    .get()
-                    .parse(in)) {
-                if (!r.get("model").equals(model.label())) {
-                    continue;
-                }
-                String loss = Numbers.significant(e.loss(), 8);
-                String accuracy = Numbers.significant(100 * e.accuracy(), 8);
-                boolean same = r.get("test_loss").equals(loss)
-                        && r.get("test_acc_percent").equals(accuracy);
-                return Optional.of((same ? "Same as " : "Differs from ") + csv + ": test loss " + loss
-                        + (same ? "" : " (summary: " + r.get("test_loss") + ")") + ", test accuracy " + accuracy + "%"
-                        + (same ? "" : " (summary: " + r.get("test_acc_percent") + "%)"));
+        for (SummaryTable.Row r : SummaryTable.read(csv).rows()) {
+            if (!r.label().equals(model.label())) {
+                continue;
             }
+            // Compared as the summary keeps them: 8 significant digits.
+            String loss = Numbers.significant(e.loss(), 8);
+            String accuracy = Numbers.significant(100 * e.accuracy(), 8);
+            String summaryLoss = Numbers.significant(r.testLoss(), 8);
+            String summaryAccuracy = Numbers.significant(100 * r.testAccuracy(), 8);
+            boolean same = summaryLoss.equals(loss) && summaryAccuracy.equals(accuracy);
+            return Optional.of((same ? "Same as " : "Differs from ") + csv + ": test loss " + loss
+                    + (same ? "" : " (summary: " + summaryLoss + ")") + ", test accuracy " + accuracy + "%"
+                    + (same ? "" : " (summary: " + summaryAccuracy + "%)"));
         }
         return Optional.empty();
     }

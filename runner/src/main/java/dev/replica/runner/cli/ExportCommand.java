@@ -14,7 +14,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code replica export RUN_DIR}: each model's weights, BatchNorm statistics included, under the names a
@@ -28,9 +27,6 @@ final class ExportCommand implements Callable<Integer> {
 
     @CommandLine.ParentCommand
     ReplicaCli parent;
-
-    @Parameters(index = "0", paramLabel = "RUN_DIR", description = "a run folder, as 'replica run' printed it")
-    Path run;
 
     @CommandLine.Mixin
     RunModels models;
@@ -53,10 +49,10 @@ final class ExportCommand implements Callable<Integer> {
             default -> throw new UserException("--format " + format + " is not allowed; allowed: safetensors, npz");
         };
         PluginRegistry registry = parent.registry();
-        Experiment experiment = models.experiment(registry, run);
-        Path dir = out == null ? run.resolve("export") : out;
-        for (String label : models.labels(experiment, run)) {
-            try (TrainedModel model = models.open(registry, Environment.from(parent.env()), experiment, run, label)) {
+        Experiment experiment = models.experiment(registry);
+        Path dir = out == null ? models.run.resolve("export") : out;
+        for (String label : models.labels(experiment)) {
+            try (TrainedModel model = models.open(registry, Environment.from(parent.env()), experiment, label)) {
                 Path target = dir.resolve(models.stem(experiment, model) + "." + file.extension());
                 if (Files.exists(target)) {
                     throw new UserException(target + " exists; remove it, or export to another --out");

@@ -30,9 +30,6 @@ final class PredictCommand implements Callable<Integer> {
     @CommandLine.ParentCommand
     ReplicaCli parent;
 
-    @Parameters(index = "0", paramLabel = "RUN_DIR", description = "a run folder, as 'replica run' printed it")
-    Path run;
-
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "IMAGE", description = "PNG or JPEG files")
     List<Path> images;
 
@@ -56,9 +53,9 @@ final class PredictCommand implements Callable<Integer> {
             decoded.add(decode(image));
         }
         PluginRegistry registry = parent.registry();
-        Experiment experiment = models.experiment(registry, run);
-        for (String label : models.labels(experiment, run)) {
-            try (TrainedModel model = models.open(registry, Environment.from(parent.env()), experiment, run, label)) {
+        Experiment experiment = models.experiment(registry);
+        for (String label : models.labels(experiment)) {
+            try (TrainedModel model = models.open(registry, Environment.from(parent.env()), experiment, label)) {
                 for (int i = 0; i < images.size(); i++) {
                     String classes = model.predict(decoded.get(i), top).stream()
                             .map(p -> p.name() + " " + Numbers.fixed(p.probability(), 4))

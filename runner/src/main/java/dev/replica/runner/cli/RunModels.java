@@ -11,12 +11,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * The options that pick trained models out of a run folder, shared by {@code eval}, {@code predict} and
  * {@code export}: which models, which seed, which weights, and where the data is now.
  */
 final class RunModels {
+
+    @Parameters(index = "0", paramLabel = "RUN_DIR", description = "a run folder, as 'replica run' printed it")
+    Path run;
 
     @Option(
             names = "--model",
@@ -50,7 +54,7 @@ final class RunModels {
     List<String> dataOverrides = new ArrayList<>();
 
     /** The run's experiment, with the data the options give. */
-    Experiment experiment(PluginRegistry registry, Path run) {
+    Experiment experiment(PluginRegistry registry) {
         RunFolder.existing(run);
         List<String> overrides = new ArrayList<>();
         for (String o : dataOverrides) {
@@ -67,7 +71,7 @@ final class RunModels {
     }
 
     /** The labels asked for, every one a model of the run. */
-    List<String> labels(Experiment experiment, Path run) {
+    List<String> labels(Experiment experiment) {
         if (labels == null || labels.isEmpty()) {
             return List.copyOf(experiment.models().keySet());
         }
@@ -89,7 +93,7 @@ final class RunModels {
     }
 
     /** Opens one model; the caller closes it. */
-    TrainedModel open(PluginRegistry registry, Environment environment, Experiment experiment, Path run, String label) {
+    TrainedModel open(PluginRegistry registry, Environment environment, Experiment experiment, String label) {
         return TrainedModel.open(registry, environment, experiment, run, label, seed, which());
     }
 

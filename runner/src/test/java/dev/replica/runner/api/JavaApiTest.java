@@ -6,12 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.replica.core.state.Numbers;
 import dev.replica.runner.Replica;
 import dev.replica.runner.TinyExperiment;
-import dev.replica.runner.cli.ReplicaCli;
 import dev.replica.runner.config.ExperimentException;
 import dev.replica.runner.config.ExperimentWriter;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,16 +44,14 @@ class JavaApiTest {
         // The command, given the same experiment, writes the same history to the byte.
         Path file = dir.resolve("same.yaml");
         Files.writeString(file, ExperimentWriter.toYaml(seen.run().experiment()));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int exit = ReplicaCli.execute(
-                new String[] {
-                    "run", file.toString(), "--out", dir.resolve("cli").toString()
-                },
-                TinyExperiment.env(dir.resolve("data").toString()),
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-        assertThat(exit).isZero();
-        Path cli = TinyExperiment.runFolder(Path.of(""), out.toString(StandardCharsets.UTF_8));
+        TinyExperiment.Cli r = TinyExperiment.replica(
+                dir.resolve("data"),
+                "run",
+                file.toString(),
+                "--out",
+                dir.resolve("cli").toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        Path cli = TinyExperiment.runFolder(Path.of(""), r.out());
         assertThat(Files.readAllBytes(cli.resolve("small/history.csv")))
                 .isEqualTo(Files.readAllBytes(seen.run().folder().resolve("small/history.csv")));
     }

@@ -20,9 +20,6 @@ import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -46,17 +43,8 @@ class ExportEvalPredictTest {
 
     static Path run;
 
-    record Result(int exit, String out, String err) {}
-
-    static Result replica(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = ReplicaCli.execute(
-                args,
-                TinyExperiment.env(dir.resolve("data").toString()),
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    static TinyExperiment.Cli replica(String... args) {
+        return TinyExperiment.replica(dir.resolve("data"), args);
     }
 
     static String experiment(String resModel) {
@@ -82,14 +70,15 @@ class ExportEvalPredictTest {
     static void aTinyRun() throws Exception {
         Path file = dir.resolve("tiny.yaml");
         Files.writeString(file, experiment(RES));
-        Result r = replica("run", file.toString(), "--out", dir.resolve("runs").toString());
+        TinyExperiment.Cli r =
+                replica("run", file.toString(), "--out", dir.resolve("runs").toString());
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         run = TinyExperiment.runFolder(Path.of(""), r.out());
     }
 
     @Test
     void evalGivesTheSummaryTableAgainWithTheConfusionMatrix() throws Exception {
-        Result r = replica("eval", run.toString(), "--logits");
+        TinyExperiment.Cli r = replica("eval", run.toString(), "--logits");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out())
                 .contains("## res: test split, best weights (epoch ", "## vgg: test split, best weights (epoch ")
@@ -116,7 +105,7 @@ class ExportEvalPredictTest {
     @Test
     void exportedWeightsAreTheRunsInPyTorchsNamesAndAnExperimentStartsFromThem() throws Exception {
         Path out = dir.resolve("exported");
-        Result r = replica("export", run.toString(), "--out", out.toString(), "--model", "res");
+        TinyExperiment.Cli r = replica("export", run.toString(), "--out", out.toString(), "--model", "res");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("Wrote " + out.resolve("res.safetensors") + ": 102 tensors of model 'res'");
         WeightsFile.Contents file = WeightsFile.SAFETENSORS.read(out.resolve("res.safetensors"));
@@ -142,7 +131,7 @@ class ExportEvalPredictTest {
                 .isZero();
         assertThat(WeightsFile.NPZ.read(out.resolve("res.npz")).tensors()).isEqualTo(file.tensors());
         // Nothing is overwritten.
-        Result again = replica("export", run.toString(), "--out", out.toString(), "--model", "res");
+        TinyExperiment.Cli again = replica("export", run.toString(), "--out", out.toString(), "--model", "res");
         assertThat(again.exit()).isEqualTo(2);
         assertThat(again.err())
                 .isEqualTo("replica: " + out.resolve("res.safetensors") + " exists; remove it, or export to another "
@@ -176,7 +165,7 @@ class ExportEvalPredictTest {
                         .isEqualTo(ModelState.checksum(source.trainer().block()));
             }
         }
-        Result trained =
+        TinyExperiment.Cli trained =
                 replica("run", yaml.toString(), "--out", dir.resolve("runs2").toString());
         assertThat(trained.exit()).as(trained.err()).isZero();
         Path second = TinyExperiment.runFolder(Path.of(""), trained.out());
@@ -198,7 +187,8 @@ class ExportEvalPredictTest {
                 .isZero();
         Path yaml = dir.resolve("wrong-weights.yaml");
         Files.writeString(yaml, experiment(RES.replace("}}", "}, weights: " + out.resolve("vgg.safetensors") + "}")));
-        Result r = replica("run", yaml.toString(), "--out", dir.resolve("runs3").toString());
+        TinyExperiment.Cli r =
+                replica("run", yaml.toString(), "--out", dir.resolve("runs3").toString());
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err())
                 .startsWith(
@@ -208,7 +198,7 @@ class ExportEvalPredictTest {
                 .doesNotContain("Exception", "\tat ");
 
         Files.writeString(yaml, experiment(RES.replace("}}", "}, weights: nowhere.safetensors}")));
-        Result missing = replica("validate", yaml.toString());
+        TinyExperiment.Cli missing = replica("validate", yaml.toString());
         assertThat(missing.exit()).isEqualTo(2);
         assertThat(missing.err())
                 .contains("models.res.weights (7:")
@@ -266,14 +256,14 @@ class ExportEvalPredictTest {
                 best = c;
             }
         }
-        Result r =
+        TinyExperiment.Cli r =
                 replica("predict", run.toString(), dir.resolve("example0.png").toString(), "--model", "res");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).startsWith(dir.resolve("example0.png") + "  res: class" + best + " 0.");
         assertThat(r.out().strip().split(", ")).hasSize(3);
 
         Files.writeString(dir.resolve("not-an-image.png"), "hello");
-        Result bad = replica(
+        TinyExperiment.Cli bad = replica(
                 "predict", run.toString(), dir.resolve("not-an-image.png").toString());
         assertThat(bad.exit()).isEqualTo(2);
         assertThat(bad.err())
@@ -282,16 +272,16 @@ class ExportEvalPredictTest {
 
     @Test
     void badOptionsAreUserErrors() {
-        Result set = replica("eval", run.toString(), "--set", "training.epochs=3");
+        TinyExperiment.Cli set = replica("eval", run.toString(), "--set", "training.epochs=3");
         assertThat(set.exit()).isEqualTo(2);
         assertThat(set.err()).contains("--set training.epochs=3: only the data can change here");
-        Result weights = replica("export", run.toString(), "--weights", "latest");
+        TinyExperiment.Cli weights = replica("export", run.toString(), "--weights", "latest");
         assertThat(weights.err()).isEqualTo("replica: --weights latest is not allowed; allowed: best, final\n");
-        Result model = replica("eval", run.toString(), "--model", "alexnet");
+        TinyExperiment.Cli model = replica("eval", run.toString(), "--model", "alexnet");
         assertThat(model.err()).contains("--model alexnet: " + run + " has no such model; its models: [res, vgg]");
-        Result format = replica("export", run.toString(), "--format", "onnx");
+        TinyExperiment.Cli format = replica("export", run.toString(), "--format", "onnx");
         assertThat(format.err()).isEqualTo("replica: --format onnx is not allowed; allowed: safetensors, npz\n");
-        Result split = replica("eval", run.toString(), "--split", "holdout");
+        TinyExperiment.Cli split = replica("eval", run.toString(), "--split", "holdout");
         assertThat(split.exit()).isEqualTo(2);
         assertThat(split.err())
                 .contains("split 'holdout' is not one of this dataset's; allowed: test, validation, train");
