@@ -12,7 +12,9 @@ import dev.replica.core.state.ModelState;
 import dev.replica.core.training.Evaluation;
 import dev.replica.core.training.ModelTrainer;
 import dev.replica.core.training.ProgressListener;
+import dev.replica.core.training.StopRequest;
 import dev.replica.core.training.TrainingSetup;
+import dev.replica.core.training.TrainingStoppedException;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.PluginUse;
 import dev.replica.runner.output.RunFolder;
@@ -76,6 +78,23 @@ public final class ExperimentRunner {
      * @throws IOException when writing outputs fails
      */
     public Outcome run(Experiment experiment, RunFolder folder, ProgressListener listener) throws IOException {
+        return run(experiment, folder, listener, StopRequest.NEVER);
+    }
+
+    /**
+     * Runs an experiment, stopping at the next step boundary when asked (Ctrl-C, SIGTERM): the model
+     * being trained then has a checkpoint of that step, and {@code --resume} continues from it.
+     *
+     * @param experiment the experiment
+     * @param folder the run folder
+     * @param listener progress display
+     * @param stop checked after every step and before every model
+     * @return the outcome
+     * @throws IOException when writing outputs fails
+     * @throws TrainingStoppedException when a stop was requested, after the checkpoint was written
+     */
+    public Outcome run(Experiment experiment, RunFolder folder, ProgressListener listener, StopRequest stop)
+            throws IOException {
         RunManifest manifest = assembly.manifest(folder, experiment, "run", experiment.seeds(), List.of(experiment));
         Path manifestFile = folder.path().resolve(RunContents.MANIFEST);
         try (EngineSession session = assembly.openEngine(experiment.engine())) {
@@ -94,6 +113,10 @@ public final class ExperimentRunner {
                 manifest.write(manifestFile);
                 List<SummaryTable.Row> rows = new ArrayList<>();
                 for (Map.Entry<String, PluginUse> m : experiment.models().entrySet()) {
+                    if (stop.requested()) {
+                        throw new TrainingStoppedException(
+                                "stopped (" + stop.reason() + ") before model '" + m.getKey() + "'", null);
+                    }
                     TrainingSetup setup = assembly.setup(experiment, session, data, seed);
                     ModelFiles files = folder.model(m.getKey(), several ? seed : null);
                     LOG.info(
@@ -111,7 +134,7 @@ public final class ExperimentRunner {
                             m.getValue().params(),
                             DataType.FLOAT32,
                             m.getValue().weights())) {
-                        Checkpoint.Progress progress = trainer.train(files, listener);
+                        Checkpoint.Progress progress = trainer.train(files, listener, stop);
                         checksums.put(
                                 files.folder()
                                         .toString()

@@ -61,29 +61,24 @@ class ResumeTest {
         assertThat(DeterminismTest.checksums(control)).isNotEqualTo(DeterminismTest.checksums(uninterrupted));
     }
 
-    /** Starts a run that pauses after its first model's first epoch, and kills it there with SIGKILL. */
+    /** Starts a run that SIGKILLs itself after its first model's first epoch's checkpoint. */
     private Path killAfterFirstEpoch(Path file) throws Exception {
         Path log = dir.resolve("killed.out");
         ProcessBuilder pb = FreshJvm.builder(
                 dir,
                 log,
-                List.of("-Dreplica.pause.after=res:1"),
-                "dev.replica.runner.cli.PauseForTests",
+                List.of("-Dreplica.test.signal=res:1:0:KILL"),
+                "dev.replica.runner.cli.SignalsForTests",
                 "run",
                 file.toString(),
                 "--out",
                 "killed");
         Process p = pb.start();
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (!Files.readString(log, StandardCharsets.UTF_8).contains("PAUSED")) {
-            assertThat(p.isAlive())
-                    .as("the run ended before pausing: " + Files.readString(log))
-                    .isTrue();
-            assertThat(System.nanoTime()).as("no pause within 3 minutes").isLessThan(deadline);
-            Thread.sleep(100);
-        }
-        p.destroyForcibly(); // SIGKILL on Unix: no shutdown hooks, no flushing
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.waitFor(3, TimeUnit.MINUTES))
+                .as("the run was not killed within 3 minutes")
+                .isTrue();
+        assertThat(p.exitValue()).as(Files.readString(log)).isEqualTo(128 + 9); // SIGKILL
+        assertThat(Files.readString(log)).contains("SIGNAL KILL at res epoch 1 step 0");
         return TinyExperiment.runFolder(dir, Files.readString(log, StandardCharsets.UTF_8));
     }
 }

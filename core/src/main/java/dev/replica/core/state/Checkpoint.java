@@ -31,14 +31,39 @@ public final class Checkpoint {
     private static final String PROGRESS = "progress.json";
 
     /**
-     * Progress at the end of an epoch.
+     * Progress at the end of an epoch, or within the next one when a run was stopped between steps.
      *
      * @param epoch the last finished epoch
      * @param bestEpoch the epoch with the best validation accuracy so far
      * @param bestValAccuracy that accuracy
      * @param history every epoch so far
+     * @param partial how far the next epoch got, or {@code null} at an epoch's end
      */
-    public record Progress(int epoch, int bestEpoch, double bestValAccuracy, List<EpochRecord> history) {}
+    public record Progress(
+            int epoch, int bestEpoch, double bestValAccuracy, List<EpochRecord> history, Partial partial) {
+
+        /**
+         * Progress at the end of an epoch.
+         *
+         * @param epoch the last finished epoch
+         * @param bestEpoch the epoch with the best validation accuracy so far
+         * @param bestValAccuracy that accuracy
+         * @param history every epoch so far
+         */
+        public Progress(int epoch, int bestEpoch, double bestValAccuracy, List<EpochRecord> history) {
+            this(epoch, bestEpoch, bestValAccuracy, history, null);
+        }
+    }
+
+    /**
+     * The part of an epoch trained before a stop: enough to finish it as if it had never stopped.
+     *
+     * @param steps the steps done
+     * @param lossSum the sum of each step's mean loss times its examples
+     * @param correct the examples classified right
+     * @param seen the examples trained on
+     */
+    public record Partial(int steps, double lossSum, long correct, int seen) {}
 
     private final Path folder;
 
@@ -68,13 +93,24 @@ public final class Checkpoint {
         ModelState.save(block, fresh.resolve(WEIGHTS));
         TensorFile.write(fresh.resolve(OPTIMIZER), state.slots()); // sorted: the same bytes every run
         // progress.json is written last: a folder with it is complete.
-        Files.writeString(fresh.resolve(PROGRESS), GSON.toJson(progress), StandardCharsets.UTF_8);
+        ModelFiles.writeAtomically(fresh.resolve(PROGRESS), GSON.toJson(progress));
+        Path parent = folder.toAbsolutePath().getParent();
         deleteTree(old);
         if (Files.exists(folder)) {
             Files.move(folder, old, StandardCopyOption.ATOMIC_MOVE);
         }
         Files.move(fresh, folder, StandardCopyOption.ATOMIC_MOVE);
+        ModelFiles.syncFolder(parent);
         deleteTree(old);
+    }
+
+    /**
+     * Returns the checkpoint's folder.
+     *
+     * @return e.g. {@code <run>/<label>/checkpoint}
+     */
+    public Path folder() {
+        return folder;
     }
 
     /**

@@ -177,5 +177,20 @@ public final class ModelFiles {
             throw e;
         }
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        syncFolder(file.toAbsolutePath().getParent());
+    }
+
+    /**
+     * Forces a folder's entries to disk, so a rename in it survives a crash of the machine, not only of
+     * the process. Where the platform cannot open a folder for this, it does nothing.
+     *
+     * @param folder the folder
+     */
+    public static void syncFolder(Path folder) {
+        try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Not every file system lets a folder be opened; the rename is still atomic.
+        }
     }
 }

@@ -3,12 +3,13 @@ package dev.replica.core.state;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -17,7 +18,7 @@ import java.util.Map;
 /**
  * Named float32 arrays in an engine-neutral file: weights, BatchNorm statistics, optimizer state. Values
  * are copied into existing arrays on load (so a parameter keeps its gradient), and the same file loads
- * on PyTorch and MXNet.
+ * on PyTorch and MXNet. Files are written atomically and forced to disk.
  *
  * <p>Layout: {@code "REPLICA-TENSORS"}, version int, count int, then per entry: UTF name, rank int,
  * dims long..., float values (big-endian).
@@ -61,23 +62,28 @@ public final class TensorFile {
      * @throws IOException when writing fails
      */
     public static void writeEntries(Path file, Map<String, Entry> entries) throws IOException {
-        try (OutputStream out = Files.newOutputStream(file);
-                DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 1 << 16))) {
-            data.writeUTF(MAGIC);
-            data.writeInt(VERSION);
-            data.writeInt(entries.size());
-            for (Map.Entry<String, Entry> e : entries.entrySet()) {
-                data.writeUTF(e.getKey());
-                Shape shape = e.getValue().shape();
-                data.writeInt(shape.dimension());
-                for (long d : shape.getShape()) {
-                    data.writeLong(d);
-                }
-                for (float v : e.getValue().values()) {
-                    data.writeFloat(v);
-                }
+        ModelFiles.writeAtomically(file, out -> writeTo(out, entries));
+    }
+
+    /** The layout, each entry's values converted in bulk rather than one float at a time. */
+    private static void writeTo(OutputStream out, Map<String, Entry> entries) throws IOException {
+        DataOutputStream data = new DataOutputStream(out);
+        data.writeUTF(MAGIC);
+        data.writeInt(VERSION);
+        data.writeInt(entries.size());
+        for (Map.Entry<String, Entry> e : entries.entrySet()) {
+            data.writeUTF(e.getKey());
+            Shape shape = e.getValue().shape();
+            data.writeInt(shape.dimension());
+            for (long d : shape.getShape()) {
+                data.writeLong(d);
             }
+            float[] values = e.getValue().values();
+            ByteBuffer bytes = ByteBuffer.allocate(4 * values.length).order(ByteOrder.BIG_ENDIAN);
+            bytes.asFloatBuffer().put(values);
+            data.write(bytes.array());
         }
+        data.flush();
     }
 
     /**
@@ -110,9 +116,12 @@ public final class TensorFile {
                     throw new IOException(file + " is damaged: entry " + name + " has shape " + shape);
                 }
                 float[] values = new float[Math.toIntExact(shape.size())];
-                for (int v = 0; v < values.length; v++) {
-                    values[v] = data.readFloat();
-                }
+                byte[] bytes = new byte[4 * values.length];
+                data.readFully(bytes);
+                ByteBuffer.wrap(bytes)
+                        .order(ByteOrder.BIG_ENDIAN)
+                        .asFloatBuffer()
+                        .get(values);
                 entries.put(name, new Entry(shape, values));
             }
             return entries;

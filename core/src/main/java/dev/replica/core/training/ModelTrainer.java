@@ -24,9 +24,7 @@ import dev.replica.core.state.EpochRecord;
 import dev.replica.core.state.ModelFiles;
 import dev.replica.core.state.ModelState;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -178,12 +176,29 @@ public final class ModelTrainer implements AutoCloseable {
      * @throws IOException when writing outputs fails
      */
     public Checkpoint.Progress train(ModelFiles files, ProgressListener listener) throws IOException {
+        return train(files, listener, StopRequest.NEVER);
+    }
+
+    /**
+     * Trains every epoch not yet done, as {@link #train(ModelFiles, ProgressListener)} does, and stops
+     * at the next step boundary when asked: the checkpoint then holds that step (weights, optimizer
+     * state and the epoch's sums so far), and a resume finishes the epoch as if it had never stopped.
+     *
+     * @param files the model's files in the run folder
+     * @param listener progress display
+     * @param stop checked after every step
+     * @return the progress at the end
+     * @throws IOException when writing outputs fails
+     * @throws TrainingStoppedException when a stop was requested, after the checkpoint was written
+     */
+    public Checkpoint.Progress train(ModelFiles files, ProgressListener listener, StopRequest stop) throws IOException {
         Checkpoint checkpoint = new Checkpoint(files.checkpoint());
         int epochs = setup.training().epochs();
         List<EpochRecord> history = new ArrayList<>();
         int bestEpoch = 0;
         double best = Double.NEGATIVE_INFINITY;
         int start = 1;
+        Checkpoint.Partial partial = null;
         if (checkpoint.exists()) {
             Checkpoint.Progress p;
             try {
@@ -201,37 +216,73 @@ public final class ModelTrainer implements AutoCloseable {
             bestEpoch = p.bestEpoch();
             best = p.bestValAccuracy();
             start = p.epoch() + 1;
+            partial = p.partial();
         }
         for (int epoch = start; epoch <= epochs; epoch++) {
             EpochRecord record;
             try {
-                record = trainEpoch(epoch, listener);
+                record = trainEpoch(epoch, partial, listener, stop);
             } catch (NonFiniteLossException e) {
-                String kept = epoch > 1
-                        ? "the last good checkpoint, after epoch " + (epoch - 1) + ", is " + files.checkpoint()
-                        : "no epoch had finished, so there is no checkpoint";
                 throw new NonFiniteLossException(
-                        e.getMessage() + "; " + kept + ", and nothing after it was written. "
+                        e.getMessage() + "; " + lastGood(checkpoint) + ", and nothing after it was written. "
                                 + "A smaller learning rate may help; if the loss is finite on another machine or with "
                                 + "engine.isa: avx2, run 'replica doctor'",
                         e.epoch(),
                         e.step());
+            } catch (Stopped e) {
+                checkpoint.write(
+                        block, optimizerState, new Checkpoint.Progress(epoch - 1, bestEpoch, best, history, e.partial));
+                throw new TrainingStoppedException(
+                        "model '" + label + "' stopped (" + stop.reason() + ") after epoch " + epoch + ", step "
+                                + e.partial.steps() + " of " + setup.stepsPerEpoch() + "; its checkpoint is "
+                                + files.checkpoint(),
+                        files.checkpoint());
             }
+            partial = null;
             history.add(record);
             if (record.valAccuracy() > best) {
                 best = record.valAccuracy();
                 bestEpoch = epoch;
-                Path tmp = files.bestWeights().resolveSibling("best.params.tmp");
-                ModelState.save(block, tmp);
-                Files.move(
-                        tmp, files.bestWeights(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                ModelState.save(block, files.bestWeights());
             }
             files.writeEpochs(history);
             checkpoint.write(block, optimizerState, new Checkpoint.Progress(epoch, bestEpoch, best, history));
             listener.epoch(label, record, epochs);
+            if (stop.requested() && epoch < epochs) {
+                throw new TrainingStoppedException(
+                        "model '" + label + "' stopped (" + stop.reason() + ") after epoch " + epoch
+                                + "; its checkpoint is " + files.checkpoint(),
+                        files.checkpoint());
+            }
         }
         files.writeEpochs(history);
         return new Checkpoint.Progress(history.size(), bestEpoch, best, history);
+    }
+
+    /** What the last complete checkpoint holds, for messages. */
+    private static String lastGood(Checkpoint checkpoint) {
+        try {
+            if (!checkpoint.exists()) {
+                return "no epoch had finished, so there is no checkpoint";
+            }
+            Checkpoint.Progress p = checkpoint.progress();
+            return "the last good checkpoint, after epoch " + p.epoch()
+                    + (p.partial() == null ? "" : " and " + p.partial().steps() + " steps of the next")
+                    + ", is " + checkpoint.folder();
+        } catch (IOException e) {
+            return "the checkpoint " + checkpoint.folder() + " could not be read (" + e.getMessage() + ")";
+        }
+    }
+
+    /** A stop between two steps of an epoch, with the epoch's sums so far. */
+    private static final class Stopped extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final transient Checkpoint.Partial partial;
+
+        Stopped(Checkpoint.Partial partial) {
+            super(null, null, false, false);
+            this.partial = partial;
+        }
     }
 
     /**
@@ -242,14 +293,18 @@ public final class ModelTrainer implements AutoCloseable {
      * @return what the epoch produced
      */
     public EpochRecord trainEpoch(int epoch, ProgressListener listener) {
+        return trainEpoch(epoch, null, listener, StopRequest.NEVER);
+    }
+
+    private EpochRecord trainEpoch(int epoch, Checkpoint.Partial from, ProgressListener listener, StopRequest stop) {
         int n = setup.data().train().size();
         int steps = setup.stepsPerEpoch();
         double lr = setup.schedule().rate(epoch, 0);
-        double lossSum = 0;
-        long correct = 0;
-        int seen = 0;
+        double lossSum = from == null ? 0 : from.lossSum();
+        long correct = from == null ? 0 : from.correct();
+        int seen = from == null ? 0 : from.seen();
         long started = System.nanoTime();
-        for (int s = 0; s < steps; s++) {
+        for (int s = from == null ? 0 : from.steps(); s < steps; s++) {
             StepResult r = trainStep((long) (epoch - 1) * steps + s);
             if (!Double.isFinite(r.loss())) {
                 throw new NonFiniteLossException(
@@ -263,6 +318,9 @@ public final class ModelTrainer implements AutoCloseable {
             seen += r.examples();
             listener.step(
                     label, epoch, setup.training().epochs(), s + 1, steps, lossSum / seen, (double) correct / seen);
+            if (stop.requested() && s + 1 < steps) {
+                throw new Stopped(new Checkpoint.Partial(s + 1, lossSum, correct, seen));
+            }
         }
         double trainSeconds = (System.nanoTime() - started) / 1e9;
         long evalStarted = System.nanoTime();

@@ -1,6 +1,7 @@
 package dev.replica.runner.cli;
 
 import dev.replica.runner.output.RunFolder;
+import dev.replica.runner.output.RunLock;
 import dev.replica.runner.report.KeyPaths;
 import dev.replica.runner.report.RunContents;
 import java.io.PrintWriter;
@@ -31,6 +32,17 @@ final class DiffCommand implements Callable<Integer> {
     public Integer call() {
         RunContents a = RunContents.read(left);
         RunContents b = RunContents.read(right);
+        try (RunLock heldLeft = RunLock.shared(left, "diff");
+                RunLock heldRight = left.toAbsolutePath()
+                                .normalize()
+                                .equals(right.toAbsolutePath().normalize())
+                        ? null
+                        : RunLock.shared(right, "diff")) {
+            return diff(a, b);
+        }
+    }
+
+    private Integer diff(RunContents a, RunContents b) {
         List<KeyPaths.Difference> experiment =
                 KeyPaths.differences(KeyPaths.flatten(a.experiment()), KeyPaths.flatten(b.experiment()));
         List<KeyPaths.Difference> manifest =

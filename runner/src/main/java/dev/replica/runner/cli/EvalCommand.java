@@ -10,6 +10,7 @@ import dev.replica.core.training.ProgressListener;
 import dev.replica.runner.Environment;
 import dev.replica.runner.TrainedModel;
 import dev.replica.runner.config.Experiment;
+import dev.replica.runner.output.RunLock;
 import dev.replica.runner.output.SummaryTable;
 import dev.replica.runner.plugin.PluginRegistry;
 import dev.replica.runner.report.Plots;
@@ -59,6 +60,12 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        try (RunLock held = models.lock(true, "eval")) {
+            return evaluate();
+        }
+    }
+
+    private Integer evaluate() throws IOException {
         PluginRegistry registry = parent.registry();
         Experiment experiment = models.experiment(registry);
         Path dir = models.run.resolve("eval");

@@ -5,6 +5,7 @@ import dev.replica.core.exchange.WeightsFile;
 import dev.replica.runner.Environment;
 import dev.replica.runner.TrainedModel;
 import dev.replica.runner.config.Experiment;
+import dev.replica.runner.output.RunLock;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,6 +44,12 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        try (RunLock held = models.lock(true, "export")) {
+            return export();
+        }
+    }
+
+    private Integer export() throws IOException {
         WeightsFile file = switch (format.toLowerCase(Locale.ROOT)) {
             case "safetensors" -> WeightsFile.SAFETENSORS;
             case "npz" -> WeightsFile.NPZ;

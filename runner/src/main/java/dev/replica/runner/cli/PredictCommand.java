@@ -5,6 +5,7 @@ import dev.replica.core.state.Numbers;
 import dev.replica.runner.Environment;
 import dev.replica.runner.TrainedModel;
 import dev.replica.runner.config.Experiment;
+import dev.replica.runner.output.RunLock;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -45,6 +46,12 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        try (RunLock held = models.lock(false, "predict")) {
+            return predict();
+        }
+    }
+
+    private Integer predict() throws IOException {
         if (top < 1) {
             throw new UserException("--top " + top + " is not allowed; allowed: 1 or more");
         }

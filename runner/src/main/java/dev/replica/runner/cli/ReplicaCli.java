@@ -5,6 +5,8 @@ import com.google.inject.Injector;
 import dev.replica.api.UserException;
 import dev.replica.core.training.NonFiniteLossException;
 import dev.replica.core.training.ProgressListener;
+import dev.replica.core.training.StopRequest;
+import dev.replica.core.training.TrainingStoppedException;
 import dev.replica.runner.Environment;
 import dev.replica.runner.ExperimentRunner;
 import dev.replica.runner.RunAssembly;
@@ -14,6 +16,7 @@ import dev.replica.runner.config.ExperimentException;
 import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.config.ExperimentWriter;
 import dev.replica.runner.output.RunFolder;
+import dev.replica.runner.output.RunLock;
 import dev.replica.runner.plugin.PluginRegistry;
 import dev.replica.runner.report.Report;
 import java.io.IOException;
@@ -258,24 +261,45 @@ public final class ReplicaCli {
             }
             ExperimentRunner runner = injector.getInstance(ExperimentRunner.class);
             ExperimentRunner.Outcome outcome;
+            StopRequest stop = new StopRequest();
+            RunLock lock;
             try {
-                outcome = runner.run(experiment, folder, progress(parent, experiment));
+                lock = RunLock.exclusive(folder.path(), resume == null ? "run" : "run --resume");
             } catch (UserException e) {
-                if (resume == null && folder.deleteIfOnlyStarted()) {
-                    parent.out.println("Removed " + folder.path() + ": the run stopped before it trained anything");
+                if (resume == null) {
+                    folder.deleteIfOnlyStarted();
                 }
                 throw e;
             }
-            parent.out.println();
-            parent.out.print(
-                    experiment.seeds().size() > 1
-                            ? Files.readString(folder.path().resolve("summary.md"), StandardCharsets.UTF_8)
-                            : outcome.table().markdown());
-            parent.out.println();
-            Report.Written report = Report.write(folder.path());
-            parent.out.println("Report " + report.html() + " (and report.md, plots/)");
-            parent.out.println("Wrote " + folder.path());
-            return 0;
+            try (lock;
+                    StopOnSignal signals = StopOnSignal.install(stop, parent.out)) {
+                lock.takenOverFrom()
+                        .ifPresent(p -> parent.out.println(
+                                "Took over the lock of " + p + ", which ended without " + "releasing it"));
+                try {
+                    outcome = runner.run(experiment, folder, progress(parent, experiment), stop);
+                } catch (UserException e) {
+                    if (resume == null && folder.deleteIfOnlyStarted()) {
+                        parent.out.println("Removed " + folder.path() + ": the run stopped before it trained anything");
+                    }
+                    throw e;
+                } catch (TrainingStoppedException e) {
+                    parent.out.println();
+                    parent.out.println("Stopped: " + e.getMessage() + ".");
+                    parent.out.println("Resume with: replica run --resume " + folder.path());
+                    return StopOnSignal.exitStatus(stop.reason());
+                }
+                parent.out.println();
+                parent.out.print(
+                        experiment.seeds().size() > 1
+                                ? Files.readString(folder.path().resolve("summary.md"), StandardCharsets.UTF_8)
+                                : outcome.table().markdown());
+                parent.out.println();
+                Report.Written report = Report.write(folder.path());
+                parent.out.println("Report " + report.html() + " (and report.md, plots/)");
+                parent.out.println("Wrote " + folder.path());
+                return 0;
+            }
         }
 
         /** The file's overrides: every --set in order, then --seeds. */

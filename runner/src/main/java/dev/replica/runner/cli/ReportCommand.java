@@ -1,6 +1,8 @@
 package dev.replica.runner.cli;
 
+import dev.replica.runner.output.RunLock;
 import dev.replica.runner.report.Report;
+import dev.replica.runner.report.RunContents;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -21,6 +23,13 @@ final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        RunContents.read(folder);
+        try (RunLock held = RunLock.exclusive(folder, "report")) {
+            return report();
+        }
+    }
+
+    private Integer report() throws IOException {
         Report.Written written = Report.write(folder);
         PrintWriter out = spec.commandLine().getOut();
         out.println("Wrote " + written.markdown() + ", " + written.html() + " and "

@@ -9,6 +9,7 @@ import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.config.ExperimentWriter;
 import dev.replica.runner.output.Manifest;
 import dev.replica.runner.output.RunFolder;
+import dev.replica.runner.output.RunLock;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import dev.replica.runner.report.Report;
@@ -60,6 +61,13 @@ final class ReproduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        RunContents.read(folder);
+        try (RunLock held = RunLock.shared(folder, "reproduce")) {
+            return reproduce();
+        }
+    }
+
+    private Integer reproduce() throws IOException {
         RunContents original = RunContents.read(folder);
         Reproduction.requireFinished(original);
         PluginRegistry registry = parent.registry();

@@ -6,6 +6,7 @@ import dev.replica.runner.TrainedModel;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.output.RunFolder;
+import dev.replica.runner.output.RunLock;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -102,5 +103,11 @@ final class RunModels {
         return model.label()
                 + (experiment.seeds().size() > 1 ? "-seed-" + model.seed() : "")
                 + (which() == TrainedModel.Weights.FINAL ? "-final" : "");
+    }
+
+    /** Locks the run folder: exclusively for a command that writes into it, shared for one that reads. */
+    RunLock lock(boolean exclusive, String command) {
+        RunFolder.existing(run);
+        return exclusive ? RunLock.exclusive(run, command) : RunLock.shared(run, command);
     }
 }

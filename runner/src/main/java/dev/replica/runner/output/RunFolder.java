@@ -62,11 +62,13 @@ public final class RunFolder {
      */
     public boolean deleteIfOnlyStarted() {
         try (Stream<Path> files = Files.list(path)) {
-            List<Path> all = files.toList();
+            List<Path> all = files.filter(p -> !p.getFileName().toString().equals(RunLock.FILE))
+                    .toList();
             if (all.size() != 1 || !all.get(0).getFileName().toString().equals(EXPERIMENT)) {
                 return false;
             }
             Files.delete(all.get(0));
+            Files.deleteIfExists(path.resolve(RunLock.FILE));
             Files.delete(path);
             return true;
         } catch (IOException e) {

@@ -1,0 +1,170 @@
+package dev.replica.runner.output;
+
+import dev.replica.api.UserException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * A run folder's lock: the operating system's lock on {@code <run>/.lock}. A command that writes into a
+ * folder ({@code run}, {@code run --resume}, {@code report}, {@code eval}, {@code export}) holds it
+ * exclusively; one that only reads it ({@code reproduce}, {@code predict}, {@code diff}) holds it
+ * shared. The operating system releases it when the process ends, however it ends, so a lock left by a
+ * process killed with SIGKILL is taken over: the file still names that process, and the next holder says
+ * it took the lock over.
+ */
+public final class RunLock implements AutoCloseable {
+
+    /** The lock file's name in a run folder. */
+    public static final String FILE = ".lock";
+
+    private final FileChannel channel;
+    private final FileLock lock;
+    private final boolean exclusive;
+    private final String previous;
+
+    private RunLock(FileChannel channel, FileLock lock, boolean exclusive, String previous) {
+        this.channel = channel;
+        this.lock = lock;
+        this.exclusive = exclusive;
+        this.previous = previous;
+    }
+
+    /**
+     * Locks a run folder for a command that writes into it.
+     *
+     * @param folder the run folder
+     * @param command what holds it, e.g. {@code run}, for the message another process gets
+     * @return the lock; close it when done
+     * @throws UserException when another process (or this one) holds the folder, naming it
+     */
+    public static RunLock exclusive(Path folder, String command) {
+        return acquire(folder, command, true);
+    }
+
+    /**
+     * Locks a run folder for a command that only reads it: others may read too, none may write.
+     *
+     * @param folder the run folder
+     * @param command what holds it
+     * @return the lock; close it when done
+     * @throws UserException when a process writes into the folder, naming it
+     */
+    public static RunLock shared(Path folder, String command) {
+        return acquire(folder, command, false);
+    }
+
+    private static RunLock acquire(Path folder, String command, boolean exclusive) {
+        Path file = folder.resolve(FILE);
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(
+                    file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new UserException(
+                    "cannot lock the run folder " + folder + " (" + file + ": " + e.getMessage() + ")", e);
+        }
+        try {
+            FileLock lock;
+            try {
+                lock = channel.tryLock(0, Long.MAX_VALUE, !exclusive);
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                String holder = read(channel).orElse("another process");
+                channel.close();
+                throw new UserException("the run folder " + folder + " is in use by " + describe(holder)
+                        + "; wait for it to finish, or stop it (Ctrl-C stops a run at its next step)");
+            }
+            String previous = null;
+            if (exclusive) {
+                previous = read(channel).orElse(null);
+                String me = "process " + ProcessHandle.current().pid() + " (replica " + command + ", since "
+                        + Instant.now().truncatedTo(ChronoUnit.SECONDS) + ")";
+                channel.truncate(0);
+                channel.write(ByteBuffer.wrap(me.getBytes(StandardCharsets.UTF_8)), 0);
+                channel.force(true);
+            }
+            return new RunLock(channel, lock, exclusive, previous);
+        } catch (IOException e) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // the lock goes with the channel
+            }
+            throw new UserException(
+                    "cannot lock the run folder " + folder + " (" + file + ": " + e.getMessage() + ")", e);
+        }
+    }
+
+    /**
+     * Returns what held the lock before, when that process ended without releasing it (SIGKILL, a power
+     * cut): the lock was taken over.
+     *
+     * @return e.g. {@code process 1234 (replica run, since ...)}, or empty after a clean release
+     */
+    public Optional<String> takenOverFrom() {
+        return Optional.ofNullable(previous);
+    }
+
+    private static Optional<String> read(FileChannel channel) throws IOException {
+        long size = channel.size();
+        if (size == 0 || size > 4096) {
+            return Optional.empty();
+        }
+        ByteBuffer b = ByteBuffer.allocate((int) size);
+        channel.read(b, 0);
+        String text = new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).strip();
+        return text.isEmpty() ? Optional.empty() : Optional.of(text);
+    }
+
+    private static String describe(String holder) {
+        OptionalLong pid = pid(holder);
+        if (pid.isPresent() && pid.getAsLong() == ProcessHandle.current().pid()) {
+            return holder + ", this very process";
+        }
+        return holder;
+    }
+
+    private static OptionalLong pid(String holder) {
+        String[] words = holder.split(" ");
+        if (words.length >= 2 && words[0].equals("process")) {
+            try {
+                return OptionalLong.of(Long.parseLong(words[1]));
+            } catch (NumberFormatException e) {
+                return OptionalLong.empty();
+            }
+        }
+        return OptionalLong.empty();
+    }
+
+    /** Releases the lock; a writer's lock file is emptied first, so no one mistakes it for a stale one. */
+    @Override
+    public void close() {
+        try {
+            if (exclusive) {
+                channel.truncate(0);
+                channel.force(true);
+            }
+            lock.release();
+        } catch (IOException e) {
+            // the lock goes with the channel
+        } finally {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // nothing left to release
+            }
+        }
+    }
+}
