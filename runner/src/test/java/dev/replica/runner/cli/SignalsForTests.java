@@ -5,6 +5,8 @@ import dev.replica.core.training.ProgressListener;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import sun.misc.Signal;
 
 /**
@@ -15,7 +17,8 @@ import sun.misc.Signal;
  *
  * <p>The point is the system property {@code replica.test.signal} = {@code <label>:<epoch>:<step>:<what>},
  * step 0 meaning after the epoch's checkpoint, and what one of {@code INT}, {@code TERM}, {@code KILL},
- * or {@code INT2} (two SIGINTs: stop at once).
+ * {@code INT2} (two SIGINTs: stop at once) or {@code HOLD} (wait, holding the run folder, until a file
+ * named {@code release} appears in the working directory).
  */
 public final class SignalsForTests implements ProgressListener {
 
@@ -75,8 +78,16 @@ public final class SignalsForTests implements ProgressListener {
             return;
         }
         sent = true;
-        out.println("SIGNAL " + what + " at " + label + " epoch " + epoch + " step " + step);
+        out.println(
+                (what.equals("HOLD") ? "" : "SIGNAL ") + what + " at " + label + " epoch " + epoch + " step " + step);
         out.flush();
+        if (what.equals("HOLD")) {
+            // Keep the run (and its lock) alive until the test creates a file named 'release'.
+            for (int i = 0; i < 1200 && !Files.exists(Path.of("release")); i++) {
+                pause();
+            }
+            return;
+        }
         if (what.equals("KILL")) {
             // The JVM cannot raise SIGKILL through Signal; the kernel's kill does, as a user's kill -9 would.
             try {
