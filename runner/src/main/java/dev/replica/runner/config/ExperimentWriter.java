@@ -1,11 +1,10 @@
 package dev.replica.runner.config;
 
 import dev.replica.api.params.Values;
+import dev.replica.core.state.ModelFiles;
 import dev.replica.core.training.Training;
 import java.io.IOException;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,7 +97,7 @@ public final class ExperimentWriter {
      * @throws IOException when the file cannot be written
      */
     public static void write(Experiment experiment, Path file) throws IOException {
-        Files.writeString(file, toYaml(experiment), StandardCharsets.UTF_8);
+        ModelFiles.writeAtomically(file, toYaml(experiment));
     }
 
     private static Node pluginUse(PluginUse use) {

@@ -1,13 +1,13 @@
 package dev.replica.runner.report;
 
 import dev.replica.api.UserException;
+import dev.replica.core.state.ModelFiles;
 import dev.replica.core.state.Numbers;
 import dev.replica.runner.output.SeedStatistics;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -529,14 +529,14 @@ public final class Plots {
     /** Writes the chart as PNG, and as SVG beside it. */
     private static void write(Chart<?, ?> chart, Path png) throws IOException {
         Files.createDirectories(png.toAbsolutePath().getParent());
-        try (OutputStream out = Files.newOutputStream(png)) {
-            BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
-        }
+        // Atomically, like every file of a run folder: a crash leaves the old plot or the new one.
+        ModelFiles.writeAtomically(png, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
         String name = png.getFileName().toString();
         String stem = name.endsWith(".png") ? name.substring(0, name.length() - ".png".length()) : name;
         Path svg = png.resolveSibling(stem + ".svg");
-        try (OutputStream out = Files.newOutputStream(svg)) {
-            VectorGraphicsEncoder.saveVectorGraphic(chart, out, VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
-        }
+        ModelFiles.writeAtomically(
+                svg,
+                out -> VectorGraphicsEncoder.saveVectorGraphic(
+                        chart, out, VectorGraphicsEncoder.VectorGraphicsFormat.SVG));
     }
 }
