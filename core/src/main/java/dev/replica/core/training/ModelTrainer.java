@@ -23,6 +23,7 @@ import dev.replica.core.state.Checkpoint;
 import dev.replica.core.state.EpochRecord;
 import dev.replica.core.state.ModelFiles;
 import dev.replica.core.state.ModelState;
+import dev.replica.core.state.Numbers;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -306,6 +307,15 @@ public final class ModelTrainer implements AutoCloseable {
         long started = System.nanoTime();
         for (int s = from == null ? 0 : from.steps(); s < steps; s++) {
             StepResult r = trainStep((long) (epoch - 1) * steps + s);
+            if (r.nonFiniteGradient() != null) {
+                throw new NonFiniteLossException(
+                        "model '" + label + "': the gradient of " + r.nonFiniteGradient()
+                                + " held a NaN or an infinity at epoch " + epoch + ", step " + (s + 1) + " of " + steps
+                                + " (the loss was " + Numbers.significant(r.loss(), 8)
+                                + "); training stopped there, before the update",
+                        epoch,
+                        s + 1);
+            }
             if (!Double.isFinite(r.loss())) {
                 throw new NonFiniteLossException(
                         "model '" + label + "': the loss was " + r.loss() + " at epoch " + epoch + ", step " + (s + 1)
@@ -347,8 +357,11 @@ public final class ModelTrainer implements AutoCloseable {
      * @param examples the number of examples in the batch
      * @param epoch the step's epoch, from 1
      * @param rate the learning rate the step trained with
+     * @param nonFiniteGradient the first parameter whose gradient held a NaN or an infinity, in which case
+     *     the step did not update; {@code null} when every gradient was finite
      */
-    public record StepResult(double loss, int correct, int examples, int epoch, double rate) {}
+    public record StepResult(
+            double loss, int correct, int examples, int epoch, double rate, String nonFiniteGradient) {}
 
     /**
      * Trains one global step (from 0, counted across epochs): its batch is the step's slice of its epoch's
@@ -370,8 +383,12 @@ public final class ModelTrainer implements AutoCloseable {
         int[] indices = setup.batchIndices(order, within);
         double rate = setup.schedule().rate(epoch, within);
         globalStep.set(step);
-        TrainingStep.Result r = this.step.run(setup.data().train().batch(indices, augment), rate);
-        return new StepResult(r.loss(), r.correct(), indices.length, epoch, rate);
+        try {
+            TrainingStep.Result r = this.step.run(setup.data().train().batch(indices, augment), rate);
+            return new StepResult(r.loss(), r.correct(), indices.length, epoch, rate, null);
+        } catch (TrainingStep.NonFiniteGradientException e) {
+            return new StepResult(e.loss(), 0, indices.length, epoch, rate, e.path());
+        }
     }
 
     /**

@@ -91,12 +91,74 @@ public final class TrainingStep {
                 NDArray weight = p.getValue().getArray();
                 tensors.add(new UpdateRule.Tensor(p.getKey(), weight, weight.getGradient()));
             }
-            rule.step(tensors, rate, state);
+            double lossValue = scalar(loss);
+            int correct = countCorrect(floats(logits), batch.labels(), classes);
+            // A non-finite loss or gradient stops training before the update, so the weights stay good.
+            if (Double.isFinite(lossValue)) {
+                String bad = firstNonFiniteGradient(tensors);
+                if (bad != null) {
+                    throw new NonFiniteGradientException(bad, lossValue);
+                }
+                rule.step(tensors, rate, state);
+            }
             for (UpdateRule.Tensor t : tensors) {
                 // PyTorch accumulates gradients across backward passes; MXNet overwrites. Zero them.
                 t.gradient().subi(t.gradient());
             }
-            return new Result(scalar(loss), countCorrect(floats(logits), batch.labels(), classes));
+            return new Result(lossValue, correct);
+        }
+    }
+
+    /**
+     * Returns the first tensor whose gradient holds a NaN or an infinity, or {@code null}: one value is
+     * read back per step, the sum over every gradient of {@code g * 0}, which is 0 exactly when every
+     * element is finite (NaN times 0 and infinity times 0 are NaN), and cannot overflow.
+     */
+    private static String firstNonFiniteGradient(List<UpdateRule.Tensor> tensors) {
+        NDArray probe = null;
+        for (UpdateRule.Tensor t : tensors) {
+            NDArray zeros = t.gradient().mul(0).sum();
+            probe = probe == null ? zeros : probe.add(zeros);
+        }
+        if (probe == null || Double.isFinite(scalar(probe))) {
+            return null;
+        }
+        for (UpdateRule.Tensor t : tensors) {
+            if (!Double.isFinite(scalar(t.gradient().mul(0).sum()))) {
+                return t.path();
+            }
+        }
+        return null;
+    }
+
+    /** A gradient held a NaN or an infinity while the loss was finite. */
+    public static final class NonFiniteGradientException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final String path;
+        private final double loss;
+
+        NonFiniteGradientException(String path, double loss) {
+            super("the gradient of " + path + " was not finite");
+            this.path = path;
+            this.loss = loss;
+        }
+
+        /**
+         * Returns the parameter whose gradient was not finite (the first in the model's order).
+         *
+         * @return its path
+         */
+        public String path() {
+            return path;
+        }
+
+        /**
+         * Returns the step's loss, which was finite.
+         *
+         * @return the loss
+         */
+        public double loss() {
+            return loss;
         }
     }
 

@@ -79,7 +79,9 @@ final class Lane implements AutoCloseable {
     StepMetrics step(int step, boolean measureNorm) {
         ModelTrainer.StepResult r = trainer.trainStep(step);
         double norm = measureNorm ? Weights.norm(trainer.block()) : Double.NaN;
-        return new StepMetrics(step, r.epoch(), r.rate(), r.loss(), (double) r.correct() / r.examples(), norm);
+        // A gradient that is not finite stopped the step before its update: the lane has diverged.
+        double loss = r.nonFiniteGradient() == null ? r.loss() : Double.NaN;
+        return new StepMetrics(step, r.epoch(), r.rate(), loss, (double) r.correct() / r.examples(), norm);
     }
 
     /**
