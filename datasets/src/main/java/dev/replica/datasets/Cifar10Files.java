@@ -55,6 +55,9 @@ final class Cifar10Files {
 
     static final int RECORD = ImageRecords.recordLength(CHANNELS, SIDE, SIDE);
 
+    /** Each official file holds this many records; a smaller file (a test's, a subset) is read as it is. */
+    static final int RECORDS_PER_FILE = 10_000;
+
     private Cifar10Files() {}
 
     /**
@@ -97,22 +100,38 @@ final class Cifar10Files {
      * @param names the files, in order
      * @param limit how many records to keep, 0 for all
      * @return the records and the facts of every file
-     * @throws UserException when a file cannot be read, is not a whole number of records, or has a label
-     *     outside 0-9
+     * @throws UserException when a file is a folder, unreadable, empty, not a whole number of records or
+     *     more than an official file holds, or has a label outside 0-9
      */
     static Read read(Path root, List<String> names, int limit) {
         long total = 0;
         long[] sizes = new long[names.size()];
         for (int f = 0; f < names.size(); f++) {
             Path file = root.resolve(names.get(f));
+            if (Files.isDirectory(file)) {
+                throw new UserException(file + " is a folder; CIFAR-10 needs the binary file of that name there");
+            }
+            if (!Files.isReadable(file)) {
+                throw new UserException(file + " cannot be read (no permission); make it readable");
+            }
             try {
                 sizes[f] = Files.size(file);
             } catch (IOException e) {
                 throw new UserException("cannot read " + file + ": " + e, e);
             }
-            if (sizes[f] == 0 || sizes[f] % RECORD != 0) {
+            if (sizes[f] == 0) {
+                throw new UserException(file + " is empty; it should hold CIFAR-10 records of " + RECORD + " bytes");
+            }
+            if (sizes[f] % RECORD != 0) {
+                String why = sizes[f] % (RECORD + 1) == 0
+                        ? "its size fits 3074-byte records: CIFAR-100's layout (2 label bytes), not CIFAR-10's"
+                        : "it is truncated or not CIFAR-10 binary";
                 throw new UserException(file + " has " + sizes[f] + " bytes, not a whole number of " + RECORD
-                        + "-byte records (1 label byte + 3072 pixels); it is truncated or not CIFAR-10 binary");
+                        + "-byte records (1 label byte + 3072 pixels); " + why);
+            }
+            if (sizes[f] / RECORD > RECORDS_PER_FILE) {
+                throw new UserException(file + " has " + sizes[f] / RECORD + " records; a CIFAR-10 binary file holds "
+                        + RECORDS_PER_FILE + ": it is oversized, or several files joined into one");
             }
             total += sizes[f] / RECORD;
         }

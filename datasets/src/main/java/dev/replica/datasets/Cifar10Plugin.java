@@ -9,6 +9,7 @@ import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
 import dev.replica.api.params.Params;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,6 +116,16 @@ public final class Cifar10Plugin implements DatasetPlugin {
     }
 
     private void ensureFiles(Path root, boolean explicitRoot, boolean downloadAllowed) {
+        if (Files.isRegularFile(root)) {
+            throw new UserException("CIFAR-10's folder " + root + " is a file; give the folder that holds "
+                    + String.join(", ", Cifar10Files.REQUIRED));
+        }
+        for (String name : Cifar10Files.REQUIRED) {
+            if (Files.isDirectory(root.resolve(name))) {
+                throw new UserException(
+                        root.resolve(name) + " is a folder; CIFAR-10 needs the binary file of that " + "name there");
+            }
+        }
         List<String> missing = Cifar10Files.missing(root);
         if (missing.isEmpty()) {
             return;

@@ -292,6 +292,49 @@ class Cifar10PluginTest {
     }
 
     @Test
+    void refusesBadFilesBeforeTrainingNamingEachAndWhatIsWrong() throws IOException {
+        Path root = Cifar10Fixture.write(dir.resolve("c"), PER_FILE, TEST_RECORDS);
+        Path batch = root.resolve("data_batch_2.bin");
+        byte[] good = Files.readAllBytes(batch);
+
+        Files.write(batch, new byte[0]);
+        assertThatThrownBy(() -> open(root, Map.of()))
+                .hasMessage(batch + " is empty; it should hold CIFAR-10 records of 3073 bytes");
+
+        Files.write(batch, new byte[3074 * 3]); // CIFAR-100's records: coarse and fine label bytes
+        assertThatThrownBy(() -> open(root, Map.of()))
+                .hasMessage(batch + " has 9222 bytes, not a whole number of 3073-byte records (1 label byte + 3072 "
+                        + "pixels); its size fits 3074-byte records: CIFAR-100's layout (2 label bytes), not "
+                        + "CIFAR-10's");
+
+        Files.write(batch, Arrays.copyOf(good, good.length - 100)); // truncated inside a record
+        assertThatThrownBy(() -> open(root, Map.of()))
+                .hasMessageEndingWith(
+                        "-byte records (1 label byte + 3072 pixels); it is truncated or not CIFAR-10 " + "binary");
+
+        Files.write(batch, new byte[Cifar10Fixture.RECORD * 10_001]); // oversized
+        assertThatThrownBy(() -> open(root, Map.of()))
+                .hasMessage(batch + " has 10001 records; a CIFAR-10 binary file holds 10000: it is oversized, or "
+                        + "several files joined into one");
+
+        Files.delete(batch);
+        Files.createDirectory(batch);
+        assertThatThrownBy(() -> open(root, Map.of()))
+                .isInstanceOf(UserException.class)
+                .hasMessage(batch + " is a folder; CIFAR-10 needs the binary file of that name there");
+    }
+
+    @Test
+    void aFileWhereTheFolderShouldBeIsNamed() throws IOException {
+        Path file = dir.resolve("cifar.tar");
+        Files.writeString(file, "not a folder");
+        assertThatThrownBy(() -> open(file, Map.of()))
+                .isInstanceOf(UserException.class)
+                .hasMessageStartingWith(
+                        "CIFAR-10's folder " + file + " is a file; give the folder that holds " + "data_batch_1.bin, ");
+    }
+
+    @Test
     void schemaDefaultsArePinned() {
         Map<String, Object> expected = new LinkedHashMap<>();
         expected.put("root", "");

@@ -2,6 +2,7 @@ package dev.replica.core.training;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -110,22 +111,24 @@ public final class TrainingStep {
     }
 
     /**
-     * Returns the first tensor whose gradient holds a NaN or an infinity, or {@code null}: one value is
-     * read back per step, the sum over every gradient of {@code g * 0}, which is 0 exactly when every
-     * element is finite (NaN times 0 and infinity times 0 are NaN), and cannot overflow.
+     * Returns the first tensor whose gradient holds a NaN or an infinity, or {@code null}. Each gradient's
+     * sum is NaN or infinite when an element is; the sums are read back in one array, one native call a
+     * tensor and one read a step. A sum can also overflow on finite values, so a suspect is confirmed
+     * with {@code sum(g * 0)}, which is 0 exactly when every element is finite.
      */
     private static String firstNonFiniteGradient(List<UpdateRule.Tensor> tensors) {
-        NDArray probe = null;
-        for (UpdateRule.Tensor t : tensors) {
-            NDArray zeros = t.gradient().mul(0).sum();
-            probe = probe == null ? zeros : probe.add(zeros);
-        }
-        if (probe == null || Double.isFinite(scalar(probe))) {
+        if (tensors.isEmpty()) {
             return null;
         }
+        NDList sums = new NDList(tensors.size());
         for (UpdateRule.Tensor t : tensors) {
-            if (!Double.isFinite(scalar(t.gradient().mul(0).sum()))) {
-                return t.path();
+            sums.add(t.gradient().sum());
+        }
+        float[] values = floats(NDArrays.stack(sums));
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])
+                    && !Double.isFinite(scalar(tensors.get(i).gradient().mul(0).sum()))) {
+                return tensors.get(i).path();
             }
         }
         return null;
