@@ -25,6 +25,7 @@ import dev.replica.core.state.ModelFiles;
 import dev.replica.core.state.ModelState;
 import dev.replica.core.state.Numbers;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -231,8 +232,11 @@ public final class ModelTrainer implements AutoCloseable {
                         e.epoch(),
                         e.step());
             } catch (Stopped e) {
-                checkpoint.write(
-                        block, optimizerState, new Checkpoint.Progress(epoch - 1, bestEpoch, best, history, e.partial));
+                Checkpoint.Progress stopped = new Checkpoint.Progress(epoch - 1, bestEpoch, best, history, e.partial);
+                writing(
+                        "the checkpoint of epoch " + epoch + ", step " + e.partial.steps(),
+                        checkpoint,
+                        () -> checkpoint.write(block, optimizerState, stopped));
                 throw new TrainingStoppedException(
                         "model '" + label + "' stopped (" + stop.reason() + ") after epoch " + epoch + ", step "
                                 + e.partial.steps() + " of " + setup.stepsPerEpoch() + "; its checkpoint is "
@@ -244,10 +248,17 @@ public final class ModelTrainer implements AutoCloseable {
             if (record.valAccuracy() > best) {
                 best = record.valAccuracy();
                 bestEpoch = epoch;
-                ModelState.save(block, files.bestWeights());
+                writing(
+                        "the best weights of epoch " + epoch,
+                        checkpoint,
+                        () -> ModelState.save(block, files.bestWeights()));
             }
-            files.writeEpochs(history);
-            checkpoint.write(block, optimizerState, new Checkpoint.Progress(epoch, bestEpoch, best, history));
+            writing("the history of epoch " + epoch, checkpoint, () -> files.writeEpochs(history));
+            Checkpoint.Progress done = new Checkpoint.Progress(epoch, bestEpoch, best, history);
+            writing(
+                    "the checkpoint of epoch " + epoch,
+                    checkpoint,
+                    () -> checkpoint.write(block, optimizerState, done));
             listener.epoch(label, record, epochs);
             if (stop.requested() && epoch < epochs) {
                 throw new TrainingStoppedException(
@@ -258,6 +269,28 @@ public final class ModelTrainer implements AutoCloseable {
         }
         files.writeEpochs(history);
         return new Checkpoint.Progress(history.size(), bestEpoch, best, history);
+    }
+
+    /** A write of the run folder. */
+    @FunctionalInterface
+    private interface Write {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs a write; when it fails (a full disk, a read-only folder), stops training with what could not be
+     * written, why, and the checkpoint that is kept.
+     */
+    private void writing(String what, Checkpoint checkpoint, Write write) {
+        try {
+            write.run();
+        } catch (IOException | UncheckedIOException e) {
+            String why = e instanceof UncheckedIOException u ? u.getCause().toString() : e.toString();
+            throw new WriteFailedException(
+                    "model '" + label + "': cannot write " + what + " (" + why + "); training stopped there; "
+                            + lastGood(checkpoint) + ", intact",
+                    e);
+        }
     }
 
     /** What the last complete checkpoint holds, for messages. */

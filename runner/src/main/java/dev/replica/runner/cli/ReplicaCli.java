@@ -7,6 +7,7 @@ import dev.replica.core.training.NonFiniteLossException;
 import dev.replica.core.training.ProgressListener;
 import dev.replica.core.training.StopRequest;
 import dev.replica.core.training.TrainingStoppedException;
+import dev.replica.core.training.WriteFailedException;
 import dev.replica.runner.Environment;
 import dev.replica.runner.ExperimentRunner;
 import dev.replica.runner.RunAssembly;
@@ -22,6 +23,7 @@ import dev.replica.runner.report.Report;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
@@ -68,6 +70,9 @@ public final class ReplicaCli {
 
     /** Exit status when training stopped at a NaN or infinite loss. */
     public static final int NON_FINITE_LOSS = 5;
+
+    /** Exit status when a file could not be written (a full disk, a read-only folder); what was written is kept. */
+    public static final int WRITE_FAILED = 7;
 
     @Option(
             names = "--plugins",
@@ -137,9 +142,19 @@ public final class ReplicaCli {
                 err.println("replica: " + e.getMessage());
                 return NON_FINITE_LOSS;
             }
+            if (e instanceof WriteFailedException) {
+                err.println("replica: " + e.getMessage());
+                return WRITE_FAILED;
+            }
             if (e instanceof UserException) {
                 err.println("replica: " + e.getMessage());
                 return USER_ERROR;
+            }
+            if (e instanceof IOException || e instanceof UncheckedIOException) {
+                Throwable io = e instanceof UncheckedIOException ? e.getCause() : e;
+                err.println("replica: cannot write or read a file: " + io + "; every file is replaced only once "
+                        + "complete, so what was there before is intact");
+                return WRITE_FAILED;
             }
             throw e;
         });
@@ -275,9 +290,14 @@ public final class ReplicaCli {
                     StopOnSignal signals = StopOnSignal.install(stop, parent.out)) {
                 lock.takenOverFrom()
                         .ifPresent(p -> parent.out.println(
-                                "Took over the lock of " + p + ", which ended without " + "releasing it"));
+                                "Took over the lock of " + p + ", which ended without releasing it"));
                 try {
                     outcome = runner.run(experiment, folder, progress(parent, experiment), stop);
+                } catch (WriteFailedException e) {
+                    parent.out.println(
+                            "Free space (or make the folder writable), then resume with: replica run --resume "
+                                    + folder.path());
+                    throw e;
                 } catch (UserException e) {
                     if (resume == null && folder.deleteIfOnlyStarted()) {
                         parent.out.println("Removed " + folder.path() + ": the run stopped before it trained anything");
