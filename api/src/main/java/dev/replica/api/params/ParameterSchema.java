@@ -1,5 +1,6 @@
 package dev.replica.api.params;
 
+import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -150,13 +151,22 @@ public final class ParameterSchema {
         return "unknown key; allowed: " + (known.isEmpty() ? "none" : "[" + String.join(", ", known) + "]");
     }
 
+    /** Why a value is not of a type: a whole number beyond an integer's range is said to be so. */
+    private static String typeProblem(ParameterType type, Object raw) {
+        if (type == ParameterType.INTEGER && (raw instanceof Long || raw instanceof BigInteger)) {
+            return Values.render(raw) + " is out of range; allowed: an integer from " + Integer.MIN_VALUE + " to "
+                    + Integer.MAX_VALUE;
+        }
+        return Values.render(raw) + " is not " + type.phrase();
+    }
+
     /** Converts one raw value to the spec's Java form, or adds problems and returns {@code null}. */
     static Object convert(ParameterSpec spec, Object raw, String key, List<ParameterProblem> problems) {
         ParameterType type = spec.type();
         if (!type.isList()) {
             Object v = scalar(type, raw);
             if (v == null) {
-                problems.add(new ParameterProblem(key, Values.render(raw) + " is not " + type.phrase()));
+                problems.add(new ParameterProblem(key, typeProblem(type, raw)));
                 return null;
             }
             return checkLimits(spec, v, key, problems) ? v : null;
@@ -172,10 +182,7 @@ public final class ParameterSchema {
             String itemKey = key + "[" + i + "]";
             Object v = scalar(type.elementType(), items.get(i));
             if (v == null) {
-                problems.add(new ParameterProblem(
-                        itemKey,
-                        Values.render(items.get(i)) + " is not "
-                                + type.elementType().phrase()));
+                problems.add(new ParameterProblem(itemKey, typeProblem(type.elementType(), items.get(i))));
                 ok = false;
             } else if (checkLimits(spec, v, itemKey, problems)) {
                 out.add(v);

@@ -241,7 +241,7 @@ public final class ReplicaCli {
                 split = ",",
                 paramLabel = "N,N,...",
                 description = "run every model once per seed, e.g. --seeds 0,1,2 (overrides seed or seeds of the file)")
-        List<Long> seeds;
+        List<String> seeds;
 
         @Override
         public Integer call() throws IOException {
@@ -326,7 +326,8 @@ public final class ReplicaCli {
         private List<String> overrides() {
             List<String> all = new ArrayList<>(options.overrides);
             if (seeds != null) {
-                all.add("seeds=" + seeds);
+                // As an override, so each seed is checked and reported as the file's seeds are.
+                all.add("seeds=[" + String.join(", ", seeds) + "]");
             }
             return all;
         }

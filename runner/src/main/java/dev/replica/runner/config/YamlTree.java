@@ -59,7 +59,11 @@ final class YamlTree {
             root = new Composer(parser, new Resolver(), options).getSingleNode();
         } catch (MarkedYAMLException e) {
             Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-            String message = "not valid YAML: " + syntaxMessage(e, overridePath == null);
+            String problem = e.getProblem() == null ? "" : e.getProblem();
+            String message = problem.startsWith(GLOBAL_TAG)
+                    ? "the tag !!" + problem.substring(problem.lastIndexOf(':') + 1) + " is not supported; allowed: "
+                            + "plain strings, numbers, booleans, null, lists and mappings"
+                    : "not valid YAML: " + syntaxMessage(e, overridePath == null);
             if (overridePath != null) {
                 problems.override(overridePath, message);
             } else if (mark != null) {
@@ -69,10 +73,11 @@ final class YamlTree {
             }
             return null;
         } catch (YAMLException e) {
+            String message = limitMessage(e.getMessage());
             if (overridePath != null) {
-                problems.override(overridePath, "not valid YAML: " + e.getMessage());
+                problems.override(overridePath, message);
             } else {
-                problems.file("not valid YAML: " + e.getMessage());
+                problems.file(message);
             }
             return null;
         }
@@ -260,6 +265,25 @@ final class YamlTree {
     private static String shortTag(Tag tag) {
         String value = tag.getValue();
         return value.startsWith(Tag.PREFIX) ? "!!" + value.substring(Tag.PREFIX.length()) : value;
+    }
+
+    /** SnakeYAML's tag refusal, e.g. {@code Global tag is not allowed: tag:yaml.org,2002:java.net.URL}. */
+    private static final String GLOBAL_TAG = "Global tag is not allowed";
+
+    /** What SnakeYAML's safety limits mean, in the file's terms. */
+    private static String limitMessage(String raw) {
+        String m = String.valueOf(raw);
+        if (m.startsWith("Number of aliases for non-scalar nodes exceeds")) {
+            return "more aliases (*name) than Replica reads (50): a few lines that expand to millions of values, "
+                    + "a 'billion laughs' YAML bomb; aliases are not supported, write values out in full";
+        }
+        if (m.startsWith("Nesting Depth exceeded")) {
+            return "lists and mappings nested more than 50 deep; an experiment file needs a few levels";
+        }
+        if (m.startsWith("The incoming YAML document exceeds the limit")) {
+            return "the file is larger than Replica reads (3 MB); an experiment file is a few kilobytes";
+        }
+        return "not valid YAML: " + m;
     }
 
     private static String syntaxMessage(MarkedYAMLException e, boolean withContextPosition) {

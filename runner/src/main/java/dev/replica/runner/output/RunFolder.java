@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
@@ -30,8 +31,12 @@ public final class RunFolder {
 
     private final Path path;
 
-    private RunFolder(Path path) {
+    /** The folders that starting this run created, the run folder's parents included, deepest first. */
+    private final List<Path> created;
+
+    private RunFolder(Path path, List<Path> created) {
         this.path = path;
+        this.created = created;
     }
 
     /**
@@ -55,21 +60,30 @@ public final class RunFolder {
     }
 
     /**
-     * Removes the folder when it holds nothing but its experiment.yaml: a run that stopped before its
-     * engine opened (the determinism probe refused, say) leaves no folder behind that looks like a run.
+     * Removes the folder when no model trained in it (it holds only its experiment.yaml, manifest and
+     * lock), with the parent folders that starting it created: a run refused before it trained (bad data,
+     * the determinism probe) leaves nothing behind.
      *
      * @return true when the folder was removed
      */
     public boolean deleteIfOnlyStarted() {
+        List<String> startFiles = List.of(EXPERIMENT, "manifest.json", RunLock.FILE);
         try (Stream<Path> files = Files.list(path)) {
-            List<Path> all = files.filter(p -> !p.getFileName().toString().equals(RunLock.FILE))
-                    .toList();
-            if (all.size() != 1 || !all.get(0).getFileName().toString().equals(EXPERIMENT)) {
+            List<Path> all = files.toList();
+            if (all.stream().anyMatch(p -> !startFiles.contains(p.getFileName().toString()))) {
                 return false;
             }
-            Files.delete(all.get(0));
-            Files.deleteIfExists(path.resolve(RunLock.FILE));
-            Files.delete(path);
+            for (Path p : all) {
+                Files.delete(p);
+            }
+            for (Path folder : created.isEmpty() ? List.of(path) : created) {
+                try (Stream<Path> left = Files.list(folder)) {
+                    if (left.findAny().isPresent()) {
+                        break;
+                    }
+                }
+                Files.delete(folder);
+            }
             return true;
         } catch (IOException e) {
             return false;
@@ -86,13 +100,25 @@ public final class RunFolder {
      */
     static RunFolder create(Path out, String name, String fingerprint) {
         Path parent = out.resolve(name);
+        for (Path p = parent; p != null; p = p.getParent()) {
+            if (Files.exists(p) && !Files.isDirectory(p)) {
+                throw new UserException("cannot create a run folder under " + parent + ": " + p
+                        + " is a file, not a folder; give --out a folder");
+            }
+        }
+        List<Path> made = new ArrayList<>();
+        for (Path p = parent.toAbsolutePath(); p != null && !Files.exists(p); p = p.getParent()) {
+            made.add(p);
+        }
         try {
             Files.createDirectories(parent);
             String base = LocalDateTime.now().format(STAMP) + "-" + fingerprint.substring(0, 8);
             for (int i = 0; ; i++) {
                 Path candidate = parent.resolve(i == 0 ? base : base + "-" + i);
                 try {
-                    return new RunFolder(Files.createDirectory(candidate));
+                    Path run = Files.createDirectory(candidate);
+                    made.add(0, run.toAbsolutePath());
+                    return new RunFolder(run, List.copyOf(made));
                 } catch (FileAlreadyExistsException e) {
                     // a run started in the same second: take the next name
                 }
@@ -113,7 +139,7 @@ public final class RunFolder {
         if (!Files.isRegularFile(path.resolve(EXPERIMENT))) {
             throw new UserException(path + " is not a run folder: it has no " + EXPERIMENT);
         }
-        return new RunFolder(path);
+        return new RunFolder(path, List.of());
     }
 
     /**
