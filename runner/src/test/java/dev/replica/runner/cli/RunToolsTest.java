@@ -368,7 +368,7 @@ class RunToolsTest {
                 .isEqualTo("replica: --seeds cannot change a run being resumed; start a new run instead\n");
         Result bad = replica("run", file.toString(), "--seeds", "0,x");
         assertThat(bad.exit()).isEqualTo(2);
-        assertThat(bad.err()).contains("Invalid value for option '--seeds'");
+        assertThat(bad.err()).isEqualTo(file + ": 1 problem\n  seeds[1] (--set): 'x' is not an integer\n");
     }
 
     private static List<String[]> csv(Path file) throws Exception {
