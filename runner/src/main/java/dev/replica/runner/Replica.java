@@ -9,6 +9,7 @@ import dev.replica.runner.config.ExperimentException;
 import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.config.ExperimentWriter;
 import dev.replica.runner.output.RunFolder;
+import dev.replica.runner.output.RunLock;
 import dev.replica.runner.output.SummaryTable;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
@@ -114,8 +115,10 @@ public final class Replica {
         Objects.requireNonNull(experiment, "experiment");
         Experiment checked = parse(ExperimentWriter.toYaml(experiment));
         RunFolder folder = RunFolder.start(out, checked);
-        new ExperimentRunner(registry, models(), environment).run(checked, folder, listener);
-        Report.write(folder.path());
+        try (RunLock lock = RunLock.exclusive(folder.path(), "run (Java API)")) {
+            new ExperimentRunner(registry, models(), environment).run(checked, folder, listener);
+            Report.write(folder.path());
+        }
         return open(folder.path());
     }
 
