@@ -61,6 +61,7 @@ import picocli.CommandLine.Parameters;
             EvalCommand.class,
             PredictCommand.class,
             ExportCommand.class,
+            SweepCommand.class,
             DoctorCommand.class
         })
 public final class ReplicaCli {

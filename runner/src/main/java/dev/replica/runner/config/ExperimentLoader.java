@@ -1,5 +1,7 @@
 package dev.replica.runner.config;
 
+import dev.replica.api.params.ParameterSchema;
+import dev.replica.api.params.Params;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -27,6 +29,32 @@ public final class ExperimentLoader {
      *
      * @param registry the plugins that experiment files may name
      */
+    private Params lastCluster;
+
+    /**
+     * Returns the {@code cluster} section of the last file this loader loaded: where {@code replica sweep}
+     * runs go on a scheduler. It is checked with the file but is not part of the experiment, since it never
+     * changes what a run computes; resolved files leave it out.
+     *
+     * @return partition, time, cpus, memory and gpus, defaults filled in
+     * @throws IllegalStateException before a file was loaded
+     */
+    public Params cluster() {
+        if (lastCluster == null) {
+            throw new IllegalStateException("no experiment loaded yet");
+        }
+        return lastCluster;
+    }
+
+    /**
+     * Returns the schema of the {@code cluster} section, for flags that override it.
+     *
+     * @return the schema
+     */
+    public static ParameterSchema clusterSchema() {
+        return ExperimentValidator.CLUSTER_SCHEMA;
+    }
+
     public ExperimentLoader(PluginRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
     }
@@ -91,8 +119,10 @@ public final class ExperimentLoader {
         MappingNode mapping = (MappingNode) root;
         new Overrides(tree, problems).apply(mapping, overrides);
         tree.checkStructure(mapping, "");
-        Experiment experiment = new ExperimentValidator(registry, tree, problems, baseDir).validate(mapping);
+        ExperimentValidator validator = new ExperimentValidator(registry, tree, problems, baseDir);
+        Experiment experiment = validator.validate(mapping);
         problems.throwIfAny(file);
+        lastCluster = validator.cluster();
         return experiment;
     }
 

@@ -55,7 +55,8 @@ final class ExperimentValidator {
             "optimizer",
             "schedule",
             "training",
-            "check");
+            "check",
+            "cluster");
 
     static final String TOP_LEVEL_SHAPE = "a mapping with replica, name, seed or seeds, engine, dataset, models, "
             + "optimizer, schedule and training";
@@ -74,6 +75,20 @@ final class ExperimentValidator {
             ParameterSchema.of(ParameterSpec.integer("replica", "format version of the experiment file")
                     .allowing(FORMAT));
 
+    /** Where a sweep's runs go on a scheduler; it never changes what a run computes. */
+    static final ParameterSchema CLUSTER_SCHEMA = ParameterSchema.of(
+            ParameterSpec.string("partition", "the Slurm partition ('' for the cluster's default)")
+                    .withDefault(""),
+            ParameterSpec.string(
+                            "time",
+                            "the time limit of each run, as Slurm writes it, e.g. 36:00:00 ('' for the "
+                                    + "partition's default)")
+                    .withDefault(""),
+            ParameterSpec.integer("cpus", "CPUs per run").withDefault(2).atLeast(1),
+            ParameterSpec.string("memory", "memory per run, as Slurm writes it, e.g. 8G ('' for the default)")
+                    .withDefault(""),
+            ParameterSpec.integer("gpus", "GPUs per run").withDefault(0).atLeast(0));
+
     private static final ParameterSchema TRAINING_SCHEMA = ParameterSchema.of(
             ParameterSpec.integer("epochs", "number of epochs").atLeast(1),
             ParameterSpec.integer("batch_size", "examples per training step").atLeast(1),
@@ -85,6 +100,7 @@ final class ExperimentValidator {
     private final Problems problems;
 
     private final Path baseDir;
+    private Params cluster;
 
     ExperimentValidator(PluginRegistry registry, YamlTree tree, Problems problems, Path baseDir) {
         this.registry = registry;
@@ -116,6 +132,7 @@ final class ExperimentValidator {
         PluginUse optimizer = section(PluginKind.OPTIMIZER, "optimizer", root, top);
         PluginUse schedule = section(PluginKind.SCHEDULE, "schedule", root, top);
         Training training = training(root, top.get("training"));
+        cluster = cluster(root, top.get("cluster"));
         Check check = top.containsKey("check")
                 ? new CheckSection(registry, tree, problems)
                         .read(top.get("check").getValueNode(), engine)
@@ -434,6 +451,32 @@ final class ExperimentValidator {
             return null;
         }
         return registry.get(kind, name);
+    }
+
+    /** The optional {@code cluster} section, its defaults filled in when the file has none. */
+    private Params cluster(MappingNode root, NodeTuple tuple) {
+        if (tuple == null || YamlTree.isNull(tuple.getValueNode())) {
+            return CLUSTER_SCHEMA.validate(Map.of()).orElseThrow();
+        }
+        Node value = tuple.getValueNode();
+        if (!(value instanceof MappingNode)) {
+            problems.at(
+                    "cluster",
+                    value,
+                    tree.describe(value) + " is not a mapping; allowed: a mapping with keys from "
+                            + keys(CLUSTER_SCHEMA));
+            return null;
+        }
+        return params("cluster", value, YamlTree.entries((MappingNode) value), CLUSTER_SCHEMA, List.of(), key -> null);
+    }
+
+    /**
+     * Returns the cluster section of the file last validated: resources for {@code replica sweep}.
+     *
+     * @return the section with defaults filled in, or {@code null} when it had problems
+     */
+    Params cluster() {
+        return cluster;
     }
 
     private Training training(MappingNode root, NodeTuple tuple) {

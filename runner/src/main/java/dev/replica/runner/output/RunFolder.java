@@ -60,6 +60,27 @@ public final class RunFolder {
     }
 
     /**
+     * Starts a run in a folder of a given name, as a sweep lays out its runs: the folder must not exist.
+     *
+     * @param folder the run folder to create
+     * @param experiment the experiment
+     * @return the folder
+     * @throws UserException when the folder exists or cannot be written
+     */
+    public static RunFolder startAt(Path folder, Experiment experiment) {
+        if (Files.exists(folder)) {
+            throw new UserException(folder + " exists; a new run needs a new folder");
+        }
+        try {
+            Files.createDirectories(folder);
+            ModelFiles.writeAtomically(folder.resolve(EXPERIMENT), ExperimentWriter.toYaml(experiment));
+        } catch (IOException e) {
+            throw new UserException("cannot create the run folder " + folder + ": " + e.getMessage(), e);
+        }
+        return new RunFolder(folder, List.of());
+    }
+
+    /**
      * Removes the folder when no model trained in it (it holds only its experiment.yaml, manifest and
      * lock), with the parent folders that starting it created: a run refused before it trained (bad data,
      * the determinism probe) leaves nothing behind.

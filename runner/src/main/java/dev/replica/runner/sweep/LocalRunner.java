@@ -1,0 +1,89 @@
+package dev.replica.runner.sweep;
+
+import dev.replica.api.UserException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/** Runs a sweep's unfinished tasks on this machine, N processes at a time. */
+public final class LocalRunner {
+
+    private LocalRunner() {}
+
+    /**
+     * Runs every task that has not finished, each in its own process, and waits for all.
+     *
+     * @param sweep the sweep
+     * @param parallel how many at a time, at least 1
+     * @param env the environment of each process (REPLICA_DATA and the engine's cache go through)
+     * @param out where to say what started and ended
+     * @return how many tasks ended with a non-zero status
+     * @throws InterruptedException when interrupted while waiting
+     */
+    public static int run(Sweep sweep, int parallel, Map<String, String> env, PrintStream out)
+            throws InterruptedException {
+        if (parallel < 1) {
+            throw new UserException("--local " + parallel + " is not allowed; allowed: 1 or more processes at a time");
+        }
+        List<Sweep.Task> todo = new ArrayList<>();
+        for (Sweep.Task t : sweep.tasks()) {
+            if (!sweep.finished(t)) {
+                todo.add(t);
+            }
+        }
+        out.println(
+                "Running " + todo.size() + " of " + sweep.tasks().size() + " runs here, " + parallel + " at a time");
+        ExecutorService pool = Executors.newFixedThreadPool(parallel);
+        try {
+            List<Future<Integer>> ends = new ArrayList<>();
+            for (Sweep.Task t : todo) {
+                ends.add(pool.submit(() -> runOne(sweep, t, env, out)));
+            }
+            int failed = 0;
+            for (Future<Integer> f : ends) {
+                try {
+                    failed += f.get() == 0 ? 0 : 1;
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+            return failed;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static int runOne(Sweep sweep, Sweep.Task task, Map<String, String> env, PrintStream out) {
+        try {
+            Files.createDirectories(sweep.log(task).getParent());
+            ProcessBuilder pb = new ProcessBuilder(TaskCommand.of(sweep.runFolder(task)));
+            pb.environment().putAll(env);
+            pb.environment().put("DJL_OFFLINE", "true");
+            pb.redirectErrorStream(true).redirectOutput(sweep.log(task).toFile());
+            synchronized (out) {
+                out.println("  started " + task.folder());
+            }
+            int status = pb.start().waitFor();
+            sweep.recordExit(task, status);
+            synchronized (out) {
+                out.println("  "
+                        + (status == 0 ? "finished " : "failed (exit " + status + ", log " + sweep.log(task) + ") ")
+                        + task.folder());
+            }
+            return status;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+    }
+}
