@@ -8,6 +8,7 @@ import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import dev.replica.runner.sweep.LocalRunner;
+import dev.replica.runner.sweep.SeedList;
 import dev.replica.runner.sweep.SlurmJob;
 import dev.replica.runner.sweep.StudyTable;
 import dev.replica.runner.sweep.Sweep;
@@ -124,19 +125,17 @@ final class SweepCommand implements Callable<Integer> {
         Params cluster;
         if (resubmit != null) {
             sweep = Sweep.open(resubmit);
-            ExperimentLoader loader = new ExperimentLoader(registry);
-            loader.load(sweep.runFolder(sweep.tasks().get(0)).resolve("experiment.yaml"), List.of());
-            cluster = loader.cluster();
+            cluster = validCluster(sweep.cluster());
         } else {
             ExperimentLoader loader = new ExperimentLoader(registry);
             Experiment base = loader.load(file, options.overrides);
             cluster = loader.cluster();
-            List<Long> seedList = seeds == null ? base.seeds() : parseSeeds(seeds);
+            List<Long> seedList = seeds == null ? base.seeds() : SeedList.parse(seeds);
             List<String> engineList = engines == null ? List.of(base.engine().plugin()) : engines;
             for (String e : engineList) {
                 registry.get(PluginKind.ENGINE, e); // an unknown engine gets the registry's message
             }
-            sweep = Sweep.plan(base, seedList, engineList, out);
+            sweep = Sweep.plan(base, seedList, engineList, cluster.asMap(), out);
             say.println("Sweep folder " + sweep.dir() + ": " + sweep.tasks().size() + " runs ("
                     + base.models().size() + " models x " + engineList.size() + " engines x " + seedList.size()
                     + " seeds)");
@@ -176,6 +175,14 @@ final class SweepCommand implements Callable<Integer> {
         return 0;
     }
 
+    private static Params validCluster(Map<String, Object> values) {
+        var v = ExperimentLoader.clusterSchema().validate(values);
+        if (!v.problems().isEmpty()) {
+            throw new UserException("the cluster resources are not valid: " + v.problems());
+        }
+        return v.params();
+    }
+
     private Params withFlags(Params cluster) {
         Map<String, Object> values = new LinkedHashMap<>(cluster.asMap());
         if (partition != null) {
@@ -193,46 +200,7 @@ final class SweepCommand implements Callable<Integer> {
         if (gpus != null) {
             values.put("gpus", gpus);
         }
-        var v = ExperimentLoader.clusterSchema().validate(values);
-        if (!v.problems().isEmpty()) {
-            throw new UserException("the cluster flags are not valid: " + v.problems());
-        }
-        return v.params();
-    }
-
-    /**
-     * Parses {@code 0-4}, {@code 0,2,7} or a mix ({@code 0-2,9}).
-     *
-     * @param text the option's value
-     * @return the seeds, in order
-     */
-    static List<Long> parseSeeds(String text) {
-        List<Long> seeds = new ArrayList<>();
-        for (String part : text.split(",")) {
-            String p = part.strip();
-            try {
-                int dash = p.indexOf('-', 1);
-                if (dash > 0) {
-                    long from = Long.parseLong(p.substring(0, dash));
-                    long to = Long.parseLong(p.substring(dash + 1));
-                    if (to < from || to - from > 10_000) {
-                        throw new NumberFormatException();
-                    }
-                    for (long s = from; s <= to; s++) {
-                        seeds.add(s);
-                    }
-                } else {
-                    seeds.add(Long.parseLong(p));
-                }
-            } catch (NumberFormatException e) {
-                throw new UserException("--seeds " + text + ": '" + p + "' is not a seed or a range; allowed: e.g. "
-                        + "0-4, 0,2,7 or 0-2,9");
-            }
-        }
-        if (seeds.stream().distinct().count() != seeds.size()) {
-            throw new UserException("--seeds " + text + " names a seed twice; allowed: distinct seeds");
-        }
-        return seeds;
+        return validCluster(values);
     }
 
     private static void printStatus(Sweep sweep, PrintStream say) {

@@ -64,7 +64,13 @@ public final class Sweep {
         FINISHED
     }
 
-    private record Plan(String name, List<String> models, List<String> engines, List<Long> seeds, List<Task> tasks) {}
+    private record Plan(
+            String name,
+            List<String> models,
+            List<String> engines,
+            List<Long> seeds,
+            Map<String, Object> cluster,
+            List<Task> tasks) {}
 
     private final Path dir;
     private final Plan plan;
@@ -81,10 +87,12 @@ public final class Sweep {
      * @param base the study, overrides applied
      * @param seeds the seeds, in order
      * @param engines the engine plugins, in order
+     * @param cluster the file's cluster section, kept for resubmissions
      * @param out where sweep folders go
      * @return the sweep
      */
-    public static Sweep plan(Experiment base, List<Long> seeds, List<String> engines, Path out) {
+    public static Sweep plan(
+            Experiment base, List<Long> seeds, List<String> engines, Map<String, Object> cluster, Path out) {
         Path dir;
         try {
             Path parent = Files.createDirectories(out.resolve(base.name()));
@@ -108,7 +116,8 @@ public final class Sweep {
                 }
             }
         }
-        Plan plan = new Plan(base.name(), List.copyOf(base.models().keySet()), engines, seeds, tasks);
+        Plan plan = new Plan(
+                base.name(), List.copyOf(base.models().keySet()), engines, seeds, new LinkedHashMap<>(cluster), tasks);
         try {
             ModelFiles.writeAtomically(dir.resolve(PLAN), GSON.toJson(plan) + "\n");
         } catch (IOException e) {
@@ -198,6 +207,22 @@ public final class Sweep {
      */
     public List<String> engines() {
         return plan.engines();
+    }
+
+    /**
+     * Returns the cluster section the sweep was planned with.
+     *
+     * @return partition, time, cpus, memory and gpus
+     */
+    public Map<String, Object> cluster() {
+        Map<String, Object> values = new LinkedHashMap<>();
+        if (plan.cluster() != null) {
+            // JSON has numbers only: the whole ones were integers.
+            plan.cluster()
+                    .forEach((k, v) ->
+                            values.put(k, v instanceof Double d && d == Math.rint(d) ? (Object) d.intValue() : v));
+        }
+        return values;
     }
 
     /**
