@@ -100,11 +100,22 @@ public final class TinyExperiment {
      * @return the exit status and what was printed
      */
     public static Cli replica(Path dataRoot, String... args) {
+        return replica(env(dataRoot.toString()), args);
+    }
+
+    /**
+     * Runs the command line in this process with a given environment.
+     *
+     * @param env the environment variables, e.g. {@link #env} with SLURM_CONF added
+     * @param args the arguments
+     * @return the exit status and what was printed
+     */
+    public static Cli replica(Map<String, String> env, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int exit = ReplicaCli.execute(
                 args,
-                env(dataRoot.toString()),
+                env,
                 new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Cli(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));

@@ -3,10 +3,7 @@ package dev.replica.runner.sweep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.replica.runner.TinyExperiment;
-import dev.replica.runner.cli.ReplicaCli;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,19 +45,6 @@ class SlurmSweepTest {
         }
     }
 
-    private record Cli(int exit, String out, String err) {}
-
-    private static Cli replica(Map<String, String> env, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = ReplicaCli.execute(
-                args,
-                env,
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Cli(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     @Test
     void aSweepOnSlurmEndsAsTheSameSweepRunHere() throws Exception {
         boolean installed = sh("bash", "-c", "command -v sbatch && command -v slurmctld && command -v munged") != null;
@@ -86,7 +70,7 @@ class SlurmSweepTest {
                 new HashMap<>(TinyExperiment.env(dir.resolve("data").toString()));
         env.put("SLURM_CONF", conf.strip());
 
-        Cli submitted = replica(
+        TinyExperiment.Cli submitted = TinyExperiment.replica(
                 env,
                 "sweep",
                 file.toString(),
@@ -112,9 +96,9 @@ class SlurmSweepTest {
                     .isLessThan(deadline);
             Thread.sleep(1000);
         }
-        Cli status = replica(env, "sweep", "--status", sweepDir.toString());
+        TinyExperiment.Cli status = TinyExperiment.replica(env, "sweep", "--status", sweepDir.toString());
         assertThat(status.out()).contains("4 finished of 4 runs; Slurm jobs " + id.group(1));
-        Cli gathered = replica(env, "sweep", "--gather", sweepDir.toString());
+        TinyExperiment.Cli gathered = TinyExperiment.replica(env, "sweep", "--gather", sweepDir.toString());
         assertThat(gathered.exit()).as(gathered.err()).isZero();
         assertThat(gathered.out()).contains("| res (pytorch) | ", "| res (mxnet) | ");
 
@@ -128,7 +112,7 @@ class SlurmSweepTest {
                 .containsPattern("(?s)(JobState=COMPLETED.*){4}")
                 .doesNotContain("JobState=FAILED");
 
-        Cli local = replica(
+        TinyExperiment.Cli local = TinyExperiment.replica(
                 env,
                 "sweep",
                 file.toString(),
