@@ -10,7 +10,10 @@
 # a slurmdbd and its database are more than one node needs.
 set -euo pipefail
 action="${1:?usage: single-node.sh start|stop DIR}"
-dir="$(mkdir -p "${2:?usage: single-node.sh start|stop DIR}" && cd "$2" && pwd)"
+dir="${2:?usage: single-node.sh start|stop DIR}"
+[ "$action" = start ] && mkdir -p "$dir"
+[ -d "$dir" ] || exit 0
+dir="$(cd "$dir" && pwd)"
 conf="$dir/slurm.conf"
 
 case "$action" in
@@ -24,7 +27,7 @@ case "$action" in
       su -s /bin/sh munge -c /usr/sbin/munged 2>/dev/null || /usr/sbin/munged --force
       for _ in $(seq 50); do munge -n 2>/dev/null | unmunge >/dev/null 2>&1 && break; sleep 0.1; done
     fi
-    host="$(hostname)"
+    host="$(hostname -s)"
     cpus="$(nproc)"
     memory=$(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1024 - 1024 ))
     mkdir -p "$dir/state" "$dir/spool" "$dir/log"
@@ -52,6 +55,7 @@ JobCompLoc=$dir/log/jobcomp.txt
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 NodeName=$host CPUs=$cpus RealMemory=$memory State=UNKNOWN
+DefMemPerCPU=1024
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
     SLURM_CONF="$conf" slurmctld

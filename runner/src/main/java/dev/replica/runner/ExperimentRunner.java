@@ -133,7 +133,10 @@ public final class ExperimentRunner {
                             models.get(m.getValue().plugin()),
                             m.getValue().params(),
                             DataType.FLOAT32,
-                            m.getValue().weights())) {
+                            // A model with a checkpoint continues from it: its initial weights are not read again.
+                            new Checkpoint(files.checkpoint()).exists()
+                                    ? null
+                                    : m.getValue().weights())) {
                         Checkpoint.Progress progress = trainer.train(files, listener, stop);
                         checksums.put(
                                 files.folder()

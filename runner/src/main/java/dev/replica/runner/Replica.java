@@ -131,7 +131,8 @@ public final class Replica {
      */
     public Run open(Path folder) {
         RunContents contents = RunContents.read(folder);
-        Experiment experiment = new ExperimentLoader(registry).load(folder.resolve(RunFolder.EXPERIMENT), List.of());
+        Experiment experiment =
+                new ExperimentLoader(registry).loadRecorded(folder.resolve(RunFolder.EXPERIMENT), List.of());
         return new Run(folder, experiment, contents);
     }
 
@@ -158,7 +159,8 @@ public final class Replica {
      * @throws UserException when the run has no such model, seed or weights
      */
     public TrainedModel model(Path folder, String label, Long seed, TrainedModel.Weights which) {
-        Experiment experiment = new ExperimentLoader(registry).load(folder.resolve(RunFolder.EXPERIMENT), List.of());
+        Experiment experiment =
+                new ExperimentLoader(registry).loadRecorded(folder.resolve(RunFolder.EXPERIMENT), List.of());
         return TrainedModel.open(registry, environment, experiment, folder, label, seed, which);
     }
 

@@ -1,5 +1,6 @@
 package dev.replica.runner;
 
+import com.google.gson.JsonParser;
 import dev.replica.api.DataContext;
 import dev.replica.api.DataSplits;
 import dev.replica.api.DatasetPlugin;
@@ -23,6 +24,7 @@ import dev.replica.runner.output.Manifest;
 import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
+import dev.replica.runner.report.RunContents;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
@@ -162,20 +164,44 @@ public final class RunAssembly {
                         Manifest.gitCommit(Path.of("").toAbsolutePath()),
                         Manifest.environment(),
                         pluginFacts(used))
-                .withInitialWeights(initialWeights(experiment));
+                .withInitialWeights(initialWeights(experiment, recordedInitialWeights(folder)));
+    }
+
+    /** What a run folder's manifest already says its models started from: a resumed run keeps it. */
+    private static Map<String, String> recordedInitialWeights(RunFolder folder) throws IOException {
+        Path file = folder.path().resolve(RunContents.MANIFEST);
+        if (!Files.isRegularFile(file)) {
+            return Map.of();
+        }
+        try {
+            return RunManifest.read(JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8))
+                            .getAsJsonObject())
+                    .initialWeights();
+        } catch (RuntimeException e) {
+            return Map.of();
+        }
     }
 
     /**
-     * Fingerprints the files the models start from, so a reader knows which weights a run began with.
+     * Fingerprints the files the models start from, so a reader knows which weights a run began with. A
+     * resumed run keeps what its manifest recorded: a file that has moved since is not needed by models
+     * that have a checkpoint, and a file that has changed is refused.
      *
      * @param experiment the experiment
+     * @param recorded what the run's manifest recorded before, by label; empty for a new run
      * @return {@code <sha256>  <path>} by model label, for the models with a {@code weights} file
+     * @throws UserException when a file cannot be read and was never recorded, or changed since
      */
-    public static SortedMap<String, String> initialWeights(Experiment experiment) {
+    public static SortedMap<String, String> initialWeights(Experiment experiment, Map<String, String> recorded) {
         SortedMap<String, String> files = new TreeMap<>();
         for (Map.Entry<String, PluginUse> m : experiment.models().entrySet()) {
             Path file = m.getValue().weights();
             if (file == null) {
+                continue;
+            }
+            String before = recorded.get(m.getKey());
+            if (before != null && !Files.isRegularFile(file)) {
+                files.put(m.getKey(), before);
                 continue;
             }
             try (InputStream in = Files.newInputStream(file)) {
@@ -184,7 +210,13 @@ public final class RunAssembly {
                 for (int n; (n = in.read(buffer)) > 0; ) {
                     sha.update(buffer, 0, n);
                 }
-                files.put(m.getKey(), HexFormat.of().formatHex(sha.digest()) + "  " + file);
+                String now = HexFormat.of().formatHex(sha.digest()) + "  " + file;
+                if (before != null && !before.equals(now)) {
+                    throw new UserException("models." + m.getKey() + ".weights: " + file + " has changed since the run "
+                            + "started (recorded " + before.substring(0, 12) + "…, now " + now.substring(0, 12)
+                            + "…); resume needs the weights it started from, or start a new run");
+                }
+                files.put(m.getKey(), now);
             } catch (IOException e) {
                 throw new UserException(
                         "models." + m.getKey() + ".weights: cannot read " + file + " (" + e.getMessage() + ")", e);

@@ -153,8 +153,15 @@ public final class TrainedModel implements AutoCloseable {
                 ModelState.load(trainer.block(), source);
                 epoch = checkpoint.exists() ? checkpoint.progress().bestEpoch() : 0;
             } else {
+                Checkpoint.Progress p = checkpoint.progress();
+                if (p.partial() != null) {
+                    throw new UserException(
+                            "model '" + label + "' of " + runDir + " stopped in epoch " + (p.epoch() + 1)
+                                    + ", after step " + p.partial().steps() + ": its last checkpoint is not an epoch's "
+                                    + "final weights; resume the run, or use --weights best");
+                }
                 checkpoint.restore(trainer.block(), trainer.optimizerState());
-                epoch = checkpoint.progress().epoch();
+                epoch = p.epoch();
             }
             return new TrainedModel(runDir, label, s, which, epoch, use, plugin, session, data, trainer);
         } catch (IOException | RuntimeException e) {

@@ -80,7 +80,7 @@ class StopAndResumeTest {
         assertThat(s.exit()).as(s.out()).isEqualTo(130);
         assertThat(s.out())
                 .contains("SIGINT: stopping after this step, with a checkpoint of it (again to stop at once) ...")
-                .contains("Stopped: model 'res' stopped (SIGINT) after epoch 2, step 2 of 3; its checkpoint is ")
+                .contains("Stopped: model 'res' stopped (SIGINT) in epoch 2, after step 2 of 3; its checkpoint is ")
                 .containsPattern(
                         "Resume with: replica run --resume \\S*" + s.folder().getFileName() + "\n");
         JsonObject p = progress(s.folder(), "res");
@@ -88,6 +88,12 @@ class StopAndResumeTest {
         assertThat(p.getAsJsonObject("partial").get("steps").getAsInt()).isEqualTo(2);
         assertThat(s.folder().resolve("vgg")).doesNotExist();
         assertThat(s.folder().resolve(".lock")).isEmptyFile();
+        TinyExperiment.Cli midEpoch = TinyExperiment.replica(
+                dir.resolve("data"), "export", s.folder().toString(), "--weights", "final", "--model", "res");
+        assertThat(midEpoch.exit()).isEqualTo(2);
+        assertThat(midEpoch.err())
+                .contains("model 'res' of " + s.folder() + " stopped in epoch 2, after step 2: its "
+                        + "last checkpoint is not an epoch's final weights; resume the run, or use --weights best");
 
         resumesToTheSameRun(s.folder(), whole);
     }
@@ -97,7 +103,7 @@ class StopAndResumeTest {
         Path file = TinyExperiment.write(dir, "pytorch", 0, EPOCHS);
         Stopped s = runSignalled(file, "terminated", "vgg:1:1:TERM");
         assertThat(s.exit()).as(s.out()).isEqualTo(143);
-        assertThat(s.out()).contains("Stopped: model 'vgg' stopped (SIGTERM) after epoch 1, step 1 of 3");
+        assertThat(s.out()).contains("Stopped: model 'vgg' stopped (SIGTERM) in epoch 1, after step 1 of 3");
         assertThat(progress(s.folder(), "vgg")
                         .getAsJsonObject("partial")
                         .get("steps")

@@ -168,7 +168,7 @@ final class Npz {
         }
         long[] exact = Arrays.copyOf(dims, rank);
         long elements = StoredTensor.elements(exact);
-        if (elements < 0 || elements * type.bytes() != b.remaining()) {
+        if (elements < 0 || elements > b.remaining() || elements * type.bytes() != b.remaining()) {
             throw bad(
                     file,
                     where + " of " + type + " and shape (" + shape.group(1) + ") needs "

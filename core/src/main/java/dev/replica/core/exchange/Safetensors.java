@@ -1,11 +1,12 @@
 package dev.replica.core.exchange;
 
+import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.MalformedJsonException;
@@ -41,6 +42,9 @@ final class Safetensors {
     static final long MAX_HEADER = 100_000_000;
 
     private static final String METADATA = "__metadata__";
+
+    /** Reads JSON as the reference implementation does: no NaN, no unquoted strings (the reader is strict). */
+    private static final TypeAdapter<JsonElement> STRICT = new Gson().getAdapter(JsonElement.class);
 
     private Safetensors() {}
 
@@ -199,7 +203,7 @@ final class Safetensors {
         if (reader.peek() != JsonToken.BEGIN_OBJECT) {
             throw bad(file, where + " is not an object of dtype, shape and data_offsets");
         }
-        JsonObject o = JsonParser.parseReader(reader).getAsJsonObject();
+        JsonObject o = STRICT.read(reader).getAsJsonObject();
         for (String key : List.of("dtype", "shape", "data_offsets")) {
             if (!o.has(key)) {
                 throw bad(file, where + " has no " + key);
@@ -249,7 +253,7 @@ final class Safetensors {
             JsonPrimitive p = array.get(i).getAsJsonPrimitive();
             try {
                 values[i] = p.getAsBigDecimal().longValueExact();
-            } catch (ArithmeticException e) {
+            } catch (ArithmeticException | NumberFormatException e) {
                 throw bad(file, where + " has " + p + ", not a whole number below 2^63");
             }
             if (values[i] < 0) {

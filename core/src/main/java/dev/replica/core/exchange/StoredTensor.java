@@ -23,7 +23,7 @@ public record StoredTensor(TensorType type, long[] shape, byte[] data) {
     public StoredTensor {
         shape = shape.clone();
         long elements = elements(shape);
-        if (elements < 0 || elements * type.bytes() != data.length) {
+        if (elements < 0 || elements > data.length || elements * type.bytes() != data.length) {
             throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " of " + type + " needs "
                     + elements * type.bytes() + " bytes, not " + data.length);
         }

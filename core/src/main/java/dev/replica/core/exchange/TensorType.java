@@ -17,6 +17,10 @@ public enum TensorType {
     F16(2, "<f2"),
     /** bfloat16 (NumPy has no such type). */
     BF16(2, null),
+    /** 8-bit float, E4M3. */
+    F8_E4M3(1, null),
+    /** 8-bit float, E5M2. */
+    F8_E5M2(1, null),
     /** 64-bit signed integer, e.g. PyTorch's {@code num_batches_tracked}. */
     I64(8, "<i8"),
     /** 32-bit signed integer. */
@@ -25,6 +29,12 @@ public enum TensorType {
     I16(2, "<i2"),
     /** 8-bit signed integer. */
     I8(1, "|i1"),
+    /** 64-bit unsigned integer. */
+    U64(8, "<u8"),
+    /** 32-bit unsigned integer. */
+    U32(4, "<u4"),
+    /** 16-bit unsigned integer. */
+    U16(2, "<u2"),
     /** 8-bit unsigned integer. */
     U8(1, "|u1"),
     /** Boolean, one byte. */

@@ -88,6 +88,13 @@ public final class Checkpoint {
     public void write(Block block, OptimizerState state, Progress progress) throws IOException {
         Path fresh = sibling(".new");
         Path old = sibling(".old");
+        Path current = complete();
+        if (current != null && !current.equals(folder) && !Files.exists(folder)) {
+            // A crash between the renames left the newest complete checkpoint beside: put it in place first,
+            // so that a crash during this write still leaves it.
+            Files.move(current, folder, StandardCopyOption.ATOMIC_MOVE);
+            ModelFiles.syncFolder(folder.toAbsolutePath().getParent());
+        }
         deleteTree(fresh);
         Files.createDirectories(fresh);
         ModelState.save(block, fresh.resolve(WEIGHTS));

@@ -112,7 +112,7 @@ public final class TensorFile {
                     dims[d] = data.readLong();
                 }
                 Shape shape = new Shape(dims);
-                if (shape.size() < 0 || shape.size() > Integer.MAX_VALUE) {
+                if (shape.size() < 0 || shape.size() > (Files.size(file) / 4)) {
                     throw new IOException(file + " is damaged: entry " + name + " has shape " + shape);
                 }
                 float[] values = new float[Math.toIntExact(shape.size())];

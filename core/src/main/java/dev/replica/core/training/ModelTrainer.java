@@ -238,7 +238,7 @@ public final class ModelTrainer implements AutoCloseable {
                         checkpoint,
                         () -> checkpoint.write(block, optimizerState, stopped));
                 throw new TrainingStoppedException(
-                        "model '" + label + "' stopped (" + stop.reason() + ") after epoch " + epoch + ", step "
+                        "model '" + label + "' stopped (" + stop.reason() + ") in epoch " + epoch + ", after step "
                                 + e.partial.steps() + " of " + setup.stepsPerEpoch() + "; its checkpoint is "
                                 + files.checkpoint(),
                         files.checkpoint());

@@ -95,16 +95,22 @@ public final class TrainingStep {
             double lossValue = scalar(loss);
             int correct = countCorrect(floats(logits), batch.labels(), classes);
             // A non-finite loss or gradient stops training before the update, so the weights stay good.
-            if (Double.isFinite(lossValue)) {
-                String bad = firstNonFiniteGradient(tensors);
-                if (bad != null) {
-                    throw new NonFiniteGradientException(bad, lossValue);
-                }
+            String bad = Double.isFinite(lossValue) ? firstNonFiniteGradient(tensors) : null;
+            boolean finite = Double.isFinite(lossValue) && bad == null;
+            if (finite) {
                 rule.step(tensors, rate, state);
             }
             for (UpdateRule.Tensor t : tensors) {
-                // PyTorch accumulates gradients across backward passes; MXNet overwrites. Zero them.
-                t.gradient().subi(t.gradient());
+                // PyTorch accumulates gradients across backward passes; MXNet overwrites. Zero them, also
+                // after a step that did not update (g - g is NaN there), so both engines go on alike.
+                if (finite) {
+                    t.gradient().subi(t.gradient());
+                } else {
+                    t.gradient().zerosLike().copyTo(t.gradient());
+                }
+            }
+            if (bad != null) {
+                throw new NonFiniteGradientException(bad, lossValue);
             }
             return new Result(lossValue, correct);
         }

@@ -164,6 +164,20 @@ class WeightsFileTest {
                 .hasMessageContaining("not a valid JSON object");
         assertThatThrownBy(() -> WeightsFile.SAFETENSORS.read(safetensors("{\"__metadata__\":{\"k\":1}}", 0)))
                 .hasMessageContaining("__metadata__.k that is not a string");
+        assertThatThrownBy(() ->
+                        WeightsFile.SAFETENSORS.read(safetensors("{" + tensor("w", "F32", "[1e99999]", 0, 4) + "}", 4)))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("tensor 'w' shape has 1e99999, not a whole number below 2^63");
+        assertThatThrownBy(() -> WeightsFile.SAFETENSORS.read(
+                        safetensors("{\"w\":{\"dtype\":F32,\"shape\":[1],\"data_offsets\":[0,4]}}", 4)))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("not a valid JSON object");
+        assertThat(WeightsFile.SAFETENSORS
+                        .read(safetensors("{" + tensor("u", "U16", "[2]", 0, 4) + "}", 4))
+                        .tensors()
+                        .get("u")
+                        .type())
+                .isEqualTo(TensorType.U16);
     }
 
     @Test

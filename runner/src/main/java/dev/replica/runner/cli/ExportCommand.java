@@ -58,6 +58,16 @@ final class ExportCommand implements Callable<Integer> {
         PluginRegistry registry = parent.registry();
         Experiment experiment = models.experiment(registry);
         Path dir = out == null ? models.run.resolve("export") : out;
+        String seedPart = experiment.seeds().size() > 1
+                ? "-seed-" + (models.seed == null ? experiment.seeds().get(0) : models.seed)
+                : "";
+        String finalPart = models.which() == TrainedModel.Weights.FINAL ? "-final" : "";
+        for (String label : models.labels(experiment)) {
+            Path target = dir.resolve(label + seedPart + finalPart + "." + file.extension());
+            if (Files.exists(target)) {
+                throw new UserException(target + " exists; remove it, or export to another --out");
+            }
+        }
         for (String label : models.labels(experiment)) {
             try (TrainedModel model = models.open(registry, Environment.from(parent.env()), experiment, label)) {
                 Path target = dir.resolve(models.stem(experiment, model) + "." + file.extension());

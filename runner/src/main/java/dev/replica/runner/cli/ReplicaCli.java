@@ -153,8 +153,8 @@ public final class ReplicaCli {
             }
             if (e instanceof IOException || e instanceof UncheckedIOException) {
                 Throwable io = e instanceof UncheckedIOException ? e.getCause() : e;
-                err.println("replica: cannot write or read a file: " + io + "; every file is replaced only once "
-                        + "complete, so what was there before is intact");
+                err.println("replica: " + io + "; files of a run are replaced only once complete, so what was "
+                        + "written before is intact");
                 return WRITE_FAILED;
             }
             throw e;
@@ -180,14 +180,20 @@ public final class ReplicaCli {
         return out;
     }
 
-    /** The registry over the built-in plugins and any plugins folder. */
-    PluginRegistry registry() {
+    /** The folder of plugin jars: --plugins, else $REPLICA_PLUGINS, else none. */
+    Path pluginsFolder() {
         Path dir = plugins;
         if (dir == null
                 && env.get("REPLICA_PLUGINS") != null
                 && !env.get("REPLICA_PLUGINS").isBlank()) {
             dir = Path.of(env.get("REPLICA_PLUGINS"));
         }
+        return dir;
+    }
+
+    /** The registry over the built-in plugins and any plugins folder. */
+    PluginRegistry registry() {
+        Path dir = pluginsFolder();
         ClassLoader loader = ReplicaCli.class.getClassLoader();
         if (dir != null) {
             loader = pluginLoader(dir, loader);
@@ -254,7 +260,7 @@ public final class ReplicaCli {
             if (resume != null) {
                 folder = RunFolder.existing(resume);
                 Path saved = folder.path().resolve(RunFolder.EXPERIMENT);
-                experiment = loader.load(saved, List.of());
+                experiment = loader.loadRecorded(saved, List.of());
                 if (file != null) {
                     Experiment given = loader.load(file, overrides());
                     if (!ExperimentWriter.toYaml(given).equals(ExperimentWriter.toYaml(experiment))) {
@@ -300,6 +306,7 @@ public final class ReplicaCli {
                                     + folder.path());
                     throw e;
                 } catch (UserException e) {
+                    lock.close(); // before the folder, and its lock file, may go
                     if (resume == null && folder.deleteIfOnlyStarted()) {
                         parent.out.println("Removed " + folder.path() + ": the run stopped before it trained anything");
                     }

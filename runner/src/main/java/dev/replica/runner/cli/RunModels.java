@@ -68,7 +68,7 @@ final class RunModels {
         if (data != null) {
             overrides.add("dataset.params.root=" + data.toAbsolutePath().normalize());
         }
-        return new ExperimentLoader(registry).load(run.resolve(RunFolder.EXPERIMENT), overrides);
+        return new ExperimentLoader(registry).loadRecorded(run.resolve(RunFolder.EXPERIMENT), overrides);
     }
 
     /** The labels asked for, every one a model of the run. */

@@ -140,10 +140,13 @@ final class SweepCommand implements Callable<Integer> {
                     + base.models().size() + " models x " + engineList.size() + " engines x " + seedList.size()
                     + " seeds)");
         }
+        // A resubmission runs what stopped or failed; runs still pending may be queued by an earlier
+        // array, so they go again only when no job was ever submitted (a local sweep cut short).
+        boolean queued = resubmit != null && !SlurmJob.jobs(sweep).isEmpty();
         List<Sweep.Task> todo = new ArrayList<>();
         for (Sweep.Task t : sweep.tasks()) {
             Sweep.State s = sweep.state(t);
-            if (s != Sweep.State.FINISHED && s != Sweep.State.RUNNING) {
+            if (s == Sweep.State.STOPPED || s == Sweep.State.FAILED || s == Sweep.State.PENDING && !queued) {
                 todo.add(t);
             }
         }
@@ -152,14 +155,14 @@ final class SweepCommand implements Callable<Integer> {
             return 0;
         }
         if (slurm) {
-            Path script = SlurmJob.write(sweep, todo, withFlags(cluster));
+            Path script = SlurmJob.write(sweep, todo, withFlags(cluster), parent.pluginsFolder());
             String id = SlurmJob.submit(sweep, script, parent.env());
             say.println("Submitted job array " + id + " (" + todo.size() + " runs): " + script);
             say.println("Follow it with: replica sweep --status " + sweep.dir());
             say.println("When it is done: replica sweep --gather " + sweep.dir());
             return 0;
         }
-        int failed = LocalRunner.run(sweep, local == null ? 1 : local, parent.env(), say);
+        int failed = LocalRunner.run(sweep, local == null ? 1 : local, parent.env(), parent.pluginsFolder(), say);
         if (failed > 0) {
             throw new UserException(failed + " runs of " + sweep.dir() + " failed (their logs are in "
                     + sweep.dir().resolve("logs") + "); continue them with: replica sweep --resubmit-failed "

@@ -81,7 +81,26 @@ public final class ExperimentLoader {
             String why = Files.isDirectory(file) ? "it is a folder, not a file" : String.valueOf(e.getMessage());
             throw fileProblem(label, "cannot read: " + why);
         }
-        return read(label, text, overrides, file.toAbsolutePath().getParent());
+        return read(label, text, overrides, file.toAbsolutePath().getParent(), true);
+    }
+
+    /**
+     * Loads the resolved experiment of an existing run folder: as {@link #load}, except that the initial
+     * weights files it names need not exist any more (the run's checkpoints and weights replace them).
+     *
+     * @param file the run folder's experiment.yaml
+     * @param overrides overrides, e.g. of the data's folder; may be empty
+     * @return the experiment
+     * @throws ExperimentException listing every problem
+     */
+    public Experiment loadRecorded(Path file, List<String> overrides) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw fileProblem(file.toString(), "cannot read: " + e.getMessage());
+        }
+        return read(file.toString(), text, overrides, file.toAbsolutePath().getParent(), false);
     }
 
     /**
@@ -94,10 +113,10 @@ public final class ExperimentLoader {
      * @throws ExperimentException listing every problem
      */
     public Experiment read(String file, String text, List<String> overrides) {
-        return read(file, text, overrides, Path.of("").toAbsolutePath());
+        return read(file, text, overrides, Path.of("").toAbsolutePath(), true);
     }
 
-    private Experiment read(String file, String text, List<String> overrides, Path baseDir) {
+    private Experiment read(String file, String text, List<String> overrides, Path baseDir, boolean checkFiles) {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(overrides, "overrides");
@@ -119,7 +138,7 @@ public final class ExperimentLoader {
         MappingNode mapping = (MappingNode) root;
         new Overrides(tree, problems).apply(mapping, overrides);
         tree.checkStructure(mapping, "");
-        ExperimentValidator validator = new ExperimentValidator(registry, tree, problems, baseDir);
+        ExperimentValidator validator = new ExperimentValidator(registry, tree, problems, baseDir, checkFiles);
         Experiment experiment = validator.validate(mapping);
         problems.throwIfAny(file);
         lastCluster = validator.cluster();

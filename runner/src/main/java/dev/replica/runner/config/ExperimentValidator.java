@@ -102,11 +102,14 @@ final class ExperimentValidator {
     private final Path baseDir;
     private Params cluster;
 
-    ExperimentValidator(PluginRegistry registry, YamlTree tree, Problems problems, Path baseDir) {
+    private final boolean checkFiles;
+
+    ExperimentValidator(PluginRegistry registry, YamlTree tree, Problems problems, Path baseDir, boolean checkFiles) {
         this.registry = registry;
         this.tree = tree;
         this.problems = problems;
         this.baseDir = baseDir;
+        this.checkFiles = checkFiles;
     }
 
     /** Returns the experiment, or {@code null} when problems were added. */
@@ -399,6 +402,8 @@ final class ExperimentValidator {
         }
         if (WeightsFile.of(file).isEmpty()) {
             problems.at(path, node, Values.render(name) + " is neither .safetensors nor .npz; " + allowed);
+        } else if (!checkFiles) {
+            return file; // a recorded run's file: only a model without a checkpoint needs it, and says so
         } else if (Files.isDirectory(file)) {
             problems.at(path, node, Values.render(name) + " is a folder (" + file + "); " + allowed);
         } else if (!Files.isRegularFile(file)) {

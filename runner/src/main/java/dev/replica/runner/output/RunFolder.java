@@ -14,6 +14,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
@@ -91,11 +92,17 @@ public final class RunFolder {
         List<String> startFiles = List.of(EXPERIMENT, "manifest.json", RunLock.FILE);
         try (Stream<Path> files = Files.list(path)) {
             List<Path> all = files.toList();
-            if (all.stream().anyMatch(p -> !startFiles.contains(p.getFileName().toString()))) {
-                return false;
+            for (Path p : all) {
+                if (!startFiles.contains(p.getFileName().toString()) && !(Files.isDirectory(p) && holdsNoFile(p))) {
+                    return false;
+                }
             }
             for (Path p : all) {
-                Files.delete(p);
+                try (Stream<Path> walk = Files.walk(p)) {
+                    for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.delete(q);
+                    }
+                }
             }
             for (Path folder : created.isEmpty() ? List.of(path) : created) {
                 try (Stream<Path> left = Files.list(folder)) {
@@ -108,6 +115,13 @@ public final class RunFolder {
             return true;
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    /** Whether a folder holds only folders (a model's, made before it trained anything). */
+    private static boolean holdsNoFile(Path folder) throws IOException {
+        try (Stream<Path> walk = Files.walk(folder)) {
+            return walk.allMatch(Files::isDirectory);
         }
     }
 

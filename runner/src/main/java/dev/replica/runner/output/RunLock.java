@@ -7,12 +7,16 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
-import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A run folder's lock: the operating system's lock on {@code <run>/.lock}. A command that writes into a
@@ -31,12 +35,15 @@ public final class RunLock implements AutoCloseable {
     private final FileLock lock;
     private final boolean exclusive;
     private final String previous;
+    private final Path key;
+    private boolean closed;
 
-    private RunLock(FileChannel channel, FileLock lock, boolean exclusive, String previous) {
+    private RunLock(FileChannel channel, FileLock lock, boolean exclusive, String previous, Path key) {
         this.channel = channel;
         this.lock = lock;
         this.exclusive = exclusive;
         this.previous = previous;
+        this.key = key;
     }
 
     /**
@@ -63,15 +70,26 @@ public final class RunLock implements AutoCloseable {
         return acquire(folder, command, false);
     }
 
+    /** The run folders this JVM holds: a second channel on one would release the first's lock when closed. */
+    private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+
     private static RunLock acquire(Path folder, String command, boolean exclusive) {
         Path file = folder.resolve(FILE);
+        Path key = canonical(folder);
+        if (!HELD.add(key)) {
+            throw new UserException("the run folder " + folder + " is in use by process "
+                    + ProcessHandle.current().pid() + ", this very process; wait for it to finish");
+        }
         FileChannel channel;
         try {
-            channel = FileChannel.open(
-                    file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            channel = open(file, exclusive);
         } catch (IOException e) {
-            throw new UserException(
-                    "cannot lock the run folder " + folder + " (" + file + ": " + e.getMessage() + ")", e);
+            HELD.remove(key);
+            throw new UserException("cannot lock the run folder " + folder + " (" + file + ": " + reason(e) + ")", e);
+        }
+        if (channel == null) {
+            // A reader on a read-only folder: no writer can be there either.
+            return new RunLock(null, null, false, null, key);
         }
         try {
             FileLock lock;
@@ -83,7 +101,8 @@ public final class RunLock implements AutoCloseable {
             if (lock == null) {
                 String holder = read(channel).orElse("another process");
                 channel.close();
-                throw new UserException("the run folder " + folder + " is in use by " + describe(holder)
+                HELD.remove(key);
+                throw new UserException("the run folder " + folder + " is in use by " + holder
                         + "; wait for it to finish, or stop it (Ctrl-C stops a run at its next step)");
             }
             String previous = null;
@@ -95,15 +114,70 @@ public final class RunLock implements AutoCloseable {
                 channel.write(ByteBuffer.wrap(me.getBytes(StandardCharsets.UTF_8)), 0);
                 channel.force(true);
             }
-            return new RunLock(channel, lock, exclusive, previous);
+            return new RunLock(channel, lock, exclusive, previous, key);
         } catch (IOException e) {
             try {
                 channel.close();
             } catch (IOException ignored) {
                 // the lock goes with the channel
             }
-            throw new UserException(
-                    "cannot lock the run folder " + folder + " (" + file + ": " + e.getMessage() + ")", e);
+            HELD.remove(key);
+            throw new UserException("cannot lock the run folder " + folder + " (" + file + ": " + reason(e) + ")", e);
+        }
+    }
+
+    /** Writers open the lock file to write; readers to read, creating it only where they can. */
+    private static FileChannel open(Path file, boolean exclusive) throws IOException {
+        if (exclusive) {
+            return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+        try {
+            return FileChannel.open(file, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            try {
+                return FileChannel.open(
+                        file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            } catch (IOException readOnly) {
+                return null;
+            }
+        }
+    }
+
+    private static String reason(IOException e) {
+        return e instanceof FileSystemException f && f.getReason() != null
+                ? f.getReason()
+                : String.valueOf(e.getMessage());
+    }
+
+    private static Path canonical(Path folder) {
+        try {
+            return folder.toRealPath();
+        } catch (IOException e) {
+            return folder.toAbsolutePath().normalize();
+        }
+    }
+
+    /**
+     * Returns whether a process seems to hold a run folder, without taking a lock: the lock file names a
+     * holder (writers name themselves and empty it when done) and that holder's lock is still there. Status
+     * displays use it, so they never make a starting run find its folder locked.
+     *
+     * @param folder the run folder
+     * @return true when a writer holds it
+     */
+    public static boolean heldByWriter(Path folder) {
+        Path file = folder.resolve(FILE);
+        try {
+            if (!Files.isRegularFile(file) || Files.size(file) == 0) {
+                return false;
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        try (RunLock probe = shared(folder, "status")) {
+            return false;
+        } catch (UserException e) {
+            return true;
         }
     }
 
@@ -128,42 +202,32 @@ public final class RunLock implements AutoCloseable {
         return text.isEmpty() ? Optional.empty() : Optional.of(text);
     }
 
-    private static String describe(String holder) {
-        OptionalLong pid = pid(holder);
-        if (pid.isPresent() && pid.getAsLong() == ProcessHandle.current().pid()) {
-            return holder + ", this very process";
-        }
-        return holder;
-    }
-
-    private static OptionalLong pid(String holder) {
-        String[] words = holder.split(" ");
-        if (words.length >= 2 && words[0].equals("process")) {
-            try {
-                return OptionalLong.of(Long.parseLong(words[1]));
-            } catch (NumberFormatException e) {
-                return OptionalLong.empty();
-            }
-        }
-        return OptionalLong.empty();
-    }
-
     /** Releases the lock; a writer's lock file is emptied first, so no one mistakes it for a stale one. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
-            if (exclusive) {
-                channel.truncate(0);
-                channel.force(true);
+            if (channel != null) {
+                if (exclusive) {
+                    channel.truncate(0);
+                    channel.force(true);
+                }
+                lock.release();
             }
-            lock.release();
         } catch (IOException e) {
             // the lock goes with the channel
         } finally {
             try {
-                channel.close();
+                if (channel != null) {
+                    channel.close();
+                }
             } catch (IOException e) {
                 // nothing left to release
+            } finally {
+                HELD.remove(key);
             }
         }
     }

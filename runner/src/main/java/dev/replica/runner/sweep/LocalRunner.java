@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,18 +25,20 @@ public final class LocalRunner {
      * @param sweep the sweep
      * @param parallel how many at a time, at least 1
      * @param env the environment of each process (REPLICA_DATA and the engine's cache go through)
+     * @param plugins the plugins folder, or {@code null}
      * @param out where to say what started and ended
      * @return how many tasks ended with a non-zero status
      * @throws InterruptedException when interrupted while waiting
      */
-    public static int run(Sweep sweep, int parallel, Map<String, String> env, PrintStream out)
+    public static int run(Sweep sweep, int parallel, Map<String, String> env, Path plugins, PrintStream out)
             throws InterruptedException {
         if (parallel < 1) {
             throw new UserException("--local " + parallel + " is not allowed; allowed: 1 or more processes at a time");
         }
         List<Sweep.Task> todo = new ArrayList<>();
         for (Sweep.Task t : sweep.tasks()) {
-            if (!sweep.finished(t)) {
+            Sweep.State s = sweep.state(t);
+            if (s != Sweep.State.FINISHED && s != Sweep.State.RUNNING) {
                 todo.add(t);
             }
         }
@@ -45,14 +48,17 @@ public final class LocalRunner {
         try {
             List<Future<Integer>> ends = new ArrayList<>();
             for (Sweep.Task t : todo) {
-                ends.add(pool.submit(() -> runOne(sweep, t, env, out)));
+                ends.add(pool.submit(() -> runOne(sweep, t, env, plugins, out)));
             }
             int failed = 0;
             for (Future<Integer> f : ends) {
                 try {
                     failed += f.get() == 0 ? 0 : 1;
                 } catch (ExecutionException e) {
-                    throw new IllegalStateException(e.getCause());
+                    throw new UserException(
+                            "cannot start a run of " + sweep.dir() + ": "
+                                    + e.getCause().getMessage(),
+                            e.getCause());
                 }
             }
             return failed;
@@ -61,11 +67,11 @@ public final class LocalRunner {
         }
     }
 
-    private static int runOne(Sweep sweep, Sweep.Task task, Map<String, String> env, PrintStream out) {
+    private static int runOne(Sweep sweep, Sweep.Task task, Map<String, String> env, Path plugins, PrintStream out) {
         try {
             Files.createDirectories(sweep.log(task).getParent());
-            ProcessBuilder pb = new ProcessBuilder(TaskCommand.of(sweep.runFolder(task)));
-            pb.environment().putAll(env);
+            ProcessBuilder pb = new ProcessBuilder(TaskCommand.of(sweep.runFolder(task), plugins));
+            pb.environment().putAll(TaskCommand.absolute(env));
             pb.environment().put("DJL_OFFLINE", "true");
             pb.redirectErrorStream(true).redirectOutput(sweep.log(task).toFile());
             synchronized (out) {

@@ -31,10 +31,11 @@ public final class SlurmJob {
      * @param sweep the sweep
      * @param tasks the tasks to run, by index
      * @param cluster partition, time, cpus, memory and gpus
+     * @param plugins the plugins folder, or {@code null}
      * @return the script
      * @throws IOException when writing fails
      */
-    public static Path write(Sweep sweep, List<Sweep.Task> tasks, Params cluster) throws IOException {
+    public static Path write(Sweep sweep, List<Sweep.Task> tasks, Params cluster, Path plugins) throws IOException {
         Files.createDirectories(sweep.dir().resolve("logs"));
         Files.createDirectories(sweep.dir().resolve("exit"));
         StringBuilder s = new StringBuilder("#!/bin/bash\n");
@@ -48,6 +49,7 @@ public final class SlurmJob {
         s.append("#SBATCH --output=")
                 .append(sweep.dir().toAbsolutePath().resolve("logs"))
                 .append("/%a.out\n");
+        s.append("#SBATCH --chdir=").append(Path.of("").toAbsolutePath()).append('\n');
         s.append("#SBATCH --cpus-per-task=").append(cluster.getInt("cpus")).append('\n');
         if (!cluster.getString("partition").isEmpty()) {
             s.append("#SBATCH --partition=")
@@ -63,9 +65,9 @@ public final class SlurmJob {
         if (cluster.getInt("gpus") > 0) {
             s.append("#SBATCH --gres=gpu:").append(cluster.getInt("gpus")).append('\n');
         }
-        // Slurm sends SIGTERM before a time limit or preemption: the run stops at its next step with a
-        // checkpoint, and --resubmit-failed continues it.
-        s.append("#SBATCH --signal=TERM@120\n");
+        // Slurm signals the batch shell (B:) two minutes before a time limit; the shell passes SIGTERM on, and
+        // the run stops at its next step with a checkpoint, which --resubmit-failed continues.
+        s.append("#SBATCH --signal=B:TERM@120\n");
         s.append("set -u\n");
         s.append("case \"$SLURM_ARRAY_TASK_ID\" in\n");
         for (Sweep.Task t : sweep.tasks()) {
@@ -77,13 +79,16 @@ public final class SlurmJob {
                     .append(" ;;\n");
         }
         s.append("  *) echo \"no task $SLURM_ARRAY_TASK_ID\" >&2; exit 2 ;;\nesac\n");
-        List<String> command = TaskCommand.of(Path.of("RUN_FOLDER"));
-        command.set(command.size() - 1, "\"$run\"");
+        List<String> command = TaskCommand.of(Path.of("RUN_FOLDER"), plugins);
         s.append(command.subList(0, command.size() - 1).stream()
                         .map(TaskCommand::quote)
                         .collect(Collectors.joining(" ")))
-                .append(" \"$run\"\n");
+                .append(" \"$run\" &\n");
+        s.append("pid=$!\n");
+        s.append("trap 'kill -TERM \"$pid\" 2>/dev/null' TERM\n");
+        s.append("wait \"$pid\"\n");
         s.append("status=$?\n");
+        s.append("if kill -0 \"$pid\" 2>/dev/null; then wait \"$pid\"; status=$?; fi\n");
         s.append("echo \"$status\" > ")
                 .append(TaskCommand.quote(
                         sweep.dir().toAbsolutePath().resolve("exit").toString()))
@@ -107,8 +112,7 @@ public final class SlurmJob {
     public static String submit(Sweep sweep, Path script, Map<String, String> env) {
         ProcessBuilder pb = new ProcessBuilder(
                 "sbatch", "--parsable", script.toAbsolutePath().toString());
-        pb.environment().putAll(env);
-        pb.directory(sweep.dir().toFile());
+        pb.environment().putAll(TaskCommand.absolute(env));
         pb.redirectErrorStream(true);
         String output;
         int status;

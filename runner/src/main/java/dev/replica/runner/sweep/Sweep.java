@@ -290,9 +290,7 @@ public final class Sweep {
      */
     public State state(Task task) {
         Path run = runFolder(task);
-        try (RunLock free = RunLock.shared(run, "sweep --status")) {
-            // free: nothing trains there now
-        } catch (UserException e) {
+        if (RunLock.heldByWriter(run)) {
             return State.RUNNING;
         }
         if (finished(task)) {

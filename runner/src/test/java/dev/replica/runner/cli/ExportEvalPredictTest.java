@@ -22,6 +22,7 @@ import dev.replica.runner.plugin.PluginRegistry;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -177,6 +178,19 @@ class ExportEvalPredictTest {
                         + study.resolve("res.safetensors").toAbsolutePath());
         assertThat(Files.readString(second.resolve("experiment.yaml")))
                 .contains("weights: " + study.resolve("res.safetensors").toAbsolutePath());
+
+        // The file the run started from changes: resuming is refused. It goes away: the run's own weights
+        // still evaluate, and a resume of a finished run needs no file.
+        Files.write(study.resolve("res.safetensors"), new byte[] {1}, StandardOpenOption.APPEND);
+        TinyExperiment.Cli changed = replica("run", "--resume", second.toString());
+        assertThat(changed.exit()).isEqualTo(2);
+        assertThat(changed.err())
+                .contains("models.res.weights: "
+                        + study.resolve("res.safetensors").toAbsolutePath() + " has changed since the run started");
+        Files.delete(study.resolve("res.safetensors"));
+        TinyExperiment.Cli evaluated = replica("eval", second.toString(), "--model", "res");
+        assertThat(evaluated.exit()).as(evaluated.err()).isZero();
+        assertThat(evaluated.out()).contains("Same as " + second.resolve("summary.csv"));
     }
 
     @Test
@@ -196,6 +210,12 @@ class ExportEvalPredictTest {
                 .contains("missing 102 of the model's 102 tensors: conv1.weight, bn1.weight,")
                 .contains("tensors the model does not have: features.0.weight,")
                 .doesNotContain("Exception", "\tat ");
+        assertThat(r.out()).contains("Removed ");
+        try (var left = Files.walk(dir.resolve("runs3"))) {
+            assertThat(left.filter(Files::isRegularFile))
+                    .as("files left by a refused run")
+                    .isEmpty();
+        }
 
         Files.writeString(yaml, experiment(RES.replace("}}", "}, weights: nowhere.safetensors}")));
         TinyExperiment.Cli missing = replica("validate", yaml.toString());

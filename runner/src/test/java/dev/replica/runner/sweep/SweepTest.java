@@ -77,7 +77,7 @@ class SweepTest {
         assertThat(Sweep.open(sweep.dir()).tasks()).isEqualTo(sweep.tasks());
         assertThat(sweep.tasks().stream().map(sweep::state)).containsOnly(Sweep.State.PENDING);
 
-        String script = Files.readString(SlurmJob.write(sweep, sweep.tasks(), cluster));
+        String script = Files.readString(SlurmJob.write(sweep, sweep.tasks(), cluster, null));
         assertThat(Sweep.open(sweep.dir()).cluster())
                 .containsEntry("partition", "gpu")
                 .containsEntry("cpus", 4);
@@ -90,7 +90,9 @@ class SweepTest {
                         "#SBATCH --mem=16G\n",
                         "#SBATCH --gres=gpu:1\n",
                         "  6) run='" + sweep.runFolder(sweep.tasks().get(6)).toAbsolutePath() + "' ;;\n",
-                        "'dev.replica.runner.cli.ReplicaCli' 'run' '--resume' \"$run\"\n");
+                        "'dev.replica.runner.cli.ReplicaCli' 'run' '--resume' \"$run\" &\n",
+                        "#SBATCH --signal=B:TERM@120\n",
+                        "trap 'kill -TERM \"$pid\" 2>/dev/null' TERM\n");
     }
 
     @Test
@@ -158,6 +160,26 @@ class SweepTest {
         assertThat(again.out()).contains("Running 1 of 4 runs here, 1 at a time");
         assertThat(Files.readString(run.resolve("res/history.csv"))).isEqualTo(history);
         assertThat(Files.readString(sweepDir.resolve("study.csv"))).isEqualTo(study);
+    }
+
+    @Test
+    void resubmittingAfterASlurmSubmissionLeavesPendingRunsToTheirQueue() throws Exception {
+        Path file = dir.resolve("study.yaml");
+        Files.writeString(file, study("  res: {plugin: resnet, params: {depth: 18, width: 4}}", ""));
+        PluginRegistry registry = PluginRegistry.discover(getClass().getClassLoader());
+        ExperimentLoader loader = new ExperimentLoader(registry);
+        Sweep sweep = Sweep.plan(
+                loader.load(file, List.of()),
+                List.of(0L),
+                List.of("pytorch"),
+                loader.cluster().asMap(),
+                dir.resolve("out"));
+        Files.writeString(sweep.dir().resolve("jobs.tsv"), "41\tsweep.sbatch\n");
+        TinyExperiment.Cli again = TinyExperiment.replica(
+                dir.resolve("data"), "sweep", "--resubmit-failed", sweep.dir().toString(), "--local", "1");
+        assertThat(again.exit()).isZero();
+        assertThat(again.out()).contains("Every run of " + sweep.dir() + " has finished or is running; nothing to run");
+        assertThat(sweep.state(sweep.tasks().get(0))).isEqualTo(Sweep.State.PENDING);
     }
 
     @Test
