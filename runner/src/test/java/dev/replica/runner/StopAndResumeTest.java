@@ -95,7 +95,13 @@ class StopAndResumeTest {
                 .contains("model 'res' of " + s.folder() + " stopped in epoch 2, after step 2: its "
                         + "last checkpoint is not an epoch's final weights; resume the run, or use --weights best");
 
+        double before = p.getAsJsonObject("partial").get("seconds").getAsDouble();
+        assertThat(before).isPositive();
+
         resumesToTheSameRun(s.folder(), whole);
+        // timing.csv counts the epoch's steps before the stop too (history.csv has no timing at all).
+        List<String> timing = Files.readAllLines(s.folder().resolve("res/timing.csv"));
+        assertThat(Double.parseDouble(timing.get(2).split(",")[1])).isGreaterThanOrEqualTo(before);
     }
 
     @Test

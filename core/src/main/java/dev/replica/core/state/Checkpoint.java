@@ -62,8 +62,9 @@ public final class Checkpoint {
      * @param lossSum the sum of each step's mean loss times its examples
      * @param correct the examples classified right
      * @param seen the examples trained on
+     * @param seconds the training time of those steps, so the epoch's timing counts all of them
      */
-    public record Partial(int steps, double lossSum, long correct, int seen) {}
+    public record Partial(int steps, double lossSum, long correct, int seen, double seconds) {}
 
     private final Path folder;
 

@@ -337,7 +337,8 @@ public final class ModelTrainer implements AutoCloseable {
         double lossSum = from == null ? 0 : from.lossSum();
         long correct = from == null ? 0 : from.correct();
         int seen = from == null ? 0 : from.seen();
-        long started = System.nanoTime();
+        // A resumed epoch's time includes what its steps took before the stop (timing.csv, not history).
+        long started = System.nanoTime() - (from == null ? 0 : (long) (from.seconds() * 1e9));
         for (int s = from == null ? 0 : from.steps(); s < steps; s++) {
             StepResult r = trainStep((long) (epoch - 1) * steps + s);
             if (r.nonFiniteGradient() != null) {
@@ -362,7 +363,8 @@ public final class ModelTrainer implements AutoCloseable {
             listener.step(
                     label, epoch, setup.training().epochs(), s + 1, steps, lossSum / seen, (double) correct / seen);
             if (stop.requested() && s + 1 < steps) {
-                throw new Stopped(new Checkpoint.Partial(s + 1, lossSum, correct, seen));
+                throw new Stopped(
+                        new Checkpoint.Partial(s + 1, lossSum, correct, seen, (System.nanoTime() - started) / 1e9));
             }
         }
         double trainSeconds = (System.nanoTime() - started) / 1e9;
