@@ -72,10 +72,20 @@ CONF
     ;;
   stop)
     [ -f "$conf" ] || exit 0
-    SLURM_CONF="$conf" scontrol shutdown >/dev/null 2>&1 || true
-    for pid in "$dir/slurmd.pid" "$dir/slurmctld.pid"; do
-      [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null || true
+    pids=""
+    for file in "$dir/slurmd.pid" "$dir/slurmctld.pid"; do
+      [ -f "$file" ] && pids="$pids $(cat "$file")"
     done
+    SLURM_CONF="$conf" scontrol shutdown >/dev/null 2>&1 || true
+    for pid in $pids; do kill "$pid" 2>/dev/null || true; done
+    # Return once the daemons are gone, so nothing writes to DIR any more (a caller may delete it).
+    for _ in $(seq 100); do
+      alive=""
+      for pid in $pids; do kill -0 "$pid" 2>/dev/null && alive=1; done
+      [ -z "$alive" ] && exit 0
+      sleep 0.1
+    done
+    for pid in $pids; do kill -9 "$pid" 2>/dev/null || true; done
     ;;
   *)
     echo "usage: single-node.sh start|stop DIR" >&2
