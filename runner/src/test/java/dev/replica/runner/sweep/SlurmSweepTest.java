@@ -102,6 +102,16 @@ class SlurmSweepTest {
         assertThat(gathered.exit()).as(gathered.err()).isZero();
         assertThat(gathered.out()).contains("| res (pytorch) | ", "| res (mxnet) | ");
 
+        // Slurm records a job's completion a moment after its task has written its last file.
+        Path completions = cluster.resolve("log/jobcomp.txt");
+        while (!Files.isRegularFile(completions)
+                || Files.readString(completions).split("JobState=", -1).length - 1
+                        < sweep.tasks().size()) {
+            assertThat(System.nanoTime())
+                    .as("Slurm did not record the array's completions")
+                    .isLessThan(deadline);
+            Thread.sleep(200);
+        }
         String accounting = sh(
                 "bash",
                 "-c",
