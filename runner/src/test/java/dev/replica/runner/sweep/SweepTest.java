@@ -31,7 +31,7 @@ class SweepTest {
                 "replica: 1",
                 "name: tinysweep",
                 "seed: 0",
-                "engine: {plugin: pytorch, threads: 1, device: cpu}",
+                "engine: {plugin: pytorch, threads: 2, device: cpu}", // the shipped count
                 "dataset: {plugin: synthetic, params: {train_size: 48, test_size: 24, classes: 4}}",
                 "models:",
                 models,
