@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
  * proved across fresh JVMs because gradient mode, thread pools, native settings and system properties
  * are process-wide and a reused JVM could hide a leak of state between runs.
  */
-final class FreshJvm {
+public final class FreshJvm {
 
     /**
      * What a finished JVM printed.
@@ -23,7 +23,7 @@ final class FreshJvm {
      * @param out standard output
      * @param err standard error
      */
-    record Result(int exit, String out, String err) {}
+    public record Result(int exit, String out, String err) {}
 
     private FreshJvm() {}
 
@@ -64,7 +64,7 @@ final class FreshJvm {
      * @param args the command line
      * @return what it printed
      */
-    static Result run(Path workDir, String... args) throws IOException, InterruptedException {
+    public static Result run(Path workDir, String... args) throws IOException, InterruptedException {
         Path log = Files.createTempFile(workDir, "jvm", ".out");
         Process p = builder(workDir, log, args).start();
         if (!p.waitFor(5, TimeUnit.MINUTES)) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.replica.core.state.Numbers;
+import dev.replica.runner.FreshJvm;
 import dev.replica.runner.Replica;
 import dev.replica.runner.TinyExperiment;
 import dev.replica.runner.config.ExperimentException;
@@ -41,17 +42,13 @@ class JavaApiTest {
                 .isGreaterThanOrEqualTo(seen.top().get(1).probability());
         assertThat(seen.run().histories().get("small").get(1L)).hasSize(2);
 
-        // The command, given the same experiment, writes the same history to the byte.
+        // The command, given the same experiment in a fresh process, writes the same history to the byte.
         Path file = dir.resolve("same.yaml");
         Files.writeString(file, ExperimentWriter.toYaml(seen.run().experiment()));
-        TinyExperiment.Cli r = TinyExperiment.replica(
-                dir.resolve("data"),
-                "run",
-                file.toString(),
-                "--out",
-                dir.resolve("cli").toString());
-        assertThat(r.exit()).as(r.err()).isZero();
-        Path cli = TinyExperiment.runFolder(Path.of(""), r.out());
+        FreshJvm.Result r = FreshJvm.run(
+                dir, "run", file.toString(), "--out", dir.resolve("cli").toString());
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        Path cli = TinyExperiment.runFolder(dir, r.out());
         assertThat(Files.readAllBytes(cli.resolve("small/history.csv")))
                 .isEqualTo(Files.readAllBytes(seen.run().folder().resolve("small/history.csv")));
     }

@@ -12,6 +12,7 @@ import dev.replica.core.state.TensorFile;
 import dev.replica.core.training.ModelTrainer;
 import dev.replica.core.training.TrainingSetup;
 import dev.replica.runner.Environment;
+import dev.replica.runner.FreshJvm;
 import dev.replica.runner.RunAssembly;
 import dev.replica.runner.TinyExperiment;
 import dev.replica.runner.TrainedModel;
@@ -75,6 +76,16 @@ class ExportEvalPredictTest {
                 replica("run", file.toString(), "--out", dir.resolve("runs").toString());
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         run = TinyExperiment.runFolder(Path.of(""), r.out());
+    }
+
+    @Test
+    void evalInAFreshProcessGivesTheSummaryTableAgain() throws Exception {
+        // As a user runs it: not the JVM that trained, at the shipped 2 threads.
+        FreshJvm.Result r = FreshJvm.run(dir, "eval", run.toAbsolutePath().toString(), "--model", "res");
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        assertThat(r.out())
+                .contains("Same as " + run.toAbsolutePath().resolve("summary.csv"))
+                .doesNotContain("Differs");
     }
 
     @Test
