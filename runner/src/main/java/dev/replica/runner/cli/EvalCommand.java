@@ -7,12 +7,9 @@ import dev.replica.core.state.ModelFiles;
 import dev.replica.core.state.Numbers;
 import dev.replica.core.training.Evaluation;
 import dev.replica.core.training.ProgressListener;
-import dev.replica.runner.Environment;
 import dev.replica.runner.TrainedModel;
 import dev.replica.runner.config.Experiment;
-import dev.replica.runner.output.RunLock;
 import dev.replica.runner.output.SummaryTable;
-import dev.replica.runner.plugin.PluginRegistry;
 import dev.replica.runner.report.Plots;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -60,59 +57,47 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        try (RunLock held = models.lock(true, "eval")) {
-            return evaluate();
-        }
-    }
-
-    private Integer evaluate() throws IOException {
-        PluginRegistry registry = parent.registry();
-        Experiment experiment = models.experiment(registry);
         Path dir = models.run.resolve("eval");
-        for (String label : models.labels(experiment)) {
-            try (TrainedModel model = models.open(registry, Environment.from(parent.env()), experiment, label)) {
-                ByteArrayOutputStream kept = new ByteArrayOutputStream();
-                Evaluation e = model.evaluate(
-                        split,
-                        ProgressListener.SILENT,
-                        logits
-                                ? batch -> {
-                                    ByteBuffer b = ByteBuffer.allocate(4 * batch.length)
-                                            .order(ByteOrder.LITTLE_ENDIAN);
-                                    b.asFloatBuffer().put(batch);
-                                    kept.writeBytes(b.array());
-                                }
-                                : null);
-                String stem = models.stem(experiment, model) + "-" + split;
-                Files.createDirectories(dir);
-                List<String> names = model.data().classNames();
-                String text = markdown(experiment, model, e, names);
-                parent.out().print(text);
-                ModelFiles.writeAtomically(dir.resolve(stem + ".md"), text);
-                ModelFiles.writeAtomically(dir.resolve(stem + "-confusion.csv"), confusionCsv(e, names));
-                Plots.confusion(
-                        label + ", " + split + " split: " + Numbers.fixed(100 * e.accuracy(), 2) + "% right",
-                        names,
-                        e.confusion(),
-                        dir.resolve(stem + "-confusion.png"));
-                if (logits) {
-                    Map<String, StoredTensor> arrays = new LinkedHashMap<>();
-                    arrays.put(
-                            "logits",
-                            new StoredTensor(
-                                    TensorType.F32, new long[] {e.examples(), names.size()}, kept.toByteArray()));
-                    arrays.put("labels", labels(model, e.examples()));
-                    WeightsFile.NPZ.write(
-                            dir.resolve(stem + "-logits.npz"), new WeightsFile.Contents(arrays, Map.of()));
-                }
-                Optional<String> summary = comparedWithSummary(experiment, model, e);
-                summary.ifPresent(parent.out()::println);
-                parent.out()
-                        .println("Wrote " + dir.resolve(stem + ".md") + ", " + stem + "-confusion.csv and .png"
-                                + (logits ? ", " + stem + "-logits.npz" : ""));
-                parent.out().println();
+        models.forEach(parent, "eval", true, experiment -> {}, (experiment, model) -> {
+            ByteArrayOutputStream kept = new ByteArrayOutputStream();
+            Evaluation e = model.evaluate(
+                    split,
+                    ProgressListener.SILENT,
+                    logits
+                            ? batch -> {
+                                ByteBuffer b =
+                                        ByteBuffer.allocate(4 * batch.length).order(ByteOrder.LITTLE_ENDIAN);
+                                b.asFloatBuffer().put(batch);
+                                kept.writeBytes(b.array());
+                            }
+                            : null);
+            String stem = models.stem(experiment, model.label()) + "-" + split;
+            Files.createDirectories(dir);
+            List<String> names = model.data().classNames();
+            String text = markdown(experiment, model, e, names);
+            parent.out().print(text);
+            ModelFiles.writeAtomically(dir.resolve(stem + ".md"), text);
+            ModelFiles.writeAtomically(dir.resolve(stem + "-confusion.csv"), confusionCsv(e, names));
+            Plots.confusion(
+                    model.label() + ", " + split + " split: " + Numbers.fixed(100 * e.accuracy(), 2) + "% right",
+                    names,
+                    e.confusion(),
+                    dir.resolve(stem + "-confusion.png"));
+            if (logits) {
+                Map<String, StoredTensor> arrays = new LinkedHashMap<>();
+                arrays.put(
+                        "logits",
+                        new StoredTensor(TensorType.F32, new long[] {e.examples(), names.size()}, kept.toByteArray()));
+                arrays.put("labels", labels(model, e.examples()));
+                WeightsFile.NPZ.write(dir.resolve(stem + "-logits.npz"), new WeightsFile.Contents(arrays, Map.of()));
             }
-        }
+            Optional<String> summary = comparedWithSummary(experiment, model, e);
+            summary.ifPresent(parent.out()::println);
+            parent.out()
+                    .println("Wrote " + dir.resolve(stem + ".md") + ", " + stem + "-confusion.csv and .png"
+                            + (logits ? ", " + stem + "-logits.npz" : ""));
+            parent.out().println();
+        });
         return 0;
     }
 

@@ -2,11 +2,6 @@ package dev.replica.runner.cli;
 
 import dev.replica.api.UserException;
 import dev.replica.core.exchange.WeightsFile;
-import dev.replica.runner.Environment;
-import dev.replica.runner.TrainedModel;
-import dev.replica.runner.config.Experiment;
-import dev.replica.runner.output.RunLock;
-import dev.replica.runner.plugin.PluginRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,44 +39,41 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        try (RunLock held = models.lock(true, "export")) {
-            return export();
-        }
+        Path dir = out == null ? models.run.resolve("export") : out;
+        models.forEach(
+                parent,
+                "export",
+                true,
+                experiment -> {
+                    WeightsFile file = format();
+                    // Every target is checked before any is written: an export is all or nothing.
+                    for (String label : models.labels(experiment)) {
+                        Path target = dir.resolve(models.stem(experiment, label) + "." + file.extension());
+                        if (Files.exists(target)) {
+                            throw new UserException(target + " exists; remove it, or export to another --out");
+                        }
+                    }
+                },
+                (experiment, model) -> {
+                    WeightsFile file = format();
+                    Path target = dir.resolve(models.stem(experiment, model.label()) + "." + file.extension());
+                    WeightsFile.Contents contents = model.pytorchWeights();
+                    Files.createDirectories(dir);
+                    file.write(target, contents);
+                    parent.out()
+                            .println("Wrote " + target + ": "
+                                    + contents.tensors().size() + " tensors of model '"
+                                    + model.label() + "' (" + models.which().label() + " weights, epoch "
+                                    + model.epoch() + ")");
+                });
+        return 0;
     }
 
-    private Integer export() throws IOException {
-        WeightsFile file = switch (format.toLowerCase(Locale.ROOT)) {
+    private WeightsFile format() {
+        return switch (format.toLowerCase(Locale.ROOT)) {
             case "safetensors" -> WeightsFile.SAFETENSORS;
             case "npz" -> WeightsFile.NPZ;
             default -> throw new UserException("--format " + format + " is not allowed; allowed: safetensors, npz");
         };
-        PluginRegistry registry = parent.registry();
-        Experiment experiment = models.experiment(registry);
-        Path dir = out == null ? models.run.resolve("export") : out;
-        String seedPart = experiment.seeds().size() > 1
-                ? "-seed-" + (models.seed == null ? experiment.seeds().get(0) : models.seed)
-                : "";
-        String finalPart = models.which() == TrainedModel.Weights.FINAL ? "-final" : "";
-        for (String label : models.labels(experiment)) {
-            Path target = dir.resolve(label + seedPart + finalPart + "." + file.extension());
-            if (Files.exists(target)) {
-                throw new UserException(target + " exists; remove it, or export to another --out");
-            }
-        }
-        for (String label : models.labels(experiment)) {
-            try (TrainedModel model = models.open(registry, Environment.from(parent.env()), experiment, label)) {
-                Path target = dir.resolve(models.stem(experiment, model) + "." + file.extension());
-                if (Files.exists(target)) {
-                    throw new UserException(target + " exists; remove it, or export to another --out");
-                }
-                WeightsFile.Contents contents = model.pytorchWeights();
-                Files.createDirectories(dir);
-                file.write(target, contents);
-                parent.out()
-                        .println("Wrote " + target + ": " + contents.tensors().size() + " tensors of model '" + label
-                                + "' (" + models.which().label() + " weights, epoch " + model.epoch() + ")");
-            }
-        }
-        return 0;
     }
 }

@@ -2,11 +2,6 @@ package dev.replica.runner.cli;
 
 import dev.replica.api.UserException;
 import dev.replica.core.state.Numbers;
-import dev.replica.runner.Environment;
-import dev.replica.runner.TrainedModel;
-import dev.replica.runner.config.Experiment;
-import dev.replica.runner.output.RunLock;
-import dev.replica.runner.plugin.PluginRegistry;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,31 +41,29 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        try (RunLock held = models.lock(false, "predict")) {
-            return predict();
-        }
-    }
-
-    private Integer predict() throws IOException {
-        if (top < 1) {
-            throw new UserException("--top " + top + " is not allowed; allowed: 1 or more");
-        }
         List<BufferedImage> decoded = new ArrayList<>();
-        for (Path image : images) {
-            decoded.add(decode(image));
-        }
-        PluginRegistry registry = parent.registry();
-        Experiment experiment = models.experiment(registry);
-        for (String label : models.labels(experiment)) {
-            try (TrainedModel model = models.open(registry, Environment.from(parent.env()), experiment, label)) {
-                for (int i = 0; i < images.size(); i++) {
-                    String classes = model.predict(decoded.get(i), top).stream()
-                            .map(p -> p.name() + " " + Numbers.fixed(p.probability(), 4))
-                            .collect(Collectors.joining(", "));
-                    parent.out().println(images.get(i) + "  " + models.stem(experiment, model) + ": " + classes);
-                }
-            }
-        }
+        models.forEach(
+                parent,
+                "predict",
+                false,
+                experiment -> {
+                    if (top < 1) {
+                        throw new UserException("--top " + top + " is not allowed; allowed: 1 or more");
+                    }
+                    for (Path image : images) {
+                        decoded.add(decode(image));
+                    }
+                },
+                (experiment, model) -> {
+                    for (int i = 0; i < images.size(); i++) {
+                        String classes = model.predict(decoded.get(i), top).stream()
+                                .map(p -> p.name() + " " + Numbers.fixed(p.probability(), 4))
+                                .collect(Collectors.joining(", "));
+                        parent.out()
+                                .println(
+                                        images.get(i) + "  " + models.stem(experiment, model.label()) + ": " + classes);
+                    }
+                });
         return 0;
     }
 

@@ -8,6 +8,7 @@ import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.output.RunLock;
 import dev.replica.runner.plugin.PluginRegistry;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,11 +99,45 @@ final class RunModels {
         return TrainedModel.open(registry, environment, experiment, run, label, seed, which());
     }
 
-    /** A file name stem for a model: its label, its seed when the run has several, {@code -final} for final. */
-    String stem(Experiment experiment, TrainedModel model) {
-        return model.label()
-                + (experiment.seeds().size() > 1 ? "-seed-" + model.seed() : "")
+    /**
+     * A file name stem for a model: its label, its seed when the run has several, {@code -final} for final.
+     */
+    String stem(Experiment experiment, String label) {
+        return label
+                + (experiment.seeds().size() > 1
+                        ? "-seed-" + (seed == null ? experiment.seeds().get(0) : seed)
+                        : "")
                 + (which() == TrainedModel.Weights.FINAL ? "-final" : "");
+    }
+
+    /** What a command checks of the run's experiment before it opens any model. */
+    @FunctionalInterface
+    interface Before {
+        void check(Experiment experiment) throws IOException;
+    }
+
+    /** What a command does with each model. */
+    @FunctionalInterface
+    interface Action {
+        void on(Experiment experiment, TrainedModel model) throws IOException;
+    }
+
+    /**
+     * Locks the run folder (exclusively for a command that writes into it), then opens each model asked
+     * for in turn, on the run's engine and data, and hands it to the command: eval, export and predict.
+     */
+    void forEach(ReplicaCli parent, String command, boolean exclusive, Before before, Action action)
+            throws IOException {
+        try (RunLock held = lock(exclusive, command)) {
+            PluginRegistry registry = parent.registry();
+            Experiment experiment = experiment(registry);
+            before.check(experiment);
+            for (String label : labels(experiment)) {
+                try (TrainedModel model = open(registry, Environment.from(parent.env()), experiment, label)) {
+                    action.on(experiment, model);
+                }
+            }
+        }
     }
 
     /** Locks the run folder: exclusively for a command that writes into it, shared for one that reads. */
