@@ -127,9 +127,9 @@ final class SweepCommand implements Callable<Integer> {
             sweep = Sweep.open(resubmit);
             cluster = validCluster(sweep.cluster());
         } else {
-            ExperimentLoader loader = new ExperimentLoader(registry);
-            Experiment base = loader.load(file, options.overrides);
-            cluster = loader.cluster();
+            ExperimentLoader.Study study = new ExperimentLoader(registry).loadStudy(file, options.overrides);
+            Experiment base = study.experiment();
+            cluster = study.cluster();
             List<Long> seedList = seeds == null ? base.seeds() : SeedList.parse(seeds);
             List<String> engineList = engines == null ? List.of(base.engine().plugin()) : engines;
             for (String e : engineList) {

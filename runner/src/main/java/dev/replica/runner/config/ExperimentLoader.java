@@ -29,22 +29,15 @@ public final class ExperimentLoader {
      *
      * @param registry the plugins that experiment files may name
      */
-    private Params lastCluster;
-
     /**
-     * Returns the {@code cluster} section of the last file this loader loaded: where {@code replica sweep}
-     * runs go on a scheduler. It is checked with the file but is not part of the experiment, since it never
-     * changes what a run computes; resolved files leave it out.
+     * A study file as {@code replica sweep} reads it: the experiment, and where its runs go.
      *
-     * @return partition, time, cpus, memory and gpus, defaults filled in
-     * @throws IllegalStateException before a file was loaded
+     * @param experiment the experiment, every default filled in
+     * @param cluster the {@code cluster} section (partition, time, cpus, memory, gpus), defaults filled in;
+     *     it is checked with the file but is not part of the experiment, since it never changes what a run
+     *     computes, and resolved files leave it out
      */
-    public Params cluster() {
-        if (lastCluster == null) {
-            throw new IllegalStateException("no experiment loaded yet");
-        }
-        return lastCluster;
-    }
+    public record Study(Experiment experiment, Params cluster) {}
 
     /**
      * Returns the schema of the {@code cluster} section, for flags that override it.
@@ -68,6 +61,18 @@ public final class ExperimentLoader {
      * @throws ExperimentException listing every problem, when the file cannot be read or is not valid
      */
     public Experiment load(Path file, List<String> overrides) {
+        return loadStudy(file, overrides).experiment();
+    }
+
+    /**
+     * Loads a study file as {@link #load} does, with its {@code cluster} section.
+     *
+     * @param file the file, as the user gave it
+     * @param overrides {@code --set} overrides, in order; may be empty
+     * @return the experiment and its cluster section
+     * @throws ExperimentException listing every problem
+     */
+    public Study loadStudy(Path file, List<String> overrides) {
         String label = file.toString();
         String text;
         try {
@@ -100,7 +105,8 @@ public final class ExperimentLoader {
         } catch (IOException e) {
             throw fileProblem(file.toString(), "cannot read: " + e.getMessage());
         }
-        return read(file.toString(), text, overrides, file.toAbsolutePath().getParent(), false);
+        return read(file.toString(), text, overrides, file.toAbsolutePath().getParent(), false)
+                .experiment();
     }
 
     /**
@@ -113,10 +119,10 @@ public final class ExperimentLoader {
      * @throws ExperimentException listing every problem
      */
     public Experiment read(String file, String text, List<String> overrides) {
-        return read(file, text, overrides, Path.of("").toAbsolutePath(), true);
+        return read(file, text, overrides, Path.of("").toAbsolutePath(), true).experiment();
     }
 
-    private Experiment read(String file, String text, List<String> overrides, Path baseDir, boolean checkFiles) {
+    private Study read(String file, String text, List<String> overrides, Path baseDir, boolean checkFiles) {
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(overrides, "overrides");
@@ -141,8 +147,7 @@ public final class ExperimentLoader {
         ExperimentValidator validator = new ExperimentValidator(registry, tree, problems, baseDir, checkFiles);
         Experiment experiment = validator.validate(mapping);
         problems.throwIfAny(file);
-        lastCluster = validator.cluster();
-        return experiment;
+        return new Study(experiment, validator.cluster());
     }
 
     private static ExperimentException fileProblem(String file, String message) {

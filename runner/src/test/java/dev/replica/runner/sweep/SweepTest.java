@@ -53,8 +53,9 @@ class SweepTest {
                 study(TWO_MODELS, "cluster: {partition: gpu, time: \"36:00:00\", cpus: 4, memory: 16G, gpus: 1}"));
         PluginRegistry registry = PluginRegistry.discover(getClass().getClassLoader());
         ExperimentLoader loader = new ExperimentLoader(registry);
-        Experiment base = loader.load(file, List.of());
-        var cluster = loader.cluster();
+        ExperimentLoader.Study study = loader.loadStudy(file, List.of());
+        Experiment base = study.experiment();
+        var cluster = study.cluster();
         Sweep sweep =
                 Sweep.plan(base, List.of(0L, 1L), List.of("pytorch", "mxnet"), cluster.asMap(), dir.resolve("out"));
 
@@ -168,11 +169,12 @@ class SweepTest {
         Files.writeString(file, study("  res: {plugin: resnet, params: {depth: 18, width: 4}}", ""));
         PluginRegistry registry = PluginRegistry.discover(getClass().getClassLoader());
         ExperimentLoader loader = new ExperimentLoader(registry);
+        ExperimentLoader.Study study = loader.loadStudy(file, List.of());
         Sweep sweep = Sweep.plan(
-                loader.load(file, List.of()),
+                study.experiment(),
                 List.of(0L),
                 List.of("pytorch"),
-                loader.cluster().asMap(),
+                study.cluster().asMap(),
                 dir.resolve("out"));
         Files.writeString(sweep.dir().resolve("jobs.tsv"), "41\tsweep.sbatch\n");
         TinyExperiment.Cli again = TinyExperiment.replica(
