@@ -2,6 +2,9 @@ package dev.replica.api;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.replica.api.engine.DeterminismVerdict;
 import java.util.SortedMap;
@@ -61,6 +64,34 @@ public interface EngineSession extends AutoCloseable {
      * @return sorted key-value pairs, never {@code null}
      */
     SortedMap<String, String> describe();
+
+    /**
+     * Returns, on the engine, one number per gradient that is finite exactly when every element of that
+     * gradient is: the training step's check for NaN and infinite gradients, read with the loss once per
+     * log interval. A gradient so large that its number overflows (above about 1e19 in an element) is
+     * reported as not finite too; weights updated with it are past saving anyway. By default the stacked
+     * sums, one reduction per gradient; an engine with a multi-tensor reduction makes it one call.
+     *
+     * @param gradients the gradients, in the block's order
+     * @return a vector of {@code gradients.size()} numbers, in the gradients' type or float32
+     */
+    default NDArray gradientCheck(NDList gradients) {
+        return gradientSums(gradients);
+    }
+
+    /**
+     * The default {@link #gradientCheck}: each gradient's sum, stacked.
+     *
+     * @param gradients the gradients
+     * @return their sums
+     */
+    static NDArray gradientSums(NDList gradients) {
+        NDList sums = new NDList(gradients.size());
+        for (NDArray g : gradients) {
+            sums.add(g.sum());
+        }
+        return NDArrays.stack(sums);
+    }
 
     @Override
     void close();

@@ -33,7 +33,8 @@ public interface UpdateRule {
      *
      * @param path the parameter's stable path in the block, the key of its state
      * @param weight the parameter, updated in place
-     * @param gradient the gradient of the loss with respect to {@code weight}; not modified
+     * @param gradient the gradient of the loss with respect to {@code weight}; the rule may overwrite it
+     *     (scratch space for an in-place update), since the trainer zeroes every gradient after the step
      * @param rate the learning rate of this step
      * @param state the optimizer state of the whole model
      */

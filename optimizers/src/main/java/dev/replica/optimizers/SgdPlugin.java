@@ -74,7 +74,9 @@ public final class SgdPlugin implements OptimizerPlugin {
 
         @Override
         public void update(String path, NDArray weight, NDArray gradient, double rate, OptimizerState state) {
-            NDArray d = weightDecay == 0 ? gradient : gradient.add(weight.mul((float) weightDecay));
+            // In place, in the gradient (scratch space, zeroed after the step): the same operations in the same
+            // order as d = g + wd*w etc., so the same bits, with one temporary fewer and no new d.
+            NDArray d = weightDecay == 0 ? gradient : gradient.addi(weight.mul((float) weightDecay));
             if (momentum != 0) {
                 NDArray buffer = state.get(path, "momentum");
                 if (buffer == null) {
@@ -82,7 +84,7 @@ public final class SgdPlugin implements OptimizerPlugin {
                 } else {
                     buffer.muli((float) momentum).addi(d);
                 }
-                d = nesterov ? d.add(buffer.mul((float) momentum)) : buffer;
+                d = nesterov ? d.addi(buffer.mul((float) momentum)) : buffer;
             }
             weight.subi(d.mul((float) rate));
         }

@@ -12,7 +12,10 @@ import dev.replica.api.OptimizerContext;
 import dev.replica.api.OptimizerState;
 import dev.replica.api.UpdateRule;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * PyTorch's SGD on a hand-computed example across a learning-rate change: three steps with momentum
@@ -87,6 +90,50 @@ class SgdRuleTest {
             // ... and not after it changes: this is the check the test above passes.
             assertThat((double) w[2][0]).isNotCloseTo(EXPECTED[2][0], within(1e-5));
             assertThat((double) w[2][0]).isCloseTo(0.7187134, within(1e-5));
+        }
+    }
+
+    /**
+     * The rule updates in place, in the gradient's memory, to save a temporary per tensor: it must leave
+     * the very bits of PyTorch's formula written out of place, at every step, across a rate change, with
+     * and without Nesterov, on both engines.
+     */
+    @ParameterizedTest
+    @CsvSource({"PyTorch, false", "PyTorch, true", "MXNet, false", "MXNet, true"})
+    void theInPlaceUpdateLeavesTheBitsOfTheFormulaWrittenOutOfPlace(String engine, boolean nesterov) {
+        double m = 0.9;
+        double wd = 5e-4;
+        UpdateRule rule = new SgdPlugin()
+                .create(
+                        new SgdPlugin()
+                                .schema()
+                                .validate(Map.of("lr", 0.1, "momentum", m, "weight_decay", wd, "nesterov", nesterov))
+                                .orElseThrow(),
+                        new OptimizerContext(1, 3));
+        Random random = new Random(7);
+        float[] start = new float[1000];
+        for (int i = 0; i < start.length; i++) {
+            start[i] = (float) random.nextGaussian();
+        }
+        try (NDManager manager = Engine.getEngine(engine).newBaseManager();
+                OptimizerState state = new OptimizerState(manager)) {
+            NDArray w = manager.create(start);
+            NDArray plainW = manager.create(start);
+            NDArray plainB = null;
+            double[] rates = {0.1, 0.1, 0.01, 0.01, 0.001};
+            for (int s = 0; s < rates.length; s++) {
+                float[] gradient = new float[start.length];
+                for (int i = 0; i < gradient.length; i++) {
+                    gradient[i] = (float) random.nextGaussian() * 0.1f;
+                }
+                rule.update("w", w, manager.create(gradient), rates[s], state);
+                // PyTorch's formula, each operation out of place.
+                NDArray d = manager.create(gradient).add(plainW.mul((float) wd));
+                plainB = plainB == null ? d.duplicate() : plainB.mul((float) m).add(d);
+                NDArray step = nesterov ? d.add(plainB.mul((float) m)) : plainB;
+                plainW = plainW.sub(step.mul((float) rates[s]));
+                assertThat(w.toFloatArray()).as("step %d", s + 1).isEqualTo(plainW.toFloatArray());
+            }
         }
     }
 }

@@ -3,6 +3,8 @@ package dev.replica.api.engine;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.replica.api.EngineContext;
 import dev.replica.api.EnginePlugin;
@@ -251,6 +253,16 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         }
     }
 
+    /**
+     * The engine's {@link EngineSession#gradientCheck}; by default one sum per gradient.
+     *
+     * @param gradients the gradients, in the block's order
+     * @return one number per gradient, finite exactly when the gradient is
+     */
+    protected NDArray gradientCheck(NDList gradients) {
+        return EngineSession.gradientSums(gradients);
+    }
+
     private final class Session implements EngineSession {
         private final Engine engine;
         private final Device device;
@@ -321,6 +333,11 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
                 d.put("native." + e.getKey(), seen == null ? "unset" : seen);
             }
             return d;
+        }
+
+        @Override
+        public NDArray gradientCheck(NDList gradients) {
+            return DjlEnginePlugin.this.gradientCheck(gradients);
         }
 
         @Override

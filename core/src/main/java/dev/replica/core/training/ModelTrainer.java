@@ -17,7 +17,6 @@ import dev.replica.api.UserException;
 import dev.replica.api.nn.Blocks;
 import dev.replica.api.params.Params;
 import dev.replica.api.seed.SeedNames;
-import dev.replica.api.seed.SeedStream;
 import dev.replica.core.exchange.PyTorchWeights;
 import dev.replica.core.state.Checkpoint;
 import dev.replica.core.state.EpochRecord;
@@ -52,9 +51,8 @@ public final class ModelTrainer implements AutoCloseable {
     private final AtomicLong globalStep = new AtomicLong();
     private final int classes;
     private final TrainingStep step;
-    private int orderEpoch;
-    private int[] order;
-    private SeedStream augment;
+    private final BatchPrefetcher batches;
+    private long stepNanos;
 
     /**
      * Builds and initialises the model.
@@ -111,14 +109,7 @@ public final class ModelTrainer implements AutoCloseable {
         this.classes = setup.data().classes();
         // Seed the engine's own generator too, though nothing that decides a result draws from it.
         setup.session().seed(setup.seeds().child(SeedNames.engine(label)).seed());
-        SeedStream seeds = setup.seeds();
-        ModelContext context = new ModelContext(
-                label,
-                seeds.child(SeedNames.init(label)),
-                seeds.child(SeedNames.dropout(label)),
-                globalStep::get,
-                setup.data().exampleShape(),
-                classes);
+        ModelContext context = setup.modelContext(label, globalStep::get);
         if (plugin.schema().spec("classes").isPresent() && params.getInt("classes") != classes) {
             // Validation checks this where the dataset tells its classes up front; this is where all do.
             throw new UserException("model '" + label + "' (plugin '" + plugin.name() + "') has classes: "
@@ -138,7 +129,15 @@ public final class ModelTrainer implements AutoCloseable {
             PyTorchWeights.load(initialWeights, plugin, params, block, label);
         }
         this.optimizerState = new OptimizerState(manager);
-        this.step = new TrainingStep(setup.session().engine(), manager, block, setup.rule(), optimizerState, classes);
+        this.step = new TrainingStep(
+                setup.session().engine(),
+                manager,
+                block,
+                setup.rule(),
+                optimizerState,
+                classes,
+                setup.session()::gradientCheck);
+        this.batches = new BatchPrefetcher(setup, label);
     }
 
     /**
@@ -339,29 +338,27 @@ public final class ModelTrainer implements AutoCloseable {
         int seen = from == null ? 0 : from.seen();
         // A resumed epoch's time includes what its steps took before the stop (timing.csv, not history).
         long started = System.nanoTime() - (from == null ? 0 : (long) (from.seconds() * 1e9));
+        Unread unread = new Unread();
         for (int s = from == null ? 0 : from.steps(); s < steps; s++) {
-            StepResult r = trainStep((long) (epoch - 1) * steps + s);
-            if (r.nonFiniteGradient() != null) {
-                throw new NonFiniteLossException(
-                        "model '" + label + "': the gradient of " + r.nonFiniteGradient()
-                                + " held a NaN or an infinity at epoch " + epoch + ", step " + (s + 1) + " of " + steps
-                                + " (the loss was " + Numbers.significant(r.loss(), 8)
-                                + "); training stopped there, before the update",
-                        epoch,
-                        s + 1);
+            unread.add(startStep((long) (epoch - 1) * steps + s));
+            listener.stepTrained(label, epoch, s + 1, steps);
+            if (s + 1 < steps && !stop.requested() && !unread.due()) {
+                continue;
             }
-            if (!Double.isFinite(r.loss())) {
-                throw new NonFiniteLossException(
-                        "model '" + label + "': the loss was " + r.loss() + " at epoch " + epoch + ", step " + (s + 1)
-                                + " of " + steps + "; training stopped there",
+            for (Read r : unread.read()) {
+                check(r);
+                lossSum += r.outcome().loss() * r.outcome().examples();
+                correct += r.outcome().correct();
+                seen += r.outcome().examples();
+                listener.step(
+                        label,
                         epoch,
-                        s + 1);
+                        setup.training().epochs(),
+                        r.within() + 1,
+                        steps,
+                        lossSum / seen,
+                        (double) correct / seen);
             }
-            lossSum += r.loss() * r.examples();
-            correct += r.correct();
-            seen += r.examples();
-            listener.step(
-                    label, epoch, setup.training().epochs(), s + 1, steps, lossSum / seen, (double) correct / seen);
             if (stop.requested() && s + 1 < steps) {
                 throw new Stopped(
                         new Checkpoint.Partial(s + 1, lossSum, correct, seen, (System.nanoTime() - started) / 1e9));
@@ -399,31 +396,139 @@ public final class ModelTrainer implements AutoCloseable {
             double loss, int correct, int examples, int epoch, double rate, String nonFiniteGradient) {}
 
     /**
-     * Trains one global step (from 0, counted across epochs): its batch is the step's slice of its epoch's
-     * order with that epoch's augmentation, its rate the schedule's, and dropout draws that step's masks.
-     * The epoch loop and the cross-engine check both train this way, so they cannot drift apart.
+     * Trains one global step (from 0, counted across epochs) and reads what it computed: its batch is the
+     * step's slice of its epoch's order with that epoch's augmentation, its rate the schedule's, and
+     * dropout draws that step's masks. The epoch loop and the cross-engine check both train this way, so
+     * they cannot drift apart.
      *
      * @param step the global training step
      * @return what the step computed
      */
     public StepResult trainStep(long step) {
-        int perEpoch = setup.stepsPerEpoch();
-        int epoch = (int) (step / perEpoch) + 1;
-        int within = (int) (step % perEpoch);
-        if (epoch != orderEpoch) {
-            order = setup.order(epoch);
-            augment = setup.augmentation(epoch);
-            orderEpoch = epoch;
+        Unread unread = new Unread();
+        unread.add(startStep(step));
+        Read r = unread.read().get(0);
+        return new StepResult(
+                r.outcome().loss(),
+                r.outcome().nonFiniteGradient() == null ? r.outcome().correct() : 0,
+                r.outcome().examples(),
+                r.epoch(),
+                r.rate(),
+                r.outcome().nonFiniteGradient());
+    }
+
+    /**
+     * Trains {@code count} global steps from {@code from} as the epoch loop trains them (batches made
+     * ahead, figures read once per log interval), without evaluating or writing: what {@code replica
+     * bench} times.
+     *
+     * @param from the first global step, from 0
+     * @param count how many
+     * @return each step's loss
+     * @throws NonFiniteLossException when a loss or gradient is not finite
+     */
+    public List<Double> trainSteps(long from, int count) {
+        long t = System.nanoTime();
+        List<Double> losses = new ArrayList<>(count);
+        Unread unread = new Unread();
+        for (long s = from; s < from + count; s++) {
+            unread.add(startStep(s));
+            if (s + 1 == from + count || unread.due()) {
+                for (Read r : unread.read()) {
+                    check(r);
+                    losses.add(r.outcome().loss());
+                }
+            }
         }
-        int[] indices = setup.batchIndices(order, within);
-        double rate = setup.schedule().rate(epoch, within);
-        globalStep.set(step);
-        try {
-            TrainingStep.Result r = this.step.run(setup.data().train().batch(indices, augment), rate);
-            return new StepResult(r.loss(), r.correct(), indices.length, epoch, rate, null);
-        } catch (TrainingStep.NonFiniteGradientException e) {
-            return new StepResult(e.loss(), 0, indices.length, epoch, rate, e.path());
+        stepNanos += System.nanoTime() - t;
+        return losses;
+    }
+
+    /** A step trained, not yet read. */
+    private record Started(TrainingStep.Pending pending, int epoch, int within, double rate) {}
+
+    /** A step read. */
+    private record Read(TrainingStep.Outcome outcome, int epoch, int within, double rate) {}
+
+    /** Steps trained but not read: read together once a log interval has passed, in one transfer each. */
+    private final class Unread {
+        private static final long INTERVAL_NANOS = 1_000_000_000L;
+        private static final int MOST = 64;
+        private final List<Started> steps = new ArrayList<>();
+        private final long since = System.nanoTime();
+
+        void add(Started s) {
+            steps.add(s);
         }
+
+        boolean due() {
+            return steps.size() >= MOST || System.nanoTime() - since >= INTERVAL_NANOS;
+        }
+
+        List<Read> read() {
+            List<TrainingStep.Pending> pending = new ArrayList<>(steps.size());
+            for (Started s : steps) {
+                pending.add(s.pending());
+            }
+            try {
+                List<TrainingStep.Outcome> outcomes = TrainingStep.finish(pending, classes, step.trainablePaths());
+                List<Read> reads = new ArrayList<>(steps.size());
+                for (int i = 0; i < steps.size(); i++) {
+                    Started s = steps.get(i);
+                    reads.add(new Read(outcomes.get(i), s.epoch(), s.within(), s.rate()));
+                }
+                return reads;
+            } finally {
+                pending.forEach(TrainingStep.Pending::close);
+                steps.clear();
+            }
+        }
+    }
+
+    private Started startStep(long global) {
+        BatchPrefetcher.Planned planned = batches.take(global);
+        double rate = setup.schedule().rate(planned.epoch(), planned.within());
+        globalStep.set(global);
+        return new Started(step.start(planned.batch(), rate), planned.epoch(), planned.within(), rate);
+    }
+
+    /** Stops training at a step whose loss or gradient was not finite; the steps after it are dropped. */
+    private void check(Read r) {
+        int steps = setup.stepsPerEpoch();
+        TrainingStep.Outcome o = r.outcome();
+        if (!Double.isFinite(o.loss())) {
+            throw new NonFiniteLossException(
+                    "model '" + label + "': the loss was " + o.loss() + " at epoch " + r.epoch() + ", step "
+                            + (r.within() + 1) + " of " + steps + "; training stopped there",
+                    r.epoch(),
+                    r.within() + 1);
+        }
+        if (o.nonFiniteGradient() != null) {
+            throw new NonFiniteLossException(
+                    "model '" + label + "': the gradient of " + o.nonFiniteGradient()
+                            + " held a NaN or an infinity at epoch " + r.epoch() + ", step " + (r.within() + 1) + " of "
+                            + steps + " (the loss was " + Numbers.significant(o.loss(), 8)
+                            + "); training stopped there",
+                    r.epoch(),
+                    r.within() + 1);
+        }
+    }
+
+    /**
+     * What the training loop's time went to so far.
+     *
+     * @param stepSeconds time in training steps, the wait for data included
+     * @param prefetchWaitSeconds time a step waited for its batch
+     */
+    public record LoopTimes(double stepSeconds, double prefetchWaitSeconds) {}
+
+    /**
+     * Returns the training loop's times so far.
+     *
+     * @return the times
+     */
+    public LoopTimes loopTimes() {
+        return new LoopTimes(stepNanos / 1e9, batches.waitNanos() / 1e9);
     }
 
     /**
@@ -517,6 +622,7 @@ public final class ModelTrainer implements AutoCloseable {
     /** Frees the model's arrays and the optimizer state. */
     @Override
     public void close() {
+        batches.close();
         optimizerState.close();
         manager.close();
     }

@@ -9,7 +9,18 @@ public interface ProgressListener {
     ProgressListener SILENT = new ProgressListener() {};
 
     /**
-     * A training step finished.
+     * A training step was trained; its loss is not read yet. Called at once, before {@link #step}.
+     *
+     * @param label the model
+     * @param epoch the epoch, from 1
+     * @param step the step within the epoch, from 1
+     * @param steps the steps of the epoch
+     */
+    default void stepTrained(String label, int epoch, int step, int steps) {}
+
+    /**
+     * A training step's figures were read. The loop reads a log interval's steps at once (about a second
+     * of training), so this comes for every step, in order, but up to a second after {@link #stepTrained}.
      *
      * @param label the model
      * @param epoch the epoch, from 1

@@ -3,10 +3,12 @@ package dev.replica.core.training;
 import dev.replica.api.DataSplits;
 import dev.replica.api.EngineSession;
 import dev.replica.api.LearningRateSchedule;
+import dev.replica.api.ModelContext;
 import dev.replica.api.UpdateRule;
 import dev.replica.api.seed.SeedNames;
 import dev.replica.api.seed.SeedStream;
 import java.util.Arrays;
+import java.util.function.LongSupplier;
 
 /**
  * What every model of one run shares.
@@ -72,6 +74,24 @@ public record TrainingSetup(
                 .child(epoch)
                 .random()
                 .permutation(data.train().size());
+    }
+
+    /**
+     * Returns what a model plugin builds a model from: the label, its {@code init/<label>} and {@code
+     * dropout/<label>} streams, the step dropout reads, and the data's shape and classes.
+     *
+     * @param label the model's label
+     * @param trainingStep the global training step, for dropout masks
+     * @return the context
+     */
+    public ModelContext modelContext(String label, LongSupplier trainingStep) {
+        return new ModelContext(
+                label,
+                seeds.child(SeedNames.init(label)),
+                seeds.child(SeedNames.dropout(label)),
+                trainingStep,
+                data.exampleShape(),
+                data.classes());
     }
 
     /**

@@ -14,16 +14,25 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import dev.replica.api.Batch;
+import dev.replica.api.EngineSession;
 import dev.replica.api.OptimizerState;
 import dev.replica.api.UpdateRule;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The one training step every part of Replica runs (run, resume, reproduce, check and the testkit's
  * contract): forward in training mode, softmax cross-entropy, backward, the update rule over every
  * trainable parameter, gradients zeroed. Also the loss and accuracy of evaluation, so training and
  * evaluation measure alike.
+ *
+ * <p>A step reads nothing back: its loss, its logits and the sum of each gradient stay on the engine in
+ * a {@link Pending} until {@link #finish} reads the steps of a log interval in three transfers. So the
+ * engine (MXNet's is asynchronous) never waits for Java between steps. A NaN or infinite loss or
+ * gradient is found there, at its step; the steps after it were taken on bad weights, so the trainer
+ * stops and writes nothing of them.
  */
 public final class TrainingStep {
 
@@ -35,12 +44,56 @@ public final class TrainingStep {
      */
     public record Result(double loss, int correct) {}
 
+    /**
+     * A step whose figures are still on the engine.
+     *
+     * @param loss the mean loss, a scalar
+     * @param logits the logits, {@code (batch, classes)}
+     * @param gradientSums one number per trainable parameter, in the block's order, finite exactly when its
+     *     gradient is ({@link EngineSession#gradientCheck}); {@code null} when the block has none
+     * @param labels the batch's labels
+     */
+    public record Pending(NDArray loss, NDArray logits, NDArray gradientSums, int[] labels) implements AutoCloseable {
+
+        @Override
+        public void close() {
+            loss.close();
+            logits.close();
+            if (gradientSums != null) {
+                gradientSums.close();
+            }
+        }
+    }
+
+    /**
+     * A step's figures, read.
+     *
+     * @param loss the batch's mean loss before the update
+     * @param correct how many examples the logits classified right
+     * @param examples the batch's size
+     * @param nonFiniteGradient the first parameter whose gradient held a NaN or an infinity while the loss was
+     *     finite, or {@code null}
+     */
+    public record Outcome(double loss, int correct, int examples, String nonFiniteGradient) {
+
+        /**
+         * Returns whether the loss and every gradient were finite.
+         *
+         * @return true when the step was good
+         */
+        public boolean finite() {
+            return Double.isFinite(loss) && nonFiniteGradient == null;
+        }
+    }
+
     private final Engine engine;
     private final NDManager manager;
     private final Block block;
     private final UpdateRule rule;
     private final OptimizerState state;
     private final int classes;
+    private final DataType precision;
+    private final Function<NDList, NDArray> gradientCheck;
     private final List<Pair<String, Parameter>> trainable = new ArrayList<>();
 
     /**
@@ -55,12 +108,36 @@ public final class TrainingStep {
      */
     public TrainingStep(
             Engine engine, NDManager manager, Block block, UpdateRule rule, OptimizerState state, int classes) {
+        this(engine, manager, block, rule, state, classes, EngineSession::gradientSums);
+    }
+
+    /**
+     * Creates the step for an initialised block, with the engine's check of the gradients.
+     *
+     * @param engine the engine the block lives on
+     * @param manager where the step's arrays are made
+     * @param block the model, initialised
+     * @param rule the update rule
+     * @param state the rule's state
+     * @param classes the number of classes (logits per example)
+     * @param gradientCheck the engine session's {@link EngineSession#gradientCheck}
+     */
+    public TrainingStep(
+            Engine engine,
+            NDManager manager,
+            Block block,
+            UpdateRule rule,
+            OptimizerState state,
+            int classes,
+            Function<NDList, NDArray> gradientCheck) {
+        this.gradientCheck = gradientCheck;
         this.engine = engine;
         this.manager = manager;
         this.block = block;
         this.rule = rule;
         this.state = state;
         this.classes = classes;
+        this.precision = block.getParameters().get(0).getValue().getArray().getDataType();
         for (Pair<String, Parameter> p : block.getParameters()) {
             if (p.getValue().requiresGradient()) {
                 trainable.add(p);
@@ -69,16 +146,39 @@ public final class TrainingStep {
     }
 
     /**
-     * Trains on one batch.
+     * Trains on one batch and reads what it computed at once: {@link #start} then {@link #finish}.
      *
      * @param batch the batch
      * @param rate the learning rate
      * @return the loss and the number classified right, both before the update
+     * @throws NonFiniteGradientException when a gradient held a NaN or an infinity (the weights were
+     *     updated with it: stop training)
      */
     public Result run(Batch batch, double rate) {
+        Outcome o;
+        try (Pending p = start(batch, rate)) {
+            o = finish(List.of(p), classes, trainablePaths()).get(0);
+        }
+        if (o.nonFiniteGradient() != null) {
+            throw new NonFiniteGradientException(o.nonFiniteGradient(), o.loss());
+        }
+        return new Result(o.loss(), o.correct());
+    }
+
+    /**
+     * Trains on one batch and keeps its figures on the engine.
+     *
+     * @param batch the batch
+     * @param rate the learning rate
+     * @return the step's figures, to {@link #finish} and close
+     */
+    public Pending start(Batch batch, double rate) {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray x = inPrecisionOf(block, manager.create(batch.features(), batch.shape()));
+            NDArray x = manager.create(batch.features(), batch.shape());
+            if (x.getDataType() != precision) {
+                x = x.toType(precision, false);
+            }
             NDArray logits;
             NDArray loss;
             try (GradientCollector collector = engine.newGradientCollector()) {
@@ -88,56 +188,88 @@ public final class TrainingStep {
                 collector.backward(loss);
             }
             List<UpdateRule.Tensor> tensors = new ArrayList<>(trainable.size());
+            NDList gradients = new NDList(trainable.size());
             for (Pair<String, Parameter> p : trainable) {
                 NDArray weight = p.getValue().getArray();
-                tensors.add(new UpdateRule.Tensor(p.getKey(), weight, weight.getGradient()));
+                NDArray gradient = weight.getGradient();
+                tensors.add(new UpdateRule.Tensor(p.getKey(), weight, gradient));
+                gradients.add(gradient);
             }
-            double lossValue = scalar(loss);
-            int correct = countCorrect(floats(logits), batch.labels(), classes);
-            // A non-finite loss or gradient stops training before the update, so the weights stay good.
-            String bad = Double.isFinite(lossValue) ? firstNonFiniteGradient(tensors) : null;
-            boolean finite = Double.isFinite(lossValue) && bad == null;
-            if (finite) {
-                rule.step(tensors, rate, state);
-            }
+            // Before the update, which may use the gradients as scratch space.
+            NDArray gradientSums = gradients.isEmpty() ? null : gradientCheck.apply(gradients);
+            rule.step(tensors, rate, state);
             for (UpdateRule.Tensor t : tensors) {
-                // PyTorch accumulates gradients across backward passes; MXNet overwrites. Zero them, also
-                // after a step that did not update (g - g is NaN there), so both engines go on alike.
-                if (finite) {
-                    t.gradient().subi(t.gradient());
-                } else {
-                    t.gradient().zerosLike().copyTo(t.gradient());
-                }
+                // PyTorch accumulates gradients across backward passes; MXNet overwrites. Zero them, so both
+                // engines go on alike.
+                t.gradient().subi(t.gradient());
             }
-            if (bad != null) {
-                throw new NonFiniteGradientException(bad, lossValue);
+            for (NDArray kept : gradientSums == null ? List.of(loss, logits) : List.of(loss, logits, gradientSums)) {
+                NDScope.unregister(kept);
             }
-            return new Result(lossValue, correct);
+            return new Pending(loss, logits, gradientSums, batch.labels());
         }
     }
 
     /**
-     * Returns the first tensor whose gradient holds a NaN or an infinity, or {@code null}. Each gradient's
-     * sum is NaN or infinite when an element is; the sums are read back in one array, one native call a
-     * tensor and one read a step. A sum can also overflow on finite values, so a suspect is confirmed
-     * with {@code sum(g * 0)}, which is 0 exactly when every element is finite.
+     * Returns the paths of the trainable parameters, in the order of a {@link Pending}'s gradient sums.
+     *
+     * @return the paths
      */
-    private static String firstNonFiniteGradient(List<UpdateRule.Tensor> tensors) {
-        if (tensors.isEmpty()) {
-            return null;
+    public List<String> trainablePaths() {
+        return trainable.stream().map(Pair::getKey).toList();
+    }
+
+    /**
+     * Reads the figures of some steps, in three transfers whatever their number, and closes nothing.
+     * A gradient is not finite when its number from {@link EngineSession#gradientCheck} is not.
+     *
+     * @param steps the steps, in order
+     * @param classes the number of classes
+     * @param paths the trainable parameters' paths
+     * @return each step's figures, in order
+     */
+    public static List<Outcome> finish(List<Pending> steps, int classes, List<String> paths) {
+        if (steps.isEmpty()) {
+            return List.of();
         }
-        NDList sums = new NDList(tensors.size());
-        for (UpdateRule.Tensor t : tensors) {
-            sums.add(t.gradient().sum());
-        }
-        float[] values = floats(NDArrays.stack(sums));
-        for (int i = 0; i < values.length; i++) {
-            if (!Float.isFinite(values[i])
-                    && !Double.isFinite(scalar(tensors.get(i).gradient().mul(0).sum()))) {
-                return tensors.get(i).path();
+        NDList losses = new NDList(steps.size());
+        NDList logits = new NDList(steps.size());
+        NDList sums = new NDList(steps.size());
+        for (Pending p : steps) {
+            losses.add(p.loss());
+            logits.add(p.logits());
+            if (p.gradientSums() != null) {
+                sums.add(p.gradientSums());
             }
         }
-        return null;
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            float[] loss = floats(NDArrays.stack(losses));
+            float[] allLogits = floats(logits.size() == 1 ? logits.get(0) : NDArrays.concat(logits));
+            float[] allSums = sums.isEmpty() ? new float[0] : floats(NDArrays.stack(sums));
+            List<Outcome> outcomes = new ArrayList<>(steps.size());
+            int row = 0;
+            for (int i = 0; i < steps.size(); i++) {
+                int[] labels = steps.get(i).labels();
+                float[] own = Arrays.copyOfRange(allLogits, row * classes, (row + labels.length) * classes);
+                row += labels.length;
+                double l = losses.get(i).getDataType() == DataType.FLOAT64 ? lossAsDouble(steps.get(i)) : loss[i];
+                // A non-finite loss is reported as such; its gradients are not finite either.
+                String bad = null;
+                for (int k = 0; Double.isFinite(l) && allSums.length > 0 && k < paths.size() && bad == null; k++) {
+                    if (!Float.isFinite(allSums[i * paths.size() + k])) {
+                        bad = paths.get(k);
+                    }
+                }
+                outcomes.add(new Outcome(l, countCorrect(own, labels, classes), labels.length, bad));
+            }
+            return outcomes;
+        }
+    }
+
+    /** A float64 loss read whole (the check's exact lane): floats would drop its digits. */
+    private static double lossAsDouble(Pending p) {
+        return p.loss().getDouble();
     }
 
     /** A gradient held a NaN or an infinity while the loss was finite. */

@@ -2,13 +2,11 @@ package dev.replica.core.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.ndarray.types.Shape;
 import dev.replica.api.Batch;
 import dev.replica.api.DataSplits;
 import dev.replica.api.ExampleSet;
 import dev.replica.api.seed.SeedStream;
 import java.util.Arrays;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class TrainingSetupTest {
@@ -25,42 +23,7 @@ class TrainingSetupTest {
                 throw new UnsupportedOperationException();
             }
         };
-        DataSplits data = new DataSplits() {
-            @Override
-            public int classes() {
-                return 2;
-            }
-
-            @Override
-            public Shape exampleShape() {
-                return new Shape(1);
-            }
-
-            @Override
-            public ExampleSet train() {
-                return set;
-            }
-
-            @Override
-            public ExampleSet validation() {
-                return set;
-            }
-
-            @Override
-            public ExampleSet test() {
-                return set;
-            }
-
-            @Override
-            public String validationSource() {
-                return "test";
-            }
-
-            @Override
-            public Map<String, String> provenance() {
-                return Map.of();
-            }
-        };
+        DataSplits data = FakeSplits.of(set);
         return new TrainingSetup(null, data, new Training(3, 128, 128), SeedStream.root(seed), null, (e, s) -> 0.1);
     }
 

@@ -52,11 +52,16 @@ public final class SignalsForTests implements ProgressListener {
     }
 
     @Override
-    public void step(String l, int e, int epochs, int s, int steps, double loss, double accuracy) {
-        inner.step(l, e, epochs, s, steps, loss, accuracy);
+    public void stepTrained(String l, int e, int s, int steps) {
+        inner.stepTrained(l, e, s, steps);
         if (l.equals(label) && e == epoch && s == step) {
             send();
         }
+    }
+
+    @Override
+    public void step(String l, int e, int epochs, int s, int steps, double loss, double accuracy) {
+        inner.step(l, e, epochs, s, steps, loss, accuracy);
     }
 
     @Override

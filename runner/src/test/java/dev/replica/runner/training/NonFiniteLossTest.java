@@ -178,7 +178,7 @@ class NonFiniteLossTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"pytorch", "mxnet"})
-    void aNanGradientWithAFiniteLossStopsBeforeItsUpdate(String engine) throws Exception {
+    void aNanGradientWithAFiniteLossStopsAtItsStepAndWritesNothingAfter(String engine) throws Exception {
         Stopped s = trainUntilItStops(engine, "nan-gradient");
         Path checkpoint = s.folder().path().resolve("lin").resolve("checkpoint");
         assertThat(s.exception().epoch()).isEqualTo(2);
@@ -186,8 +186,8 @@ class NonFiniteLossTest {
         assertThat(s.exception().getMessage())
                 .startsWith("model 'lin': the gradient of 03SqrtGate_gate held a NaN or an infinity at epoch 2, "
                         + "step 2 of 3 (the loss was ")
-                .contains("); training stopped there, before the update; the last good checkpoint, after epoch 1, is "
-                        + checkpoint + ", and nothing after it was written.");
+                .contains("); training stopped there; the last good checkpoint, after epoch 1, is " + checkpoint
+                        + ", and nothing after it was written.");
         assertThat(new Checkpoint(checkpoint).progress().epoch()).isEqualTo(1);
         assertThat(Files.readAllLines(s.folder().path().resolve("lin").resolve("history.csv")))
                 .hasSize(2);
