@@ -62,7 +62,9 @@ import picocli.CommandLine.Parameters;
             PredictCommand.class,
             ExportCommand.class,
             SweepCommand.class,
-            DoctorCommand.class
+            DoctorCommand.class,
+            BenchCommand.class,
+            BenchCommand.Worker.class
         })
 public final class ReplicaCli {
 

@@ -27,6 +27,8 @@ import org.apache.commons.math3.distribution.TDistribution;
 import org.knowm.xchart.AnnotationLine;
 import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.VectorGraphicsEncoder;
@@ -34,6 +36,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.CategoryStyler;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
@@ -385,6 +388,47 @@ public final class Plots {
         List<String> down = new ArrayList<>(names);
         Collections.reverse(down);
         chart.addSeries("examples", names, down, cells);
+        write(chart, png);
+        return png;
+    }
+
+    /**
+     * Draws grouped bars: one group per category (a model on an engine), one bar per series (a loop).
+     *
+     * @param title the chart's title
+     * @param yTitle the y axis's title
+     * @param groups the groups' names, e.g. {@code pytorch resnet18-w16}
+     * @param series values by series name, one per group ({@code NaN} where not measured)
+     * @param png the PNG to write (an SVG goes beside it)
+     * @return the PNG
+     * @throws IOException when writing fails
+     */
+    public static Path bars(
+            String title, String yTitle, List<String> groups, Map<String, List<Double>> series, Path png)
+            throws IOException {
+        CategoryChart chart = new CategoryChartBuilder()
+                .width(WIDTH)
+                .height(HEIGHT)
+                .title(title)
+                .yAxisTitle(yTitle)
+                .build();
+        CategoryStyler styler = chart.getStyler();
+        styler.setChartBackgroundColor(Color.WHITE);
+        styler.setPlotBackgroundColor(Color.WHITE);
+        styler.setPlotGridLinesColor(new Color(0xDD, 0xDD, 0xDD));
+        styler.setLegendPosition(Styler.LegendPosition.OutsideS);
+        styler.setLegendLayout(Styler.LegendLayout.Horizontal);
+        styler.setXAxisLabelRotation(30);
+        styler.setOverlapped(false);
+        for (Map.Entry<String, List<Double>> e : series.entrySet()) {
+            List<Double> values = new ArrayList<>();
+            for (Double v : e.getValue()) {
+                values.add(v == null || v.isNaN() ? 0.0 : v);
+            }
+            if (values.stream().anyMatch(v -> v != 0)) {
+                chart.addSeries(e.getKey(), groups, values);
+            }
+        }
         write(chart, png);
         return png;
     }

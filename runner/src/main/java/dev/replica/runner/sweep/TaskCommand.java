@@ -1,8 +1,7 @@
 package dev.replica.runner.sweep;
 
-import java.lang.management.ManagementFactory;
+import dev.replica.runner.ThisJava;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,29 +25,12 @@ final class TaskCommand {
      * @return the program and its arguments
      */
     static List<String> of(Path runFolder, Path plugins) {
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Dai.djl.offline=true");
-        for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            boolean debugging = option.startsWith("-javaagent")
-                    || option.startsWith("-agentlib")
-                    || option.startsWith("-Xrunjdwp")
-                    || option.equals("-Xdebug");
-            if (!debugging && !option.equals("-Dai.djl.offline=true")) {
-                command.add(option);
-            }
-        }
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add("dev.replica.runner.cli.ReplicaCli");
-        if (plugins != null) {
-            command.add("--plugins");
-            command.add(plugins.toAbsolutePath().normalize().toString());
-        }
-        command.add("run");
-        command.add("--resume");
-        command.add(runFolder.toAbsolutePath().normalize().toString());
-        return command;
+        return ThisJava.replica(
+                plugins,
+                List.of(
+                        "run",
+                        "--resume",
+                        runFolder.toAbsolutePath().normalize().toString()));
     }
 
     /**
