@@ -90,7 +90,10 @@ final class ImageRecords {
         int dy = placement.dy();
         int dx = placement.dx();
         boolean flip = placement.flip();
-        boolean identity = dx == 0 && !flip;
+        // Output x reads source x + dx, or width - 1 - x + dx when flipped: the columns [from, to) read
+        // inside the image, the others are padding. Found once, so the pixel loops have no branch.
+        int from = Math.min(width, flip ? Math.max(0, dx) : Math.max(0, -dx));
+        int to = Math.max(from, flip ? Math.min(width, width + dx) : Math.min(width, width - dx));
         for (int c = 0; c < channels; c++) {
             float[] table = normalization.table(c);
             float pad = table[0];
@@ -102,15 +105,16 @@ final class ImageRecords {
                     Arrays.fill(out, o, o + width, pad);
                     continue;
                 }
+                Arrays.fill(out, o, o + from, pad);
+                Arrays.fill(out, o + to, o + width, pad);
                 int row = plane + sy * width;
-                if (identity) {
-                    for (int x = 0; x < width; x++) {
-                        out[o + x] = table[data[row + x] & 0xFF];
+                if (flip) {
+                    for (int x = from, src = row + width - 1 - from + dx; x < to; x++, src--) {
+                        out[o + x] = table[data[src] & 0xFF];
                     }
                 } else {
-                    for (int x = 0; x < width; x++) {
-                        int sx = (flip ? width - 1 - x : x) + dx;
-                        out[o + x] = sx < 0 || sx >= width ? pad : table[data[row + sx] & 0xFF];
+                    for (int x = from, src = row + from + dx; x < to; x++, src++) {
+                        out[o + x] = table[data[src] & 0xFF];
                     }
                 }
             }

@@ -52,6 +52,33 @@ class AugmentationTest {
         return raw;
     }
 
+    /**
+     * Every shift, past the image's edges too, with and without the flip, against the definition:
+     * output (c, y, x) is pixel (c, y + dy, (flip ? w - 1 - x : x) + dx), or 0 outside the image.
+     */
+    @Test
+    void everyPlacementFollowsTheDefinitionPixelByPixel() {
+        for (int dy = -5; dy <= 5; dy++) {
+            for (int dx = -6; dx <= 6; dx++) {
+                for (boolean flip : new boolean[] {false, true}) {
+                    int[][][] placed = place(new CropAndFlip.Placement(dy, dx, flip));
+                    for (int c = 0; c < 3; c++) {
+                        for (int y = 0; y < 4; y++) {
+                            for (int x = 0; x < 5; x++) {
+                                int sy = y + dy;
+                                int sx = (flip ? 4 - x : x) + dx;
+                                int expected = sy < 0 || sy >= 4 || sx < 0 || sx >= 5 ? 0 : 60 * c + 10 * sy + sx + 1;
+                                assertThat(placed[c][y][x])
+                                        .as("dy %d dx %d flip %s at (%d, %d, %d)", dy, dx, flip, c, y, x)
+                                        .isEqualTo(expected);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void identityPlacementKeepsTheImage() {
         assertThat(place(CropAndFlip.Placement.IDENTITY)[1]).isEqualTo(new int[][] {
