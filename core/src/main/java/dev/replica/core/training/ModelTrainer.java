@@ -124,7 +124,8 @@ public final class ModelTrainer implements AutoCloseable {
                             + ") leaves parameters to the engine's random generator, which would make runs differ "
                             + "between engines: " + unseeded);
         }
-        block.initialize(manager, precision, new Shape(1).addAll(setup.data().exampleShape()));
+        Blocks.initialize(
+                block, manager, precision, new Shape(1).addAll(setup.data().exampleShape()));
         if (initialWeights != null) {
             PyTorchWeights.load(initialWeights, plugin, params, block, label);
         }
