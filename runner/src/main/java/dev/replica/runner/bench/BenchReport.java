@@ -471,9 +471,10 @@ public final class BenchReport {
         series.put("plain PyTorch", new ArrayList<>());
         for (LoopBenchmark.Result r : results) {
             groups.add(r.engine() + " " + r.model());
-            double bare = imagesPerSecond(r, r.bareSeconds());
-            series.get("Replica").add(imagesPerSecond(r, r.replicaSeconds()) / bare);
-            series.get("plain PyTorch").add(imagesPerSecond(r, r.peerSeconds()) / bare);
+            // The table's estimator: the median of the rounds' ratios to the bare loop.
+            series.get("Replica").add(speedRatio(r.replicaSeconds(), r.bareSeconds()));
+            series.get("plain PyTorch")
+                    .add(r.peerSeconds() == null ? Double.NaN : speedRatio(r.peerSeconds(), r.bareSeconds()));
         }
         Plots.bars(
                 "Training speed relative to the bare DJL loop (1.0), " + cpu.model(),
