@@ -10,10 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The latest full state of one model's training, in a folder replaced atomically after each epoch:
@@ -96,20 +94,20 @@ public final class Checkpoint {
             Files.move(current, folder, StandardCopyOption.ATOMIC_MOVE);
             ModelFiles.syncFolder(folder.toAbsolutePath().getParent());
         }
-        deleteTree(fresh);
+        ModelFiles.deleteTree(fresh);
         Files.createDirectories(fresh);
         ModelState.save(block, fresh.resolve(WEIGHTS));
         TensorFile.write(fresh.resolve(OPTIMIZER), state.slots()); // sorted: the same bytes every run
         // progress.json is written last: a folder with it is complete.
         ModelFiles.writeAtomically(fresh.resolve(PROGRESS), GSON.toJson(progress));
         Path parent = folder.toAbsolutePath().getParent();
-        deleteTree(old);
+        ModelFiles.deleteTree(old);
         if (Files.exists(folder)) {
             Files.move(folder, old, StandardCopyOption.ATOMIC_MOVE);
         }
         Files.move(fresh, folder, StandardCopyOption.ATOMIC_MOVE);
         ModelFiles.syncFolder(parent);
-        deleteTree(old);
+        ModelFiles.deleteTree(old);
     }
 
     /**
@@ -180,16 +178,5 @@ public final class Checkpoint {
 
     private Path sibling(String suffix) {
         return folder.resolveSibling(folder.getFileName() + suffix);
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(q);
-            }
-        }
     }
 }

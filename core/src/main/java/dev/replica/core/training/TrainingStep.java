@@ -244,7 +244,10 @@ public final class TrainingStep {
         }
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            float[] loss = floats(NDArrays.stack(losses));
+            NDArray stacked = NDArrays.stack(losses);
+            // A float64 loss (the check's exact lane) is read whole: floats would drop its digits.
+            double[] loss =
+                    stacked.getDataType() == DataType.FLOAT64 ? stacked.toDoubleArray() : toDoubles(floats(stacked));
             float[] allLogits = floats(logits.size() == 1 ? logits.get(0) : NDArrays.concat(logits));
             float[] allSums = sums.isEmpty() ? new float[0] : floats(NDArrays.stack(sums));
             List<Outcome> outcomes = new ArrayList<>(steps.size());
@@ -253,7 +256,7 @@ public final class TrainingStep {
                 int[] labels = steps.get(i).labels();
                 float[] own = Arrays.copyOfRange(allLogits, row * classes, (row + labels.length) * classes);
                 row += labels.length;
-                double l = losses.get(i).getDataType() == DataType.FLOAT64 ? lossAsDouble(steps.get(i)) : loss[i];
+                double l = loss[i];
                 // A non-finite loss is reported as such; its gradients are not finite either.
                 String bad = null;
                 for (int k = 0; Double.isFinite(l) && allSums.length > 0 && k < paths.size() && bad == null; k++) {
@@ -267,9 +270,12 @@ public final class TrainingStep {
         }
     }
 
-    /** A float64 loss read whole (the check's exact lane): floats would drop its digits. */
-    private static double lossAsDouble(Pending p) {
-        return p.loss().getDouble();
+    private static double[] toDoubles(float[] values) {
+        double[] d = new double[values.length];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = values[i];
+        }
+        return d;
     }
 
     /** A gradient held a NaN or an infinity while the loss was finite. */

@@ -18,6 +18,9 @@ import java.util.Locale;
  */
 public final class Benchmark {
 
+    /** The exit status of a user error, as the command line gives it (ReplicaCli.USER_ERROR). */
+    private static final int USER_ERROR = 2;
+
     /** Marks the worker's result line on its standard output. */
     public static final String RESULT = "BENCH ";
 
@@ -183,6 +186,14 @@ public final class Benchmark {
             }
         }
         List<String> tail = Files.readAllLines(log, StandardCharsets.UTF_8);
+        if (status == USER_ERROR) {
+            // The worker's own message (missing data, say) is the user's, without the worker around it.
+            for (int i = tail.size() - 1; i >= 0; i--) {
+                if (tail.get(i).startsWith("replica: ")) {
+                    throw new UserException(tail.get(i).substring("replica: ".length()));
+                }
+            }
+        }
         throw new UserException("the benchmark of " + String.join(" ", args.subList(1, args.size()))
                 + " failed (exit " + status + "); its log " + log + " ends:\n  "
                 + String.join("\n  ", tail.subList(Math.max(0, tail.size() - 12), tail.size()))

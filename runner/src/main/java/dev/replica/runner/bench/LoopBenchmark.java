@@ -12,6 +12,7 @@ import dev.replica.api.EngineSession;
 import dev.replica.api.ExampleSet;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.UserException;
+import dev.replica.api.nn.Blocks;
 import dev.replica.api.params.Params;
 import dev.replica.api.seed.SeedStream;
 import dev.replica.core.state.Checkpoint;
@@ -57,7 +58,9 @@ public final class LoopBenchmark {
      * @param checkpointWriteSeconds writing a checkpoint (weights and optimizer state, atomically)
      * @param checkpointLoadSeconds restoring it into a fresh model
      * @param checkpointBytes its size
-     * @param peakRssBytes the process's peak resident memory before the bare loop's model existed
+     * @param peakRssBytes the process's peak resident memory while it trained one model (engine, data, the
+     *     pipeline, evaluation and a checkpoint's write), before the checkpoint's load and the bare loop made
+     *     more models
      * @param stepsPerRound steps of each loop in a round
      * @param replicaSeconds each round's time of Replica's loop
      * @param bareSeconds each round's time of the bare DJL loop (empty when not measured)
@@ -147,10 +150,7 @@ public final class LoopBenchmark {
                     + experiment.models().keySet());
         }
         PluginUse optimizer = experiment.optimizer();
-        if (!optimizer.plugin().equals("sgd") || optimizer.params().getBoolean("nesterov")) {
-            throw new UserException("bench compares with a bare loop of PyTorch's SGD; the file's optimizer is '"
-                    + optimizer.plugin() + "' " + optimizer.params() + "; use sgd without nesterov");
-        }
+        requireComparable(experiment, "the experiment");
         ModelPlugin plugin = registry.get(PluginKind.MODEL, use.plugin());
         long seed = experiment.seeds().get(0);
         try (EngineSession session = assembly.openEngine(experiment.engine())) {
@@ -195,7 +195,7 @@ public final class LoopBenchmark {
                         session.determinism().used().word(),
                         session.observedThreads(),
                         setup.training().batchSize(),
-                        trainableParameters(trainer.block()),
+                        Blocks.trainableParameterCount(trainer.block()),
                         f.start,
                         f.pipeline,
                         f.eval,
@@ -213,6 +213,25 @@ public final class LoopBenchmark {
                         f.replicaLosses.size(),
                         f.sameLosses());
             }
+        }
+    }
+
+    /**
+     * Checks that the bare loop can train what the experiment trains: it writes out PyTorch's SGD only.
+     *
+     * @param experiment the experiment
+     * @param file how to name it in the message, e.g. its path
+     * @throws UserException when the optimizer is not {@code sgd} without Nesterov
+     */
+    public static void requireComparable(Experiment experiment, String file) {
+        PluginUse optimizer = experiment.optimizer();
+        if (!optimizer.plugin().equals("sgd")) {
+            throw new UserException(file + ": optimizer.plugin is '" + optimizer.plugin() + "'; bench compares "
+                    + "with a bare loop of PyTorch's SGD, so it needs optimizer.plugin: sgd");
+        }
+        if (optimizer.params().getBoolean("nesterov")) {
+            throw new UserException(file + ": optimizer.params.nesterov is true; bench compares with a bare loop "
+                    + "of PyTorch's SGD without Nesterov, so it needs nesterov: false");
         }
     }
 
@@ -262,12 +281,13 @@ public final class LoopBenchmark {
         checkpoint.write(trainer.block(), trainer.optimizerState(), new Checkpoint.Progress(0, 0, 0, List.of()));
         f.write = (System.nanoTime() - t) / 1e9;
         f.bytes = folderBytes(checkpoint.folder());
+        // The training process's peak, before the load below makes a second model.
+        f.rss = Memory.peakRssBytes();
         try (ModelTrainer other = new ModelTrainer(setup, label, plugin, params)) {
             t = System.nanoTime();
             checkpoint.restore(other.block(), other.optimizerState());
             f.load = (System.nanoTime() - t) / 1e9;
         }
-        f.rss = Memory.peakRssBytes();
     }
 
     /**
@@ -441,13 +461,6 @@ public final class LoopBenchmark {
                     .mapToLong(p -> p.toFile().length())
                     .sum();
         }
-    }
-
-    private static long trainableParameters(Block block) {
-        return block.getParameters().values().stream()
-                .filter(p -> p.requiresGradient())
-                .mapToLong(p -> p.getArray().size())
-                .sum();
     }
 
     private static double secondsSinceJvmStart() {

@@ -3,6 +3,7 @@ package dev.replica.runner.cli;
 import dev.replica.api.UserException;
 import dev.replica.api.engine.CpuInfo;
 import dev.replica.api.params.Params;
+import dev.replica.core.state.ModelFiles;
 import dev.replica.runner.Environment;
 import dev.replica.runner.RunAssembly;
 import dev.replica.runner.bench.BenchReport;
@@ -22,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -117,9 +117,13 @@ final class BenchCommand implements Callable<Integer> {
         for (String engine : engines) {
             registry.get(PluginKind.ENGINE, engine); // an unknown engine is named, with those there are
         }
-        if (rounds < 1 || !(roundSeconds > 0)) {
-            throw new UserException("--rounds must be at least 1 and --round-seconds above 0");
+        if (rounds < 1) {
+            throw new UserException("--rounds " + rounds + ": it must be 1 or more");
         }
+        if (!(roundSeconds > 0)) {
+            throw new UserException("--round-seconds " + roundSeconds + ": it must be above 0");
+        }
+        LoopBenchmark.requireComparable(experiment, file == null ? BUILT_IN : file.toString());
         String pinned = isaModel == null
                 ? (labels.contains("resnet18-w16") ? "resnet18-w16" : labels.get(0))
                 : isaModel.equals("none") ? null : isaModel;
@@ -260,19 +264,9 @@ final class BenchCommand implements Callable<Integer> {
                         .measure(experiment, model, rounds, roundSeconds, peer, dir, replicaOnly);
                 parent.out().println(Benchmark.RESULT + LoopBenchmark.toJson(r));
             } finally {
-                deleteTree(dir);
+                ModelFiles.deleteTree(dir);
             }
             return 0;
-        }
-
-        private static void deleteTree(Path dir) throws IOException {
-            List<Path> paths = new ArrayList<>();
-            try (var walk = Files.walk(dir)) {
-                walk.forEach(paths::add);
-            }
-            for (int i = paths.size() - 1; i >= 0; i--) {
-                Files.deleteIfExists(paths.get(i));
-            }
         }
     }
 }

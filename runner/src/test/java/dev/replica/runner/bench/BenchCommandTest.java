@@ -88,4 +88,45 @@ class BenchCommandTest {
         assertThat(r.err()).isEqualTo("replica: --models: no model 'nope' in " + file + "; its models: [res, vgg]\n");
         assertThat(dir.resolve("b")).doesNotExist();
     }
+
+    @Test
+    void badOptionsAndAnOptimizerTheBareLoopCannotWriteAreUserErrors() throws Exception {
+        Path file = TinyExperiment.write(dir, "pytorch", 0, 1);
+        TinyExperiment.Cli rounds = TinyExperiment.replica(dir, "bench", file.toString(), "--rounds", "0");
+        assertThat(rounds.exit()).isEqualTo(2);
+        assertThat(rounds.err()).isEqualTo("replica: --rounds 0: it must be 1 or more\n");
+        TinyExperiment.Cli nesterov = TinyExperiment.replica(
+                dir, "bench", file.toString(), "--set", "optimizer.params.nesterov=true", "--out", dir.toString());
+        assertThat(nesterov.exit()).isEqualTo(2);
+        assertThat(nesterov.err())
+                .isEqualTo("replica: " + file + ": optimizer.params.nesterov is true; bench compares with a bare loop "
+                        + "of PyTorch's SGD without Nesterov, so it needs nesterov: false\n");
+    }
+
+    @Test
+    void aUserErrorInAWorkerIsItsMessageAlone() throws Exception {
+        Path notAFolder = Files.writeString(dir.resolve("not-a-folder"), "x");
+        String yaml = Files.readString(TinyExperiment.write(dir, "pytorch", 0, 1))
+                .replaceAll("dataset: .*", "dataset: {plugin: cifar10, params: {root: " + notAFolder + "}}")
+                .replace(", classes: 4", "");
+        Path file = Files.writeString(dir.resolve("cifar.yaml"), yaml);
+        TinyExperiment.Cli r = TinyExperiment.replica(
+                dir,
+                "bench",
+                file.toString(),
+                "--models",
+                "res",
+                "--engines",
+                "pytorch",
+                "--no-peer",
+                "--isa-model",
+                "none",
+                "--out",
+                dir.resolve("b").toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err())
+                .startsWith("replica: CIFAR-10's folder " + notAFolder + " is a file; give the folder that holds")
+                .doesNotContain("\tat ")
+                .doesNotContain("the benchmark of");
+    }
 }
