@@ -1,6 +1,5 @@
 package dev.replica.api;
 
-import dev.replica.api.engine.DeterminismProbe;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -10,12 +9,25 @@ import java.util.Objects;
  * without breaking plugins.
  *
  * @param verdictCache where the determinism probe keeps its verdicts for this machine
+ * @param workload what the probe trains: the experiment's own models, or {@code null} for the engine's
+ *     small generic network (a library user who opens an engine without an experiment)
+ * @param probeProcess whether this process is one of the probe's own: it loads with the instruction set
+ *     it was given and proves nothing
  */
-public record EngineContext(Path verdictCache) {
+public record EngineContext(Path verdictCache, ProbeWorkload workload, boolean probeProcess) {
 
-    /** Checks that no component is {@code null}. */
+    /** Checks that the cache folder is given. */
     public EngineContext {
         Objects.requireNonNull(verdictCache, "verdictCache");
+    }
+
+    /**
+     * The context with the generic probe network.
+     *
+     * @param verdictCache where verdicts are kept
+     */
+    public EngineContext(Path verdictCache) {
+        this(verdictCache, null, false);
     }
 
     /**
@@ -26,6 +38,27 @@ public record EngineContext(Path verdictCache) {
      * @return the context
      */
     public static EngineContext from(Map<String, String> env) {
-        return new EngineContext(DeterminismProbe.defaultCacheFolder(env));
+        String xdg = env.get("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return new EngineContext(base.resolve("replica").resolve("determinism"));
+    }
+
+    /**
+     * Returns this context with a workload for the probe.
+     *
+     * @param probed what the probe trains
+     * @return the context
+     */
+    public EngineContext withWorkload(ProbeWorkload probed) {
+        return new EngineContext(verdictCache, probed, probeProcess);
+    }
+
+    /**
+     * Returns this context for one of the probe's own processes.
+     *
+     * @return the context
+     */
+    public EngineContext inProbeProcess() {
+        return new EngineContext(verdictCache, workload, true);
     }
 }

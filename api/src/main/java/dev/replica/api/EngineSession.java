@@ -68,30 +68,39 @@ public interface EngineSession extends AutoCloseable {
     /**
      * Returns, on the engine, one number per gradient that is finite exactly when every element of that
      * gradient is: the training step's check for NaN and infinite gradients, read with the loss once per
-     * log interval. A gradient so large that its number overflows (above about 1e19 in an element) is
-     * reported as not finite too; weights updated with it are past saving anyway. By default the stacked
-     * sums, one reduction per gradient; an engine with a multi-tensor reduction makes it one call.
+     * log interval. By default the sum of {@code g * 0} per gradient, stacked: zero for any finite
+     * gradient however large (a plain sum or sum of squares would overflow and stop a healthy run), NaN
+     * when an element is NaN or infinite.
      *
      * @param gradients the gradients, in the block's order
      * @return a vector of {@code gradients.size()} numbers, in the gradients' type or float32
      */
     default NDArray gradientCheck(NDList gradients) {
-        return gradientSums(gradients);
+        return finiteChecks(gradients);
     }
 
     /**
-     * The default {@link #gradientCheck}: each gradient's sum, stacked.
+     * The default {@link #gradientCheck}: each gradient's sum of {@code g * 0}, stacked.
      *
      * @param gradients the gradients
-     * @return their sums
+     * @return zero for each finite gradient, NaN for the others
      */
-    static NDArray gradientSums(NDList gradients) {
-        NDList sums = new NDList(gradients.size());
+    static NDArray finiteChecks(NDList gradients) {
+        NDList checks = new NDList(gradients.size());
         for (NDArray g : gradients) {
-            sums.add(g.sum());
+            checks.add(g.mul(0).sum());
         }
-        return NDArrays.stack(sums);
+        return NDArrays.stack(checks);
     }
+
+    /**
+     * Tells the engine that a run disproved its determinism verdict (the run's own first steps, or a
+     * {@code reproduce}, did not give the bits the probe proved): the verdict is not used again, and the
+     * next process tries the next setting. By default nothing is kept.
+     *
+     * @param why what disproved it, for the record
+     */
+    default void withdrawVerdict(String why) {}
 
     @Override
     void close();

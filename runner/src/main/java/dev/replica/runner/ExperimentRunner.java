@@ -97,9 +97,11 @@ public final class ExperimentRunner {
             throws IOException {
         RunManifest manifest = assembly.manifest(folder, experiment, "run", experiment.seeds(), List.of(experiment));
         Path manifestFile = folder.path().resolve(RunContents.MANIFEST);
-        try (EngineSession session = assembly.openEngine(experiment.engine())) {
-            manifest = manifest.withEngine(assembly.describeEngine(session, experiment.engine()));
+        try (EngineSession session = assembly.openEngine(experiment)) {
+            SortedMap<String, String> engineFacts = assembly.describeEngine(session, experiment.engine());
+            manifest = manifest.withEngine(engineFacts);
             manifest.write(manifestFile);
+            SelfCheck selfCheck = new SelfCheck(session, experiment.engine());
 
             SummaryTable first = null;
             List<SummaryTable> tables = new ArrayList<>();
@@ -137,7 +139,14 @@ public final class ExperimentRunner {
                             new Checkpoint(files.checkpoint()).exists()
                                     ? null
                                     : m.getValue().weights())) {
+                        if (seed == experiment.seeds().get(0) && !new Checkpoint(files.checkpoint()).exists()) {
+                            selfCheck.watch(trainer);
+                        } else {
+                            selfCheck.skip(m.getKey(), "resumed from a checkpoint, or not the probe's seed");
+                        }
                         Checkpoint.Progress progress = trainer.train(files, listener, stop);
+                        engineFacts.putAll(selfCheck.facts());
+                        manifest = manifest.withEngine(engineFacts);
                         checksums.put(
                                 files.folder()
                                         .toString()

@@ -5,20 +5,24 @@ import dev.replica.api.DataContext;
 import dev.replica.api.DataSplits;
 import dev.replica.api.DatasetPlugin;
 import dev.replica.api.EnginePlugin;
+import dev.replica.api.EngineContext;
 import dev.replica.api.EngineSession;
 import dev.replica.api.LearningRateSchedule;
 import dev.replica.api.OptimizerContext;
 import dev.replica.api.OptimizerPlugin;
 import dev.replica.api.Plugin;
+import dev.replica.api.ProbeWorkload;
 import dev.replica.api.ScheduleContext;
 import dev.replica.api.SchedulePlugin;
 import dev.replica.api.UpdateRule;
 import dev.replica.api.UserException;
+import dev.replica.api.engine.DeterminismProbe;
 import dev.replica.api.seed.SeedNames;
 import dev.replica.api.seed.SeedStream;
 import dev.replica.core.record.RunManifest;
 import dev.replica.core.training.TrainingSetup;
 import dev.replica.runner.config.Experiment;
+import dev.replica.runner.config.ExperimentWriter;
 import dev.replica.runner.config.PluginUse;
 import dev.replica.runner.output.Manifest;
 import dev.replica.runner.output.RunFolder;
@@ -34,6 +38,7 @@ import java.nio.file.Path;
 import java.security.CodeSource;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
@@ -67,15 +72,59 @@ public final class RunAssembly {
         this.environment = environment;
     }
 
+    /** How many first steps of each model the determinism probe traces, and every fresh run checks. */
+    public static final int PROBE_STEPS = 3;
+
     /**
-     * Opens the experiment's engine.
+     * Opens the experiment's engine, with the determinism probe proving the experiment's own models.
      *
-     * @param engine the engine and its settings
+     * @param experiment the experiment
      * @return the session; the caller closes it
      */
-    public EngineSession openEngine(PluginUse engine) {
-        EnginePlugin plugin = registry.get(PluginKind.ENGINE, engine.plugin());
-        return plugin.open(engine.params(), environment.engine());
+    public EngineSession openEngine(Experiment experiment) {
+        EnginePlugin plugin = registry.get(PluginKind.ENGINE, experiment.engine().plugin());
+        EngineContext context = environment.engine();
+        if (!context.probeProcess()) {
+            context = context.withWorkload(probeWorkload(experiment));
+        }
+        return plugin.open(experiment.engine().params(), context);
+    }
+
+    /**
+     * What the determinism probe trains for an experiment: its models as their plugins build them, with
+     * its params, input shape and batch size (oneDNN chooses kernels by shape), on the first seed's first
+     * batches, for {@link #PROBE_STEPS} steps. The signature is the resolved file and the data folder, so a
+     * verdict names exactly what it proved.
+     *
+     * @param experiment the experiment
+     * @return the workload
+     */
+    public ProbeWorkload probeWorkload(Experiment experiment) {
+        Experiment first = experiment.withSeeds(List.of(experiment.seeds().get(0)));
+        String yaml = ExperimentWriter.toYaml(first);
+        Path file;
+        try {
+            file = Files.createTempFile("replica-probe-", ".yaml");
+            file.toFile().deleteOnExit();
+            Files.writeString(file, yaml, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UserException("cannot write the determinism probe's experiment file in "
+                    + System.getProperty("java.io.tmpdir") + ": " + e.getMessage(), e);
+        }
+        List<String> classPath = new ArrayList<>();
+        for (PluginUse m : experiment.models().values()) {
+            classPath.addAll(DeterminismProbe.classPathOf(registry.get(PluginKind.MODEL, m.plugin())));
+        }
+        classPath.addAll(DeterminismProbe.classPathOf(registry.get(PluginKind.DATASET, experiment.dataset().plugin())));
+        String description = "the first " + PROBE_STEPS + " steps of " + String.join(", ", experiment.models().keySet())
+                + " (batch " + experiment.training().batchSize() + ", seed " + first.seeds().get(0) + ")";
+        return new ProbeWorkload(
+                RunFolder.sha256(yaml + "\ndata: " + environment.dataRoot()),
+                description,
+                ProbeProcess.class.getName(),
+                List.of(file.toString(), Integer.toString(PROBE_STEPS), environment.dataRoot().toString()),
+                PROBE_STEPS,
+                classPath);
     }
 
     /**

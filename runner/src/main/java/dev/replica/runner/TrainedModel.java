@@ -142,7 +142,7 @@ public final class TrainedModel implements AutoCloseable {
         }
         RunAssembly assembly = new RunAssembly(registry, environment);
         ModelPlugin plugin = registry.get(PluginKind.MODEL, use.plugin());
-        EngineSession session = assembly.openEngine(experiment.engine());
+        EngineSession session = assembly.openEngine(experiment);
         ModelTrainer trainer = null;
         try {
             DataSplits data = assembly.openData(experiment, s);

@@ -7,6 +7,7 @@ import ai.djl.nn.Block;
 import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
 import dev.replica.api.EnginePlugin;
+import dev.replica.api.ProbeWorkload;
 import dev.replica.api.engine.DeterminismVerdict.Outcome;
 import dev.replica.api.engine.DeterminismVerdict.Trial;
 import java.io.File;
@@ -40,24 +41,25 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * Proves, or disproves, that an engine gives bit-identical results on this machine: two fresh processes
- * train {@link ProbeNetwork} for a few steps with the same settings and compare the bits of every loss,
- * gradient and final weight. Only separate processes show a fault that differs per process (a kernel
- * that depends on memory layout or thread timing); a rerun in one process would not.
+ * train the probe's workload (the experiment's own models on its first batches, or for a library user
+ * without an experiment a small generic network) for a few steps with the same settings, and the bits of
+ * every loss, gradient and weight are compared. Only separate processes show a fault that differs per
+ * process (a kernel that depends on memory layout or thread timing); a rerun in one process would not.
+ * A NaN or an infinity in either process fails the setting too.
  *
- * <p>Results are cached per machine and settings (processor model and flags, engine and plugin versions,
- * threads, instruction set, device, allocator) under {@code $XDG_CACHE_HOME/replica/determinism}, so the
- * probe costs its few seconds once.
+ * <p>Verdicts are kept per machine, settings and workload signature under {@code
+ * $XDG_CACHE_HOME/replica/determinism}, with the traces the first process computed: a run with a kept
+ * verdict still checks its own first steps against them, and a verdict that a run or a {@code reproduce}
+ * disproves is withdrawn ({@link #withdraw}), so no single lucky pass is trusted for ever.
  */
 public final class DeterminismProbe {
 
     /** Changes whenever the probe network or the comparison changes, so old verdicts are not reused. */
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     static final int STEPS = 6;
     private static final String MARK = "REPLICA-PROBE ";
-    /** Variables that choose which native library DJL loads, so they decide whose kernels are probed. */
-    private static final List<String> LIBRARY_CHOICE =
-            List.of("PYTORCH_LIBRARY_PATH", "PYTORCH_VERSION", "PYTORCH_FLAVOR", "MXNET_LIBRARY_PATH", "DJL_CACHE_DIR");
+    private static final String GENERIC = "the probe's generic network";
 
     private static final Logger LOG = LogManager.getLogger(DeterminismProbe.class);
     private static final Gson GSON = new Gson();
@@ -65,7 +67,7 @@ public final class DeterminismProbe {
     private static final Map<Path, DeterminismProbe> BY_FOLDER = new HashMap<>();
 
     private final Path cacheFolder;
-    private final String childMain;
+    private final String genericChildMain;
     private final List<String> childJvmArguments;
     private final Map<String, Trial> seenInThisProcess = new HashMap<>();
 
@@ -73,13 +75,13 @@ public final class DeterminismProbe {
      * Creates a probe.
      *
      * @param cacheFolder where verdicts are kept between processes
-     * @param childMain the class whose {@code main} trains the probe in a child process (tests pass one
-     *     that injects a fault)
+     * @param genericChildMain the class whose {@code main} trains the generic network in a child process
+     *     (tests pass one that injects a fault)
      * @param childJvmArguments extra arguments for the child JVMs
      */
-    public DeterminismProbe(Path cacheFolder, String childMain, List<String> childJvmArguments) {
+    public DeterminismProbe(Path cacheFolder, String genericChildMain, List<String> childJvmArguments) {
         this.cacheFolder = cacheFolder;
-        this.childMain = childMain;
+        this.genericChildMain = genericChildMain;
         this.childJvmArguments = List.copyOf(childJvmArguments);
     }
 
@@ -98,53 +100,83 @@ public final class DeterminismProbe {
     }
 
     /**
-     * Returns the cache folder for an environment.
-     *
-     * @param env the environment variables
-     * @return {@code $XDG_CACHE_HOME/replica/determinism}, else {@code ~/.cache/replica/determinism}
-     */
-    public static Path defaultCacheFolder(Map<String, String> env) {
-        String xdg = env.get("XDG_CACHE_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-        return base.resolve("replica").resolve("determinism");
-    }
-
-    /**
      * Finds the setting an engine runs with: the requested one, or for {@code auto} the first of
-     * {@link InstructionSet#AUTO_CANDIDATES} that is bit-identical here (the widest when none is).
+     * {@link InstructionSet#AUTO_CANDIDATES} that is bit-identical here on the workload (the widest when
+     * none is). Once the engine has loaded in this process, its setting is the only one left to prove.
      *
      * @param plugin the engine plugin
      * @param threads the intra-op threads
      * @param device the device the engine will run on
      * @param requested the requested setting
+     * @param workload what to train, or {@code null} for the generic network
      * @param fresh ignore cached verdicts and probe again
      * @return the verdict
      */
     public DeterminismVerdict resolve(
-            DjlEnginePlugin plugin, int threads, String device, InstructionSet requested, boolean fresh) {
+            DjlEnginePlugin plugin,
+            int threads,
+            String device,
+            InstructionSet requested,
+            ProbeWorkload workload,
+            boolean fresh) {
         List<InstructionSet> candidates =
                 requested == InstructionSet.AUTO ? InstructionSet.AUTO_CANDIDATES : List.of(requested);
+        InstructionSet loaded = plugin.loadedInstructionSet(threads);
+        if (loaded != null) {
+            // The natives read their settings once: decide once per process.
+            candidates = List.of(loaded);
+        }
+        String what = workload == null ? GENERIC : workload.description();
         List<Trial> trials = new ArrayList<>();
         for (InstructionSet isa : candidates) {
-            Trial trial = trial(plugin, threads, device, isa, fresh);
+            Trial trial = trial(plugin, threads, device, isa, workload, fresh);
             trials.add(trial);
             if (trial.outcome() == Outcome.IDENTICAL) {
-                return new DeterminismVerdict(plugin.name(), threads, requested, isa, trials);
+                return new DeterminismVerdict(plugin.name(), threads, requested, isa, trials, what);
             }
         }
-        return new DeterminismVerdict(plugin.name(), threads, requested, candidates.get(0), trials);
+        return new DeterminismVerdict(plugin.name(), threads, requested, candidates.get(0), trials, what);
     }
 
-    private Trial trial(DjlEnginePlugin plugin, int threads, String device, InstructionSet isa, boolean fresh) {
-        String key = key(plugin, threads, device, isa);
+    /**
+     * Withdraws a verdict that a run disproved (its own first steps, or a {@code reproduce}, did not give
+     * the probe's bits): the setting is kept as different for this workload, so the next process tries
+     * the next setting.
+     *
+     * @param plugin the engine plugin
+     * @param threads the intra-op threads
+     * @param device the device
+     * @param isa the setting that was disproved
+     * @param workload the workload it was proved on, or {@code null} for the generic network
+     * @param why what disproved it
+     */
+    public void withdraw(
+            DjlEnginePlugin plugin, int threads, String device, InstructionSet isa, ProbeWorkload workload, String why) {
+        String key = key(plugin, threads, device, isa, workload);
+        Trial withdrawn = new Trial(isa, Outcome.DIFFERENT, "withdrawn: " + why, 0, false);
+        synchronized (seenInThisProcess) {
+            seenInThisProcess.put(key, withdrawn);
+            writeCache(key, withdrawn);
+        }
+        LOG.warn("Determinism: the verdict for {} at {} was withdrawn ({})", plugin.name(), isa.word(), why);
+    }
+
+    private Trial trial(
+            DjlEnginePlugin plugin,
+            int threads,
+            String device,
+            InstructionSet isa,
+            ProbeWorkload workload,
+            boolean fresh) {
+        String key = key(plugin, threads, device, isa, workload);
         synchronized (seenInThisProcess) {
             Trial seen = fresh ? null : seenInThisProcess.get(key);
             if (seen != null) {
                 return seen;
             }
-            Trial trial = fresh ? null : readCache(key);
+            Trial trial = fresh ? null : readCache(key, isa);
             if (trial == null) {
-                trial = run(plugin, threads, device, isa);
+                trial = run(plugin, threads, device, isa, workload);
                 writeCache(key, trial);
             }
             seenInThisProcess.put(key, trial);
@@ -152,20 +184,26 @@ public final class DeterminismProbe {
         }
     }
 
-    private Trial run(DjlEnginePlugin plugin, int threads, String device, InstructionSet isa) {
+    private Trial run(DjlEnginePlugin plugin, int threads, String device, InstructionSet isa, ProbeWorkload workload) {
         LOG.info(
-                "Determinism probe: training a small network in two fresh processes on {} at {} thread{}, "
-                        + "instruction sets {} ...",
+                "Determinism probe: training {} in two fresh processes on {} at {} thread{}, instruction sets {} ...",
+                workload == null ? GENERIC : workload.description(),
                 plugin.name(),
                 threads,
                 threads == 1 ? "" : "s",
                 isa.word());
         long started = System.nanoTime();
-        ProbeNetwork.Trace first;
-        ProbeNetwork.Trace second;
+        List<ProbeTrace> first;
+        List<ProbeTrace> second;
         try {
-            first = runChild(plugin, threads, device, isa);
-            second = runChild(plugin, threads, device, isa);
+            first = runChild(plugin, threads, device, isa, workload);
+            Trial early = nonFinite(isa, first, seconds(started));
+            if (early != null) {
+                // A NaN in one process already fails the setting: no second process needed.
+                LOG.info("Determinism probe: {}", early.describe());
+                return early;
+            }
+            second = runChild(plugin, threads, device, isa, workload);
         } catch (ProbeFailure e) {
             return new Trial(isa, Outcome.FAILED, e.getMessage(), seconds(started), false);
         }
@@ -174,60 +212,52 @@ public final class DeterminismProbe {
         return trial;
     }
 
+    private static Trial nonFinite(InstructionSet isa, List<ProbeTrace> traces, double seconds) {
+        for (ProbeTrace t : traces) {
+            for (int step = 0; step < t.steps(); step++) {
+                if (!Double.isFinite(t.loss(step))) {
+                    return new Trial(
+                            isa,
+                            Outcome.NON_FINITE,
+                            "model " + t.model() + ": loss " + t.loss(step) + " at step " + step,
+                            seconds,
+                            false);
+                }
+            }
+        }
+        return null;
+    }
+
     /**
      * Compares what two processes computed.
      *
      * @param isa the setting both ran with
-     * @param a the first process's trace
-     * @param b the second process's trace
+     * @param a the first process's traces, one per model
+     * @param b the second process's traces
      * @param seconds the time both took
-     * @return the trial
+     * @return the trial, with the first process's traces when identical
      */
-    static Trial compare(InstructionSet isa, ProbeNetwork.Trace a, ProbeNetwork.Trace b, double seconds) {
-        for (ProbeNetwork.Trace t : List.of(a, b)) {
-            for (int step = 0; step < t.losses().size(); step++) {
-                float loss =
-                        Float.intBitsToFloat(Integer.parseUnsignedInt(t.losses().get(step), 16));
-                if (!Float.isFinite(loss)) {
-                    return new Trial(isa, Outcome.NON_FINITE, "loss " + loss + " at step " + step, seconds, false);
-                }
+    static Trial compare(InstructionSet isa, List<ProbeTrace> a, List<ProbeTrace> b, double seconds) {
+        for (List<ProbeTrace> traces : List.of(a, b)) {
+            Trial bad = nonFinite(isa, traces, seconds);
+            if (bad != null) {
+                return bad;
             }
         }
-        int steps = Math.min(a.losses().size(), b.losses().size());
-        for (int step = 0; step < steps; step++) {
-            List<String> differing = new ArrayList<>();
-            for (Map.Entry<String, String> g : a.gradients().get(step).entrySet()) {
-                if (!Objects.equals(g.getValue(), b.gradients().get(step).get(g.getKey()))) {
-                    differing.add(g.getKey());
-                }
-            }
-            boolean lossDiffers = !a.losses().get(step).equals(b.losses().get(step));
-            if (lossDiffers || !differing.isEmpty()) {
-                StringBuilder detail = new StringBuilder("first difference at step " + step + ":");
-                if (lossDiffers) {
-                    detail.append(" the loss (forward pass)");
-                }
-                if (!differing.isEmpty()) {
-                    // Gradients flow from the output back: the differing one nearest the output names the op.
-                    String nearest = differing.get(differing.size() - 1);
-                    detail.append(lossDiffers ? ", and" : "")
-                            .append(" the gradients of ")
-                            .append(differing.size())
-                            .append(" parameter")
-                            .append(differing.size() == 1 ? "" : "s")
-                            .append(", nearest the output ")
-                            .append(nearest);
-                }
-                return new Trial(isa, Outcome.DIFFERENT, detail.toString(), seconds, false);
+        if (a.size() != b.size()) {
+            return new Trial(isa, Outcome.DIFFERENT, a.size() + " models traced against " + b.size(), seconds, false);
+        }
+        for (int i = 0; i < a.size(); i++) {
+            String difference = a.get(i).firstDifference(b.get(i));
+            if (difference != null) {
+                return new Trial(isa, Outcome.DIFFERENT, "first difference in " + difference, seconds, false);
             }
         }
-        if (!a.weights().equals(b.weights()) || a.losses().size() != b.losses().size()) {
-            return new Trial(isa, Outcome.DIFFERENT, "the final weights differ", seconds, false);
-        }
-        return new Trial(isa, Outcome.IDENTICAL, "", seconds, false);
+        return new Trial(isa, Outcome.IDENTICAL, "", seconds, false, a);
     }
 
-    private ProbeNetwork.Trace runChild(DjlEnginePlugin plugin, int threads, String device, InstructionSet isa)
+    private List<ProbeTrace> runChild(
+            DjlEnginePlugin plugin, int threads, String device, InstructionSet isa, ProbeWorkload workload)
             throws ProbeFailure {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -238,11 +268,23 @@ public final class DeterminismProbe {
                 command.add(arg);
             }
         }
+        // Replica's own settings (and the tests' fault seams) hold in the probe's processes too.
+        for (String name : new TreeMap<>(System.getProperties()).keySet().stream().map(Object::toString).toList()) {
+            if (name.startsWith("replica.")) {
+                command.add("-D" + name + "=" + System.getProperty(name));
+            }
+        }
         command.addAll(childJvmArguments);
         command.add("-cp");
-        command.add(classPath(plugin));
-        command.add(childMain);
-        command.addAll(List.of(plugin.name(), Integer.toString(threads), isa.word(), device, Integer.toString(STEPS)));
+        command.add(classPath(plugin, workload == null ? List.of() : workload.classPath()));
+        if (workload == null) {
+            command.add(genericChildMain);
+            command.addAll(List.of(plugin.name(), Integer.toString(threads), device, Integer.toString(STEPS)));
+        } else {
+            command.add(workload.childMain());
+            command.addAll(workload.childArgs());
+        }
+        command.add(isa.word());
         Path out = null;
         Path err = null;
         try {
@@ -254,13 +296,13 @@ public final class DeterminismProbe {
                     .redirectError(err.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .start();
-            if (!p.waitFor(3, TimeUnit.MINUTES)) {
+            if (!p.waitFor(10, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
-                throw new ProbeFailure("a probe process did not finish in 3 minutes");
+                throw new ProbeFailure("a probe process did not finish in 10 minutes");
             }
             for (String line : Files.readString(out, StandardCharsets.UTF_8).split("\n")) {
                 if (line.startsWith(MARK) && p.exitValue() == 0) {
-                    return GSON.fromJson(line.substring(MARK.length()), ProbeNetwork.Trace.class);
+                    return List.of(GSON.fromJson(line.substring(MARK.length()), ProbeTrace[].class));
                 }
             }
             throw new ProbeFailure("a probe process ended with status " + p.exitValue() + ": "
@@ -294,9 +336,23 @@ public final class DeterminismProbe {
     }
 
     /** The class path of this JVM plus the jars a plugins folder added for the engine plugin. */
-    private static String classPath(DjlEnginePlugin plugin) {
+    private static String classPath(DjlEnginePlugin plugin, List<String> extra) {
         Set<String> entries = new LinkedHashSet<>(
                 List.of(System.getProperty("java.class.path").split(File.pathSeparator)));
+        entries.addAll(extra);
+        entries.addAll(classPathOf(plugin));
+        return String.join(File.pathSeparator, entries);
+    }
+
+    /**
+     * Returns the jars that a plugins folder added for a plugin: what a child process needs on its class
+     * path to find it.
+     *
+     * @param plugin any plugin
+     * @return file paths, empty for a plugin on the class path
+     */
+    public static List<String> classPathOf(Object plugin) {
+        List<String> entries = new ArrayList<>();
         for (ClassLoader l = plugin.getClass().getClassLoader(); l != null; l = l.getParent()) {
             if (l instanceof URLClassLoader urls) {
                 for (URL url : urls.getURLs()) {
@@ -310,14 +366,15 @@ public final class DeterminismProbe {
                 }
             }
         }
-        return String.join(File.pathSeparator, entries);
+        return entries;
     }
 
     /**
      * What decides whether a verdict still holds: the probe, the engine and its versions, the settings,
      * the processor and the allocator.
      */
-    private static String key(DjlEnginePlugin plugin, int threads, String device, InstructionSet isa) {
+    private static String key(
+            DjlEnginePlugin plugin, int threads, String device, InstructionSet isa, ProbeWorkload workload) {
         CpuInfo cpu = CpuInfo.current();
         Map<String, String> key = new TreeMap<>();
         key.put("probe", Integer.toString(VERSION));
@@ -327,6 +384,7 @@ public final class DeterminismProbe {
         key.put("threads", Integer.toString(threads));
         key.put("isa", isa.word());
         key.put("device", device);
+        key.put("workload", workload == null ? GENERIC : workload.signature());
         key.put("cpu.model", cpu.model());
         key.put("cpu.flags", String.join(" ", cpu.flags()));
         key.put(
@@ -336,9 +394,10 @@ public final class DeterminismProbe {
         return GSON.toJson(key);
     }
 
-    private record CacheEntry(String key, String outcome, String detail, double seconds, String made) {}
+    private record CacheEntry(
+            String key, String outcome, String detail, double seconds, String made, List<ProbeTrace> traces) {}
 
-    private Trial readCache(String key) {
+    private Trial readCache(String key, InstructionSet isa) {
         Path file = cacheFolder.resolve(hash(key) + ".json");
         try {
             if (!Files.isRegularFile(file)) {
@@ -348,10 +407,11 @@ public final class DeterminismProbe {
             if (e == null || !key.equals(e.key())) {
                 return null;
             }
-            @SuppressWarnings("unchecked")
-            Map<String, String> fields = GSON.fromJson(key, Map.class);
-            return new Trial(
-                    InstructionSet.of(fields.get("isa")), Outcome.valueOf(e.outcome()), e.detail(), e.seconds(), true);
+            Outcome outcome = Outcome.valueOf(e.outcome());
+            if (outcome == Outcome.IDENTICAL && (e.traces() == null || e.traces().isEmpty())) {
+                return null; // a proof without the bits a run must compute again proves nothing now
+            }
+            return new Trial(isa, outcome, e.detail(), e.seconds(), true, e.traces());
         } catch (IOException | RuntimeException e) {
             LOG.warn("Ignoring the unreadable determinism verdict {} ({}); probing again", file, e.getMessage());
             return null;
@@ -373,7 +433,8 @@ public final class DeterminismProbe {
                             trial.outcome().name(),
                             trial.detail(),
                             trial.seconds(),
-                            Instant.now().toString())),
+                            Instant.now().toString(),
+                            trial.traces())),
                     StandardCharsets.UTF_8);
             try {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -406,9 +467,20 @@ public final class DeterminismProbe {
     }
 
     /**
-     * The child process: trains the probe network and prints its trace on one line.
+     * Prints a probe process's traces on the line its parent reads, and ends the process.
      *
-     * @param args engine name, threads, instruction set, device, steps
+     * @param traces one trace per model
+     */
+    public static void answer(List<ProbeTrace> traces) {
+        System.out.println(MARK + GSON.toJson(traces));
+        System.out.flush();
+        System.exit(0);
+    }
+
+    /**
+     * The child process: trains the generic probe network and prints its trace on one line.
+     *
+     * @param args engine name, threads, device, steps, instruction set
      */
     public static void main(String[] args) {
         child(args, step -> null);
@@ -417,7 +489,7 @@ public final class DeterminismProbe {
     /**
      * The child process with a block inserted before the network's head (tests inject faults this way).
      *
-     * @param args engine name, threads, instruction set, device, steps
+     * @param args engine name, threads, device, steps, instruction set
      * @param extra makes the block from the current training step, or returns {@code null}
      */
     public static void child(String[] args, Function<LongSupplier, Block> extra) {
@@ -432,12 +504,10 @@ public final class DeterminismProbe {
             System.err.println("no DJL engine plugin named '" + name + "' on the class path");
             System.exit(1);
         }
-        Engine engine = plugin.load(Integer.parseInt(args[1]), InstructionSet.of(args[2]));
-        Device device = "cpu".equals(args[3]) ? Device.cpu() : engine.defaultDevice();
+        Engine engine = plugin.load(Integer.parseInt(args[1]), InstructionSet.of(args[4]));
+        Device device = "cpu".equals(args[2]) ? Device.cpu() : engine.defaultDevice();
         try (NDManager manager = engine.newBaseManager(device)) {
-            ProbeNetwork.Trace trace = ProbeNetwork.train(engine, manager, Integer.parseInt(args[4]), extra);
-            System.out.println(MARK + GSON.toJson(trace));
+            answer(List.of(ProbeNetwork.train(engine, manager, Integer.parseInt(args[3]), extra)));
         }
-        System.exit(0);
     }
 }

@@ -1,5 +1,6 @@
 package dev.replica.api.engine;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -13,11 +14,17 @@ import java.util.stream.Collectors;
  * @param requested the setting the experiment asked for ({@code auto} lets the probe choose)
  * @param used the setting the engine runs with
  * @param trials what each tried setting gave, in the order tried
+ * @param workload what the probe trained, in words (the experiment's models, or the generic network)
  */
 public record DeterminismVerdict(
-        String engine, int threads, InstructionSet requested, InstructionSet used, List<Trial> trials) {
+        String engine,
+        int threads,
+        InstructionSet requested,
+        InstructionSet used,
+        List<Trial> trials,
+        String workload) {
 
-    /** How two processes that trained the probe network compared. */
+    /** How two processes that trained the probe's workload compared. */
     public enum Outcome {
         /** Every loss, gradient and final weight had the same bits. */
         IDENTICAL("bit-identical"),
@@ -52,8 +59,34 @@ public record DeterminismVerdict(
      * @param detail where they first differed, or why the probe failed; empty when identical
      * @param seconds the time both processes took (as measured when the trial ran)
      * @param cached whether this came from the per-machine cache rather than a run now
+     * @param traces what the first process computed, one trace per model (empty when it failed): a run
+     *     with this setting must compute them again
      */
-    public record Trial(InstructionSet isa, Outcome outcome, String detail, double seconds, boolean cached) {
+    public record Trial(
+            InstructionSet isa,
+            Outcome outcome,
+            String detail,
+            double seconds,
+            boolean cached,
+            List<ProbeTrace> traces) {
+
+        /** Copies the traces. */
+        public Trial {
+            traces = traces == null ? List.of() : List.copyOf(traces);
+        }
+
+        /**
+         * A trial without traces.
+         *
+         * @param isa the setting
+         * @param outcome how it compared
+         * @param detail where or why
+         * @param seconds how long
+         * @param cached whether cached
+         */
+        public Trial(InstructionSet isa, Outcome outcome, String detail, double seconds, boolean cached) {
+            this(isa, outcome, detail, seconds, cached, List.of());
+        }
 
         /**
          * Describes the trial in one phrase, e.g. {@code native: different bits (step 0: ...)}.
@@ -70,6 +103,63 @@ public record DeterminismVerdict(
      */
     public DeterminismVerdict {
         trials = List.copyOf(trials);
+    }
+
+    /**
+     * A verdict that proves nothing: the probe's own processes, and engines opened with a setting that
+     * nobody probed.
+     *
+     * @param engine the engine
+     * @param threads the threads
+     * @param used the setting it runs with
+     * @param why why nothing was proved
+     * @return the verdict
+     */
+    public static DeterminismVerdict unproved(String engine, int threads, InstructionSet used, String why) {
+        return new DeterminismVerdict(
+                engine, threads, used, used, List.of(new Trial(used, Outcome.FAILED, why, 0, false)), "nothing");
+    }
+
+    /**
+     * Returns what the probe's first process computed with the setting the engine runs with, for the
+     * run to compute again.
+     *
+     * @param model the model's label
+     * @return its trace, or {@code null} when the probe traced no such model with that setting
+     */
+    public ProbeTrace expected(String model) {
+        for (Trial t : trials) {
+            if (t.isa() == used && t.outcome() == Outcome.IDENTICAL) {
+                for (ProbeTrace trace : t.traces()) {
+                    if (trace.model().equals(model)) {
+                        return trace;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Names a kernel fault: a setting whose steps were not finite while a narrower one's were. The
+     * learning rate is the same in both, so the fault is the wider kernels', not the user's.
+     *
+     * @return the fault in words, or empty when there was none
+     */
+    public String kernelFault() {
+        if (!bitIdentical()) {
+            return "";
+        }
+        List<String> faulty = new ArrayList<>();
+        for (Trial t : trials) {
+            if (t.outcome() == Outcome.NON_FINITE) {
+                faulty.add(t.isa().word());
+            }
+        }
+        return faulty.isEmpty()
+                ? ""
+                : "a kernel fault: " + String.join(", ", faulty) + " gave a non-finite step where " + used.word()
+                        + " was finite and bit-identical";
     }
 
     /**
@@ -111,10 +201,12 @@ public record DeterminismVerdict(
         if (!bitIdentical()) {
             return who + ": not bit-identical across processes with any setting tried (" + tried + ")";
         }
+        String proved = "bit-identical across two fresh processes on " + workload;
         if (pinned()) {
-            return who + ": oneDNN pinned to " + used.word() + ", the widest setting that is bit-identical across "
-                    + "processes here (" + tried + ")";
+            String fault = kernelFault();
+            return who + ": oneDNN pinned to " + used.word() + ", the widest setting " + proved + " ("
+                    + tried + (fault.isEmpty() ? "" : "; " + fault) + ")";
         }
-        return who + ", instruction sets " + used.word() + ": bit-identical across processes";
+        return who + ", instruction sets " + used.word() + ": " + proved;
     }
 }

@@ -9,10 +9,12 @@ import ai.djl.ndarray.NDManager;
 import dev.replica.api.EngineContext;
 import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
+import dev.replica.api.ProbeWorkload;
 import dev.replica.api.UserException;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
 import dev.replica.api.params.Params;
+import dev.replica.api.seed.SeedStream;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -168,9 +170,21 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
     public EngineSession open(Params params, EngineContext context) {
         int threads = params.getInt("threads");
         String device = params.getString("device");
+        InstructionSet requested = InstructionSet.of(params.getString("isa"));
+        if (context.probeProcess()) {
+            // One of the probe's own processes: it runs what it was given and proves nothing itself.
+            Engine engine = load(threads, requested);
+            return new Session(
+                    engine,
+                    chooseDevice(engine, device),
+                    observedThreads(engine),
+                    DeterminismVerdict.unproved(name(), threads, requested, "a probe process"),
+                    nativeSettings(threads, requested),
+                    null,
+                    context.workload());
+        }
         DeterminismProbe probe = this.probe != null ? this.probe : DeterminismProbe.at(context.verdictCache());
-        DeterminismVerdict verdict =
-                probe.resolve(this, threads, device, InstructionSet.of(params.getString("isa")), false);
+        DeterminismVerdict verdict = probe.resolve(this, threads, device, requested, context.workload(), false);
         if (!verdict.bitIdentical() && verdict.couldNotRun()) {
             if (STRICT.equals(params.getString("determinism"))) {
                 throw new UserException("the determinism probe of " + name() + " could not run here ("
@@ -198,7 +212,28 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
                 chooseDevice(engine, device),
                 observedThreads(engine),
                 verdict,
-                nativeSettings(threads, verdict.used()));
+                nativeSettings(threads, verdict.used()),
+                probe,
+                context.workload());
+    }
+
+    /**
+     * Returns the setting this engine loaded with in this process, if it has.
+     *
+     * @param threads the intra-op threads it would load with
+     * @return the setting, or {@code null} when the engine has not loaded here
+     */
+    InstructionSet loadedInstructionSet(int threads) {
+        SortedMap<String, String> loaded = NativeEnvironment.loaded(name());
+        if (loaded == null) {
+            return null;
+        }
+        for (InstructionSet isa : InstructionSet.values()) {
+            if (isa != InstructionSet.AUTO && nativeSettings(threads, isa).equals(loaded)) {
+                return isa;
+            }
+        }
+        return null;
     }
 
     /**
@@ -260,7 +295,7 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
      * @return one number per gradient, finite exactly when the gradient is
      */
     protected NDArray gradientCheck(NDList gradients) {
-        return EngineSession.gradientSums(gradients);
+        return EngineSession.finiteChecks(gradients);
     }
 
     private final class Session implements EngineSession {
@@ -269,18 +304,37 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         private final int threads;
         private final DeterminismVerdict determinism;
         private final SortedMap<String, String> nativeSettings;
+        private final DeterminismProbe probe;
+        private final ProbeWorkload workload;
 
         Session(
                 Engine engine,
                 Device device,
                 int threads,
                 DeterminismVerdict determinism,
-                SortedMap<String, String> nativeSettings) {
+                SortedMap<String, String> nativeSettings,
+                DeterminismProbe probe,
+                ProbeWorkload workload) {
             this.engine = engine;
             this.device = device;
             this.threads = threads;
             this.determinism = determinism;
             this.nativeSettings = nativeSettings;
+            this.probe = probe;
+            this.workload = workload;
+        }
+
+        @Override
+        public void withdrawVerdict(String why) {
+            if (probe != null && determinism.bitIdentical()) {
+                probe.withdraw(
+                        DjlEnginePlugin.this,
+                        determinism.threads(),
+                        device.isGpu() ? "gpu" : DEVICE_CPU,
+                        determinism.used(),
+                        workload,
+                        why);
+            }
         }
 
         @Override
@@ -305,8 +359,7 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
 
         @Override
         public void seed(long seed) {
-            // DJL takes an int: fold the high half into the low one rather than cutting it off.
-            engine.setRandomSeed((int) (seed ^ (seed >>> 32)));
+            engine.setRandomSeed(SeedStream.engineSeed(seed));
         }
 
         @Override

@@ -23,7 +23,7 @@ public enum InstructionSet {
     SSE41("sse41", "SSE41");
 
     /** The settings {@link #AUTO} tries, in this order: the fastest that is bit-identical wins. */
-    public static final List<InstructionSet> AUTO_CANDIDATES = List.of(NATIVE, AVX2);
+    public static final List<InstructionSet> AUTO_CANDIDATES = List.of(NATIVE, AVX512_CORE, AVX2);
 
     private final String word;
     private final String onednn;

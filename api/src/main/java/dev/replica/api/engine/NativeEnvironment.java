@@ -108,6 +108,19 @@ public final class NativeEnvironment {
     }
 
     /**
+     * Returns the settings an engine loaded with in this process.
+     *
+     * @param engine the engine's name
+     * @return the settings, or {@code null} when it has not loaded here
+     */
+    public static SortedMap<String, String> loaded(String engine) {
+        synchronized (LOCK) {
+            SortedMap<String, String> settings = LOADED.get(engine);
+            return settings == null ? null : new TreeMap<>(settings);
+        }
+    }
+
+    /**
      * Forgets an engine whose library failed to load, so that it may be tried again with other settings.
      *
      * @param engine the engine's name

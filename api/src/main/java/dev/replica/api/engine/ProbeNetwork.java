@@ -19,16 +19,10 @@ import dev.replica.api.nn.SeededInitializer.Fan;
 import dev.replica.api.nn.TorchLayers;
 import dev.replica.api.seed.RandomSource;
 import dev.replica.api.seed.SeedStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -48,17 +42,6 @@ final class ProbeNetwork {
     static final float LEARNING_RATE = 0.1f;
 
     private ProbeNetwork() {}
-
-    /**
-     * What one process saw: per step the loss's bits and a digest of every parameter's gradient, then a
-     * digest of the final weights.
-     *
-     * @param losses the loss of each step, as the float's bits in hex
-     * @param gradients per step, the gradient digest of each parameter in forward order
-     * @param weights the digest of all final weights
-     * @param finite whether every loss was finite
-     */
-    record Trace(List<String> losses, List<Map<String, String>> gradients, String weights, boolean finite) {}
 
     /**
      * Builds the network; every parameter draws its initial values from {@code seeds}.
@@ -111,7 +94,7 @@ final class ProbeNetwork {
      * @param extra makes a block to insert before the head from the training step, or returns {@code null}
      * @return the trace
      */
-    static Trace train(Engine engine, NDManager manager, int steps, Function<LongSupplier, Block> extra) {
+    static ProbeTrace train(Engine engine, NDManager manager, int steps, Function<LongSupplier, Block> extra) {
         SeedStream seeds = SeedStream.root(20261129L).child("determinism-probe");
         AtomicLong currentStep = new AtomicLong();
         Block block = build(seeds.child("init"), extra.apply(currentStep::get));
@@ -122,9 +105,7 @@ final class ProbeNetwork {
                 trainable.add(p);
             }
         }
-        List<String> losses = new ArrayList<>();
-        List<Map<String, String>> gradients = new ArrayList<>();
-        boolean finite = true;
+        ProbeTrace.Recorder trace = new ProbeTrace.Recorder("probe-network");
         for (int step = 0; step < steps; step++) {
             currentStep.set(step);
             RandomSource random = seeds.child("batch").child(step).random();
@@ -147,32 +128,24 @@ final class ProbeNetwork {
                     collector.backward(loss);
                 }
                 float value = loss.getFloat();
-                finite &= Float.isFinite(value);
-                losses.add(Integer.toHexString(Float.floatToRawIntBits(value)));
-                Map<String, String> digests = new LinkedHashMap<>();
                 for (Pair<String, Parameter> p : trainable) {
                     NDArray weight = p.getValue().getArray();
                     NDArray gradient = weight.getGradient();
-                    digests.put(p.getKey(), digest(gradient.toFloatArray()));
+                    trace.gradient(p.getKey(), ProbeTrace.digest(gradient.toFloatArray()));
                     weight.subi(gradient.mul(LEARNING_RATE));
                     gradient.subi(gradient);
                 }
-                gradients.add(digests);
+                List<String> weights = new ArrayList<>();
+                for (Pair<String, Parameter> p : block.getParameters()) {
+                    weights.add(ProbeTrace.digest(p.getValue().getArray().toFloatArray()));
+                }
+                trace.endStep(value, ProbeTrace.combine(weights));
+                if (!Float.isFinite(value)) {
+                    break;
+                }
             }
         }
-        MessageDigest all = sha256();
-        for (Pair<String, Parameter> p : block.getParameters()) {
-            all.update(digest(p.getValue().getArray().toFloatArray()).getBytes(StandardCharsets.US_ASCII));
-        }
-        return new Trace(losses, gradients, HexFormat.of().formatHex(all.digest()), finite);
-    }
-
-    private static String digest(float[] values) {
-        ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : values) {
-            bytes.putInt(Float.floatToRawIntBits(v));
-        }
-        return HexFormat.of().formatHex(sha256().digest(bytes.array()), 0, 8);
+        return trace.trace();
     }
 
     /** A SHA-256 digest; the JDK always has one. */

@@ -83,6 +83,18 @@ public final class SeedStream {
     }
 
     /**
+     * Derives the 32-bit seed of an engine whose generator takes an int (DJL's) from a 64-bit one,
+     * through the mixing function: structured seeds (1 and 2^32, or a seed and its halves swapped) that a
+     * plain fold would collide land far apart, while any fold to 32 bits must collide somewhere.
+     *
+     * @param seed the 64-bit seed
+     * @return the engine's int seed
+     */
+    public static int engineSeed(long seed) {
+        return (int) (mix(seed ^ 0x5DEECE66DL) >>> 32);
+    }
+
+    /**
      * Returns the path of names from the root, for logs and manifests.
      *
      * @return the path, e.g. {@code init/resnet18/stem/conv}

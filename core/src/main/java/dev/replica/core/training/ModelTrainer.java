@@ -14,6 +14,7 @@ import dev.replica.api.ModelContext;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.OptimizerState;
 import dev.replica.api.UserException;
+import dev.replica.api.engine.ProbeTrace;
 import dev.replica.api.nn.Blocks;
 import dev.replica.api.params.Params;
 import dev.replica.api.seed.SeedNames;
@@ -53,6 +54,9 @@ public final class ModelTrainer implements AutoCloseable {
     private final TrainingStep step;
     private final BatchPrefetcher batches;
     private long stepNanos;
+    private ProbeTrace.Recorder firstSteps;
+    private int firstStepCount;
+    private Consumer<ProbeTrace> whenTraced;
 
     /**
      * Builds and initialises the model.
@@ -486,11 +490,40 @@ public final class ModelTrainer implements AutoCloseable {
         }
     }
 
+    /**
+     * Traces the first global steps as the determinism probe does (loss, gradients, weights after each),
+     * and hands the trace over once they are trained: a probe process prints it, a run compares it with
+     * what its probe proved. A step whose loss or gradient is not finite ends the trace with a NaN loss.
+     * Tracing reads every gradient, so it is for the first few steps only.
+     *
+     * @param steps how many first steps
+     * @param done receives the trace, on the training thread, right after the last traced step
+     */
+    public void traceFirstSteps(int steps, Consumer<ProbeTrace> done) {
+        this.firstSteps = new ProbeTrace.Recorder(label);
+        this.firstStepCount = steps;
+        this.whenTraced = done;
+    }
+
     private Started startStep(long global) {
         BatchPrefetcher.Planned planned = batches.take(global);
         double rate = setup.schedule().rate(planned.epoch(), planned.within());
         globalStep.set(global);
-        return new Started(step.start(planned.batch(), rate), planned.epoch(), planned.within(), rate);
+        boolean traced = firstSteps != null && global == firstSteps.steps() && global < firstStepCount;
+        step.recordGradients(traced ? firstSteps : null);
+        TrainingStep.Pending pending = step.start(planned.batch(), rate);
+        if (traced) {
+            double loss = TrainingStep.scalar(pending.loss());
+            boolean finite = Double.isFinite(loss) && step.recordedFinite();
+            firstSteps.endStep(finite ? loss : Double.NaN, step.weightsDigest());
+            step.recordGradients(null);
+            if (firstSteps.steps() == firstStepCount || !finite) {
+                ProbeTrace trace = firstSteps.trace();
+                firstSteps = null;
+                whenTraced.accept(trace);
+            }
+        }
+        return new Started(pending, planned.epoch(), planned.within(), rate);
     }
 
     /** Stops training at a step whose loss or gradient was not finite; the steps after it are dropped. */

@@ -17,6 +17,7 @@ import dev.replica.api.Batch;
 import dev.replica.api.EngineSession;
 import dev.replica.api.OptimizerState;
 import dev.replica.api.UpdateRule;
+import dev.replica.api.engine.ProbeTrace;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -95,6 +96,9 @@ public final class TrainingStep {
     private final DataType precision;
     private final Function<NDList, NDArray> gradientCheck;
     private final List<Pair<String, Parameter>> trainable = new ArrayList<>();
+    private final KernelFault fault = KernelFault.installed();
+    private ProbeTrace.Recorder recorder;
+    private boolean recordedFinite = true;
 
     /**
      * Creates the step for an initialised block.
@@ -108,7 +112,7 @@ public final class TrainingStep {
      */
     public TrainingStep(
             Engine engine, NDManager manager, Block block, UpdateRule rule, OptimizerState state, int classes) {
-        this(engine, manager, block, rule, state, classes, EngineSession::gradientSums);
+        this(engine, manager, block, rule, state, classes, EngineSession::finiteChecks);
     }
 
     /**
@@ -195,6 +199,13 @@ public final class TrainingStep {
                 tensors.add(new UpdateRule.Tensor(p.getKey(), weight, gradient));
                 gradients.add(gradient);
             }
+            fault.afterBackward(gradients);
+            if (recorder != null) {
+                for (UpdateRule.Tensor t : tensors) {
+                    recorder.gradient(t.path(), digest(t.gradient()));
+                }
+                recordedFinite = allFinite(gradients);
+            }
             // Before the update, which may use the gradients as scratch space.
             NDArray gradientSums = gradients.isEmpty() ? null : gradientCheck.apply(gradients);
             rule.step(tensors, rate, state);
@@ -208,6 +219,56 @@ public final class TrainingStep {
             }
             return new Pending(loss, logits, gradientSums, batch.labels());
         }
+    }
+
+    /**
+     * Records the next step's gradients (before the update) into a trace; the caller ends the step with
+     * its loss and weights. Reading them waits for the engine, so only the first few steps of a run are
+     * traced.
+     *
+     * @param into the trace, or {@code null} to stop recording
+     */
+    public void recordGradients(ProbeTrace.Recorder into) {
+        this.recorder = into;
+    }
+
+    /**
+     * Returns whether every gradient of the last recorded step was finite.
+     *
+     * @return true when finite
+     */
+    public boolean recordedFinite() {
+        return recordedFinite;
+    }
+
+    private static boolean allFinite(NDList gradients) {
+        for (NDArray g : gradients) {
+            for (float v : floats(g)) {
+                if (!Float.isFinite(v)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Digests every weight of the block, in its order: what a traced step ends with.
+     *
+     * @return the digest
+     */
+    public String weightsDigest() {
+        List<String> digests = new ArrayList<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            digests.add(digest(p.getValue().getArray()));
+        }
+        return ProbeTrace.combine(digests);
+    }
+
+    private static String digest(NDArray a) {
+        return a.getDataType() == DataType.FLOAT64
+                ? ProbeTrace.digest(a.toDoubleArray())
+                : ProbeTrace.digest(floats(a));
     }
 
     /**

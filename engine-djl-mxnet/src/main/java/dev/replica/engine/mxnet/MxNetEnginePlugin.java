@@ -1,10 +1,6 @@
 package dev.replica.engine.mxnet;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.util.PairList;
 import dev.replica.api.engine.DeterminismProbe;
 import dev.replica.api.engine.DjlEnginePlugin;
 import dev.replica.api.engine.NativeEnvironment;
@@ -58,25 +54,6 @@ public final class MxNetEnginePlugin extends DjlEnginePlugin {
         } catch (NumberFormatException e) {
             return Runtime.getRuntime().availableProcessors();
         }
-    }
-
-    /**
-     * One call for every gradient: MXNet's {@code multi_sum_sq} (each gradient's sum of squares). Summing
-     * them one by one costs 60 engine operations a step for ResNet-18, measured at 4-8% of a small
-     * model's step (replica bench); float64 gradients (the check's exact lane) keep the sums.
-     */
-    @Override
-    protected NDArray gradientCheck(NDList gradients) {
-        if (gradients.isEmpty() || gradients.stream().anyMatch(g -> g.getDataType() != DataType.FLOAT32)) {
-            return super.gradientCheck(gradients);
-        }
-        PairList<String, Object> params = new PairList<>();
-        params.add("num_arrays", gradients.size());
-        return gradients
-                .head()
-                .getManager()
-                .invoke("multi_sum_sq", gradients, params)
-                .singletonOrThrow();
     }
 
     @Override

@@ -36,7 +36,7 @@ class DeterminismProbeTest {
 
     @Test
     void autoFindsASettingThatIsBitIdenticalAcrossProcessesOnThisMachine() {
-        DeterminismVerdict verdict = probe("").resolve(plugin, THREADS, "cpu", InstructionSet.AUTO, true);
+        DeterminismVerdict verdict = probe("").resolve(plugin, THREADS, "cpu", InstructionSet.AUTO, null, true);
         assertThat(verdict.bitIdentical()).as(verdict.summary()).isTrue();
         assertThat(verdict.trials())
                 .last()
@@ -46,13 +46,13 @@ class DeterminismProbeTest {
 
     @Test
     void aFaultThatDiffersPerProcessIsCaughtAtTheFirstStep() {
-        DeterminismVerdict verdict = probe("per-process").resolve(plugin, THREADS, "cpu", InstructionSet.NATIVE, true);
+        DeterminismVerdict verdict = probe("per-process").resolve(plugin, THREADS, "cpu", InstructionSet.NATIVE, null, true);
         assertThat(verdict.bitIdentical()).isFalse();
         DeterminismVerdict.Trial trial = verdict.trials().get(0);
         assertThat(trial.outcome()).isEqualTo(Outcome.DIFFERENT);
         // The fault sits before the head: the loss differs, and the gradients nearest the output are the head's.
         assertThat(trial.detail())
-                .startsWith("first difference at step 0: the loss (forward pass), and the gradients of ")
+                .startsWith("first difference in model probe-network, step 0: the loss (forward pass), and the gradients of ")
                 .contains("nearest the output ")
                 .contains("Linear");
         assertThat(verdict.summary())
@@ -63,45 +63,46 @@ class DeterminismProbeTest {
     @Test
     void aFaultThatTheAvx2CapRemovesMakesAutoPinAvx2() {
         DeterminismVerdict verdict =
-                probe("per-process-unless-avx2").resolve(plugin, THREADS, "cpu", InstructionSet.AUTO, true);
+                probe("per-process-unless-avx2").resolve(plugin, THREADS, "cpu", InstructionSet.AUTO, null, true);
         assertThat(verdict.trials())
                 .extracting(t -> t.isa() + " " + t.outcome())
-                .containsExactly("NATIVE DIFFERENT", "AVX2 IDENTICAL");
+                .containsExactly("NATIVE DIFFERENT", "AVX512_CORE DIFFERENT", "AVX2 IDENTICAL");
         assertThat(verdict.used()).isEqualTo(InstructionSet.AVX2);
         assertThat(verdict.bitIdentical()).isTrue();
         assertThat(verdict.pinned()).isTrue();
         assertThat(verdict.summary())
                 .startsWith(
-                        "pytorch at 2 threads: oneDNN pinned to avx2, the widest setting "
-                                + "that is bit-identical across processes here (native: different bits (first difference at step 0");
+                        "pytorch at 2 threads: oneDNN pinned to avx2, the widest setting bit-identical across two "
+                                + "fresh processes on the probe's generic network (native: different bits (first "
+                                + "difference in model probe-network, step 0");
     }
 
     @Test
     void aNonFiniteLossIsReportedWithItsStep() {
         DeterminismVerdict verdict =
-                probe("nan-from-step-2").resolve(plugin, THREADS, "cpu", InstructionSet.NATIVE, true);
+                probe("nan-from-step-2").resolve(plugin, THREADS, "cpu", InstructionSet.NATIVE, null, true);
         assertThat(verdict.trials()).singleElement().satisfies(t -> {
             assertThat(t.outcome()).isEqualTo(Outcome.NON_FINITE);
-            assertThat(t.detail()).isEqualTo("loss NaN at step 2");
+            assertThat(t.detail()).isEqualTo("model probe-network: loss NaN at step 2");
         });
     }
 
     @Test
     void verdictsAreKeptPerMachineAndSettingsAndOnlyThoseAreReused() {
-        DeterminismVerdict first = probe("").resolve(plugin, THREADS, "cpu", InstructionSet.AVX2, false);
+        DeterminismVerdict first = probe("").resolve(plugin, THREADS, "cpu", InstructionSet.AVX2, null, false);
         assertThat(first.trials())
                 .singleElement()
                 .satisfies(t -> assertThat(t.cached()).isFalse());
 
         // A probe whose processes cannot even start: a kept verdict is used without starting any...
         DeterminismProbe broken = new DeterminismProbe(cache, "no.such.Main", List.of());
-        DeterminismVerdict again = broken.resolve(plugin, THREADS, "cpu", InstructionSet.AVX2, false);
+        DeterminismVerdict again = broken.resolve(plugin, THREADS, "cpu", InstructionSet.AVX2, null, false);
         assertThat(again.trials()).singleElement().satisfies(t -> {
             assertThat(t.cached()).isTrue();
             assertThat(t.outcome()).isEqualTo(first.trials().get(0).outcome());
         });
         // ...but another thread count is another key, so it probes, and here fails to run.
-        DeterminismVerdict other = broken.resolve(plugin, 1, "cpu", InstructionSet.AVX2, false);
+        DeterminismVerdict other = broken.resolve(plugin, 1, "cpu", InstructionSet.AVX2, null, false);
         assertThat(other.trials()).singleElement().satisfies(t -> {
             assertThat(t.outcome()).isEqualTo(Outcome.FAILED);
             assertThat(t.detail())
@@ -109,7 +110,7 @@ class DeterminismProbeTest {
                     .contains("no.such.Main");
         });
         // A failed probe is not kept: the machine has not been judged.
-        assertThat(broken.resolve(plugin, 1, "cpu", InstructionSet.AVX2, false)
+        assertThat(broken.resolve(plugin, 1, "cpu", InstructionSet.AVX2, null, false)
                         .trials()
                         .get(0)
                         .cached())
@@ -120,7 +121,7 @@ class DeterminismProbeTest {
     void strictRefusesToOpenWhereTheProbeFailsAndRelaxedOpensAndRecordsIt() {
         // The setting the engine really runs with in this JVM, so this test loads nothing new.
         InstructionSet used = DeterminismProbe.at(CONTEXT.verdictCache())
-                .resolve(plugin, THREADS, "cpu", InstructionSet.AUTO, false)
+                .resolve(plugin, THREADS, "cpu", InstructionSet.AUTO, null, false)
                 .used();
         PyTorchEnginePlugin faulty = new PyTorchEnginePlugin(probe("per-process"));
         Map<String, Object> raw = Map.of("threads", THREADS, "isa", used.word());

@@ -153,7 +153,7 @@ public final class LoopBenchmark {
         requireComparable(experiment, "the experiment");
         ModelPlugin plugin = registry.get(PluginKind.MODEL, use.plugin());
         long seed = experiment.seeds().get(0);
-        try (EngineSession session = assembly.openEngine(experiment.engine())) {
+        try (EngineSession session = assembly.openEngine(experiment)) {
             DataSplits data = assembly.openData(experiment, seed);
             TrainingSetup run = assembly.setup(experiment, session, data, seed);
             // One rate throughout (rounds must not cross a milestone), and epochs enough for every round.

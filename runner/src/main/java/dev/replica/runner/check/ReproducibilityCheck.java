@@ -171,7 +171,7 @@ public final class ReproducibilityCheck {
             for (Side side : sides) {
                 EngineSession session = sessions.computeIfAbsent(
                         side.engine(),
-                        engine -> assembly.openEngine(side.experiment().engine()));
+                        engine -> assembly.openEngine(side.experiment()));
                 engines.put(
                         side.name(),
                         assembly.describeEngine(session, side.experiment().engine()));

@@ -3,6 +3,7 @@ package dev.replica.runner.cli;
 import dev.replica.api.EngineContext;
 import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
+import dev.replica.api.ProbeWorkload;
 import dev.replica.api.Plugin;
 import dev.replica.api.UserException;
 import dev.replica.api.engine.CpuInfo;
@@ -12,6 +13,8 @@ import dev.replica.api.engine.DjlEnginePlugin;
 import dev.replica.api.engine.InstructionSet;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.Params;
+import dev.replica.runner.Environment;
+import dev.replica.runner.RunAssembly;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.plugin.PluginKind;
@@ -74,8 +77,11 @@ final class DoctorCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PluginRegistry registry = parent.registry();
         Map<String, Map<String, Object>> engines = new LinkedHashMap<>();
+        ProbeWorkload workload = null;
         if (file != null) {
             Experiment experiment = new ExperimentLoader(registry).load(file, options.overrides);
+            // The experiment's own models are what its runs will run: prove those.
+            workload = new RunAssembly(registry, Environment.from(parent.env())).probeWorkload(experiment);
             engines.put(
                     experiment.engine().plugin(),
                     new HashMap<>(experiment.engine().params().asMap()));
@@ -89,7 +95,7 @@ final class DoctorCommand implements Callable<Integer> {
         out.println("Instruction sets: " + cpu.vectorFlags());
         String preload = System.getenv("LD_PRELOAD");
         out.println("Allocator: " + (preload == null || preload.isBlank() ? "system malloc (no LD_PRELOAD)" : preload));
-        EngineContext context = EngineContext.from(parent.env());
+        EngineContext context = EngineContext.from(parent.env()).withWorkload(workload);
         out.println("Verdicts kept in: " + context.verdictCache());
         boolean all = true;
         for (Map.Entry<String, Map<String, Object>> e : engines.entrySet()) {
@@ -109,6 +115,7 @@ final class DoctorCommand implements Callable<Integer> {
                                 params.getInt("threads"),
                                 params.getString("device"),
                                 InstructionSet.of(params.getString("isa")),
+                                workload,
                                 true);
             }
             out.println();

@@ -124,7 +124,7 @@ final class ReproduceCommand implements Callable<Integer> {
 
     /** The engine as this process would run it, described as the manifest recorded it. */
     private static Map<String, String> engineNow(RunAssembly assembly, Experiment experiment) {
-        try (EngineSession session = assembly.openEngine(experiment.engine())) {
+        try (EngineSession session = assembly.openEngine(experiment)) {
             return assembly.describeEngine(session, experiment.engine());
         }
     }

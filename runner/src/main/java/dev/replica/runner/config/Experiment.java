@@ -104,6 +104,16 @@ public record Experiment(
     }
 
     /**
+     * Returns a copy that trains other seeds.
+     *
+     * @param other the seeds
+     * @return the copy
+     */
+    public Experiment withSeeds(List<Long> other) {
+        return new Experiment(format, name, other, engine, dataset, models, optimizer, schedule, training, check);
+    }
+
+    /**
      * Returns a copy with another {@code check} section.
      *
      * @param other the section, or {@code null} for none

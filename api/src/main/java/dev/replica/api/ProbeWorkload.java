@@ -1,0 +1,40 @@
+package dev.replica.api;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the determinism probe trains to prove that an engine computes the same bits in two processes:
+ * the experiment's own models, as their plugins build them, on the experiment's first batches (oneDNN
+ * chooses its kernels by shape, so only the real models prove the real run). A child process runs
+ * {@code childMain} with {@code childArgs} and then the instruction-set word, and prints its traces.
+ *
+ * @param signature what the proof is about (models, parameters, shapes, batch, seed): a verdict is kept
+ *     for this signature and no other
+ * @param description the signature in words, for messages
+ * @param childMain the class whose {@code main} trains the workload in a child process
+ * @param childArgs its arguments before the instruction-set word
+ * @param steps how many first steps are traced
+ * @param classPath class path entries the child needs besides this JVM's (plugin jars loaded from a
+ *     folder)
+ */
+public record ProbeWorkload(
+        String signature,
+        String description,
+        String childMain,
+        List<String> childArgs,
+        int steps,
+        List<String> classPath) {
+
+    /** Checks the components. */
+    public ProbeWorkload {
+        Objects.requireNonNull(signature, "signature");
+        Objects.requireNonNull(description, "description");
+        Objects.requireNonNull(childMain, "childMain");
+        childArgs = List.copyOf(childArgs);
+        classPath = List.copyOf(classPath);
+        if (steps < 1) {
+            throw new IllegalArgumentException("steps must be at least 1, was " + steps);
+        }
+    }
+}

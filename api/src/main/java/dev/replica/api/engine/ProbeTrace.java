@@ -1,0 +1,247 @@
+package dev.replica.api.engine;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What one process computed in the first training steps of one model: per step the loss's bits, a
+ * digest of every trainable parameter's gradient (before the update) and a digest of the weights after
+ * it. Two processes that compute the same bits give equal traces; the run's own first steps give the
+ * trace again, which is how a run checks itself against its probe.
+ *
+ * @param model the model's label
+ * @param losses each step's loss, as the bits of a double in hex
+ * @param gradients per step, the gradient digest of each trainable parameter, in the model's order
+ * @param weights per step, the digest of every weight after the update
+ */
+public record ProbeTrace(
+        String model, List<String> losses, List<Map<String, String>> gradients, List<String> weights) {
+
+    /** Copies the lists. */
+    public ProbeTrace {
+        Objects.requireNonNull(model, "model");
+        losses = List.copyOf(losses);
+        gradients = List.copyOf(gradients);
+        weights = List.copyOf(weights);
+    }
+
+    /**
+     * Returns the number of steps traced.
+     *
+     * @return the steps
+     */
+    public int steps() {
+        return losses.size();
+    }
+
+    /**
+     * Returns a step's loss.
+     *
+     * @param step the step, from 0
+     * @return the loss
+     */
+    public double loss(int step) {
+        return Double.longBitsToDouble(Long.parseUnsignedLong(losses.get(step), 16));
+    }
+
+    /**
+     * Returns whether every traced loss is finite (a non-finite gradient ends the trace with a non-finite
+     * loss entry too).
+     *
+     * @return true when finite
+     */
+    public boolean finite() {
+        for (int s = 0; s < steps(); s++) {
+            if (!Double.isFinite(loss(s))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Says where two traces first differ: the step, the loss (the forward pass) and the differing
+     * gradient nearest the output (gradients flow back from the output, so it names the operation to
+     * suspect).
+     *
+     * @param other the other trace
+     * @return the first difference, or {@code null} when the traces are equal
+     */
+    public String firstDifference(ProbeTrace other) {
+        int steps = Math.min(steps(), other.steps());
+        for (int step = 0; step < steps; step++) {
+            List<String> differing = new ArrayList<>();
+            Map<String, String> mine = step < gradients.size() ? gradients.get(step) : Map.of();
+            Map<String, String> theirs = step < other.gradients.size() ? other.gradients.get(step) : Map.of();
+            for (Map.Entry<String, String> g : mine.entrySet()) {
+                if (!Objects.equals(g.getValue(), theirs.get(g.getKey()))) {
+                    differing.add(g.getKey());
+                }
+            }
+            boolean lossDiffers = !losses.get(step).equals(other.losses.get(step));
+            boolean weightsDiffer = step < weights.size()
+                    && step < other.weights.size()
+                    && !weights.get(step).equals(other.weights.get(step));
+            if (lossDiffers || !differing.isEmpty() || weightsDiffer) {
+                StringBuilder d = new StringBuilder("model " + model + ", step " + step + ":");
+                if (lossDiffers) {
+                    d.append(" the loss (forward pass)");
+                }
+                if (!differing.isEmpty()) {
+                    d.append(lossDiffers ? ", and" : "")
+                            .append(" the gradients of ")
+                            .append(differing.size())
+                            .append(" parameter")
+                            .append(differing.size() == 1 ? "" : "s")
+                            .append(", nearest the output ")
+                            .append(differing.get(differing.size() - 1));
+                } else if (!lossDiffers) {
+                    d.append(" the weights after the update");
+                }
+                return d.toString();
+            }
+        }
+        if (steps() != other.steps()) {
+            return "model " + model + ": " + steps() + " steps traced against " + other.steps();
+        }
+        return null;
+    }
+
+    /**
+     * Returns one digest of the whole trace, which names exactly what was proved.
+     *
+     * @return 16 hex digits
+     */
+    public String fingerprint() {
+        MessageDigest all = sha256();
+        all.update(model.getBytes(StandardCharsets.UTF_8));
+        for (int s = 0; s < steps(); s++) {
+            all.update(losses.get(s).getBytes(StandardCharsets.US_ASCII));
+            if (s < gradients.size()) {
+                gradients.get(s).forEach((k, v) -> all.update((k + "=" + v).getBytes(StandardCharsets.UTF_8)));
+            }
+            if (s < weights.size()) {
+                all.update(weights.get(s).getBytes(StandardCharsets.US_ASCII));
+            }
+        }
+        return HexFormat.of().formatHex(all.digest(), 0, 8);
+    }
+
+    /**
+     * Digests an array's float bits (little-endian), to 16 hex digits.
+     *
+     * @param values the values
+     * @return the digest
+     */
+    public static String digest(float[] values) {
+        ByteBuffer bytes = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            bytes.putInt(Float.floatToRawIntBits(v));
+        }
+        return HexFormat.of().formatHex(sha256().digest(bytes.array()), 0, 8);
+    }
+
+    /**
+     * Digests an array's double bits (little-endian), to 16 hex digits.
+     *
+     * @param values the values
+     * @return the digest
+     */
+    public static String digest(double[] values) {
+        ByteBuffer bytes = ByteBuffer.allocate(values.length * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (double v : values) {
+            bytes.putLong(Double.doubleToRawLongBits(v));
+        }
+        return HexFormat.of().formatHex(sha256().digest(bytes.array()), 0, 8);
+    }
+
+    /**
+     * Returns a digest of digests, in order.
+     *
+     * @param digests the parts
+     * @return 16 hex digits
+     */
+    public static String combine(List<String> digests) {
+        MessageDigest all = sha256();
+        for (String d : digests) {
+            all.update(d.getBytes(StandardCharsets.US_ASCII));
+        }
+        return HexFormat.of().formatHex(all.digest(), 0, 8);
+    }
+
+    /** Builds a trace step by step. */
+    public static final class Recorder {
+        private final String model;
+        private final List<String> losses = new ArrayList<>();
+        private final List<Map<String, String>> gradients = new ArrayList<>();
+        private final List<String> weights = new ArrayList<>();
+        private Map<String, String> pendingGradients = new LinkedHashMap<>();
+
+        /**
+         * Creates a recorder.
+         *
+         * @param model the model's label
+         */
+        public Recorder(String model) {
+            this.model = model;
+        }
+
+        /**
+         * Records a gradient of the current step (before the update).
+         *
+         * @param path the parameter's path
+         * @param digest its digest
+         */
+        public void gradient(String path, String digest) {
+            pendingGradients.put(path, digest);
+        }
+
+        /**
+         * Ends a step.
+         *
+         * @param loss the step's loss
+         * @param weightsDigest the digest of the weights after the update
+         */
+        public void endStep(double loss, String weightsDigest) {
+            losses.add(Long.toHexString(Double.doubleToRawLongBits(loss)));
+            gradients.add(pendingGradients);
+            weights.add(weightsDigest);
+            pendingGradients = new LinkedHashMap<>();
+        }
+
+        /**
+         * Returns the number of steps recorded.
+         *
+         * @return the steps
+         */
+        public int steps() {
+            return losses.size();
+        }
+
+        /**
+         * Returns the trace so far.
+         *
+         * @return the trace
+         */
+        public ProbeTrace trace() {
+            return new ProbeTrace(model, losses, gradients, weights);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JDK has SHA-256
+        }
+    }
+}
