@@ -45,6 +45,11 @@ public final class FreshJvm {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Dai.djl.offline=true");
+        // The tests' fault seams (replica.test.fault) hold in the fresh JVM too.
+        System.getProperties().stringPropertyNames().stream()
+                .filter(name -> name.startsWith("replica."))
+                .sorted()
+                .forEach(name -> command.add("-D" + name + "=" + System.getProperty(name)));
         command.addAll(jvmArgs);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));

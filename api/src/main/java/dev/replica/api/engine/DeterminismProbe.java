@@ -274,6 +274,7 @@ public final class DeterminismProbe {
                 command.add("-D" + name + "=" + System.getProperty(name));
             }
         }
+        command.add("-Dreplica.probe.process=true");
         command.addAll(childJvmArguments);
         command.add("-cp");
         command.add(classPath(plugin, workload == null ? List.of() : workload.classPath()));

@@ -117,9 +117,26 @@ final class ReproduceCommand implements Callable<Integer> {
                     + (differences.isEmpty()
                             ? "."
                             : "; see the warnings above for differences of machine or versions."));
+            if (differences.isEmpty()) {
+                withdraw(parent.injector(registry).getInstance(RunAssembly.class), experiment, folder, text);
+            }
         }
         text.flush();
         return verdict.identical() ? 0 : NOT_IDENTICAL;
+    }
+
+    /**
+     * A rerun on the same machine and versions that differs disproves the verdict both runs trusted: it is
+     * withdrawn, so that the next run probes again instead of claiming bit-identity.
+     */
+    private static void withdraw(RunAssembly assembly, Experiment experiment, Path folder, PrintWriter text) {
+        try (EngineSession session = assembly.openEngine(experiment)) {
+            if (session.determinism().bitIdentical()) {
+                session.withdrawVerdict("'replica reproduce " + folder + "' came out different");
+                text.println("The determinism verdict this run trusted (" + session.determinism().summary()
+                        + ") was withdrawn: the next run probes again.");
+            }
+        }
     }
 
     /** The engine as this process would run it, described as the manifest recorded it. */
