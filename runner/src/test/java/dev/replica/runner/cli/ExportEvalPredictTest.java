@@ -164,7 +164,7 @@ class ExportEvalPredictTest {
         RunAssembly assembly = new RunAssembly(registry, env);
         ModelPlugin resnet = registry.get(PluginKind.MODEL, "resnet");
         try (TrainedModel source = TrainedModel.open(registry, env, e, run, "res", null, TrainedModel.Weights.BEST);
-                EngineSession session = assembly.openEngine(e.engine())) {
+                EngineSession session = assembly.openEngine(e)) {
             TrainingSetup setup = assembly.setup(e, session, assembly.openData(e, 0), 0);
             try (ModelTrainer imported = new ModelTrainer(
                     setup,

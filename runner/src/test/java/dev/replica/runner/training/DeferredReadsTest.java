@@ -44,7 +44,7 @@ class DeferredReadsTest {
         PluginRegistry registry = PluginRegistry.discover(getClass().getClassLoader());
         Experiment experiment = new ExperimentLoader(registry).load(TinyExperiment.write(dir, engine, 3, 2), List.of());
         RunAssembly assembly = new RunAssembly(registry, Environment.from(Map.of()));
-        try (EngineSession session = assembly.openEngine(experiment.engine())) {
+        try (EngineSession session = assembly.openEngine(experiment)) {
             DataSplits data = assembly.openData(experiment, 3);
             TrainingSetup setup = assembly.setup(experiment, session, data, 3);
             for (Map.Entry<String, PluginUse> m : experiment.models().entrySet()) {
