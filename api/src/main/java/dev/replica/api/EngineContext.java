@@ -13,8 +13,9 @@ import java.util.Objects;
  *     small generic network (a library user who opens an engine without an experiment)
  * @param probeProcess whether this process is one of the probe's own: it loads with the instruction set
  *     it was given and proves nothing
+ * @param fresh whether to probe again, ignoring kept verdicts ({@code replica doctor --fresh})
  */
-public record EngineContext(Path verdictCache, ProbeWorkload workload, boolean probeProcess) {
+public record EngineContext(Path verdictCache, ProbeWorkload workload, boolean probeProcess, boolean fresh) {
 
     /** Checks that the cache folder is given. */
     public EngineContext {
@@ -27,7 +28,7 @@ public record EngineContext(Path verdictCache, ProbeWorkload workload, boolean p
      * @param verdictCache where verdicts are kept
      */
     public EngineContext(Path verdictCache) {
-        this(verdictCache, null, false);
+        this(verdictCache, null, false, false);
     }
 
     /**
@@ -50,7 +51,16 @@ public record EngineContext(Path verdictCache, ProbeWorkload workload, boolean p
      * @return the context
      */
     public EngineContext withWorkload(ProbeWorkload probed) {
-        return new EngineContext(verdictCache, probed, probeProcess);
+        return new EngineContext(verdictCache, probed, probeProcess, fresh);
+    }
+
+    /**
+     * Returns this context with kept verdicts ignored: the probe runs again.
+     *
+     * @return the context
+     */
+    public EngineContext probingAgain() {
+        return new EngineContext(verdictCache, workload, probeProcess, true);
     }
 
     /**
@@ -59,6 +69,6 @@ public record EngineContext(Path verdictCache, ProbeWorkload workload, boolean p
      * @return the context
      */
     public EngineContext inProbeProcess() {
-        return new EngineContext(verdictCache, workload, true);
+        return new EngineContext(verdictCache, workload, true, fresh);
     }
 }

@@ -1,5 +1,11 @@
 package dev.replica.api;
 
+import java.io.File;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -26,6 +32,9 @@ public record ProbeWorkload(
         int steps,
         List<String> classPath) {
 
+    /** What starts the line on which a probe process prints its traces (JSON, one per model). */
+    public static final String ANSWER_MARK = "REPLICA-PROBE ";
+
     /** Checks the components. */
     public ProbeWorkload {
         Objects.requireNonNull(signature, "signature");
@@ -36,5 +45,30 @@ public record ProbeWorkload(
         if (steps < 1) {
             throw new IllegalArgumentException("steps must be at least 1, was " + steps);
         }
+    }
+
+    /**
+     * Returns the jars that a plugins folder added for a plugin: what a child process needs on its class
+     * path to find it.
+     *
+     * @param plugin any plugin
+     * @return file paths, empty for a plugin on the class path
+     */
+    public static List<String> classPathOf(Object plugin) {
+        List<String> entries = new ArrayList<>();
+        for (ClassLoader l = plugin.getClass().getClassLoader(); l != null; l = l.getParent()) {
+            if (l instanceof URLClassLoader urls) {
+                for (URL url : urls.getURLs()) {
+                    if ("file".equals(url.getProtocol())) {
+                        try {
+                            entries.add(Path.of(url.toURI()).toString());
+                        } catch (URISyntaxException | IllegalArgumentException e) {
+                            entries.add(new File(url.getPath()).getPath());
+                        }
+                    }
+                }
+            }
+        }
+        return entries;
     }
 }

@@ -1,11 +1,12 @@
 package dev.replica.runner;
 
 import ai.djl.ndarray.types.DataType;
+import com.google.gson.Gson;
 import dev.replica.api.DataSplits;
 import dev.replica.api.EngineContext;
 import dev.replica.api.EngineSession;
 import dev.replica.api.ModelPlugin;
-import dev.replica.api.engine.DeterminismProbe;
+import dev.replica.api.ProbeWorkload;
 import dev.replica.api.engine.ProbeTrace;
 import dev.replica.core.training.ModelTrainer;
 import dev.replica.core.training.NonFiniteLossException;
@@ -52,7 +53,12 @@ public final class ProbeProcess {
                 TrainingSetup setup = assembly.setup(experiment, session, data, seed);
                 ModelPlugin plugin = registry.get(PluginKind.MODEL, m.getValue().plugin());
                 try (ModelTrainer trainer = new ModelTrainer(
-                        setup, m.getKey(), plugin, m.getValue().params(), DataType.FLOAT32, m.getValue().weights())) {
+                        setup,
+                        m.getKey(),
+                        plugin,
+                        m.getValue().params(),
+                        DataType.FLOAT32,
+                        m.getValue().weights())) {
                     List<ProbeTrace> traced = new ArrayList<>(1);
                     trainer.traceFirstSteps(steps, traced::add);
                     try {
@@ -64,6 +70,9 @@ public final class ProbeProcess {
                 }
             }
         }
-        DeterminismProbe.answer(traces);
+        // The line the probe reads; then end, whatever threads the engine left running.
+        System.out.println(ProbeWorkload.ANSWER_MARK + new Gson().toJson(traces));
+        System.out.flush();
+        System.exit(0);
     }
 }

@@ -45,9 +45,10 @@ public final class FreshJvm {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Dai.djl.offline=true");
-        // The tests' fault seams (replica.test.fault) hold in the fresh JVM too.
+        // The tests' fault seams (replica.test.fault) hold in the fresh JVM too; the shared JVMs' pin of
+        // auto does not: a fresh JVM decides for itself, as a user's does.
         System.getProperties().stringPropertyNames().stream()
-                .filter(name -> name.startsWith("replica."))
+                .filter(name -> name.startsWith("replica.test."))
                 .sorted()
                 .forEach(name -> command.add("-D" + name + "=" + System.getProperty(name)));
         command.addAll(jvmArgs);

@@ -33,8 +33,9 @@ class KernelFaultTest {
         Path a = TinyExperiment.runFolder(dir, first.out());
         JsonObject engine = engine(a);
         assertThat(engine.get("isa").getAsString()).isNotEqualTo("native");
+        // On a machine whose real native kernels also misbehave, the NaN may come before the seam's noise.
         assertThat(engine.get("determinism").getAsString())
-                .contains("native: different bits (first difference in model res, step 0")
+                .containsPattern("native: (different bits \\(first difference in model res, step 0|a non-finite loss)")
                 .contains("the first 3 steps of res, vgg (batch 16, seed 0)");
         assertThat(engine.get("determinism.bit_identical").getAsString()).isEqualTo("true");
         assertThat(engine.get("determinism.self_check.res").getAsString())
@@ -63,7 +64,7 @@ class KernelFaultTest {
         assertThat(engine.get("isa").getAsString()).isNotEqualTo("native");
         assertThat(engine.get("determinism").getAsString())
                 .contains("native: a non-finite loss (model res: loss NaN at step 0)")
-                .contains("a kernel fault: native gave a non-finite step where ");
+                .contains("a kernel fault: native");
     }
 
     @Test
@@ -71,18 +72,21 @@ class KernelFaultTest {
         Path file = TinyExperiment.write(dir, "pytorch", 0, 1);
         FreshJvm.Result first = replica("unprobed-noise", "run", file.toString(), "--out", "a");
         assertThat(first.exit()).as(first.out() + first.err()).isEqualTo(2);
-        String isa = between(first.err(), "with instruction sets ", " is not bit-identical here after all");
+        String isa =
+                between(first.out() + first.err(), "with instruction sets ", " is not bit-identical here after all");
         assertThat(first.err())
                 .contains("is not bit-identical here after all: this run's model res, step 0:")
                 .contains("The verdict was withdrawn, so the next run probes the next instruction set")
                 .doesNotContain("\tat ");
 
-        // The next process does not trust the withdrawn verdict: it moves on to another setting.
+        // The next process does not trust the withdrawn verdict: it moves on to another setting (whose run
+        // the seam fails again), or, where no other setting is left, refuses to claim bit-identity.
         FreshJvm.Result second = replica("unprobed-noise", "run", file.toString(), "--out", "b");
         assertThat(second.exit()).as(second.out() + second.err()).isEqualTo(2);
-        assertThat(second.err()).contains(isa + ": different bits (withdrawn: this run's model res, step 0");
-        assertThat(between(second.err(), "with instruction sets ", " is not bit-identical here after all"))
-                .isNotEqualTo(isa);
+        assertThat(second.err())
+                .contains(isa + ": different bits (withdrawn: this run's model res, step 0")
+                .doesNotContain("with instruction sets " + isa + " is not bit-identical here after all");
+        assertThat(second.err()).containsAnyOf("is not bit-identical here after all", "is not bit-reproducible");
     }
 
     private FreshJvm.Result replica(String fault, String... args) throws IOException, InterruptedException {

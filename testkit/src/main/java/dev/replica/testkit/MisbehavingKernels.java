@@ -3,8 +3,8 @@ package dev.replica.testkit;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
-import dev.replica.api.engine.NativeEnvironment;
 import dev.replica.core.training.KernelFault;
+import dev.replica.engine.djl.NativeEnvironment;
 import java.util.Arrays;
 import java.util.List;
 
@@ -67,6 +67,8 @@ public final class MisbehavingKernels implements KernelFault {
 
     private static List<String> faults() {
         String value = System.getProperty(PROPERTY, "").strip();
-        return value.isEmpty() ? List.of() : Arrays.stream(value.split(",")).map(String::strip).toList();
+        return value.isEmpty()
+                ? List.of()
+                : Arrays.stream(value.split(",")).map(String::strip).toList();
     }
 }

@@ -204,8 +204,8 @@ public record DeterminismVerdict(
         String proved = "bit-identical across two fresh processes on " + workload;
         if (pinned()) {
             String fault = kernelFault();
-            return who + ": oneDNN pinned to " + used.word() + ", the widest setting " + proved + " ("
-                    + tried + (fault.isEmpty() ? "" : "; " + fault) + ")";
+            return who + ": oneDNN pinned to " + used.word() + ", the widest setting " + proved + " (" + tried
+                    + (fault.isEmpty() ? "" : "; " + fault) + ")";
         }
         return who + ", instruction sets " + used.word() + ": " + proved;
     }

@@ -25,12 +25,39 @@ public enum InstructionSet {
     /** The settings {@link #AUTO} tries, in this order: the fastest that is bit-identical wins. */
     public static final List<InstructionSet> AUTO_CANDIDATES = List.of(NATIVE, AVX512_CORE, AVX2);
 
+    /**
+     * The system property that narrows what {@link #AUTO} tries, e.g. {@code avx2} or {@code
+     * avx512_core,avx2}. The test suite sets it for its shared JVMs, whose natives load once for many
+     * experiments; the probe still proves whatever is left.
+     */
+    public static final String AUTO_PROPERTY = "replica.isa.auto";
+
     private final String word;
     private final String onednn;
 
     InstructionSet(String word, String onednn) {
         this.word = word;
         this.onednn = onednn;
+    }
+
+    /**
+     * Returns the settings {@link #AUTO} tries here: {@link #AUTO_CANDIDATES}, or those that {@value
+     * #AUTO_PROPERTY} names.
+     *
+     * @return the settings, widest first
+     * @throws IllegalArgumentException when the property names an unknown setting or auto
+     */
+    public static List<InstructionSet> autoCandidates() {
+        String value = System.getProperty(AUTO_PROPERTY, "").strip();
+        if (value.isEmpty()) {
+            return AUTO_CANDIDATES;
+        }
+        List<InstructionSet> chosen =
+                Arrays.stream(value.split(",")).map(w -> of(w.strip())).toList();
+        if (chosen.contains(AUTO)) {
+            throw new IllegalArgumentException(AUTO_PROPERTY + " names settings to try; auto is not one");
+        }
+        return chosen;
     }
 
     /**

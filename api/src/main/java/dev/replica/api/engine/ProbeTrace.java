@@ -23,8 +23,7 @@ import java.util.Objects;
  * @param gradients per step, the gradient digest of each trainable parameter, in the model's order
  * @param weights per step, the digest of every weight after the update
  */
-public record ProbeTrace(
-        String model, List<String> losses, List<Map<String, String>> gradients, List<String> weights) {
+public record ProbeTrace(String model, List<String> losses, List<Map<String, String>> gradients, List<String> weights) {
 
     /** Copies the lists. */
     public ProbeTrace {

@@ -33,9 +33,8 @@ public interface KernelFault {
 
     /** Looked up once per process: the class path does not change. */
     final class Holder {
-        static final KernelFault INSTALLED = ServiceLoader.load(KernelFault.class)
-                .findFirst()
-                .orElse(NONE);
+        static final KernelFault INSTALLED =
+                ServiceLoader.load(KernelFault.class).findFirst().orElse(NONE);
 
         private Holder() {}
     }

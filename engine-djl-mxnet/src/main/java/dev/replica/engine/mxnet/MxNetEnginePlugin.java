@@ -1,9 +1,9 @@
 package dev.replica.engine.mxnet;
 
 import ai.djl.engine.Engine;
-import dev.replica.api.engine.DeterminismProbe;
-import dev.replica.api.engine.DjlEnginePlugin;
-import dev.replica.api.engine.NativeEnvironment;
+import dev.replica.engine.djl.DeterminismProbe;
+import dev.replica.engine.djl.DjlEnginePlugin;
+import dev.replica.engine.djl.NativeEnvironment;
 import java.util.Map;
 
 /**

@@ -6,7 +6,7 @@ import ai.djl.Device;
 import dev.replica.api.EngineContext;
 import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
-import dev.replica.api.engine.NativeEnvironment;
+import dev.replica.engine.djl.NativeEnvironment;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 

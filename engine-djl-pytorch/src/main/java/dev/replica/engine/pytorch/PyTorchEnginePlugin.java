@@ -4,10 +4,10 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
-import dev.replica.api.engine.DeterminismProbe;
-import dev.replica.api.engine.DjlEnginePlugin;
 import dev.replica.api.engine.InstructionSet;
-import dev.replica.api.engine.NativeEnvironment;
+import dev.replica.engine.djl.DeterminismProbe;
+import dev.replica.engine.djl.DjlEnginePlugin;
+import dev.replica.engine.djl.NativeEnvironment;
 import java.util.Map;
 import java.util.SortedMap;
 

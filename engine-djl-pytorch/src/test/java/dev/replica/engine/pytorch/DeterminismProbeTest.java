@@ -6,16 +6,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.replica.api.EngineContext;
 import dev.replica.api.EngineSession;
 import dev.replica.api.UserException;
-import dev.replica.api.engine.DeterminismProbe;
 import dev.replica.api.engine.DeterminismVerdict;
 import dev.replica.api.engine.DeterminismVerdict.Outcome;
 import dev.replica.api.engine.InstructionSet;
-import dev.replica.api.engine.NativeEnvironment;
 import dev.replica.api.params.Params;
+import dev.replica.engine.djl.DeterminismProbe;
+import dev.replica.engine.djl.NativeEnvironment;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +36,21 @@ class DeterminismProbeTest {
 
     private final PyTorchEnginePlugin plugin = new PyTorchEnginePlugin();
 
+    private String pinned;
+
+    /** Auto's candidates are under test here; the suite's pin is for its shared JVMs' own engines. */
+    @BeforeEach
+    void unpinAuto() {
+        pinned = System.clearProperty(InstructionSet.AUTO_PROPERTY);
+    }
+
+    @AfterEach
+    void restorePin() {
+        if (pinned != null) {
+            System.setProperty(InstructionSet.AUTO_PROPERTY, pinned);
+        }
+    }
+
     @Test
     void autoFindsASettingThatIsBitIdenticalAcrossProcessesOnThisMachine() {
         DeterminismVerdict verdict = probe("").resolve(plugin, THREADS, "cpu", InstructionSet.AUTO, null, true);
@@ -46,13 +63,15 @@ class DeterminismProbeTest {
 
     @Test
     void aFaultThatDiffersPerProcessIsCaughtAtTheFirstStep() {
-        DeterminismVerdict verdict = probe("per-process").resolve(plugin, THREADS, "cpu", InstructionSet.NATIVE, null, true);
+        DeterminismVerdict verdict =
+                probe("per-process").resolve(plugin, THREADS, "cpu", InstructionSet.NATIVE, null, true);
         assertThat(verdict.bitIdentical()).isFalse();
         DeterminismVerdict.Trial trial = verdict.trials().get(0);
         assertThat(trial.outcome()).isEqualTo(Outcome.DIFFERENT);
         // The fault sits before the head: the loss differs, and the gradients nearest the output are the head's.
         assertThat(trial.detail())
-                .startsWith("first difference in model probe-network, step 0: the loss (forward pass), and the gradients of ")
+                .startsWith(
+                        "first difference in model probe-network, step 0: the loss (forward pass), and the gradients of ")
                 .contains("nearest the output ")
                 .contains("Linear");
         assertThat(verdict.summary())
@@ -71,10 +90,9 @@ class DeterminismProbeTest {
         assertThat(verdict.bitIdentical()).isTrue();
         assertThat(verdict.pinned()).isTrue();
         assertThat(verdict.summary())
-                .startsWith(
-                        "pytorch at 2 threads: oneDNN pinned to avx2, the widest setting bit-identical across two "
-                                + "fresh processes on the probe's generic network (native: different bits (first "
-                                + "difference in model probe-network, step 0");
+                .startsWith("pytorch at 2 threads: oneDNN pinned to avx2, the widest setting bit-identical across two "
+                        + "fresh processes on the probe's generic network (native: different bits (first "
+                        + "difference in model probe-network, step 0");
     }
 
     @Test

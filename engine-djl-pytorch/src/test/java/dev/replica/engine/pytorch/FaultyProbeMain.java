@@ -3,8 +3,8 @@ package dev.replica.engine.pytorch;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.LambdaBlock;
-import dev.replica.api.engine.DeterminismProbe;
-import dev.replica.api.engine.NativeEnvironment;
+import dev.replica.engine.djl.DeterminismProbe;
+import dev.replica.engine.djl.NativeEnvironment;
 
 /**
  * A determinism-probe process with a fault injected before the network's head, chosen by the system

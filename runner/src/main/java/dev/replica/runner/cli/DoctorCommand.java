@@ -3,14 +3,11 @@ package dev.replica.runner.cli;
 import dev.replica.api.EngineContext;
 import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
-import dev.replica.api.ProbeWorkload;
 import dev.replica.api.Plugin;
+import dev.replica.api.ProbeWorkload;
 import dev.replica.api.UserException;
 import dev.replica.api.engine.CpuInfo;
-import dev.replica.api.engine.DeterminismProbe;
 import dev.replica.api.engine.DeterminismVerdict;
-import dev.replica.api.engine.DjlEnginePlugin;
-import dev.replica.api.engine.InstructionSet;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.Params;
 import dev.replica.runner.Environment;
@@ -40,8 +37,9 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
         name = "doctor",
-        description = "Check that each engine gives bit-identical results on this machine "
-                + "(two fresh processes train a small network), and show the native settings it pins.")
+        description =
+                "Check that each engine gives bit-identical results on this machine "
+                        + "(two fresh processes train the first steps of a file's models, or a small network), and show the native settings it pins.")
 final class DoctorCommand implements Callable<Integer> {
 
     /** Exit status when some engine is not bit-identical here with any setting tried. */
@@ -96,6 +94,9 @@ final class DoctorCommand implements Callable<Integer> {
         String preload = System.getenv("LD_PRELOAD");
         out.println("Allocator: " + (preload == null || preload.isBlank() ? "system malloc (no LD_PRELOAD)" : preload));
         EngineContext context = EngineContext.from(parent.env()).withWorkload(workload);
+        if (fresh) {
+            context = context.probingAgain();
+        }
         out.println("Verdicts kept in: " + context.verdictCache());
         boolean all = true;
         for (Map.Entry<String, Map<String, Object>> e : engines.entrySet()) {
@@ -105,19 +106,9 @@ final class DoctorCommand implements Callable<Integer> {
                 raw.put("threads", threads);
             }
             if (plugin.schema().spec("determinism").isPresent()) {
-                raw.put("determinism", DjlEnginePlugin.RELAXED); // report a failure here instead of stopping
+                raw.put("determinism", "relaxed"); // report a failure here instead of stopping
             }
             Params params = validate(plugin, raw);
-            if (fresh && plugin instanceof DjlEnginePlugin djl) {
-                DeterminismProbe.at(context.verdictCache())
-                        .resolve(
-                                djl,
-                                params.getInt("threads"),
-                                params.getString("device"),
-                                InstructionSet.of(params.getString("isa")),
-                                workload,
-                                true);
-            }
             out.println();
             out.flush();
             try (EngineSession session = plugin.open(params, context)) {

@@ -1,4 +1,4 @@
-package dev.replica.api.engine;
+package dev.replica.engine.djl;
 
 import com.sun.jna.Library;
 import com.sun.jna.Native;

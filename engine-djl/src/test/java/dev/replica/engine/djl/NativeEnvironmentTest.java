@@ -1,4 +1,4 @@
-package dev.replica.api.engine;
+package dev.replica.engine.djl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

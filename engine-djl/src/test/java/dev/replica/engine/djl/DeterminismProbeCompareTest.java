@@ -1,9 +1,12 @@
-package dev.replica.api.engine;
+package dev.replica.engine.djl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.replica.api.engine.DeterminismVerdict;
 import dev.replica.api.engine.DeterminismVerdict.Outcome;
 import dev.replica.api.engine.DeterminismVerdict.Trial;
+import dev.replica.api.engine.InstructionSet;
+import dev.replica.api.engine.ProbeTrace;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +22,9 @@ class DeterminismProbeCompareTest {
                 InstructionSet.NATIVE, trace(ONE, TWO, "a", "b", "w"), trace(ONE, TWO, "a", "b", "w"), 1);
         assertThat(t.outcome()).isEqualTo(Outcome.IDENTICAL);
         assertThat(t.describe()).isEqualTo("native: bit-identical");
-        assertThat(t.traces()).singleElement().satisfies(trace -> assertThat(trace.model()).isEqualTo("m"));
+        assertThat(t.traces())
+                .singleElement()
+                .satisfies(trace -> assertThat(trace.model()).isEqualTo("m"));
     }
 
     @Test
@@ -69,8 +74,7 @@ class DeterminismProbeCompareTest {
     @Test
     void theVerdictSaysWhatItPinnedOnWhatAndThatNothingWorked() {
         Trial nativeDiffers = new Trial(InstructionSet.NATIVE, Outcome.DIFFERENT, "first difference in x", 4, false);
-        Trial avx2Same = new Trial(
-                InstructionSet.AVX2, Outcome.IDENTICAL, "", 4, true, trace(ONE, TWO, "a", "b", "w"));
+        Trial avx2Same = new Trial(InstructionSet.AVX2, Outcome.IDENTICAL, "", 4, true, trace(ONE, TWO, "a", "b", "w"));
         DeterminismVerdict pinned = new DeterminismVerdict(
                 "pytorch", 2, InstructionSet.AUTO, InstructionSet.AVX2, List.of(nativeDiffers, avx2Same), "m");
         assertThat(pinned.bitIdentical()).isTrue();
@@ -101,14 +105,15 @@ class DeterminismProbeCompareTest {
                 "m");
         assertThat(plain.pinned()).isFalse();
         assertThat(plain.summary())
-                .isEqualTo("mxnet at 2 threads, instruction sets native: bit-identical across two fresh processes on m");
+                .isEqualTo(
+                        "mxnet at 2 threads, instruction sets native: bit-identical across two fresh processes on m");
     }
 
     @Test
     void aNonFiniteStepOnAWideSettingThatANarrowOneTrainsIsAKernelFault() {
         Trial nativeNan = new Trial(InstructionSet.NATIVE, Outcome.NON_FINITE, "model m: loss NaN at step 1", 4, false);
-        Trial avx2Same = new Trial(
-                InstructionSet.AVX2, Outcome.IDENTICAL, "", 4, false, trace(ONE, TWO, "a", "b", "w"));
+        Trial avx2Same =
+                new Trial(InstructionSet.AVX2, Outcome.IDENTICAL, "", 4, false, trace(ONE, TWO, "a", "b", "w"));
         DeterminismVerdict verdict = new DeterminismVerdict(
                 "pytorch", 2, InstructionSet.AUTO, InstructionSet.AVX2, List.of(nativeNan, avx2Same), "m");
         assertThat(verdict.kernelFault())

@@ -1,4 +1,4 @@
-package dev.replica.api.engine;
+package dev.replica.engine.djl;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -15,6 +15,7 @@ import ai.djl.nn.pooling.Pool;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import dev.replica.api.engine.ProbeTrace;
 import dev.replica.api.nn.SeededInitializer.Fan;
 import dev.replica.api.nn.TorchLayers;
 import dev.replica.api.seed.RandomSource;

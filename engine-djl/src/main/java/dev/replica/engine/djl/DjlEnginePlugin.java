@@ -1,4 +1,4 @@
-package dev.replica.api.engine;
+package dev.replica.engine.djl;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -11,6 +11,8 @@ import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
 import dev.replica.api.ProbeWorkload;
 import dev.replica.api.UserException;
+import dev.replica.api.engine.DeterminismVerdict;
+import dev.replica.api.engine.InstructionSet;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
 import dev.replica.api.params.Params;
@@ -184,7 +186,8 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
                     context.workload());
         }
         DeterminismProbe probe = this.probe != null ? this.probe : DeterminismProbe.at(context.verdictCache());
-        DeterminismVerdict verdict = probe.resolve(this, threads, device, requested, context.workload(), false);
+        DeterminismVerdict verdict =
+                probe.resolve(this, threads, device, requested, context.workload(), context.fresh());
         if (!verdict.bitIdentical() && verdict.couldNotRun()) {
             if (STRICT.equals(params.getString("determinism"))) {
                 throw new UserException("the determinism probe of " + name() + " could not run here ("

@@ -1,4 +1,4 @@
-package dev.replica.api.engine;
+package dev.replica.engine.djl;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
@@ -8,14 +8,15 @@ import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
 import dev.replica.api.EnginePlugin;
 import dev.replica.api.ProbeWorkload;
+import dev.replica.api.engine.CpuInfo;
+import dev.replica.api.engine.DeterminismVerdict;
 import dev.replica.api.engine.DeterminismVerdict.Outcome;
 import dev.replica.api.engine.DeterminismVerdict.Trial;
+import dev.replica.api.engine.InstructionSet;
+import dev.replica.api.engine.ProbeTrace;
 import java.io.File;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -58,7 +59,7 @@ public final class DeterminismProbe {
     static final int VERSION = 2;
 
     static final int STEPS = 6;
-    private static final String MARK = "REPLICA-PROBE ";
+    private static final String MARK = ProbeWorkload.ANSWER_MARK;
     private static final String GENERIC = "the probe's generic network";
 
     private static final Logger LOG = LogManager.getLogger(DeterminismProbe.class);
@@ -120,7 +121,7 @@ public final class DeterminismProbe {
             ProbeWorkload workload,
             boolean fresh) {
         List<InstructionSet> candidates =
-                requested == InstructionSet.AUTO ? InstructionSet.AUTO_CANDIDATES : List.of(requested);
+                requested == InstructionSet.AUTO ? InstructionSet.autoCandidates() : List.of(requested);
         InstructionSet loaded = plugin.loadedInstructionSet(threads);
         if (loaded != null) {
             // The natives read their settings once: decide once per process.
@@ -151,7 +152,12 @@ public final class DeterminismProbe {
      * @param why what disproved it
      */
     public void withdraw(
-            DjlEnginePlugin plugin, int threads, String device, InstructionSet isa, ProbeWorkload workload, String why) {
+            DjlEnginePlugin plugin,
+            int threads,
+            String device,
+            InstructionSet isa,
+            ProbeWorkload workload,
+            String why) {
         String key = key(plugin, threads, device, isa, workload);
         Trial withdrawn = new Trial(isa, Outcome.DIFFERENT, "withdrawn: " + why, 0, false);
         synchronized (seenInThisProcess) {
@@ -269,8 +275,9 @@ public final class DeterminismProbe {
             }
         }
         // Replica's own settings (and the tests' fault seams) hold in the probe's processes too.
-        for (String name : new TreeMap<>(System.getProperties()).keySet().stream().map(Object::toString).toList()) {
-            if (name.startsWith("replica.")) {
+        for (String name : new TreeMap<>(System.getProperties())
+                .keySet().stream().map(Object::toString).toList()) {
+            if (name.startsWith("replica.") && !name.equals(InstructionSet.AUTO_PROPERTY)) {
                 command.add("-D" + name + "=" + System.getProperty(name));
             }
         }
@@ -341,33 +348,8 @@ public final class DeterminismProbe {
         Set<String> entries = new LinkedHashSet<>(
                 List.of(System.getProperty("java.class.path").split(File.pathSeparator)));
         entries.addAll(extra);
-        entries.addAll(classPathOf(plugin));
+        entries.addAll(ProbeWorkload.classPathOf(plugin));
         return String.join(File.pathSeparator, entries);
-    }
-
-    /**
-     * Returns the jars that a plugins folder added for a plugin: what a child process needs on its class
-     * path to find it.
-     *
-     * @param plugin any plugin
-     * @return file paths, empty for a plugin on the class path
-     */
-    public static List<String> classPathOf(Object plugin) {
-        List<String> entries = new ArrayList<>();
-        for (ClassLoader l = plugin.getClass().getClassLoader(); l != null; l = l.getParent()) {
-            if (l instanceof URLClassLoader urls) {
-                for (URL url : urls.getURLs()) {
-                    if ("file".equals(url.getProtocol())) {
-                        try {
-                            entries.add(Path.of(url.toURI()).toString());
-                        } catch (URISyntaxException | IllegalArgumentException e) {
-                            entries.add(new File(url.getPath()).getPath());
-                        }
-                    }
-                }
-            }
-        }
-        return entries;
     }
 
     /**
@@ -409,7 +391,8 @@ public final class DeterminismProbe {
                 return null;
             }
             Outcome outcome = Outcome.valueOf(e.outcome());
-            if (outcome == Outcome.IDENTICAL && (e.traces() == null || e.traces().isEmpty())) {
+            if (outcome == Outcome.IDENTICAL
+                    && (e.traces() == null || e.traces().isEmpty())) {
                 return null; // a proof without the bits a run must compute again proves nothing now
             }
             return new Trial(isa, outcome, e.detail(), e.seconds(), true, e.traces());
