@@ -30,6 +30,37 @@ public final class ProbeProcess {
 
     private ProbeProcess() {}
 
+    /** The steps whose float32 and float64 losses are compared: the forward pass, and one update later. */
+    private static final int EXACT_STEPS = 2;
+
+    /**
+     * Measures the float32 kernels against float64 ones: a float64 twin trains the first steps from the
+     * same seeded weights and batches, and its losses must agree with the float32 trace's to what float32
+     * rounding explains. The loss after one update weighs every gradient; a deterministic kernel that is
+     * wrong passes the comparison of two processes, not this.
+     */
+    private static ProbeTrace measureInexactness(
+            ProbeTrace trace, TrainingSetup setup, String label, ModelPlugin plugin, PluginUse use) {
+        int steps = Math.min(EXACT_STEPS, trace.steps());
+        List<Double> exact;
+        try (ModelTrainer twin =
+                new ModelTrainer(setup, label, plugin, use.params(), DataType.FLOAT64, use.weights())) {
+            exact = twin.trainSteps(0, steps);
+        } catch (NonFiniteLossException e) {
+            return trace.withInexactness(Double.POSITIVE_INFINITY, "a float64 step that was not finite");
+        }
+        double worst = 0;
+        String where = "";
+        for (int s = 0; s < steps; s++) {
+            double ratio = Math.abs(trace.loss(s) - exact.get(s)) / Math.abs(exact.get(s));
+            if (ratio > worst) {
+                worst = ratio;
+                where = "the loss of step " + s;
+            }
+        }
+        return trace.withInexactness(worst, where);
+    }
+
     /**
      * Trains and prints.
      *
@@ -66,7 +97,16 @@ public final class ProbeProcess {
                     } catch (NonFiniteLossException e) {
                         // the trace ends with the non-finite step, which is what the parent needs to see
                     }
-                    traces.addAll(traced);
+                    if (!traced.isEmpty() && traced.get(0).finite()) {
+                        traces.add(measureInexactness(
+                                traced.get(0),
+                                assembly.setup(experiment, session, data, seed),
+                                m.getKey(),
+                                plugin,
+                                m.getValue()));
+                    } else {
+                        traces.addAll(traced);
+                    }
                 }
             }
         }

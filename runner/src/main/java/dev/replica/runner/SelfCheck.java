@@ -4,6 +4,7 @@ import dev.replica.api.EngineSession;
 import dev.replica.api.UserException;
 import dev.replica.api.engine.DeterminismVerdict;
 import dev.replica.api.engine.ProbeTrace;
+import dev.replica.core.record.RunManifest;
 import dev.replica.core.training.ModelTrainer;
 import dev.replica.runner.config.PluginUse;
 import java.util.SortedMap;
@@ -21,8 +22,7 @@ final class SelfCheck {
 
     private static final Logger LOG = LogManager.getLogger(SelfCheck.class);
 
-    /** The manifest key of a model's self-check. */
-    static final String KEY = "determinism.self_check.";
+    private static final String KEY = RunManifest.SELF_CHECK;
 
     private final EngineSession session;
     private final boolean strict;

@@ -32,6 +32,8 @@ public record DeterminismVerdict(
         DIFFERENT("different bits"),
         /** A loss was NaN or infinite. */
         NON_FINITE("a non-finite loss"),
+        /** The float32 kernels computed a step that float32 rounding cannot explain (against float64). */
+        INEXACT("float32 kernels that disagree with float64"),
         /** A probe process failed or did not answer. */
         FAILED("the probe could not run");
 
@@ -152,14 +154,14 @@ public record DeterminismVerdict(
         }
         List<String> faulty = new ArrayList<>();
         for (Trial t : trials) {
-            if (t.outcome() == Outcome.NON_FINITE) {
+            if (t.outcome() == Outcome.NON_FINITE || t.outcome() == Outcome.INEXACT) {
                 faulty.add(t.isa().word());
             }
         }
         return faulty.isEmpty()
                 ? ""
-                : "a kernel fault: " + String.join(", ", faulty) + " gave a non-finite step where " + used.word()
-                        + " was finite and bit-identical";
+                : "a kernel fault: " + String.join(", ", faulty) + " gave a non-finite or inexact step where "
+                        + used.word() + " was finite, exact and bit-identical";
     }
 
     /**

@@ -23,7 +23,7 @@ public enum InstructionSet {
     SSE41("sse41", "SSE41");
 
     /** The settings {@link #AUTO} tries, in this order: the fastest that is bit-identical wins. */
-    public static final List<InstructionSet> AUTO_CANDIDATES = List.of(NATIVE, AVX512_CORE, AVX2);
+    public static final List<InstructionSet> AUTO_CANDIDATES = List.of(NATIVE, AVX512_CORE, AVX2, SSE41);
 
     /**
      * The system property that narrows what {@link #AUTO} tries, e.g. {@code avx2} or {@code
@@ -48,7 +48,24 @@ public enum InstructionSet {
      * @throws IllegalArgumentException when the property names an unknown setting or auto
      */
     public static List<InstructionSet> autoCandidates() {
-        String value = System.getProperty(AUTO_PROPERTY, "").strip();
+        return autoCandidates(null);
+    }
+
+    /**
+     * Returns the settings {@link #AUTO} tries for one engine: those that {@value #AUTO_PROPERTY}{@code
+     * .<engine>} names, else {@link #autoCandidates()}.
+     *
+     * @param engine the engine's name, or {@code null}
+     * @return the settings, widest first
+     * @throws IllegalArgumentException when a property names an unknown setting or auto
+     */
+    public static List<InstructionSet> autoCandidates(String engine) {
+        String value = engine == null
+                ? ""
+                : System.getProperty(AUTO_PROPERTY + "." + engine, "").strip();
+        if (value.isEmpty()) {
+            value = System.getProperty(AUTO_PROPERTY, "").strip();
+        }
         if (value.isEmpty()) {
             return AUTO_CANDIDATES;
         }

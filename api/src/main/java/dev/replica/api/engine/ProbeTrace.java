@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -22,8 +23,26 @@ import java.util.Objects;
  * @param losses each step's loss, as the bits of a double in hex
  * @param gradients per step, the gradient digest of each trainable parameter, in the model's order
  * @param weights per step, the digest of every weight after the update
+ * @param inexactness how far the float32 kernels are from float64 ones: the largest relative difference of
+ *     the loss, before and after the first update, against a float64 twin trained from the same weights
+ *     and batches; negative when not measured
+ * @param inexactTensor where that largest difference was, or empty
  */
-public record ProbeTrace(String model, List<String> losses, List<Map<String, String>> gradients, List<String> weights) {
+public record ProbeTrace(
+        String model,
+        List<String> losses,
+        List<Map<String, String>> gradients,
+        List<String> weights,
+        double inexactness,
+        String inexactTensor) {
+
+    /**
+     * What float32 rounding can explain in the loss after one update against its float64 twin, with a
+     * wide margin:
+     * honest kernels stay far below it, the faulty AVX2 kernels of DJL's PyTorch on an AMD Zen 5 are far
+     * above it (the closing note of the determinism issue has the figures).
+     */
+    public static final double INEXACTNESS_BOUND = 1e-3;
 
     /** Copies the lists. */
     public ProbeTrace {
@@ -31,6 +50,49 @@ public record ProbeTrace(String model, List<String> losses, List<Map<String, Str
         losses = List.copyOf(losses);
         gradients = List.copyOf(gradients);
         weights = List.copyOf(weights);
+        inexactTensor = inexactTensor == null ? "" : inexactTensor;
+    }
+
+    /**
+     * A trace whose float32 kernels were not measured against float64.
+     *
+     * @param model the model's label
+     * @param losses each step's loss
+     * @param gradients per step, the gradient digests
+     * @param weights per step, the weights' digest
+     */
+    public ProbeTrace(String model, List<String> losses, List<Map<String, String>> gradients, List<String> weights) {
+        this(model, losses, gradients, weights, -1, "");
+    }
+
+    /**
+     * Returns this trace with its float32-against-float64 measurement.
+     *
+     * @param ratio the largest ratio
+     * @param tensor where
+     * @return the trace
+     */
+    public ProbeTrace withInexactness(double ratio, String tensor) {
+        return new ProbeTrace(model, losses, gradients, weights, ratio, tensor);
+    }
+
+    /**
+     * Says whether the float32 kernels computed a first update that float32 rounding cannot explain.
+     *
+     * @return the finding in words, or {@code null} when they did not (or it was not measured)
+     */
+    public String inexact() {
+        if (!(inexactness > INEXACTNESS_BOUND)) {
+            return null;
+        }
+        return String.format(
+                Locale.ROOT,
+                "model %s: float32 is %.2g away from float64 (relative, %s), more than float32 rounding "
+                        + "explains (%.0e)",
+                model,
+                inexactness,
+                inexactTensor,
+                INEXACTNESS_BOUND);
     }
 
     /**

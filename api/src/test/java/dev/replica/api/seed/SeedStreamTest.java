@@ -77,4 +77,23 @@ class SeedStreamTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("empty name in seed stream path 'a//b'");
     }
+
+    @Test
+    void theEngineSeedMixesAllSixtyFourBitsSoStructuredSeedsDoNotCollide() {
+        Set<Integer> seen = new HashSet<>();
+        for (long k = 0; k < 64; k++) {
+            for (long seed : new long[] {k, k << 32, (k << 32) | k, Long.reverse(k), ~k}) {
+                seen.add(SeedStream.engineSeed(seed));
+            }
+        }
+        // 64 x 5 seeds, some equal by construction (0 and 0 << 32, ...): every distinct one lands apart.
+        Set<Long> distinct = new HashSet<>();
+        for (long k = 0; k < 64; k++) {
+            for (long seed : new long[] {k, k << 32, (k << 32) | k, Long.reverse(k), ~k}) {
+                distinct.add(seed);
+            }
+        }
+        assertThat(seen).hasSameSizeAs(distinct);
+        assertThat(SeedStream.engineSeed(1L)).isNotEqualTo(SeedStream.engineSeed(1L << 32));
+    }
 }

@@ -61,6 +61,9 @@ public record RunManifest(
     public static final String WEIGHTS = "weights.sha256";
     public static final String CHECK = "check";
     public static final String INITIAL_WEIGHTS = "initial_weights";
+    /** The prefix of the engine's keys for each model's self-check against its determinism probe. */
+    public static final String SELF_CHECK = "determinism.self_check.";
+
     private static final Gson GSON =
             new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 

@@ -138,9 +138,12 @@ class DeterminismProbeTest {
     @Test
     void strictRefusesToOpenWhereTheProbeFailsAndRelaxedOpensAndRecordsIt() {
         // The setting the engine really runs with in this JVM, so this test loads nothing new.
-        InstructionSet used = DeterminismProbe.at(CONTEXT.verdictCache())
-                .resolve(plugin, THREADS, "cpu", InstructionSet.AUTO, null, false)
-                .used();
+        InstructionSet loaded = plugin.loadedInstructionSet(THREADS);
+        InstructionSet used = loaded != null
+                ? loaded
+                : DeterminismProbe.at(CONTEXT.verdictCache())
+                        .resolve(plugin, THREADS, "cpu", InstructionSet.AUTO, null, false)
+                        .used();
         PyTorchEnginePlugin faulty = new PyTorchEnginePlugin(probe("per-process"));
         Map<String, Object> raw = Map.of("threads", THREADS, "isa", used.word());
 

@@ -69,12 +69,12 @@ class PyTorchEnginePluginTest {
     }
 
     @Test
-    void allSixtyFourBitsOfTheEngineSeedCount() {
+    void seedsThatAFoldOfTheHalvesWouldCollideDrawDifferentNumbers() {
+        // seed ^ (seed >>> 32) maps 1 and 2^32 (and k and k << 32 ^ k ...) to the same int.
         try (EngineSession session = plugin.open(plugin.schema().defaults(), CONTEXT)) {
-            assertThat(draws(session, 0L))
-                    .isEqualTo(draws(session, 0L))
-                    .isNotEqualTo(draws(session, 1L << 32))
-                    .isNotEqualTo(draws(session, 1L));
+            assertThat(draws(session, 1L)).isEqualTo(draws(session, 1L)).isNotEqualTo(draws(session, 1L << 32));
+            assertThat(draws(session, 7L)).isNotEqualTo(draws(session, (7L << 32) ^ 7L ^ 7L));
+            assertThat(draws(session, 0L)).isNotEqualTo(draws(session, 0x1_0000_0001L));
         }
     }
 

@@ -101,9 +101,9 @@ public final class DeterminismProbe {
     }
 
     /**
-     * Finds the setting an engine runs with: the requested one, or for {@code auto} the first of
-     * {@link InstructionSet#AUTO_CANDIDATES} that is bit-identical here on the workload (the widest when
-     * none is). Once the engine has loaded in this process, its setting is the only one left to prove.
+     * Finds the setting an engine runs with: the requested one, or for {@code auto} the first of {@link
+     * InstructionSet#autoCandidates()} that is bit-identical here on the workload (the widest when none
+     * is).
      *
      * @param plugin the engine plugin
      * @param threads the intra-op threads
@@ -121,12 +121,30 @@ public final class DeterminismProbe {
             ProbeWorkload workload,
             boolean fresh) {
         List<InstructionSet> candidates =
-                requested == InstructionSet.AUTO ? InstructionSet.autoCandidates() : List.of(requested);
-        InstructionSet loaded = plugin.loadedInstructionSet(threads);
-        if (loaded != null) {
-            // The natives read their settings once: decide once per process.
-            candidates = List.of(loaded);
-        }
+                requested == InstructionSet.AUTO ? InstructionSet.autoCandidates(plugin.name()) : List.of(requested);
+        return resolve(plugin, threads, device, requested, candidates, workload, fresh);
+    }
+
+    /**
+     * Finds the first of some settings that is bit-identical here on the workload.
+     *
+     * @param plugin the engine plugin
+     * @param threads the intra-op threads
+     * @param device the device the engine will run on
+     * @param requested the setting the experiment asked for, for the verdict
+     * @param candidates the settings to try, in order
+     * @param workload what to train, or {@code null} for the generic network
+     * @param fresh ignore cached verdicts and probe again
+     * @return the verdict
+     */
+    public DeterminismVerdict resolve(
+            DjlEnginePlugin plugin,
+            int threads,
+            String device,
+            InstructionSet requested,
+            List<InstructionSet> candidates,
+            ProbeWorkload workload,
+            boolean fresh) {
         String what = workload == null ? GENERIC : workload.description();
         List<Trial> trials = new ArrayList<>();
         for (InstructionSet isa : candidates) {
@@ -220,6 +238,10 @@ public final class DeterminismProbe {
 
     private static Trial nonFinite(InstructionSet isa, List<ProbeTrace> traces, double seconds) {
         for (ProbeTrace t : traces) {
+            String inexact = t.inexact();
+            if (inexact != null) {
+                return new Trial(isa, Outcome.INEXACT, inexact, seconds, false);
+            }
             for (int step = 0; step < t.steps(); step++) {
                 if (!Double.isFinite(t.loss(step))) {
                     return new Trial(
@@ -259,7 +281,9 @@ public final class DeterminismProbe {
                 return new Trial(isa, Outcome.DIFFERENT, "first difference in " + difference, seconds, false);
             }
         }
-        return new Trial(isa, Outcome.IDENTICAL, "", seconds, false, a);
+        double inexact = a.stream().mapToDouble(ProbeTrace::inexactness).max().orElse(-1);
+        String exactness = inexact < 0 ? "" : String.format(Locale.ROOT, "float32 within %.1e of float64", inexact);
+        return new Trial(isa, Outcome.IDENTICAL, exactness, seconds, false, a);
     }
 
     private List<ProbeTrace> runChild(
@@ -277,7 +301,7 @@ public final class DeterminismProbe {
         // Replica's own settings (and the tests' fault seams) hold in the probe's processes too.
         for (String name : new TreeMap<>(System.getProperties())
                 .keySet().stream().map(Object::toString).toList()) {
-            if (name.startsWith("replica.") && !name.equals(InstructionSet.AUTO_PROPERTY)) {
+            if (name.startsWith("replica.") && !name.startsWith(InstructionSet.AUTO_PROPERTY)) {
                 command.add("-D" + name + "=" + System.getProperty(name));
             }
         }

@@ -226,7 +226,7 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
      * @param threads the intra-op threads it would load with
      * @return the setting, or {@code null} when the engine has not loaded here
      */
-    InstructionSet loadedInstructionSet(int threads) {
+    public InstructionSet loadedInstructionSet(int threads) {
         SortedMap<String, String> loaded = NativeEnvironment.loaded(name());
         if (loaded == null) {
             return null;

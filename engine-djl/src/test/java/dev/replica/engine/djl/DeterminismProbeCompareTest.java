@@ -117,8 +117,24 @@ class DeterminismProbeCompareTest {
         DeterminismVerdict verdict = new DeterminismVerdict(
                 "pytorch", 2, InstructionSet.AUTO, InstructionSet.AVX2, List.of(nativeNan, avx2Same), "m");
         assertThat(verdict.kernelFault())
-                .isEqualTo("a kernel fault: native gave a non-finite step where avx2 was finite and bit-identical");
-        assertThat(verdict.summary()).contains("; a kernel fault: native gave a non-finite step");
+                .isEqualTo(
+                        "a kernel fault: native gave a non-finite or inexact step where avx2 was finite, exact and bit-identical");
+        assertThat(verdict.summary()).contains("; a kernel fault: native gave a non-finite or inexact step");
+    }
+
+    @Test
+    void float32KernelsFarFromFloat64AreInexactEvenWhenBothProcessesAgree() {
+        List<ProbeTrace> wrong =
+                List.of(trace(ONE, TWO, "a", "b", "w").get(0).withInexactness(2e-2, "the loss of step 1"));
+        Trial t = DeterminismProbe.compare(InstructionSet.AVX2, wrong, wrong, 1);
+        assertThat(t.outcome()).isEqualTo(Outcome.INEXACT);
+        assertThat(t.detail())
+                .isEqualTo("model m: float32 is 0.020 away from float64 (relative, the loss of step 1), more than "
+                        + "float32 rounding explains (1e-03)");
+        List<ProbeTrace> right = List.of(trace(ONE, TWO, "a", "b", "w").get(0).withInexactness(1e-7, "x"));
+        Trial ok = DeterminismProbe.compare(InstructionSet.AVX2, right, right, 1);
+        assertThat(ok.outcome()).isEqualTo(Outcome.IDENTICAL);
+        assertThat(ok.detail()).isEqualTo("float32 within 1.0e-07 of float64");
     }
 
     private static List<ProbeTrace> trace(double loss0, double loss1, String step0Fc, String step1Fc, String weights) {

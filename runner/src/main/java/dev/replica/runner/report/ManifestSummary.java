@@ -14,6 +14,7 @@ import java.util.Map;
 final class ManifestSummary {
 
     private static final String ABSENT = "(not recorded)";
+    private static final String SELF_CHECK = RunManifest.SELF_CHECK;
 
     private ManifestSummary() {}
 
@@ -51,6 +52,7 @@ final class ManifestSummary {
         out.put("CPU", at(env, "cpu.model") + ", " + at(env, "cpu.cores") + " cores");
         out.put("CPU instruction sets", at(env, "cpu.isa_flags"));
         out.put("Determinism", at(engine, "determinism"));
+        out.put("Self-check", selfChecks(engine));
         out.put("Native settings", nativeSettings(engine));
         out.put("Dataset", dataset(m));
         out.put("Plugins", plugins(m));
@@ -119,7 +121,10 @@ final class ManifestSummary {
         List<Map<String, String>> engines = new ArrayList<>(m.engines().values());
         engines.add(0, m.engine());
         Map<String, String> engine = engines.stream()
-                .filter(e -> "false".equals(e.get("determinism.bit_identical")))
+                .filter(e -> "false".equals(e.get("determinism.bit_identical"))
+                        || e.entrySet().stream()
+                                .anyMatch(x -> x.getKey().startsWith(SELF_CHECK)
+                                        && x.getValue().startsWith("FAILED")))
                 .findFirst()
                 .orElse(null);
         if (engine == null) {
@@ -127,6 +132,17 @@ final class ManifestSummary {
         }
         return "Not bit-reproducible on the machine it ran on: " + at(engine, "determinism")
                 + ". A rerun there may give other bits; compare results with tolerances, not bit for bit.";
+    }
+
+    /** What each model's first steps showed against the probe's: the part of the claim this run proved. */
+    private static String selfChecks(Map<String, String> engine) {
+        List<String> parts = new ArrayList<>();
+        engine.forEach((k, v) -> {
+            if (k.startsWith(SELF_CHECK)) {
+                parts.add(k.substring(SELF_CHECK.length()) + ": " + v);
+            }
+        });
+        return parts.isEmpty() ? ABSENT : String.join("; ", parts);
     }
 
     private static String nativeSettings(Map<String, String> engine) {
