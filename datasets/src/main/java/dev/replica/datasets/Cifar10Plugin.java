@@ -19,7 +19,7 @@ import java.util.TreeMap;
 
 /**
  * CIFAR-10 from the official binary files ({@code cifar-10-batches-bin}), normalised with the reference
- * study's constants and, on the training split, cropped and flipped (DESIGN.md sections 6 and 7).
+ * study's constants and, on the training split, cropped and flipped (docs/design.md, sections 6 and 7).
  *
  * <p>The files are read whole into memory and hashed; the provenance records each file's md5 and
  * whether all six are the official bytes. When none of the files is there and {@code download} is on,

@@ -7,7 +7,7 @@ package dev.replica.datasets;
  */
 final class Normalization {
 
-    /** The constants of the reference study (DESIGN.md section 6). */
+    /** The constants of the reference study (docs/design.md, section 6). */
     static final Normalization CIFAR10 =
             new Normalization(new float[] {0.4914f, 0.4822f, 0.4465f}, new float[] {0.2470f, 0.2435f, 0.2616f});
 

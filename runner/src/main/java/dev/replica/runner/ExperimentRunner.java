@@ -174,7 +174,7 @@ public final class ExperimentRunner {
                 tables.add(table);
             }
             if (several) {
-                // The aggregate over seeds: mean and sample standard deviation (DESIGN.md section 8).
+                // The aggregate over seeds: mean and sample standard deviation (docs/design.md, section 8).
                 SeedSummaryTable overSeeds = new SeedSummaryTable(experiment.seeds(), tables);
                 ModelFiles.writeAtomically(folder.path().resolve("summary.md"), overSeeds.markdown());
                 ModelFiles.writeAtomically(folder.path().resolve("summary.csv"), overSeeds.csv());

@@ -380,7 +380,7 @@ public abstract class ModelPluginContract {
      *
      * <p>Train mode: BatchNorm normalises with the batch's own statistics, so the one known difference
      * of the engines' BatchNorm (MXNet updates its running variance with the biased batch variance,
-     * PyTorch with the unbiased one; DESIGN.md section 5) does not enter the outputs. Dropout masks come
+     * PyTorch with the unbiased one; docs/design.md, section 5) does not enter the outputs. Dropout masks come
      * from the run's streams at the same step, so they agree too.
      */
     private double crossEngineLogitDifference(float change) {

@@ -7,7 +7,7 @@ import java.util.Locale;
 /**
  * The widest instruction set oneDNN's kernels may use (convolutions, BatchNorm, pooling and reorders on
  * both engines). Kernels of different widths sum in different orders, so this setting changes bits;
- * on some processors a kernel family is not even bit-identical between two processes (DESIGN.md
+ * on some processors a kernel family is not even bit-identical between two processes (docs/design.md,
  * section 5), and capping it is the remedy.
  */
 public enum InstructionSet {

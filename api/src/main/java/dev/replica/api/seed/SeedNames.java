@@ -1,7 +1,7 @@
 package dev.replica.api.seed;
 
 /**
- * The names of the seed streams a run derives from its root seed (DESIGN.md section 4), in one place:
+ * The names of the seed streams a run derives from its root seed (docs/design.md, section 4), in one place:
  * every stream is a pure function of the root seed and these names, so renaming one changes every
  * result that depends on it. Golden-value tests pin them.
  */

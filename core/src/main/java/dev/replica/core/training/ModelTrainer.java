@@ -36,7 +36,7 @@ import java.util.function.Consumer;
  * Trains one model: builds it from its plugin with weights drawn from the run's seed streams, then runs
  * the loop. The loop owns the update (no DJL {@code Trainer}): gradients are collected, each trainable
  * parameter is updated by path, and gradients are zeroed, inside an {@link NDScope} that frees every
- * step's temporaries. That keeps PyTorch and MXNet on the same footing (DESIGN.md section 5).
+ * step's temporaries. That keeps PyTorch and MXNet on the same footing (docs/design.md, section 5).
  *
  * <p>Every random choice is a pure function of (seed, name, epoch, step): the order of examples is
  * {@code data/order/<epoch>}, augmentation {@code data/augment/<epoch>/<index>}, initial weights

@@ -11,7 +11,7 @@ import dev.replica.engine.djl.NativeEnvironment;
  * property {@code probe.fault}:
  * <ul>
  *   <li>{@code per-process}: adds an offset that differs in every process (a kernel whose result depends
- *       on the process, as on the AVX-512 machine of DESIGN.md section 5);</li>
+ *       on the process, as on the AVX-512 machine of docs/design.md, section 5);</li>
  *   <li>{@code per-process-unless-avx2}: the same, except when oneDNN is capped to AVX2 (a fault that the
  *       cap removes);</li>
  *   <li>{@code nan-from-step-2}: multiplies by NaN from the third training step on.</li>

@@ -23,7 +23,7 @@ import java.util.Optional;
  * {@code width x [1, 2, 4, 8]} channels, stride 2 at the first block of stages 2-4, a 1x1 conv + BN
  * shortcut only where the shape changes; global average pool; a linear layer.
  *
- * <p>Initialisation (DESIGN.md section 6): He normal with fan-in for every convolution, BatchNorm weight
+ * <p>Initialisation (docs/design.md, section 6): He normal with fan-in for every convolution, BatchNorm weight
  * 1 and bias 0, the linear layer's weight and bias uniform in {@code +-1/sqrt(fan_in)}. Each parameter
  * draws from its own stream of {@link ModelContext#initSeeds()}, named by its place in the network,
  * e.g. {@code stem/conv/weight}, {@code stage2/block1/shortcut/conv/weight}, {@code fc/bias}.

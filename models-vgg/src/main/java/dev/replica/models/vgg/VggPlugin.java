@@ -27,7 +27,7 @@ import java.util.Optional;
  * by a global average pool and the head {@code 512 -> 4096 -> ReLU -> Dropout -> 4096 -> ReLU -> Dropout
  * -> classes}. {@code width_divisor} divides every convolution width and the head width.
  *
- * <p>Initialisation as the reference study got it (DESIGN.md section 6): He normal with fan-out and a
+ * <p>Initialisation as the reference study got it (docs/design.md, section 6): He normal with fan-out and a
  * zero bias for the convolutions, BatchNorm weight 1 and bias 0; but the first convolution and the three
  * linear layers keep PyTorch's default, weight and bias uniform in {@code +-1/sqrt(fan_in)}. Each
  * parameter draws from its own stream of {@link ModelContext#initSeeds()}, named by its place, e.g.

@@ -268,7 +268,7 @@ public final class BenchReport {
         return new Verdict(target, pass, String.join(", ", figures));
     }
 
-    /** The CPU-scale study (DESIGN.md section 6): 16 epochs of 50,000 training and 10,000 test images. */
+    /** The CPU-scale study (docs/design.md, section 6): 16 epochs of 50,000 training and 10,000 test images. */
     private Verdict study() {
         String target = "the CPU-scale study (ResNet-18 w16 + VGG19-BN /4, 16 epochs) < 30 min (projected)";
         List<String> figures = new ArrayList<>();

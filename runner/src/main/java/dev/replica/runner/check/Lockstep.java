@@ -127,7 +127,7 @@ final class Lockstep {
     /**
      * Evaluates both sides as they are, then again with the reference's running statistics copied into
      * the other side: MXNet's BatchNorm updates its running variance with the biased batch variance and
-     * PyTorch's with the unbiased one (DESIGN.md section 5), so the raw comparison mixes that convention
+     * PyTorch's with the unbiased one (docs/design.md, section 5), so the raw comparison mixes that convention
      * into the difference.
      */
     private static ModelComparison.FinalEvaluation evaluate(Lane a, Lane b) {

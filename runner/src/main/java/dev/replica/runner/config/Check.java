@@ -92,7 +92,7 @@ public record Check(
     /**
      * The bands when the file gives none: every replayed step's loss, update and BatchNorm running means
      * within 100 times the noise floor. The running variances are left out: MXNet's biased convention
-     * differs from PyTorch's by design (DESIGN.md section 5).
+     * differs from PyTorch's by design (docs/design.md, section 5).
      */
     public static final List<Tolerance> DEFAULT_TOLERANCES = List.of(
             new Tolerance("loss", Tolerance.Bound.NOISE_FLOOR, 100, null),

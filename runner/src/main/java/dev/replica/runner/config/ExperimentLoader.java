@@ -15,7 +15,7 @@ import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 
 /**
- * Loads an experiment file (format of DESIGN.md, section 8): composes it to a YAML node tree, applies
+ * Loads an experiment file (format of docs/design.md, section 3): composes it to a YAML node tree, applies
  * the {@code --set} overrides, validates everything against the plugins' schemas and returns the typed
  * {@link Experiment}. Every problem of the file is collected before anything is thrown, each with its
  * key path and line:column.

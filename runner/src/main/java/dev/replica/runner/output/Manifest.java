@@ -10,7 +10,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Facts for a run's provenance that come from the process and the machine (DESIGN.md section 4): Java,
+ * Facts for a run's provenance that come from the process and the machine (docs/design.md, section 4): Java,
  * OS, processor, allocator, the git commit. The manifest itself is core's {@code RunManifest}.
  */
 public final class Manifest {

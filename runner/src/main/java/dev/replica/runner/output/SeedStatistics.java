@@ -3,7 +3,7 @@ package dev.replica.runner.output;
 import java.util.List;
 
 /**
- * Mean and sample standard deviation over seeds (DESIGN.md section 8). Sums run in the given order, so
+ * Mean and sample standard deviation over seeds (docs/design.md, section 8). Sums run in the given order, so
  * the same values always give the same bits.
  */
 public final class SeedStatistics {

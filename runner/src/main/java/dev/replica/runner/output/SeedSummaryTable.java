@@ -9,7 +9,7 @@ import java.util.function.ToDoubleFunction;
 /**
  * The study's table over several seeds: each value as mean ± sample standard deviation (n - 1) with
  * the test accuracy of every seed, and each difference in points as the mean of the per-seed
- * differences with their own sample standard deviation (DESIGN.md section 8). A single seed keeps
+ * differences with their own sample standard deviation (docs/design.md, section 8). A single seed keeps
  * {@link SummaryTable}'s format.
  */
 public final class SeedSummaryTable {

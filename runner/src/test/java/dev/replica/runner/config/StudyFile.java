@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** The study's experiment file (DESIGN.md, section 8), with helpers to change one line and load it. */
+/** The study's experiment file (docs/design.md, section 3), with helpers to change one line and load it. */
 final class StudyFile {
 
     static final String LABEL = "experiments/cifar10.yaml";

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Statistics over seeds against numbers worked out by hand (DESIGN.md section 8). */
+/** Statistics over seeds against numbers worked out by hand (docs/design.md, section 8). */
 class SeedSummaryTableTest {
 
     // Three seeds, two models (test loss, test accuracy, best validation accuracy):

@@ -83,7 +83,7 @@ class PreActResNetPluginTest {
      *   fc 512->10                           512*10 + 10                              =      5,130
      *   total  1,728 + 147,968 + 525,184 + 2,098,944 + 8,392,192 + 1,024 + 5,130      = 11,172,170
      *
-     * Cross-check with the post-activation ResNet-18 (11,173,962, DESIGN.md section 5): the convolutions
+     * Cross-check with the post-activation ResNet-18 (11,173,962, docs/design.md, section 5): the convolutions
      * and the fc are the same; the BatchNorms differ. Post-activation: stem 128 + 4*128 + (4*256 + 256)
      * + (4*512 + 512) + (4*1024 + 1024) = 9,600. Pre-activation: 4*128 + (128 + 3*256) + (256 + 3*512)
      * + (512 + 3*1024) + 1,024 (final) = 7,808. 11,173,962 - 9,600 + 7,808 = 11,172,170.
