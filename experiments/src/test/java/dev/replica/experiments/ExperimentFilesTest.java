@@ -65,6 +65,7 @@ class ExperimentFilesTest {
         Experiment e = new ExperimentLoader(REGISTRY).load(Path.of("he2016-cifar10.yaml"), List.of());
         assertThat(e.dataset().params().getString("validation")).isEqualTo("holdout");
         assertThat(e.dataset().params().getInt("holdout")).isEqualTo(5000);
+        assertThat(e.dataset().params().getString("normalization")).isEqualTo("pixel_mean");
         assertThat(e.training().epochs()).isEqualTo(182);
         assertThat(e.training().batchSize()).isEqualTo(128);
         assertThat(e.optimizer().params().getDouble("lr")).isEqualTo(0.1);
