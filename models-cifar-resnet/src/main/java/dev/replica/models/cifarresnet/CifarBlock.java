@@ -9,6 +9,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
@@ -17,6 +19,7 @@ import dev.replica.api.nn.SeededInitializer.Fan;
 import dev.replica.api.nn.StateDictNames;
 import dev.replica.api.nn.TorchLayers;
 import dev.replica.api.seed.SeedStream;
+import java.util.List;
 
 /**
  * One pair of 3x3 convolutions of the paper's CIFAR nets: {@code relu(bn2(conv2(relu(bn1(conv1(x))))) +
@@ -45,8 +48,10 @@ final class CifarBlock extends AbstractBlock {
     private final Shortcut shortcut;
     private final boolean reshapes;
     private final int channels;
-    private final Conv2d projection;
-    private final BatchNorm projectionBn;
+    /** conv1, bn1, ReLU, conv2, bn2. */
+    private final SequentialBlock pair;
+    /** Option B's 1x1 convolution and BatchNorm where the shape changes; else {@code null}. */
+    private final SequentialBlock projection;
 
     /**
      * Creates the block.
@@ -66,19 +71,26 @@ final class CifarBlock extends AbstractBlock {
             throw new IllegalArgumentException("a block either keeps the shape or halves the map and doubles the "
                     + "channels: " + inChannels + " -> " + channels + " at stride " + stride);
         }
-        conv1 = addChildBlock("conv1", TorchLayers.heConv(3, channels, stride, Fan.IN, false, seeds.child("conv1")));
-        bn1 = addChildBlock("bn1", TorchLayers.batchNorm());
-        conv2 = addChildBlock("conv2", TorchLayers.heConv(3, channels, 1, Fan.IN, false, seeds.child("conv2")));
-        bn2 = addChildBlock("bn2", TorchLayers.batchNorm());
-        if (reshapes && shortcut == Shortcut.B) {
-            projection = addChildBlock(
-                    "shortcutConv",
-                    TorchLayers.heConv(1, channels, stride, Fan.IN, false, seeds.child("shortcut/conv")));
-            projectionBn = addChildBlock("shortcutBn", TorchLayers.batchNorm());
-        } else {
-            projection = null;
-            projectionBn = null;
-        }
+        conv1 = TorchLayers.heConv(3, channels, stride, Fan.IN, false, seeds.child("conv1"));
+        bn1 = TorchLayers.batchNorm();
+        conv2 = TorchLayers.heConv(3, channels, 1, Fan.IN, false, seeds.child("conv2"));
+        bn2 = TorchLayers.batchNorm();
+        pair = addChildBlock(
+                "pair",
+                new SequentialBlock()
+                        .add(conv1)
+                        .add(bn1)
+                        .add(Activation.reluBlock())
+                        .add(conv2)
+                        .add(bn2));
+        projection = reshapes && shortcut == Shortcut.B
+                ? addChildBlock(
+                        "shortcut",
+                        new SequentialBlock()
+                                .add(TorchLayers.heConv(
+                                        1, channels, stride, Fan.IN, false, seeds.child("shortcut/conv")))
+                                .add(TorchLayers.batchNorm()))
+                : null;
     }
 
     /**
@@ -102,11 +114,7 @@ final class CifarBlock extends AbstractBlock {
     @Override
     protected NDList forwardInternal(
             ParameterStore store, NDList inputs, boolean training, PairList<String, Object> params) {
-        NDList x = conv1.forward(store, inputs, training, params);
-        x = bn1.forward(store, x, training, params);
-        x = new NDList(Activation.relu(x.singletonOrThrow()));
-        x = conv2.forward(store, x, training, params);
-        NDArray out = bn2.forward(store, x, training, params).singletonOrThrow();
+        NDArray out = pair.forward(store, inputs, training, params).singletonOrThrow();
         NDArray input = inputs.singletonOrThrow();
         if (shortcut == Shortcut.NONE) {
             return new NDList(Activation.relu(out));
@@ -117,27 +125,21 @@ final class CifarBlock extends AbstractBlock {
         } else if (projection == null) {
             identity = subsampleAndPad(input, channels);
         } else {
-            NDList s = projection.forward(store, inputs, training, params);
-            identity = projectionBn.forward(store, s, training, params).singletonOrThrow();
+            identity = projection.forward(store, inputs, training, params).singletonOrThrow();
         }
         return new NDList(Activation.relu(out.add(identity)));
     }
 
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return conv2.getOutputShapes(conv1.getOutputShapes(inputShapes));
+        return pair.getOutputShapes(inputShapes);
     }
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        conv1.initialize(manager, dataType, inputShapes);
-        Shape[] afterConv1 = conv1.getOutputShapes(inputShapes);
-        bn1.initialize(manager, dataType, afterConv1);
-        conv2.initialize(manager, dataType, afterConv1);
-        bn2.initialize(manager, dataType, conv2.getOutputShapes(afterConv1));
+        pair.initialize(manager, dataType, inputShapes);
         if (projection != null) {
             projection.initialize(manager, dataType, inputShapes);
-            projectionBn.initialize(manager, dataType, projection.getOutputShapes(inputShapes));
         }
     }
 
@@ -153,7 +155,8 @@ final class CifarBlock extends AbstractBlock {
                 .layer(module + ".conv2", conv2)
                 .layer(module + ".bn2", bn2);
         if (projection != null) {
-            names.layer(module + ".shortcut.0", projection).layer(module + ".shortcut.1", projectionBn);
+            List<Block> layers = projection.getChildren().values();
+            names.layer(module + ".shortcut.0", layers.get(0)).layer(module + ".shortcut.1", layers.get(1));
         }
     }
 }

@@ -70,7 +70,7 @@ class CifarBlockTest {
         block.initialize(manager, DataType.FLOAT32, INPUT);
         SortedMap<String, float[]> weights = ModelHarness.snapshot(block);
         for (Map.Entry<String, float[]> e : weights.entrySet()) {
-            if (e.getKey().contains("conv")) {
+            if (e.getKey().contains("Conv2d")) {
                 Arrays.fill(e.getValue(), 0f);
             }
         }
