@@ -55,7 +55,7 @@ public final class MultiStepPlugin implements SchedulePlugin {
 
     @Override
     public String description() {
-        return "multiply the rate by gamma after each milestone epoch (PyTorch MultiStepLR)";
+        return "multiply the rate by gamma after each milestone epoch or iteration (PyTorch MultiStepLR); a warm-up";
     }
 
     @Override
