@@ -8,7 +8,8 @@ EXPORT.safetensors is what `replica export RUN_DIR` wrote; LOGITS.npz is what
 safetensors package. The model comes from tools/pytorch/models.py, built from the file's metadata
 (replica.plugin, replica.params), and loads the weights with load_state_dict(strict=True). The test
 images are read from CIFAR-10's test_batch.bin and normalised as torchvision's ToTensor and Normalize
-do. Prints the largest relative logit difference over the first images, the test accuracy on both sides,
+do, or, with --pixel-mean N, as the cifar10 dataset's normalization: pixel_mean does for a run on the
+first N training images validated on the test split: pixel / 255 less that pixel's mean over them. Prints the largest relative logit difference over the first images, the test accuracy on both sides,
 and exits 1 when the logits of an image differ by 1e-4 or more (relative).
 """
 import argparse
@@ -42,11 +43,23 @@ def read_safetensors(path):
     return tensors, meta
 
 
-def test_images(cifar_dir):
-    raw = np.fromfile(Path(cifar_dir) / 'test_batch.bin', dtype=np.uint8).reshape(-1, 3073)
-    labels = raw[:, 0].astype(np.int64)
-    pixels = raw[:, 1:].reshape(-1, 3, 32, 32)
+def read_batches(cifar_dir, names):
+    raw = np.concatenate([np.fromfile(Path(cifar_dir) / n, dtype=np.uint8).reshape(-1, 3073) for n in names])
+    return raw[:, 0].astype(np.int64), raw[:, 1:].reshape(-1, 3, 32, 32)
+
+
+def pixel_mean(cifar_dir, n):
+    """Replica's per-pixel mean: float32 pixel / 255 summed in float64 over the first n training images."""
+    _, pixels = read_batches(cifar_dir, [f'data_batch_{i}.bin' for i in range(1, 6)])
+    scaled = (pixels[:n].astype(np.float32) / np.float32(255)).astype(np.float64)
+    return torch.from_numpy((scaled.sum(0) / n).astype(np.float32))
+
+
+def test_images(cifar_dir, pixel_mean_images=0):
+    labels, pixels = read_batches(cifar_dir, ['test_batch.bin'])
     x = torch.from_numpy(pixels).float().div(255)  # ToTensor
+    if pixel_mean_images:
+        return x.sub(pixel_mean(cifar_dir, pixel_mean_images)), torch.from_numpy(labels)
     x = x.sub(torch.from_numpy(MEAN)[:, None, None]).div(torch.from_numpy(STD)[:, None, None])  # Normalize
     return x, torch.from_numpy(labels)
 
@@ -58,6 +71,9 @@ def main():
     p.add_argument('cifar10')
     p.add_argument('--images', type=int, default=100)
     p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--pixel-mean', type=int, default=0, metavar='N',
+                   help='subtract the per-pixel mean of the first N training images instead (normalization: '
+                        'pixel_mean, validation: test; 50000 for all)')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
 
@@ -68,7 +84,7 @@ def main():
 
     replica = np.load(a.logits)
     replica_logits, replica_labels = replica['logits'], replica['labels']
-    x, labels = test_images(a.cifar10)
+    x, labels = test_images(a.cifar10, a.pixel_mean)
     x, labels = x[:len(replica_labels)], labels[:len(replica_labels)]  # a run may test on the first images only
     if not np.array_equal(replica_labels, labels.numpy()):
         sys.exit('the logits file is not of the CIFAR-10 test split in file order')

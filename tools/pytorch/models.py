@@ -1,9 +1,12 @@
-"""The study's two networks in plain PyTorch, written as its notebook writes them.
+"""The study's networks in plain PyTorch, written as its notebook writes them.
 
 ResNet: the hand-written CIFAR ResNet-18 (the common pytorch-cifar layout: conv1, bn1, layer1..4 of
 BasicBlocks with an nn.Sequential shortcut, linear). VGG: torchvision's vgg*_bn layout of `features`,
 an average pool, and the study's CIFAR head in `classifier` (512 -> 4096 -> 4096 -> classes). Widths
 take Replica's `width` and `width_divisor` so that the CPU-scale models can be checked too.
+CifarResNet: He et al. 2016's CIFAR nets as akamaster/pytorch_resnet_cifar10's resnet.py writes them
+(conv1, bn1, layer1..3, linear; option A pads with zero channels, option B is a 1x1 projection),
+and the plain twin without shortcuts that the paper compares them with.
 """
 import torch
 import torch.nn as nn
@@ -89,6 +92,57 @@ class VGG(nn.Module):
         return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
 
 
+class CifarBlock(nn.Module):
+    def __init__(self, in_planes, planes, stride, shortcut):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, stride=1, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.residual = shortcut is not None
+        self.shortcut = nn.Sequential()
+        self.pad = 0
+        if self.residual and (stride != 1 or in_planes != planes):
+            if shortcut == 'a':
+                self.pad = planes // 4  # x[:, :, ::2, ::2] between planes // 4 zero channels each side
+            else:
+                self.shortcut = nn.Sequential(
+                    nn.Conv2d(in_planes, planes, 1, stride=stride, bias=False), nn.BatchNorm2d(planes))
+
+    def forward(self, x):
+        out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        if self.residual:
+            out = out + (F.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, self.pad, self.pad)) if self.pad else self.shortcut(x))
+        return F.relu(out)
+
+
+class CifarResNet(nn.Module):
+    def __init__(self, depth=20, shortcut='a', num_classes=10):
+        """shortcut: 'a', 'b', or None for the plain net."""
+        super().__init__()
+        n = (depth - 2) // 6
+        self.conv1 = nn.Conv2d(3, 16, 3, stride=1, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        layers, in_planes = [], 16
+        for planes, stride in ((16, 1), (32, 2), (64, 2)):
+            blocks = []
+            for s in [stride] + [1] * (n - 1):
+                blocks.append(CifarBlock(in_planes, planes, s, shortcut))
+                in_planes = planes
+            layers.append(nn.Sequential(*blocks))
+        self.layer1, self.layer2, self.layer3 = layers
+        self.linear = nn.Linear(64, num_classes)
+        for m in self.modules():  # akamaster's _weights_init
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.kaiming_normal_(m.weight)
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.layer3(self.layer2(self.layer1(out)))
+        out = F.adaptive_avg_pool2d(out, 1).flatten(1)
+        return self.linear(out)
+
+
 def build(plugin, params):
     """The network for a Replica model plugin and its resolved params (as exported in the metadata)."""
     classes = int(params.get('classes', 10))
@@ -98,4 +152,7 @@ def build(plugin, params):
     if plugin == 'vgg':
         return VGG(int(params['depth']), bool(params['batch_norm']), int(params['width_divisor']),
                    float(params['dropout']), classes)
+    if plugin == 'cifar-resnet':
+        residual = bool(params.get('residual', True))
+        return CifarResNet(int(params['depth']), params.get('shortcut', 'a') if residual else None, classes)
     raise SystemExit(f'no PyTorch definition of model plugin {plugin!r} here')

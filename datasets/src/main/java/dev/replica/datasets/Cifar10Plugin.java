@@ -19,7 +19,8 @@ import java.util.TreeMap;
 
 /**
  * CIFAR-10 from the official binary files ({@code cifar-10-batches-bin}), normalised with the reference
- * study's constants and, on the training split, cropped and flipped (docs/design.md, sections 6 and 7).
+ * study's constants (or He et al. 2016's per-pixel mean) and, on the training split, cropped and
+ * flipped (docs/design.md, sections 6 and 7).
  *
  * <p>The files are read whole into memory and hashed; the provenance records each file's md5 and
  * whether all six are the official bytes. When none of the files is there and {@code download} is on,
@@ -48,7 +49,14 @@ public final class Cifar10Plugin implements DatasetPlugin {
                     ParameterSpec.bool("augment", "random crop (padding 4) and horizontal flip of training examples")
                             .withDefault(true),
                     ParameterSpec.bool("download", "fetch the official archive when the files are absent")
-                            .withDefault(true))
+                            .withDefault(true),
+                    ParameterSpec.string(
+                                    "normalization",
+                                    "mean_std: (pixel / 255 - mean) / std per channel, the study's constants; "
+                                            + "pixel_mean: pixel / 255 less that pixel's mean over the training "
+                                            + "examples, as He et al. 2016 (crops pad with 0)")
+                            .withDefault("mean_std")
+                            .allowing("mean_std", "pixel_mean"))
             .withCheck(Cifar10Plugin::holdoutBelowLimit);
 
     private final Cifar10Download download;
@@ -112,6 +120,7 @@ public final class Cifar10Plugin implements DatasetPlugin {
                 holdout,
                 context.seeds().child("holdout"),
                 params.getBoolean("augment") ? CropAndFlip.STANDARD : null,
+                params.getString("normalization").equals("pixel_mean"),
                 provenance(root, train, test));
     }
 

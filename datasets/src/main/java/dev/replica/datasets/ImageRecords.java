@@ -77,7 +77,7 @@ final class ImageRecords {
 
     /**
      * Writes one image, placed and normalised, as {@code channels x height x width} floats. Pixels that
-     * the placement takes from outside the image are black (pixel 0, normalised).
+     * the placement takes from outside the image are black (pixel 0, normalised; 0 with a per-pixel mean).
      *
      * @param record the record
      * @param placement the crop and flip, {@link CropAndFlip.Placement#IDENTITY} for none
@@ -94,6 +94,7 @@ final class ImageRecords {
         // inside the image, the others are padding. Found once, so the pixel loops have no branch.
         int from = Math.min(width, flip ? Math.max(0, dx) : Math.max(0, -dx));
         int to = Math.max(from, flip ? Math.min(width, width + dx) : Math.min(width, width - dx));
+        float[] mean = normalization.pixelMean();
         for (int c = 0; c < channels; c++) {
             float[] table = normalization.table(c);
             float pad = table[0];
@@ -115,6 +116,13 @@ final class ImageRecords {
                 } else {
                     for (int x = from, src = row + from + dx; x < to; x++, src++) {
                         out[o + x] = table[data[src] & 0xFF];
+                    }
+                }
+                if (mean != null) {
+                    // The mean of the source pixel: the image is mean-subtracted before it is placed.
+                    int m = (c * height + sy) * width;
+                    for (int x = from; x < to; x++) {
+                        out[o + x] -= mean[m + (flip ? width - 1 - x : x) + dx];
                     }
                 }
             }

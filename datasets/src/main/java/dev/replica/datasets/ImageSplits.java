@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 
 /**
  * The splits of an opened image dataset.
@@ -52,6 +53,8 @@ record ImageSplits(
      * @param holdout how many training images to hold out for validation, or 0 to validate on the test split
      * @param holdoutStream where the held-out images are drawn from
      * @param augmentation the training split's augmentation, or {@code null}
+     * @param pixelMean whether to subtract the training split's per-pixel mean (He et al. 2016) instead
+     *     of normalising with the study's per-channel constants
      * @param provenance facts about the data
      * @return the splits
      */
@@ -62,12 +65,16 @@ record ImageSplits(
             int holdout,
             SeedStream holdoutStream,
             CropAndFlip augmentation,
+            boolean pixelMean,
             Map<String, String> provenance) {
-        Normalization n = Normalization.CIFAR10;
         int classes = classNames.size();
         Shape shape = new Shape(train.channels(), train.height(), train.width());
-        ImageExamples testSet = ImageExamples.all(test, n, null);
         if (holdout == 0) {
+            Normalization n = pixelMean
+                    ? Normalization.pixelMean(
+                            train, IntStream.range(0, train.count()).toArray())
+                    : Normalization.CIFAR10;
+            ImageExamples testSet = ImageExamples.all(test, n, null);
             return new ImageSplits(
                     classes,
                     shape,
@@ -80,12 +87,13 @@ record ImageSplits(
                     n);
         }
         Holdout parts = Holdout.draw(train.count(), holdout, holdoutStream);
+        Normalization n = pixelMean ? Normalization.pixelMean(train, parts.train()) : Normalization.CIFAR10;
         return new ImageSplits(
                 classes,
                 shape,
                 new ImageExamples(train, parts.train(), n, augmentation),
                 new ImageExamples(train, parts.validation(), n, null),
-                testSet,
+                ImageExamples.all(test, n, null),
                 "holdout:" + holdout,
                 provenance,
                 classNames,
@@ -123,9 +131,9 @@ record ImageSplits(
             for (int x = 0; x < width; x++) {
                 int pixel = rgb.getRGB(x, y);
                 int at = y * width + x;
-                features[at] = normalization.value(0, (pixel >> 16) & 0xff);
-                features[plane + at] = normalization.value(1, (pixel >> 8) & 0xff);
-                features[2 * plane + at] = normalization.value(2, pixel & 0xff);
+                features[at] = normalization.value(0, (pixel >> 16) & 0xff, at);
+                features[plane + at] = normalization.value(1, (pixel >> 8) & 0xff, at);
+                features[2 * plane + at] = normalization.value(2, pixel & 0xff, at);
             }
         }
         return features;

@@ -103,6 +103,7 @@ public final class SyntheticPlugin implements DatasetPlugin {
                 holdout,
                 context.seeds().child("holdout"),
                 params.getBoolean("augment") ? CropAndFlip.STANDARD : null,
+                false,
                 provenance);
     }
 

@@ -344,6 +344,7 @@ class Cifar10PluginTest {
         expected.put("holdout", 5000);
         expected.put("augment", true);
         expected.put("download", true);
+        expected.put("normalization", "mean_std");
         assertThat(new Cifar10Plugin().schema().defaults().asMap()).containsExactlyEntriesOf(expected);
         assertThat(new Cifar10Plugin().name()).isEqualTo("cifar10");
     }

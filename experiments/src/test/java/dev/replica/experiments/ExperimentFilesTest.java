@@ -30,7 +30,11 @@ class ExperimentFilesTest {
     void theStudysFilesAreHere() throws IOException {
         assertThat(experimentFiles().map(p -> p.getFileName().toString()))
                 .contains(
-                        "quickstart.yaml", "resnet18-vs-vgg19bn-cifar10.yaml", "resnet18-vs-vgg19bn-cifar10-cpu.yaml");
+                        "quickstart.yaml",
+                        "resnet18-vs-vgg19bn-cifar10.yaml",
+                        "resnet18-vs-vgg19bn-cifar10-cpu.yaml",
+                        "he2016-cifar10.yaml",
+                        "he2016-cifar10-cpu.yaml");
     }
 
     @ParameterizedTest
@@ -53,5 +57,48 @@ class ExperimentFilesTest {
         assertThat(e.schedule().params().getIntList("milestones")).containsExactly(50, 75);
         assertThat(e.models().get("resnet18").params().getInt("width")).isEqualTo(64);
         assertThat(e.models().get("vgg19bn").params().getInt("width_divisor")).isEqualTo(1);
+    }
+
+    /** He et al. 2016, section 4.2: 64k iterations are 182 epochs of the 45k/5k split's 352 steps. */
+    @Test
+    void theHe2016RecipeIsThePapers() {
+        Experiment e = new ExperimentLoader(REGISTRY).load(Path.of("he2016-cifar10.yaml"), List.of());
+        assertThat(e.dataset().params().getString("validation")).isEqualTo("holdout");
+        assertThat(e.dataset().params().getInt("holdout")).isEqualTo(5000);
+        assertThat(e.dataset().params().getString("normalization")).isEqualTo("pixel_mean");
+        assertThat(e.training().epochs()).isEqualTo(182);
+        assertThat(e.training().batchSize()).isEqualTo(128);
+        assertThat(e.optimizer().params().getDouble("lr")).isEqualTo(0.1);
+        assertThat(e.optimizer().params().getDouble("momentum")).isEqualTo(0.9);
+        assertThat(e.optimizer().params().getDouble("weight_decay")).isEqualTo(1e-4);
+        assertThat(e.schedule().params().getIntList("milestones")).containsExactly(32000, 48000);
+        assertThat(e.schedule().params().getString("unit")).isEqualTo("iterations");
+        assertThat(e.schedule().params().getInt("warmup_iterations")).isEqualTo(400);
+        assertThat(e.models().keySet())
+                .containsExactly(
+                        "plain20",
+                        "plain32",
+                        "plain44",
+                        "plain56",
+                        "resnet20",
+                        "resnet32",
+                        "resnet44",
+                        "resnet56",
+                        "resnet110");
+        e.models().forEach((label, model) -> {
+            assertThat(model.plugin()).isEqualTo("cifar-resnet");
+            assertThat(label)
+                    .isEqualTo((model.params().getBoolean("residual") ? "resnet" : "plain")
+                            + model.params().getInt("depth"));
+            assertThat(model.params().getString("shortcut")).as(label).isEqualTo("a");
+        });
+    }
+
+    @Test
+    void theHe2016CpuFileHasTheShallowestAndDeepestNetsOfFigure6() {
+        Experiment e = new ExperimentLoader(REGISTRY).load(Path.of("he2016-cifar10-cpu.yaml"), List.of());
+        assertThat(e.models().keySet()).containsExactly("plain20", "plain56", "resnet20", "resnet56");
+        assertThat(e.optimizer().params().getDouble("weight_decay")).isEqualTo(1e-4);
+        assertThat(e.dataset().params().getInt("limit")).isEqualTo(10000);
     }
 }

@@ -219,8 +219,8 @@ class RunToolsTest {
         assertThat(unknown.exit()).isEqualTo(2);
         assertThat(unknown.err())
                 .isEqualTo("replica: unknown plugin 'resnt'; available: [engine/mxnet, engine/pytorch, "
-                        + "dataset/cifar10, dataset/synthetic, model/resnet, model/vgg, optimizer/sgd, schedule/constant, "
-                        + "schedule/cosine, schedule/multistep]\n");
+                        + "dataset/cifar10, dataset/synthetic, model/cifar-resnet, model/resnet, model/vgg, optimizer/sgd, "
+                        + "schedule/constant, schedule/cosine, schedule/multistep]\n");
         Result kind = replica("describe", "models/resnet");
         assertThat(kind.exit()).isEqualTo(2);
         assertThat(kind.err())
@@ -228,7 +228,8 @@ class RunToolsTest {
                         + "[engine, dataset, model, optimizer, schedule]\n");
         Result name = replica("describe", "model/resnt");
         assertThat(name.exit()).isEqualTo(2);
-        assertThat(name.err()).isEqualTo("replica: unknown model plugin 'resnt'; available: [resnet, vgg]\n");
+        assertThat(name.err())
+                .isEqualTo("replica: unknown model plugin 'resnt'; available: [cifar-resnet, resnet, vgg]\n");
     }
 
     /** A dataset plugin named like a model, loaded from a plugins folder, to make a name ambiguous. */

@@ -70,7 +70,7 @@ class UserErrorsTest {
                 .isEqualTo(f + ": 4 problems\n"
                         + "  models.resnet18.params.depth (7:46): 19 is not allowed; allowed: [18, 34]\n"
                         + "  models.resnet18.params.widht (7:50): unknown key; did you mean 'width'?\n"
-                        + "  models.vgg19bn.plugin (8:21): unknown model plugin 'vggg'; available: [resnet, vgg]; did you mean 'vgg'?\n"
+                        + "  models.vgg19bn.plugin (8:21): unknown model plugin 'vggg'; available: [cifar-resnet, resnet, vgg]; did you mean 'vgg'?\n"
                         + "  training.epochs (11:20): 'ten' is not an integer\n");
         assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
     }

@@ -84,7 +84,7 @@ class PluginsFolderIT {
         assertThat(r.err())
                 .as(r.describe())
                 .contains(
-                        "models.preact.plugin (7:20): unknown model plugin 'preact-resnet'; available: [resnet, vgg]");
+                        "models.preact.plugin (7:20): unknown model plugin 'preact-resnet'; available: [cifar-resnet, resnet, vgg]");
     }
 
     @ParameterizedTest(name = "on {0}")
@@ -105,7 +105,7 @@ class PluginsFolderIT {
 
         assertThat(r.exit()).as(r.describe()).isZero();
         // The runner's one line on what it discovered (a log line: standard error or output).
-        assertThat(r.err() + r.out()).as(r.describe()).contains("model [preact-resnet, resnet, vgg]");
+        assertThat(r.err() + r.out()).as(r.describe()).contains("model [cifar-resnet, preact-resnet, resnet, vgg]");
         assertThat(r.out())
                 .as(r.describe())
                 .contains(TABLE_HEADER)
