@@ -64,7 +64,7 @@ class DeterminismProbeTest {
     @Test
     void aFaultThatDiffersPerProcessIsCaughtAtTheFirstStep() {
         DeterminismVerdict verdict =
-                probe("per-process").resolve(plugin, THREADS, "cpu", InstructionSet.NATIVE, null, true);
+                probe("per-process").resolve(plugin, THREADS, "cpu", InstructionSet.SSE41, null, true);
         assertThat(verdict.bitIdentical()).isFalse();
         DeterminismVerdict.Trial trial = verdict.trials().get(0);
         assertThat(trial.outcome()).isEqualTo(Outcome.DIFFERENT);
@@ -76,29 +76,29 @@ class DeterminismProbeTest {
                 .contains("Linear");
         assertThat(verdict.summary())
                 .isEqualTo("pytorch at 2 threads: not bit-identical across processes with any "
-                        + "setting tried (native: different bits (" + trial.detail() + "))");
+                        + "setting tried (sse41: different bits (" + trial.detail() + "))");
     }
 
     @Test
     void aFaultThatTheAvx2CapRemovesMakesAutoPinAvx2() {
         DeterminismVerdict verdict =
                 probe("per-process-unless-avx2").resolve(plugin, THREADS, "cpu", InstructionSet.AUTO, null, true);
+        // Where the real native kernels misbehave too (an AMD Zen 5), they may fail with a NaN first.
         assertThat(verdict.trials())
-                .extracting(t -> t.isa() + " " + t.outcome())
-                .containsExactly("NATIVE DIFFERENT", "AVX512_CORE DIFFERENT", "AVX2 IDENTICAL");
+                .extracting(t -> t.isa() + " " + (t.outcome() == Outcome.IDENTICAL))
+                .containsExactly("NATIVE false", "AVX512_CORE false", "AVX2 true");
         assertThat(verdict.used()).isEqualTo(InstructionSet.AVX2);
         assertThat(verdict.bitIdentical()).isTrue();
         assertThat(verdict.pinned()).isTrue();
         assertThat(verdict.summary())
                 .startsWith("pytorch at 2 threads: oneDNN pinned to avx2, the widest setting bit-identical across two "
-                        + "fresh processes on the probe's generic network (native: different bits (first "
-                        + "difference in model probe-network, step 0");
+                        + "fresh processes on the probe's generic network (native: ");
     }
 
     @Test
     void aNonFiniteLossIsReportedWithItsStep() {
         DeterminismVerdict verdict =
-                probe("nan-from-step-2").resolve(plugin, THREADS, "cpu", InstructionSet.NATIVE, null, true);
+                probe("nan-from-step-2").resolve(plugin, THREADS, "cpu", InstructionSet.SSE41, null, true);
         assertThat(verdict.trials()).singleElement().satisfies(t -> {
             assertThat(t.outcome()).isEqualTo(Outcome.NON_FINITE);
             assertThat(t.detail()).isEqualTo("model probe-network: loss NaN at step 2");

@@ -17,6 +17,7 @@ import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
 import dev.replica.api.params.Params;
 import dev.replica.api.seed.SeedStream;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -186,8 +187,13 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
                     context.workload());
         }
         DeterminismProbe probe = this.probe != null ? this.probe : DeterminismProbe.at(context.verdictCache());
+        InstructionSet loaded = loadedInstructionSet(threads);
+        // The natives read their settings once: once loaded here, the engine's setting is the only one left.
+        List<InstructionSet> candidates = loaded != null && requested == InstructionSet.AUTO
+                ? List.of(loaded)
+                : requested == InstructionSet.AUTO ? InstructionSet.autoCandidates(name()) : List.of(requested);
         DeterminismVerdict verdict =
-                probe.resolve(this, threads, device, requested, context.workload(), context.fresh());
+                probe.resolve(this, threads, device, requested, candidates, context.workload(), context.fresh());
         if (!verdict.bitIdentical() && verdict.couldNotRun()) {
             if (STRICT.equals(params.getString("determinism"))) {
                 throw new UserException("the determinism probe of " + name() + " could not run here ("
