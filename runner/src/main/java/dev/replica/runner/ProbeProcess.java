@@ -52,7 +52,12 @@ public final class ProbeProcess {
                 TrainingSetup setup = assembly.setup(experiment, session, data, seed);
                 ModelPlugin plugin = registry.get(PluginKind.MODEL, m.getValue().plugin());
                 try (ModelTrainer trainer = new ModelTrainer(
-                        setup, m.getKey(), plugin, m.getValue().params(), DataType.FLOAT32, m.getValue().weights())) {
+                        setup,
+                        m.getKey(),
+                        plugin,
+                        m.getValue().params(),
+                        DataType.FLOAT32,
+                        m.getValue().weights())) {
                     List<ProbeTrace> traced = new ArrayList<>(1);
                     trainer.traceFirstSteps(steps, traced::add);
                     try {

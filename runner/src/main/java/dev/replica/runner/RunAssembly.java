@@ -4,8 +4,8 @@ import com.google.gson.JsonParser;
 import dev.replica.api.DataContext;
 import dev.replica.api.DataSplits;
 import dev.replica.api.DatasetPlugin;
-import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineContext;
+import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
 import dev.replica.api.LearningRateSchedule;
 import dev.replica.api.OptimizerContext;
@@ -82,7 +82,8 @@ public final class RunAssembly {
      * @return the session; the caller closes it
      */
     public EngineSession openEngine(Experiment experiment) {
-        EnginePlugin plugin = registry.get(PluginKind.ENGINE, experiment.engine().plugin());
+        EnginePlugin plugin =
+                registry.get(PluginKind.ENGINE, experiment.engine().plugin());
         EngineContext context = environment.engine();
         if (!context.probeProcess()) {
             context = context.withWorkload(probeWorkload(experiment));
@@ -108,21 +109,28 @@ public final class RunAssembly {
             file.toFile().deleteOnExit();
             Files.writeString(file, yaml, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new UserException("cannot write the determinism probe's experiment file in "
-                    + System.getProperty("java.io.tmpdir") + ": " + e.getMessage(), e);
+            throw new UserException(
+                    "cannot write the determinism probe's experiment file in " + System.getProperty("java.io.tmpdir")
+                            + ": " + e.getMessage(),
+                    e);
         }
         List<String> classPath = new ArrayList<>();
         for (PluginUse m : experiment.models().values()) {
             classPath.addAll(DeterminismProbe.classPathOf(registry.get(PluginKind.MODEL, m.plugin())));
         }
-        classPath.addAll(DeterminismProbe.classPathOf(registry.get(PluginKind.DATASET, experiment.dataset().plugin())));
-        String description = "the first " + PROBE_STEPS + " steps of " + String.join(", ", experiment.models().keySet())
-                + " (batch " + experiment.training().batchSize() + ", seed " + first.seeds().get(0) + ")";
+        classPath.addAll(DeterminismProbe.classPathOf(
+                registry.get(PluginKind.DATASET, experiment.dataset().plugin())));
+        String description = "the first " + PROBE_STEPS + " steps of "
+                + String.join(", ", experiment.models().keySet()) + " (batch "
+                + experiment.training().batchSize() + ", seed " + first.seeds().get(0) + ")";
         return new ProbeWorkload(
                 RunFolder.sha256(yaml + "\ndata: " + environment.dataRoot()),
                 description,
                 ProbeProcess.class.getName(),
-                List.of(file.toString(), Integer.toString(PROBE_STEPS), environment.dataRoot().toString()),
+                List.of(
+                        file.toString(),
+                        Integer.toString(PROBE_STEPS),
+                        environment.dataRoot().toString()),
                 PROBE_STEPS,
                 classPath);
     }

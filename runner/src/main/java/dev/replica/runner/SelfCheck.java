@@ -43,7 +43,10 @@ final class SelfCheck {
         DeterminismVerdict verdict = session.determinism();
         ProbeTrace expected = verdict.expected(label);
         if (expected == null) {
-            facts.put(KEY + label, "not checked: the probe did not prove this model with " + verdict.used().word());
+            facts.put(
+                    KEY + label,
+                    "not checked: the probe did not prove this model with "
+                            + verdict.used().word());
             return;
         }
         trainer.traceFirstSteps(expected.steps(), got -> compare(label, expected, got, verdict));
@@ -62,8 +65,9 @@ final class SelfCheck {
     private void compare(String label, ProbeTrace expected, ProbeTrace got, DeterminismVerdict verdict) {
         String difference = expected.firstDifference(got);
         if (difference == null) {
-            facts.put(KEY + label, "the first " + got.steps() + " steps gave the probe's bits ("
-                    + got.fingerprint() + ")");
+            facts.put(
+                    KEY + label,
+                    "the first " + got.steps() + " steps gave the probe's bits (" + got.fingerprint() + ")");
             LOG.info("Determinism: {}'s first {} steps gave the probe's bits", label, got.steps());
             return;
         }
@@ -71,7 +75,8 @@ final class SelfCheck {
         session.withdrawVerdict(why);
         facts.put(KEY + label, "FAILED: " + why);
         if (strict) {
-            throw new UserException(verdict.engine() + " with instruction sets " + verdict.used().word()
+            throw new UserException(verdict.engine() + " with instruction sets "
+                    + verdict.used().word()
                     + " is not bit-identical here after all: " + why + ". The verdict was withdrawn, so the next "
                     + "run probes the next instruction set: run the command again (or set engine.isa, e.g. avx2); "
                     + "engine.determinism: relaxed runs anyway and records that the run is not bit-reproducible");

@@ -169,9 +169,8 @@ public final class ReproducibilityCheck {
             // Sides with the same dataset and seed share the opened data (lookups only: no order involved).
             Map<List<Object>, DataSplits> distinct = new HashMap<>();
             for (Side side : sides) {
-                EngineSession session = sessions.computeIfAbsent(
-                        side.engine(),
-                        engine -> assembly.openEngine(side.experiment()));
+                EngineSession session =
+                        sessions.computeIfAbsent(side.engine(), engine -> assembly.openEngine(side.experiment()));
                 engines.put(
                         side.name(),
                         assembly.describeEngine(session, side.experiment().engine()));

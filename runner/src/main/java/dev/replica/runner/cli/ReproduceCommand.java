@@ -133,8 +133,8 @@ final class ReproduceCommand implements Callable<Integer> {
         try (EngineSession session = assembly.openEngine(experiment)) {
             if (session.determinism().bitIdentical()) {
                 session.withdrawVerdict("'replica reproduce " + folder + "' came out different");
-                text.println("The determinism verdict this run trusted (" + session.determinism().summary()
-                        + ") was withdrawn: the next run probes again.");
+                text.println("The determinism verdict this run trusted ("
+                        + session.determinism().summary() + ") was withdrawn: the next run probes again.");
             }
         }
     }
