@@ -30,7 +30,8 @@ import picocli.CommandLine.Parameters;
  * section and reruns the first, writes the report into a new run folder, and exits 0 when every model
  * is identical or within tolerance (and, where the file asks for the outcome level, equivalent),
  * {@value #DIVERGED} when one diverged or reached a different outcome, {@value #UNDECIDED} when nothing
- * failed but an outcome needs more seeds to tell (2 stays for user errors).
+ * failed but an outcome needs more seeds to tell (2 stays for user errors), 130 or 143 when Ctrl-C or
+ * SIGTERM stopped it after the step under way.
  */
 @Command(
         name = "check",
