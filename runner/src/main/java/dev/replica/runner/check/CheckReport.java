@@ -65,7 +65,14 @@ final class CheckReport {
 
     private static List<String> noiseFloorColumns() {
         List<String> columns = new ArrayList<>(List.of(
-                "step", "loss_ratio", "loss_rel_diff", "loss_floor", "loss_rounding_reference", "loss_rounding_other"));
+                "step",
+                "loss_ratio",
+                "loss_rel_diff",
+                "loss_floor",
+                "loss_rounding_reference",
+                "loss_rounding_other",
+                "loss_exact_rel_diff",
+                "loss_cap"));
         for (Tolerance.Metric m : REPLAYED) {
             String k = m.key();
             columns.addAll(List.of(
@@ -75,10 +82,14 @@ final class CheckReport {
                     k + "_floor",
                     k + "_rounding_reference",
                     k + "_rounding_other",
+                    k + "_exact_rel_diff",
+                    k + "_cap",
                     k + "_all_rel_diff",
                     k + "_all_floor",
                     k + "_all_rounding_reference",
-                    k + "_all_rounding_other"));
+                    k + "_all_rounding_other",
+                    k + "_all_exact_rel_diff",
+                    k + "_all_cap"));
         }
         return List.copyOf(columns);
     }
@@ -415,11 +426,15 @@ final class CheckReport {
                 + "- Noise floor (`noise_floor` bands): before each step the other engine in float32, and both "
                 + "engines in float64, are given the reference's exact state (weights, BatchNorm statistics, "
                 + "update-rule state) and train that one step. Per tensor, the engines' difference is "
-                + "‖Δa − Δb‖ / max(‖Δa‖, ‖Δb‖) of their two float32 updates Δ; its floor is the larger of each "
-                + "engine's float32 update against its own float64 update, which is that engine's rounding (at least "
-                + "2^-23, one float32 ulp). Engines that compute the same step differ by at most the sum of their "
-                + "roundings, twice the floor; a wrong rule is in both precisions of its engine, so the floor does not "
-                + "hide it. A `noise_floor: k` band holds while every tensor's difference is at most k times its "
+                + "‖Δa − Δb‖ / max(‖Δa‖, ‖Δb‖) of their two float32 updates Δ, and the same of their two float64 "
+                + "updates, the reference; the floor is the larger of each engine's float32 update against its own "
+                + "float64 update, which is that engine's rounding, but never more than float32 rounding can "
+                + "explain, the cap √n · 2^-24 · (‖w‖ + ‖Δ‖) / ‖Δ‖ (n the batch's input values, w the tensor "
+                + "before the step), and at least 2^-23, one float32 ulp. Engines that compute the same step differ "
+                + "by at most the sum of their roundings, twice the floor; a wrong rule is in both precisions of its "
+                + "engine and shows in the float64 difference, and a wrong float32 kernel is more than the cap, so "
+                + "the floor hides neither. A `noise_floor: k` band holds while every tensor's larger difference "
+                + "(float32 or float64) is at most k times its "
                 + "floor. `update` is the trainable parameters, `running_mean` and `running_var` BatchNorm's "
                 + "statistics, `loss` the forward pass from the shared state. Nothing compounds from step to step, "
                 + "so the ratio means the same on any machine.\n\n";
@@ -703,12 +718,14 @@ final class CheckReport {
                     number(r.loss().difference()),
                     number(r.loss().floor()),
                     number(r.loss().roundingA()),
-                    number(r.loss().roundingB())));
+                    number(r.loss().roundingB()),
+                    number(r.loss().exact()),
+                    number(r.loss().cap())));
             for (Tolerance.Metric m : REPLAYED) {
                 FloorDifference w = r.worst().get(m);
                 FloorDifference all = r.whole().get(m);
                 if (w == null) {
-                    row.addAll(Collections.nCopies(10, ""));
+                    row.addAll(Collections.nCopies(14, ""));
                 } else {
                     row.addAll(List.of(
                             number(w.ratio()),
@@ -717,10 +734,14 @@ final class CheckReport {
                             number(w.floor()),
                             number(w.roundingA()),
                             number(w.roundingB()),
+                            number(w.exact()),
+                            number(w.cap()),
                             number(all.difference()),
                             number(all.floor()),
                             number(all.roundingA()),
-                            number(all.roundingB())));
+                            number(all.roundingB()),
+                            number(all.exact()),
+                            number(all.cap())));
                 }
             }
             rows.add(row);

@@ -194,13 +194,29 @@ final class Judge {
                         r.step(),
                         band.metric(),
                         what + ": " + c.b().name() + " from " + c.a().name() + "'s state differs by "
-                                + sci(d.difference())
-                                + " relative, " + ratio(d.ratio()) + " its noise floor " + sci(d.floor())
-                                + " (each engine's float32 step against its own float64 step); outside the band "
-                                + band);
+                                + sci(d.difference()) + " relative in float32 and " + sci(d.exact())
+                                + " in float64, " + ratio(d.ratio()) + " its noise floor " + sci(d.floor())
+                                + " (each engine's float32 step against its own float64 step, at most "
+                                + sci(d.explained()) + ", what float32 rounding explains)" + beyondRounding(d)
+                                + "; outside the band " + band);
                 return;
             }
         }
+    }
+
+    /** Names the engines whose float32 step is further from their float64 step than rounding explains. */
+    private String beyondRounding(FloorDifference d) {
+        StringBuilder s = new StringBuilder();
+        for (boolean reference : new boolean[] {true, false}) {
+            if (d.beyondRounding(reference)) {
+                s.append("; ")
+                        .append((reference ? c.a() : c.b()).name())
+                        .append("'s float32 step is ")
+                        .append(sci(reference ? d.roundingA() : d.roundingB()))
+                        .append(" from its float64 step, more than float32 rounding explains");
+            }
+        }
+        return s.toString();
     }
 
     /** A multiple for messages, e.g. {@code 830x}, {@code 1.4x}. */

@@ -163,8 +163,17 @@ final class Lane implements AutoCloseable {
         return trainer.block().getParameters().get(0).getValue().getArray().getDataType();
     }
 
+    /**
+     * Waits for the engine's work on this lane's arrays, then frees them: MXNet computes asynchronously,
+     * and its threads still writing a step's update while the arrays are freed, or while a stopped check
+     * exits, crash the process.
+     */
     @Override
     public void close() {
-        trainer.close();
+        try {
+            state(); // reading every weight and update-rule slot waits for their last writes
+        } finally {
+            trainer.close();
+        }
     }
 }

@@ -3,6 +3,7 @@ package dev.replica.runner.check;
 import ai.djl.ndarray.types.DataType;
 import dev.replica.core.state.ModelState;
 import dev.replica.core.training.Evaluation;
+import dev.replica.core.training.StopRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SortedMap;
@@ -28,16 +29,19 @@ final class Lockstep {
     }
 
     private final CheckProgress progress;
+    private final StopRequest stop;
 
     /**
      * Creates the runner.
      *
      * @param lanes makes a fresh lane for a side and a model label
      * @param progress progress display
+     * @param stop a request to stop after the step under way
      */
-    Lockstep(Lanes lanes, CheckProgress progress) {
+    Lockstep(Lanes lanes, CheckProgress progress, StopRequest stop) {
         this.lanes = lanes;
         this.progress = progress;
+        this.stop = stop;
     }
 
     /**
@@ -89,6 +93,7 @@ final class Lockstep {
                 stepsA.add(ma);
                 stepsB.add(mb);
                 progress.step(label, s, steps, ma.loss(), mb.loss());
+                CheckStoppedException.ifRequested(stop, label, "in lockstep", s, steps);
             }
             finalA = ModelState.checksum(laneA.trainer().block());
             finalB = ModelState.checksum(laneB.trainer().block());
@@ -103,6 +108,7 @@ final class Lockstep {
                 for (int s = 0; s < steps; s++) {
                     stepsR.add(lane.step(s, true));
                     progress.step(label, s, steps, stepsR.get(s).loss());
+                    CheckStoppedException.ifRequested(stop, label, "rerun of " + a.name(), s, steps);
                 }
                 again = new ModelComparison.Rerun(
                         stepsR, ModelState.checksum(lane.trainer().block()));

@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import dev.replica.api.UserException;
+import dev.replica.core.training.TrainingSetup;
 import dev.replica.runner.config.Tolerance;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -28,6 +29,7 @@ final class Replay implements AutoCloseable {
     private final Lane referenceExact;
     private final Lane otherExact;
     private final Map<String, Tolerance.Metric> kinds = new LinkedHashMap<>();
+    private final long terms;
 
     /**
      * Creates the replay.
@@ -40,6 +42,11 @@ final class Replay implements AutoCloseable {
         this.other = other;
         this.referenceExact = referenceExact;
         this.otherExact = otherExact;
+        // No sum of a step adds more terms than the batch has input values: a convolution's gradient sums
+        // over every position of every example, a layer over its inputs.
+        TrainingSetup setup = other.setup();
+        terms = (long) setup.training().batchSize()
+                * setup.data().train().batch(new int[] {0}, null).features().length;
         for (Pair<String, Parameter> p : other.trainer().block().getParameters()) {
             Parameter.Type type = p.getValue().getType();
             if (p.getValue().requiresGradient()) {
@@ -109,37 +116,56 @@ final class Replay implements AutoCloseable {
         Map<String, double[]> bx = otherExact.values(kinds.keySet());
 
         Map<Tolerance.Metric, FloorDifference> worst = new EnumMap<>(Tolerance.Metric.class);
-        Map<Tolerance.Metric, double[]> sums = new EnumMap<>(Tolerance.Metric.class);
+        Map<Tolerance.Metric, double[][]> sums = new EnumMap<>(Tolerance.Metric.class);
         for (Map.Entry<String, Tolerance.Metric> e : kinds.entrySet()) {
             String path = e.getKey();
             float[] start = before.weights().get(path).values();
-            double[] cross = Updates.compare(start, a.get(path), b.get(path));
-            double[] roundingA = Updates.compare(start, a.get(path), ax.get(path));
-            double[] roundingB = Updates.compare(start, b.get(path), bx.get(path));
-            FloorDifference d = new FloorDifference(
-                    path, Updates.relative(cross), Updates.relative(roundingA), Updates.relative(roundingB));
+            // The engines in float32, in float64 (the reference), and each engine's float32 against its float64.
+            double[][] parts = {
+                Updates.compare(start, a.get(path), b.get(path)),
+                Updates.compare(start, ax.get(path), bx.get(path)),
+                Updates.compare(start, a.get(path), ax.get(path)),
+                Updates.compare(start, b.get(path), bx.get(path)),
+                {Updates.squares(start)}
+            };
+            FloorDifference d = difference(path, parts);
             FloorDifference w = worst.get(e.getValue());
             if (w == null || !(d.ratio() <= w.ratio())) {
                 worst.put(e.getValue(), d);
             }
-            double[] s = sums.computeIfAbsent(e.getValue(), k -> new double[9]);
-            for (int i = 0; i < 3; i++) {
-                s[i] += cross[i];
-                s[3 + i] += roundingA[i];
-                s[6 + i] += roundingB[i];
+            double[][] s = sums.computeIfAbsent(e.getValue(), k ->
+                    new double[][] {new double[3], new double[3], new double[3], new double[3], new double[1]});
+            for (int i = 0; i < parts.length; i++) {
+                for (int j = 0; j < parts[i].length; j++) {
+                    s[i][j] += parts[i][j];
+                }
             }
         }
         Map<Tolerance.Metric, FloorDifference> whole = new EnumMap<>(Tolerance.Metric.class);
-        sums.forEach((metric, s) -> whole.put(
-                metric,
-                new FloorDifference(
-                        "all tensors",
-                        Updates.relative(new double[] {s[0], s[1], s[2]}),
-                        Updates.relative(new double[] {s[3], s[4], s[5]}),
-                        Updates.relative(new double[] {s[6], s[7], s[8]}))));
+        sums.forEach((metric, s) -> whole.put(metric, difference("all tensors", s)));
         FloorDifference lossDifference = new FloorDifference(
-                "loss", Weights.relative(loss, lossB), Weights.relative(loss, lossAx), Weights.relative(lossB, lossBx));
+                "loss",
+                Weights.relative(loss, lossB),
+                Weights.relative(lossAx, lossBx),
+                Weights.relative(loss, lossAx),
+                Weights.relative(lossB, lossBx),
+                FloorDifference.cap(terms, 0, Math.abs(lossAx)));
         return new ReplayedStep(step, lossDifference, worst, whole);
+    }
+
+    /**
+     * The difference of one tensor (or of all of a kind as one vector) from its sums: the engines in
+     * float32, in float64, each engine's rounding, and the tensor's squares before the step.
+     */
+    private FloorDifference difference(String what, double[][] sums) {
+        double[] cross = sums[0];
+        return new FloorDifference(
+                what,
+                Updates.relative(cross),
+                Updates.relative(sums[1]),
+                Updates.relative(sums[2]),
+                Updates.relative(sums[3]),
+                FloorDifference.cap(terms, Math.sqrt(sums[4][0]), Math.sqrt(Math.max(cross[1], cross[2]))));
     }
 
     private static UserException noFloat64(Side a, Side b, String label, EngineException e) {
@@ -185,6 +211,20 @@ final class Replay implements AutoCloseable {
                 vv += v * v;
             }
             return new double[] {dd, uu, vv};
+        }
+
+        /**
+         * Returns the sum of squares of a tensor, in double.
+         *
+         * @param x the tensor
+         * @return {@code ‖x‖²}
+         */
+        static double squares(float[] x) {
+            double sum = 0;
+            for (float v : x) {
+                sum += (double) v * v;
+            }
+            return sum;
         }
 
         /**

@@ -8,6 +8,7 @@ import dev.replica.api.ModelPlugin;
 import dev.replica.api.UserException;
 import dev.replica.core.record.RunManifest;
 import dev.replica.core.training.Evaluation;
+import dev.replica.core.training.StopRequest;
 import dev.replica.core.training.TrainingSetup;
 import dev.replica.runner.Environment;
 import dev.replica.runner.RunAssembly;
@@ -114,7 +115,26 @@ public final class ReproducibilityCheck {
      */
     public Outcome run(String file, Experiment experiment, Supplier<RunFolder> folder, CheckProgress progress)
             throws IOException {
-        return run(file, experiment, sides(experiment), folder, progress);
+        return run(file, experiment, folder, progress, StopRequest.NEVER);
+    }
+
+    /**
+     * Checks an experiment as {@link #run(String, Experiment, Supplier, CheckProgress)} does, stopping
+     * after the step under way when asked.
+     *
+     * @param file the experiment file as the user gave it, for messages
+     * @param experiment the experiment
+     * @param folder makes the new run folder, with its {@code experiment.yaml} written
+     * @param progress progress display
+     * @param stop Ctrl-C or SIGTERM
+     * @return the outcome
+     * @throws IOException when writing outputs fails
+     * @throws CheckStoppedException when the stop came; every lane is closed by then
+     */
+    public Outcome run(
+            String file, Experiment experiment, Supplier<RunFolder> folder, CheckProgress progress, StopRequest stop)
+            throws IOException {
+        return run(file, experiment, sides(experiment), folder, progress, stop);
     }
 
     /**
@@ -157,6 +177,17 @@ public final class ReproducibilityCheck {
             List<Side> sides,
             Supplier<RunFolder> makeFolder,
             CheckProgress progress)
+            throws IOException {
+        return run(file, experiment, sides, makeFolder, progress, StopRequest.NEVER);
+    }
+
+    private Outcome run(
+            String file,
+            Experiment experiment,
+            List<Side> sides,
+            Supplier<RunFolder> makeFolder,
+            CheckProgress progress,
+            StopRequest stop)
             throws IOException {
         if (sides.size() != 2 || sides.get(0).name().equals(sides.get(1).name())) {
             throw new IllegalArgumentException("a check compares two sides with different names: " + sides);
@@ -202,7 +233,8 @@ public final class ReproducibilityCheck {
             Lockstep lockstep = new Lockstep(
                     (side, label, precision) ->
                             lane(side, label, precision, sessions.get(side.engine()), data.get(side.name())),
-                    progress);
+                    progress,
+                    stop);
             Map<String, Verdict> verdicts = new LinkedHashMap<>();
             SortedMap<String, Object> results = new TreeMap<>();
             for (String label : experiment.models().keySet()) {
@@ -235,7 +267,7 @@ public final class ReproducibilityCheck {
             Map<String, OutcomeComparison> outcomes = new LinkedHashMap<>();
             if (check.outcome().isPresent()) {
                 for (String label : experiment.models().keySet()) {
-                    OutcomeComparison o = outcome(label, a, b, check.outcome().get(), sessions, progress);
+                    OutcomeComparison o = outcome(label, a, b, check.outcome().get(), sessions, progress, stop);
                     outcomes.put(label, o);
                     report.outcome(o);
                     @SuppressWarnings("unchecked")
@@ -263,7 +295,8 @@ public final class ReproducibilityCheck {
             Side b,
             OutcomeCheck spec,
             Map<String, EngineSession> sessions,
-            CheckProgress progress) {
+            CheckProgress progress,
+            StopRequest stop) {
         List<Long> seeds = spec.seedList(seed(a));
         int epochs = spec.epochs().orElse(a.experiment().training().epochs());
         Map<List<Object>, DataSplits> data = new HashMap<>(); // lookups only: no order involved
@@ -278,15 +311,16 @@ public final class ReproducibilityCheck {
                 TrainingSetup setup = assembly.setup(e, sessions.get(side.engine()), splits, seed);
                 PluginUse model = e.models().get(label);
                 int steps = epochs * setup.stepsPerEpoch();
+                String run =
+                        "outcome run " + (++done) + " of " + 2 * seeds.size() + ": " + side.name() + ", seed " + seed;
                 progress.phase(
-                        label,
-                        "outcome run " + (++done) + " of " + 2 * seeds.size() + ": " + side.name() + ", seed " + seed
-                                + ", " + epochs + (epochs == 1 ? " epoch" : " epochs") + " (" + steps + " steps)");
+                        label, run + ", " + epochs + (epochs == 1 ? " epoch" : " epochs") + " (" + steps + " steps)");
                 try (Lane lane = new Lane(
                         setup, label, models.get(model.plugin()), model.params(), DataType.FLOAT32, model.weights())) {
                     for (int s = 0; s < steps; s++) {
                         double loss = lane.step(s, false).loss();
                         progress.step(label, s, steps, loss);
+                        CheckStoppedException.ifRequested(stop, label, run, s, steps);
                         if (!Double.isFinite(loss)) {
                             break; // its evaluation shows it; the comparison calls the outcome different
                         }

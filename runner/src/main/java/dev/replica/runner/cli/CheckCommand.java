@@ -1,7 +1,9 @@
 package dev.replica.runner.cli;
 
 import dev.replica.api.UserException;
+import dev.replica.core.training.StopRequest;
 import dev.replica.runner.check.CheckProgress;
+import dev.replica.runner.check.CheckStoppedException;
 import dev.replica.runner.check.OutcomeComparison;
 import dev.replica.runner.check.ReproducibilityCheck;
 import dev.replica.runner.check.Verdict;
@@ -28,7 +30,8 @@ import picocli.CommandLine.Parameters;
  * section and reruns the first, writes the report into a new run folder, and exits 0 when every model
  * is identical or within tolerance (and, where the file asks for the outcome level, equivalent),
  * {@value #DIVERGED} when one diverged or reached a different outcome, {@value #UNDECIDED} when nothing
- * failed but an outcome needs more seeds to tell (2 stays for user errors).
+ * failed but an outcome needs more seeds to tell (2 stays for user errors), 130 or 143 when Ctrl-C or
+ * SIGTERM stopped it after the step under way.
  */
 @Command(
         name = "check",
@@ -82,16 +85,27 @@ final class CheckCommand implements Callable<Integer> {
         }
         Experiment checked = experiment;
         ReproducibilityCheck check = parent.injector(registry).getInstance(ReproducibilityCheck.class);
-        ReproducibilityCheck.Outcome outcome = check.run(
-                file.toString(),
-                experiment,
-                () -> {
-                    RunFolder folder = RunFolder.start(out, checked);
-                    console.println("Check folder " + folder.path());
-                    console.flush();
-                    return folder;
-                },
-                new ConsoleCheckProgress(console));
+        StopRequest stop = new StopRequest();
+        ReproducibilityCheck.Outcome outcome;
+        try (StopOnSignal signals = StopOnSignal.install(
+                stop, parent.out(), "stopping the check after this step", "the check's report is not written")) {
+            outcome = check.run(
+                    file.toString(),
+                    experiment,
+                    () -> {
+                        RunFolder folder = RunFolder.start(out, checked);
+                        console.println("Check folder " + folder.path());
+                        console.flush();
+                        return folder;
+                    },
+                    new ConsoleCheckProgress(console),
+                    stop);
+        } catch (CheckStoppedException e) {
+            console.println();
+            console.println("Stopped: " + e.getMessage() + "; the check's report is not written.");
+            console.flush();
+            return StopOnSignal.exitStatus(stop.reason());
+        }
         console.println();
         for (Map.Entry<String, Verdict> e : outcome.verdicts().entrySet()) {
             Verdict v = e.getValue();

@@ -9,11 +9,12 @@ import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
- * Ctrl-C (SIGINT) and SIGTERM while a run trains: the first asks the loop to stop at the next step
- * boundary, where it writes a checkpoint of that step; the second stops the process at once, losing at
+ * Ctrl-C (SIGINT) and SIGTERM while a run or a check trains: the first asks the loop to stop at the next
+ * step boundary (a run writes a checkpoint of that step); the second stops the process at once, losing at
  * most the step under way (the last checkpoint is complete: every file is written to a temporary name
- * and renamed). The exit status is the shell's, 128 + the signal's number: 130 for SIGINT, 143 for
- * SIGTERM.
+ * and renamed). The JVM's own handling would end the process while native engine threads still work
+ * (MXNet's then crash in the exiting process). The exit status is the shell's, 128 + the signal's
+ * number: 130 for SIGINT, 143 for SIGTERM.
  */
 final class StopOnSignal implements AutoCloseable {
 
@@ -23,19 +24,18 @@ final class StopOnSignal implements AutoCloseable {
     private final List<Signal> signals = new ArrayList<>();
     private final List<SignalHandler> previous = new ArrayList<>();
 
-    private StopOnSignal(StopRequest stop, PrintStream out) {
+    private StopOnSignal(StopRequest stop, PrintStream out, String stopping, String kept) {
         for (Map.Entry<String, Integer> e : SIGNALS.entrySet()) {
             Signal signal = new Signal(e.getKey());
             try {
                 previous.add(Signal.handle(signal, s -> {
                     if (stop.requested()) {
-                        out.println("\nStopping now (SIG" + e.getKey() + " again): the last checkpoint is kept.");
+                        out.println("\nStopping now (SIG" + e.getKey() + " again): " + kept + ".");
                         out.flush();
                         Runtime.getRuntime().halt(exitStatus("SIG" + e.getKey()));
                     }
                     stop.request("SIG" + e.getKey());
-                    out.println("\nSIG" + e.getKey() + ": stopping after this step, with a checkpoint of it "
-                            + "(again to stop at once) ...");
+                    out.println("\nSIG" + e.getKey() + ": " + stopping + " (again to stop at once) ...");
                     out.flush();
                 }));
                 signals.add(signal);
@@ -53,7 +53,20 @@ final class StopOnSignal implements AutoCloseable {
      * @return the handlers; closing restores the previous ones
      */
     static StopOnSignal install(StopRequest stop, PrintStream out) {
-        return new StopOnSignal(stop, out);
+        return install(stop, out, "stopping after this step, with a checkpoint of it", "the last checkpoint is kept");
+    }
+
+    /**
+     * Handles SIGINT and SIGTERM until closed, saying what a stop does.
+     *
+     * @param stop where the first signal asks for a stop
+     * @param out where to say so
+     * @param stopping what the first signal does, e.g. {@code stopping after this step}
+     * @param kept what a second signal leaves, e.g. {@code the last checkpoint is kept}
+     * @return the handlers; closing restores the previous ones
+     */
+    static StopOnSignal install(StopRequest stop, PrintStream out, String stopping, String kept) {
+        return new StopOnSignal(stop, out, stopping, kept);
     }
 
     /**

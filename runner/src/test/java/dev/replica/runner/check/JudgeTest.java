@@ -1,6 +1,7 @@
 package dev.replica.runner.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.replica.core.training.Evaluation;
 import dev.replica.runner.config.Experiment;
@@ -273,8 +274,8 @@ class JudgeTest {
 
     /** A replayed step whose worst update is {@code ratio} times a floor of 1e-6, and whose loss sits at its floor. */
     private static ReplayedStep replayed(int step, double ratio) {
-        FloorDifference update = new FloorDifference("09Linear_weight", ratio * 1e-6, 1e-6, 0.5e-6);
-        FloorDifference loss = new FloorDifference("loss", 2e-7, 2e-7, 1e-7);
+        FloorDifference update = new FloorDifference("09Linear_weight", ratio * 1e-6, 1e-9, 1e-6, 0.5e-6, 1e-5);
+        FloorDifference loss = new FloorDifference("loss", 2e-7, 1e-12, 2e-7, 1e-7, 1e-5);
         return new ReplayedStep(
                 step, loss, Map.of(Tolerance.Metric.UPDATE, update), Map.of(Tolerance.Metric.UPDATE, update));
     }
@@ -290,8 +291,9 @@ class JudgeTest {
         assertThat(v).hasToString("diverged at step 1");
         assertThat(v.metric()).isEqualTo("update");
         assertThat(v.detail())
-                .isEqualTo("update of 09Linear_weight: mxnet from pytorch's state differs by 2.50e-04 relative, 250x "
-                        + "its noise floor 1.00e-06 (each engine's float32 step against its own float64 step); outside "
+                .isEqualTo("update of 09Linear_weight: mxnet from pytorch's state differs by 2.50e-04 relative in "
+                        + "float32 and 1.00e-09 in float64, 250x its noise floor 1.00e-06 (each engine's float32 step "
+                        + "against its own float64 step, at most 1.00e-05, what float32 rounding explains); outside "
                         + "the band {metric: update, noise_floor: 100}");
         // The loss sits at its floor, and a band past step 1 sees only step 2.
         assertThat(Judge.judge(c, List.of(band("loss", Tolerance.Bound.NOISE_FLOOR, 1, null, null))))
@@ -300,5 +302,54 @@ class JudgeTest {
                 .hasToString("diverged at step 2");
         assertThat(Judge.judge(c, List.of(band("update", Tolerance.Bound.NOISE_FLOOR, 5000, null, null))))
                 .hasToString("within tolerance");
+    }
+
+    @Test
+    void aFloat32StepFurtherFromItsFloat64StepThanRoundingExplainsDoesNotRaiseTheFloor() {
+        // Pytorch's float32 step is 0.5 from its float64 step, where rounding explains at most 1e-5.
+        FloorDifference wrong = new FloorDifference("01Conv2d_weight", 0.5, 1e-9, 0.5, 1e-6, 1e-5);
+        List<StepMetrics> s = steps(1.0, 0.9);
+        ModelComparison c = comparison(
+                s,
+                s,
+                zeroDifferences(2),
+                null,
+                List.of(new ReplayedStep(0, wrong, Map.of(Tolerance.Metric.UPDATE, wrong), Map.of())));
+
+        Verdict v = Judge.judge(c, List.of(band("update", Tolerance.Bound.NOISE_FLOOR, 100, null, null)));
+
+        assertThat(wrong.floor()).isEqualTo(1e-5);
+        assertThat(v).hasToString("diverged at step 0");
+        assertThat(v.detail())
+                .contains("50000x its noise floor 1.00e-05", "pytorch's float32 step is 5.00e-01 from its float64 step")
+                .doesNotContain("mxnet's float32 step");
+    }
+
+    @Test
+    void theFloat64StepsOfTheTwoEnginesAreJudgedAgainstTheFloorToo() {
+        // The float32 results agree, but the reference lanes do not: the floor's yardstick is not one step.
+        FloorDifference apart = new FloorDifference("09Linear_bias", 1e-6, 1e-3, 1e-6, 1e-6, 1e-5);
+
+        assertThat(apart.ratio()).isCloseTo(1000, within(1e-9));
+        assertThat(new FloorDifference("09Linear_bias", 1e-6, 1e-9, 1e-6, 1e-6, 1e-5).ratio())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void aTensorThatIsOnlyRoundingNoiseInBothEnginesKeepsTheirRoundingAsItsFloor() {
+        // A convolution's bias right before BatchNorm: its exact update is zero, both float32 steps are noise.
+        FloorDifference noise = new FloorDifference("05Conv2d_bias", 1.3, 1.7, 0.6, 1.0, 1e-5);
+
+        // The smaller rounding is what float32 demonstrably does here: it is the floor, not the cap.
+        assertThat(noise.floor()).isEqualTo(0.6);
+        assertThat(noise.ratio()).isLessThan(3);
+        assertThat(noise.beyondRounding(true)).isFalse();
+    }
+
+    @Test
+    void theCapIsFloat32sRoundingOfTheStoredValueAndOfTheSumsOfTheChange() {
+        // w = 3, Δ = 1: storing rounds by u (3 + 1) / 1; 10,000 terms by 100 u.
+        assertThat(FloorDifference.cap(10_000, 3, 1)).isEqualTo(0x1p-24 * 104);
+        assertThat(FloorDifference.cap(10_000, 3, 0)).isInfinite();
     }
 }
