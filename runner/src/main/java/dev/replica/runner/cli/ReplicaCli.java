@@ -47,6 +47,8 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "replica",
         mixinStandardHelpOptions = true,
+        // Every subcommand inherits -h/--help (and -V/--version), and help skips its required parameters.
+        scope = CommandLine.ScopeType.INHERIT,
         versionProvider = ReplicaCli.Version.class,
         description = "Seeded, deterministic deep-learning experiments on DJL (PyTorch or MXNet).",
         subcommands = {
