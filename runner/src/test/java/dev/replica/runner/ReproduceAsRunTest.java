@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -91,41 +90,15 @@ class ReproduceAsRunTest {
     @Test
     void withoutReplicaDataTheRecordedFolderIsUsedWhileItsFilesMatch() throws Exception {
         Path data = dir.resolve("data");
-        Path cifar = Files.createDirectories(data.resolve("cifar10"));
-        byte[] record = new byte[3073];
-        for (int f = 1; f <= 6; f++) {
-            byte[] bytes = new byte[16 * record.length];
-            for (int i = 0; i < bytes.length; i++) {
-                bytes[i] = (byte) (i % record.length == 0 ? (i / record.length + f) % 10 : (i * 31 + f * 7) & 0xFF);
-            }
-            Files.write(cifar.resolve(f == 6 ? "test_batch.bin" : "data_batch_" + f + ".bin"), bytes);
-        }
-        Path file = dir.resolve("cifar.yaml");
-        Files.writeString(
-                file,
-                String.join(
-                        "\n",
-                        "replica: 1",
-                        "name: cifar",
-                        "seed: 0",
-                        // MXNet: on this test's noise PyTorch's native kernels gave a NaN gradient on a Zen 5.
-                        "engine: {plugin: mxnet, threads: 2, device: cpu}",
-                        "dataset: {plugin: cifar10, params: {download: false}}",
-                        "models:",
-                        "  res: {plugin: resnet, params: {depth: 18, width: 2}}",
-                        "optimizer: {plugin: sgd, params: {lr: 0.05}}",
-                        "schedule: {plugin: constant}",
-                        "training: {epochs: 1, batch_size: 16}",
-                        ""));
+        Path cifar = TinyExperiment.cifar10(data.resolve("cifar10"));
+        Path file = TinyExperiment.cifar10Experiment(dir);
         TinyExperiment.Cli run =
                 TinyExperiment.replica(data, "run", file.toString(), "--out", dir.resolve("runs").toString());
         assertThat(run.exit()).as(run.out() + run.err()).isZero();
         Path original = TinyExperiment.runFolder(Path.of(""), run.out());
 
         // No REPLICA_DATA, and nothing where a run would look (no download either).
-        Map<String, String> env = new HashMap<>(TinyExperiment.env(""));
-        env.remove("REPLICA_DATA");
-        env.put("XDG_DATA_HOME", dir.resolve("elsewhere").toString());
+        Map<String, String> env = TinyExperiment.withoutData(dir.resolve("elsewhere"));
         TinyExperiment.Cli again = TinyExperiment.replica(env, "reproduce", original.toString());
         assertThat(again.exit()).as(again.out() + again.err()).isZero();
         assertThat(again.out())
