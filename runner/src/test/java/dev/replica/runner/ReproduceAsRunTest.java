@@ -51,10 +51,7 @@ class ReproduceAsRunTest {
 
     @Test
     void aReproductionIsLockedAndStopsOnSigtermWithACheckpointToResumeFrom() throws Exception {
-        Path file = TinyExperiment.write(dir, "pytorch", 0, 2);
-        FreshJvm.Result first = FreshJvm.run(dir, "run", file.toString(), "--out", "runs");
-        assertThat(first.exit()).as(first.out() + first.err()).isZero();
-        Path original = TinyExperiment.runFolder(dir, first.out());
+        Path original = FreshJvm.finishedTinyRun(dir);
 
         // Held after its first epoch: the new folder is locked by the reproduction.
         Path heldLog = dir.resolve("held.log");
