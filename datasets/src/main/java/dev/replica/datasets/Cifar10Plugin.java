@@ -18,8 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.function.Function;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * CIFAR-10 from the official binary files ({@code cifar-10-batches-bin}), normalised with the reference

@@ -10,9 +10,9 @@ import dev.replica.api.ExampleSet;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.UserException;
 import dev.replica.core.exchange.PyTorchWeights;
-import dev.replica.core.record.RunManifest;
 import dev.replica.core.exchange.StoredTensor;
 import dev.replica.core.exchange.WeightsFile;
+import dev.replica.core.record.RunManifest;
 import dev.replica.core.state.Checkpoint;
 import dev.replica.core.state.ModelFiles;
 import dev.replica.core.state.ModelState;
@@ -195,8 +195,10 @@ public final class TrainedModel implements AutoCloseable {
         if (facts == null || facts.classes() == null || facts.exampleShape() == null || facts.train() == null) {
             return assembly.openData(experiment, seed);
         }
-        DatasetPlugin plugin = registry.get(PluginKind.DATASET, experiment.dataset().plugin());
-        long[] dims = Arrays.stream(facts.exampleShape().replaceAll("[()\\s]", "").split(","))
+        DatasetPlugin plugin =
+                registry.get(PluginKind.DATASET, experiment.dataset().plugin());
+        long[] dims = Arrays.stream(
+                        facts.exampleShape().replaceAll("[()\\s]", "").split(","))
                 .mapToLong(Long::parseLong)
                 .toArray();
         return new DataOnDemand(

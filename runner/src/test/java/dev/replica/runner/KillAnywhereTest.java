@@ -155,8 +155,12 @@ class KillAnywhereTest {
         List<Path> writes = List.of(run.resolve("res/checkpoint.new"), run.resolve("vgg/checkpoint.new"));
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (true) {
-            assertThat(p.isAlive()).as("the run ended before a kill landed inside a checkpoint write").isTrue();
-            assertThat(System.nanoTime()).as("no checkpoint write within 3 minutes").isLessThan(deadline);
+            assertThat(p.isAlive())
+                    .as("the run ended before a kill landed inside a checkpoint write")
+                    .isTrue();
+            assertThat(System.nanoTime())
+                    .as("no checkpoint write within 3 minutes")
+                    .isLessThan(deadline);
             if (writes.stream().anyMatch(Files::isDirectory)) {
                 signal("STOP", p);
                 if (writes.stream().anyMatch(Files::isDirectory)) {

@@ -46,7 +46,8 @@ class ReproduceAsRunTest {
     private Path reproduction(String out) {
         int at = out.indexOf(" in run folder ");
         assertThat(at).as(out).isPositive();
-        return dir.resolve(out.substring(at + " in run folder ".length(), out.indexOf('\n', at)).trim());
+        return dir.resolve(out.substring(at + " in run folder ".length(), out.indexOf('\n', at))
+                .trim());
     }
 
     @Test
@@ -89,8 +90,8 @@ class ReproduceAsRunTest {
         Path data = dir.resolve("data");
         Path cifar = TinyExperiment.cifar10(data.resolve("cifar10"));
         Path file = TinyExperiment.cifar10Experiment(dir);
-        TinyExperiment.Cli run =
-                TinyExperiment.replica(data, "run", file.toString(), "--out", dir.resolve("runs").toString());
+        TinyExperiment.Cli run = TinyExperiment.replica(
+                data, "run", file.toString(), "--out", dir.resolve("runs").toString());
         assertThat(run.exit()).as(run.out() + run.err()).isZero();
         Path original = TinyExperiment.runFolder(Path.of(""), run.out());
 

@@ -48,7 +48,9 @@ public final class RecordedData {
                         ? e.getKey().substring(0, e.getKey().length() - ".root".length())
                         : null;
                 Path folder = name == null ? null : Path.of(e.getValue());
-                if (folder == null || folder.getFileName() == null || !folder.getFileName().toString().equals(name)) {
+                if (folder == null
+                        || folder.getFileName() == null
+                        || !folder.getFileName().toString().equals(name)) {
                     continue; // a folder given in the experiment itself, which is used as it is
                 }
                 Map<String, String> md5s = folders.computeIfAbsent(folder, f -> new TreeMap<>());
@@ -72,7 +74,8 @@ public final class RecordedData {
                 changed.add(f + " has another md5 than recorded");
             }
         }));
-        String where = String.join(", ", folders.keySet().stream().map(Path::toString).toList());
+        String where =
+                String.join(", ", folders.keySet().stream().map(Path::toString).toList());
         if (!changed.isEmpty()) {
             return Optional.of(new Found(
                     Optional.empty(),

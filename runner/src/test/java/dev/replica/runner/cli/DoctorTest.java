@@ -81,6 +81,8 @@ class DoctorTest {
                                 : "Some engine is not bit-identical across processes here: runs stop unless "
                                         + "engine.determinism is relaxed. Try engine.threads: 1, or another engine.isa.");
         assertThat(lines[i + 2]).isEmpty();
-        assertThat(r.exit()).as("exit status when every engine is bit-identical: %s", every).isEqualTo(every ? 0 : 4);
+        assertThat(r.exit())
+                .as("exit status when every engine is bit-identical: %s", every)
+                .isEqualTo(every ? 0 : 4);
     }
 }

@@ -139,7 +139,8 @@ class SlurmSweepTest {
         assertThat(conf)
                 .as("the one-node cluster started (see " + cluster.resolve("log") + ")")
                 .isNotNull();
-        Map<String, String> env = new HashMap<>(TinyExperiment.env(dir.resolve("data").toString()));
+        Map<String, String> env =
+                new HashMap<>(TinyExperiment.env(dir.resolve("data").toString()));
         env.put("SLURM_CONF", conf.strip());
         return env;
     }
@@ -183,12 +184,21 @@ class SlurmSweepTest {
                         .replace("epochs: 2", "epochs: 8"));
         TinyExperiment.Cli submitted = TinyExperiment.replica(
                 // MXNet: PyTorch's native kernels gave this model a NaN gradient in epoch 2 on an AMD Zen 5.
-                env, "sweep", file.toString(), "--slurm", "--seeds", "0", "--engines", "mxnet", "--out",
+                env,
+                "sweep",
+                file.toString(),
+                "--slurm",
+                "--seeds",
+                "0",
+                "--engines",
+                "mxnet",
+                "--out",
                 dir.resolve("slurm-runs").toString());
         assertThat(submitted.exit()).as(submitted.out() + submitted.err()).isZero();
         Matcher id = Pattern.compile("Submitted job array (\\d+) \\(1 runs?\\)").matcher(submitted.out());
         assertThat(id.find()).as(submitted.out()).isTrue();
-        Path sweepDir = Files.list(dir.resolve("slurm-runs/tinysweep")).findFirst().orElseThrow();
+        Path sweepDir =
+                Files.list(dir.resolve("slurm-runs/tinysweep")).findFirst().orElseThrow();
         Sweep sweep = Sweep.open(sweepDir);
         Sweep.Task task = sweep.tasks().get(0);
         Path run = sweepDir.resolve(task.folder());
@@ -196,11 +206,17 @@ class SlurmSweepTest {
 
         // SIGTERM to the batch shell only (B:), once the run has a checkpoint: the shell passes it on.
         await("a first checkpoint", deadline, () -> checkpointEpoch(run) >= 1);
-        String shell = sh("bash", "-c", "SLURM_CONF=" + env.get("SLURM_CONF") + " scancel --batch --signal=TERM "
-                + id.group(1) + "_" + task.index());
+        String shell = sh(
+                "bash",
+                "-c",
+                "SLURM_CONF=" + env.get("SLURM_CONF") + " scancel --batch --signal=TERM " + id.group(1) + "_"
+                        + task.index());
         assertThat(shell).as("scancel --batch --signal=TERM").isNotNull();
         Path exit = sweepDir.resolve("exit").resolve(Integer.toString(task.index()));
-        await("the task's exit status", deadline, () -> Files.isRegularFile(exit) && sweep.state(task) != Sweep.State.RUNNING);
+        await(
+                "the task's exit status",
+                deadline,
+                () -> Files.isRegularFile(exit) && sweep.state(task) != Sweep.State.RUNNING);
         assertThat(Files.readString(exit).strip()).isEqualTo("143");
         assertThat(sweep.state(task)).isEqualTo(Sweep.State.STOPPED);
         String log = Files.readString(sweepDir.resolve("logs").resolve(task.index() + ".out"));
@@ -216,13 +232,17 @@ class SlurmSweepTest {
         assertThat(second.find()).as(again.out()).isTrue();
         String job = second.group(1) + "_" + task.index();
         await("a checkpoint of the resubmitted task", deadline, () -> checkpointEpoch(run) > stoppedAt);
-        String urgent = sh("bash", "-c", "SLURM_CONF=" + env.get("SLURM_CONF")
-                + " sbatch --parsable --partition=urgent --exclusive --job-name=urgent --output=/dev/null --wrap 'sleep 2'");
+        String urgent = sh(
+                "bash",
+                "-c",
+                "SLURM_CONF=" + env.get("SLURM_CONF")
+                        + " sbatch --parsable --partition=urgent --exclusive --job-name=urgent --output=/dev/null --wrap 'sleep 2'");
         assertThat(urgent).as("the urgent job was submitted").isNotNull();
         Path completions = cluster.resolve("log/jobcomp.txt");
         await("Slurm preempted and requeued the task", deadline, () -> {
             String shown = sh("bash", "-c", "SLURM_CONF=" + env.get("SLURM_CONF") + " scontrol -o show job " + job);
-            return shown != null && Pattern.compile("Restarts=[1-9]").matcher(shown).find();
+            return shown != null
+                    && Pattern.compile("Restarts=[1-9]").matcher(shown).find();
         });
         int preemptedAt = checkpointEpoch(run);
         // A requeued job waits two minutes before it may start again (from when its first attempt has ended,
@@ -230,22 +250,36 @@ class SlurmSweepTest {
         await("the requeued task to start again", deadline, () -> {
             String shown = sh("bash", "-c", "SLURM_CONF=" + env.get("SLURM_CONF") + " scontrol -o show job " + job);
             if (shown != null && shown.contains("Reason=BeginTime")) {
-                sh("bash", "-c", "SLURM_CONF=" + env.get("SLURM_CONF") + " scontrol update jobid=" + job
-                        + " starttime=now");
+                sh(
+                        "bash",
+                        "-c",
+                        "SLURM_CONF=" + env.get("SLURM_CONF") + " scontrol update jobid=" + job + " starttime=now");
             }
             return shown == null || !shown.contains("JobState=PENDING");
         });
         await("the requeued task to finish", deadline, () -> sweep.state(task) == Sweep.State.FINISHED);
         String requeued = Files.readString(sweepDir.resolve("logs").resolve(task.index() + ".out"));
-        assertThat(requeued).as("the requeued attempt resumed from the checkpoint").contains("Resuming " + run);
+        assertThat(requeued)
+                .as("the requeued attempt resumed from the checkpoint")
+                .contains("Resuming " + run);
         System.out.println("Stopped by SIGTERM after epoch " + stoppedAt + ", preempted after epoch " + preemptedAt
                 + "; job completions:\n" + (Files.isRegularFile(completions) ? Files.readString(completions) : ""));
 
         TinyExperiment.Cli local = TinyExperiment.replica(
-                env, "sweep", file.toString(), "--local", "1", "--seeds", "0", "--engines", "mxnet", "--out",
+                env,
+                "sweep",
+                file.toString(),
+                "--local",
+                "1",
+                "--seeds",
+                "0",
+                "--engines",
+                "mxnet",
+                "--out",
                 dir.resolve("local-runs").toString());
         assertThat(local.exit()).as(local.out() + local.err()).isZero();
-        Path localDir = Files.list(dir.resolve("local-runs/tinysweep")).findFirst().orElseThrow();
+        Path localDir =
+                Files.list(dir.resolve("local-runs/tinysweep")).findFirst().orElseThrow();
         assertThat(Files.readString(run.resolve("res/history.csv")))
                 .isEqualTo(Files.readString(localDir.resolve(task.folder()).resolve("res/history.csv")));
     }

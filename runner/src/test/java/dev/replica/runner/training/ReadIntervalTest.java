@@ -72,7 +72,9 @@ class ReadIntervalTest {
                 assertThat(steps).isEqualTo(120);
                 assertThat(reads.read).isEqualTo(steps);
                 // One read per second at most, one per 64 steps, and the epoch's last.
-                assertThat(reads.bursts).as("reads in %.1f s", seconds).isLessThanOrEqualTo((int) seconds + steps / 64 + 2);
+                assertThat(reads.bursts)
+                        .as("reads in %.1f s", seconds)
+                        .isLessThanOrEqualTo((int) seconds + steps / 64 + 2);
             }
         }
     }
