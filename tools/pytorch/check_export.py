@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from models import build  # noqa: E402
+from models import build, current_names  # noqa: E402
 
 DTYPES = {'F32': np.float32, 'F64': np.float64, 'I64': np.int64}
 MEAN = np.array([0.4914, 0.4822, 0.4465], dtype=np.float32)
@@ -78,6 +78,7 @@ def main():
     torch.set_num_threads(a.threads)
 
     state, meta = read_safetensors(a.export)
+    state = current_names(meta['replica.plugin'], state)
     model = build(meta['replica.plugin'], json.loads(meta['replica.params']))
     model.load_state_dict(state, strict=True)  # names, shapes, nothing missing, nothing extra
     model.eval()

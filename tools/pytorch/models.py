@@ -1,13 +1,16 @@
 """The study's networks in plain PyTorch, written as its notebook writes them.
 
-ResNet: the hand-written CIFAR ResNet-18 (the common pytorch-cifar layout: conv1, bn1, layer1..4 of
-BasicBlocks with an nn.Sequential shortcut, linear). VGG: torchvision's vgg*_bn layout of `features`,
+ResNet: the hand-written CIFAR ResNet-18 in torchvision's names (conv1, bn1, layer1..4 of BasicBlocks,
+each with a `downsample` Sequential of a 1x1 convolution and a BatchNorm where the shape changes, fc). VGG: torchvision's vgg*_bn layout of `features`,
 an average pool, and the study's CIFAR head in `classifier` (512 -> 4096 -> 4096 -> classes). Widths
 take Replica's `width` and `width_divisor` so that the CPU-scale models can be checked too.
 CifarResNet: He et al. 2016's CIFAR nets as akamaster/pytorch_resnet_cifar10's resnet.py writes them
 (conv1, bn1, layer1..3, linear; option A pads with zero channels, option B is a 1x1 projection),
 and the plain twin without shortcuts that the paper compares them with.
 """
+import re
+import sys
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -20,15 +23,15 @@ class BasicBlock(nn.Module):
         self.bn1 = nn.BatchNorm2d(planes)
         self.conv2 = nn.Conv2d(planes, planes, 3, stride=1, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(planes)
-        self.shortcut = nn.Sequential()
+        self.downsample = None
         if stride != 1 or in_planes != planes:
-            self.shortcut = nn.Sequential(
+            self.downsample = nn.Sequential(
                 nn.Conv2d(in_planes, planes, 1, stride=stride, bias=False), nn.BatchNorm2d(planes))
 
     def forward(self, x):
         out = F.relu(self.bn1(self.conv1(x)))
         out = self.bn2(self.conv2(out))
-        return F.relu(out + self.shortcut(x))
+        return F.relu(out + (x if self.downsample is None else self.downsample(x)))
 
 
 class ResNet(nn.Module):
@@ -41,7 +44,7 @@ class ResNet(nn.Module):
         self.layer2 = self._make_layer(width * 2, num_blocks[1], 2)
         self.layer3 = self._make_layer(width * 4, num_blocks[2], 2)
         self.layer4 = self._make_layer(width * 8, num_blocks[3], 2)
-        self.linear = nn.Linear(width * 8, num_classes)
+        self.fc = nn.Linear(width * 8, num_classes)
 
     def _make_layer(self, planes, blocks, stride):
         layers = []
@@ -54,7 +57,7 @@ class ResNet(nn.Module):
         out = F.relu(self.bn1(self.conv1(x)))
         out = self.layer4(self.layer3(self.layer2(self.layer1(out))))
         out = F.adaptive_avg_pool2d(out, 1).flatten(1)
-        return self.linear(out)
+        return self.fc(out)
 
 
 VGG_LAYOUTS = {
@@ -141,6 +144,27 @@ class CifarResNet(nn.Module):
         out = self.layer3(self.layer2(self.layer1(out)))
         out = F.adaptive_avg_pool2d(out, 1).flatten(1)
         return self.linear(out)
+
+
+# Before Replica named them as torchvision does, a resnet export said `layerN.M.shortcut.K.*` and `linear.*`.
+FORMER_RESNET_NAMES = [(re.compile(r'^(layer\d+\.\d+)\.shortcut\.'), r'\1.downsample.'), (re.compile(r'^linear\.'), 'fc.')]
+
+
+def current_names(plugin, state):
+    """A state_dict with a former export's names read as today's; says on stderr when it renamed any."""
+    if plugin != 'resnet':
+        return state
+    renamed = {}
+    for name, tensor in state.items():
+        now = name
+        for pattern, replacement in FORMER_RESNET_NAMES:
+            now = pattern.sub(replacement, now)
+        renamed[now] = tensor
+    changed = sum(1 for a, b in zip(state, renamed) if a != b)
+    if changed:
+        print(f'read {changed} tensors under the names an earlier Replica gave them (shortcut.*, linear.*) '
+              'as downsample.*, fc.*; a new export writes these names', file=sys.stderr)
+    return renamed
 
 
 def build(plugin, params):

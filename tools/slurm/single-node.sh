@@ -56,7 +56,11 @@ JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 NodeName=$host CPUs=$cpus RealMemory=$memory State=UNKNOWN
 DefMemPerCPU=1024
-PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+# A job in 'urgent' preempts those of 'debug', which are requeued: how a test preempts a sweep's task.
+PreemptType=preempt/partition_prio
+PreemptMode=REQUEUE
+PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP PriorityTier=1
+PartitionName=urgent Nodes=ALL MaxTime=INFINITE State=UP PriorityTier=2 PreemptMode=OFF
 CONF
     SLURM_CONF="$conf" slurmctld
     SLURM_CONF="$conf" slurmd

@@ -35,4 +35,15 @@ public interface ModelPlugin extends Plugin {
     default Optional<Map<String, String>> pytorchNames(Params params, Block block) {
         return Optional.empty();
     }
+
+    /**
+     * Reads a tensor name that an earlier version of {@link #pytorchNames} gave as today's, so a file
+     * exported then still loads (with a message saying so).
+     *
+     * @param name a tensor name of a weights file, never {@code null}
+     * @return today's name for it, or {@code name} itself when it is not a former name
+     */
+    default String currentPytorchName(String name) {
+        return name;
+    }
 }

@@ -1,5 +1,6 @@
 package dev.replica.datasets;
 
+import ai.djl.ndarray.types.Shape;
 import dev.replica.api.DataContext;
 import dev.replica.api.DataSplits;
 import dev.replica.api.DatasetPlugin;
@@ -8,14 +9,17 @@ import dev.replica.api.params.ParameterProblem;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
 import dev.replica.api.params.Params;
+import java.awt.image.BufferedImage;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * CIFAR-10 from the official binary files ({@code cifar-10-batches-bin}), normalised with the reference
@@ -94,6 +98,17 @@ public final class Cifar10Plugin implements DatasetPlugin {
     @Override
     public OptionalInt classes(Params params) {
         return OptionalInt.of(Cifar10Files.CLASSES);
+    }
+
+    @Override
+    public Optional<List<String>> classNames(Params params) {
+        return Optional.of(Cifar10Files.CLASS_NAMES);
+    }
+
+    @Override
+    public Optional<Function<BufferedImage, float[]>> imageExamples(Params params) {
+        Shape shape = new Shape(Cifar10Files.CHANNELS, Cifar10Files.SIDE, Cifar10Files.SIDE);
+        return Optional.of(image -> ImageSplits.imageExample(image, shape, Normalization.CIFAR10));
     }
 
     @Override

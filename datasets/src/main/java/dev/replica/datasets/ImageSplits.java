@@ -107,6 +107,11 @@ record ImageSplits(
      */
     @Override
     public float[] imageExample(BufferedImage image) {
+        return imageExample(image, exampleShape, normalization);
+    }
+
+    /** {@link #imageExample(BufferedImage)} for a shape and normalisation, with no data open. */
+    static float[] imageExample(BufferedImage image, Shape exampleShape, Normalization normalization) {
         int height = (int) exampleShape.get(1);
         int width = (int) exampleShape.get(2);
         BufferedImage rgb = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);

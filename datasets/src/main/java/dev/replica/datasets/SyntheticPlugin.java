@@ -1,5 +1,6 @@
 package dev.replica.datasets;
 
+import ai.djl.ndarray.types.Shape;
 import dev.replica.api.DataContext;
 import dev.replica.api.DataSplits;
 import dev.replica.api.DatasetPlugin;
@@ -9,11 +10,14 @@ import dev.replica.api.params.ParameterSpec;
 import dev.replica.api.params.Params;
 import dev.replica.api.seed.RandomSource;
 import dev.replica.api.seed.SeedStream;
+import java.awt.image.BufferedImage;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 
 /**
@@ -80,6 +84,21 @@ public final class SyntheticPlugin implements DatasetPlugin {
     }
 
     @Override
+    public Optional<List<String>> classNames(Params params) {
+        return Optional.of(names(params.getInt("classes")));
+    }
+
+    @Override
+    public Optional<Function<BufferedImage, float[]>> imageExamples(Params params) {
+        Shape shape = new Shape(3, params.getInt("image_size"), params.getInt("image_size"));
+        return Optional.of(image -> ImageSplits.imageExample(image, shape, Normalization.CIFAR10));
+    }
+
+    private static List<String> names(int classes) {
+        return IntStream.range(0, classes).mapToObj(c -> "class" + c).toList();
+    }
+
+    @Override
     public DataSplits open(Params params, DataContext context) {
         int classes = params.getInt("classes");
         int side = params.getInt("image_size");
@@ -97,7 +116,7 @@ public final class SyntheticPlugin implements DatasetPlugin {
                 HexFormat.of().formatHex(md5.digest()));
         int holdout = params.getString("validation").equals("holdout") ? params.getInt("holdout") : 0;
         return ImageSplits.of(
-                IntStream.range(0, classes).mapToObj(c -> "class" + c).toList(),
+                names(classes),
                 new ImageRecords(train, 3, side, side),
                 new ImageRecords(test, 3, side, side),
                 holdout,

@@ -4,6 +4,7 @@ import ai.djl.ndarray.types.Shape;
 import com.google.gson.Gson;
 import dev.replica.api.Batch;
 import dev.replica.api.DataSplits;
+import dev.replica.api.DatasetPlugin;
 import dev.replica.api.EngineSession;
 import dev.replica.api.ExampleSet;
 import dev.replica.api.ModelPlugin;
@@ -11,6 +12,7 @@ import dev.replica.api.UserException;
 import dev.replica.core.exchange.PyTorchWeights;
 import dev.replica.core.exchange.StoredTensor;
 import dev.replica.core.exchange.WeightsFile;
+import dev.replica.core.record.RunManifest;
 import dev.replica.core.state.Checkpoint;
 import dev.replica.core.state.ModelFiles;
 import dev.replica.core.state.ModelState;
@@ -23,11 +25,13 @@ import dev.replica.runner.config.PluginUse;
 import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
+import dev.replica.runner.report.RunContents;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -145,7 +149,7 @@ public final class TrainedModel implements AutoCloseable {
         EngineSession session = assembly.openEngine(experiment);
         ModelTrainer trainer = null;
         try {
-            DataSplits data = assembly.openData(experiment, s);
+            DataSplits data = data(registry, assembly, experiment, runDir, s);
             TrainingSetup setup = assembly.setup(experiment, session, data, s);
             trainer = new ModelTrainer(setup, label, plugin, use.params());
             int epoch;
@@ -177,6 +181,33 @@ public final class TrainedModel implements AutoCloseable {
                             + e.getMessage(),
                     e);
         }
+    }
+
+    /**
+     * The run's data for a seed, opened when an example is first needed (export and predict need none);
+     * opened now when the run did not record the data's classes, shape and size. The training size only
+     * sizes the schedule, which these models never step.
+     */
+    private static DataSplits data(
+            PluginRegistry registry, RunAssembly assembly, Experiment experiment, Path runDir, long seed) {
+        RunManifest.DatasetFacts facts =
+                RunContents.read(runDir).record().datasets().get(Long.toString(seed));
+        if (facts == null || facts.classes() == null || facts.exampleShape() == null || facts.train() == null) {
+            return assembly.openData(experiment, seed);
+        }
+        DatasetPlugin plugin =
+                registry.get(PluginKind.DATASET, experiment.dataset().plugin());
+        long[] dims = Arrays.stream(
+                        facts.exampleShape().replaceAll("[()\\s]", "").split(","))
+                .mapToLong(Long::parseLong)
+                .toArray();
+        return new DataOnDemand(
+                () -> assembly.openData(experiment, seed),
+                facts.classes(),
+                new Shape(dims),
+                facts.train(),
+                plugin.classNames(experiment.dataset().params()),
+                plugin.imageExamples(experiment.dataset().params()));
     }
 
     /**

@@ -82,4 +82,20 @@ public final class FreshJvm {
                 Files.readString(log, StandardCharsets.UTF_8),
                 Files.readString(log.resolveSibling(log.getFileName() + ".err"), StandardCharsets.UTF_8));
     }
+
+    /**
+     * Runs {@link TinyExperiment}'s PyTorch experiment (seed 0, 2 epochs) to the end in a fresh JVM, into
+     * {@code runs/} of the working directory: a finished run to reproduce.
+     *
+     * @param workDir the working directory
+     * @return the run folder
+     */
+    public static Path finishedTinyRun(Path workDir) throws IOException, InterruptedException {
+        Path file = TinyExperiment.write(workDir, "pytorch", 0, 2);
+        Result first = run(workDir, "run", file.toString(), "--out", "runs");
+        if (first.exit() != 0) {
+            throw new AssertionError("the tiny run failed (exit " + first.exit() + "):\n" + first.out() + first.err());
+        }
+        return TinyExperiment.runFolder(workDir, first.out());
+    }
 }

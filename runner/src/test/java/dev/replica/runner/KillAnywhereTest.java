@@ -25,9 +25,10 @@ import org.junit.jupiter.api.io.TempDir;
  * checkpoint loads. The model is wide and the data small, so writes (checkpoint, best weights, history)
  * take much of the time and many kills land in them.
  *
- * <p>CI tries {@code replica.killPoints} (default 3) kill points; the full harness is
- * {@code mvn -B verify -pl runner -am -Dtest=KillAnywhereTest -Dsurefire.failIfNoSpecifiedTests=false
- * -Dreplica.killPoints=12}.
+ * <p>The first kill always lands inside a checkpoint write: the process is frozen with SIGSTOP while its
+ * {@code checkpoint.new} exists, then killed. Then CI tries {@code replica.killPoints} (default 3) random
+ * kill points; the full harness is {@code mvn -B verify -pl runner -am -Dtest=KillAnywhereTest
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dreplica.killPoints=10}.
  */
 class KillAnywhereTest {
 
@@ -95,15 +96,24 @@ class KillAnywhereTest {
         int kills = 0;
         int duringWrites = 0;
         int attempts = 0;
-        while (kills < KILL_POINTS) {
+        while (kills < 1 + KILL_POINTS) {
             attempts++;
             assertThat(attempts)
-                    .as("attempts to land %d kill points", KILL_POINTS)
-                    .isLessThan(10 * KILL_POINTS);
+                    .as("attempts to land %d kill points", 1 + KILL_POINTS)
+                    .isLessThan(10 * (1 + KILL_POINTS));
             Started s = run == null
                     ? start("run", file.toString(), "--out", "killed")
                     : start("run", "--resume", run.toString());
             run = TinyExperiment.runFolder(dir, Files.readString(s.log()));
+            if (kills == 0) {
+                // The first kill of every run of this test lands inside a checkpoint write.
+                killInsideACheckpointWrite(s.process(), run);
+                kills++;
+                assertThat(leftTemporaryFiles(run)).isTrue();
+                duringWrites++;
+                assertEveryFileIsWhole(run);
+                continue;
+            }
             long delay = (long) (random.nextDouble() * trainingNanos);
             Thread.sleep(delay / 1_000_000, (int) (delay % 1_000_000));
             if (!s.process().isAlive()) {
@@ -130,9 +140,45 @@ class KillAnywhereTest {
         }
         assertThat(DeterminismTest.checksums(run)).isEqualTo(DeterminismTest.checksums(whole));
         System.out.printf(
-                "kill -9 harness: %d kill points (%d left a temporary file or checkpoint beside the real one), "
+                "kill -9 harness: %d kill points, one inside a checkpoint write (%d left a temporary file or "
+                        + "checkpoint beside the real one), "
                         + "%d runs started, resumed run identical to the uninterrupted one%n",
                 kills, duringWrites, attempts);
+    }
+
+    /**
+     * Waits for a checkpoint write to begin (its {@code checkpoint.new} folder appears), freezes the process
+     * there with SIGSTOP, which holds the write open, and kills it with SIGKILL once the write is seen still
+     * under way. A write that finished before the stop took effect lets the process go on to the next one.
+     */
+    private static void killInsideACheckpointWrite(Process p, Path run) throws Exception {
+        List<Path> writes = List.of(run.resolve("res/checkpoint.new"), run.resolve("vgg/checkpoint.new"));
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (true) {
+            assertThat(p.isAlive())
+                    .as("the run ended before a kill landed inside a checkpoint write")
+                    .isTrue();
+            assertThat(System.nanoTime())
+                    .as("no checkpoint write within 3 minutes")
+                    .isLessThan(deadline);
+            if (writes.stream().anyMatch(Files::isDirectory)) {
+                signal("STOP", p);
+                if (writes.stream().anyMatch(Files::isDirectory)) {
+                    p.destroyForcibly(); // SIGKILL ends a stopped process too
+                    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                    return;
+                }
+                signal("CONT", p);
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    private static void signal(String name, Process p) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(p.pid())).start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0)
+                .as("kill -%s %d", name, p.pid())
+                .isTrue();
     }
 
     private static boolean leftTemporaryFiles(Path run) throws IOException {

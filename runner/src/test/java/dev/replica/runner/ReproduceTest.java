@@ -28,10 +28,7 @@ class ReproduceTest {
 
     @Test
     void aRunReproducedInAFreshJvmIsIdenticalAndATamperedOneIsNot() throws Exception {
-        Path file = TinyExperiment.write(dir, "pytorch", 0, 2);
-        FreshJvm.Result first = FreshJvm.run(dir, "run", file.toString(), "--out", "runs");
-        assertThat(first.exit()).as(first.out() + first.err()).isZero();
-        Path original = TinyExperiment.runFolder(dir, first.out());
+        Path original = FreshJvm.finishedTinyRun(dir);
 
         FreshJvm.Result again = FreshJvm.run(dir, "reproduce", original.toString());
         assertThat(again.exit()).as(again.out() + again.err()).isZero();

@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * A model's weights under the names PyTorch gives them: every trainable parameter and BatchNorm
@@ -24,6 +26,8 @@ public final class PyTorchWeights {
 
     /** What PyTorch's BatchNorm adds to a {@code state_dict} and Replica's models do not keep. */
     static final String BATCHES_TRACKED = "num_batches_tracked";
+
+    private static final Logger LOG = LogManager.getLogger(PyTorchWeights.class);
 
     private PyTorchWeights() {}
 
@@ -71,19 +75,23 @@ public final class PyTorchWeights {
      * @param params its parameters
      * @param block the initialised model
      * @param label the model's label, for messages
+     * @return the tensors read under a name an earlier version of the plugin gave them, each as {@code
+     *     former -> today's}; empty for a file in today's names
      * @throws UserException when the file cannot be read or does not fit the model, naming what is wrong
      */
-    public static void load(Path file, ModelPlugin plugin, Params params, Block block, String label) {
+    public static Map<String, String> load(Path file, ModelPlugin plugin, Params params, Block block, String label) {
         WeightsFile format = WeightsFile.of(file)
                 .orElseThrow(() -> new UserException(
                         file + ": weights of model '" + label + "' must be a .safetensors or .npz file"));
         Map<String, StoredTensor> tensors;
         try {
-            tensors = format.read(file).tensors();
+            tensors = new LinkedHashMap<>(format.read(file).tensors());
         } catch (IOException e) {
             throw new UserException(e.getMessage() + " (weights of model '" + label + "')", e);
         }
         Map<String, String> names = names(plugin, params, block);
+        Map<String, String> renamed = formerNames(tensors, plugin, names);
+        renamed.forEach((former, now) -> tensors.put(now, tensors.remove(former)));
         Map<String, NDArray> arrays = ModelState.arrays(block);
         List<String> missing = new ArrayList<>();
         List<String> problems = new ArrayList<>();
@@ -121,6 +129,32 @@ public final class PyTorchWeights {
                     + params.asMap() + "):\n  " + String.join("\n  ", problems));
         }
         ModelState.copyInto(block, values, file.toString());
+        if (!renamed.isEmpty()) {
+            LOG.warn(
+                    "{}: read {} tensors of model '{}' under the names an earlier version of plugin '{}' gave them "
+                            + "({}); a new export writes today's names",
+                    file,
+                    renamed.size(),
+                    label,
+                    plugin.name(),
+                    abbreviated(renamed.entrySet().stream()
+                            .map(e -> e.getKey() + " as " + e.getValue())
+                            .toList()));
+        }
+        return renamed;
+    }
+
+    /** The file's tensors that bear a former name of one the model has, and are not there under today's. */
+    private static Map<String, String> formerNames(
+            Map<String, StoredTensor> tensors, ModelPlugin plugin, Map<String, String> names) {
+        Map<String, String> renamed = new LinkedHashMap<>();
+        for (String name : tensors.keySet()) {
+            String now = plugin.currentPytorchName(name);
+            if (!now.equals(name) && names.containsValue(now) && !tensors.containsKey(now)) {
+                renamed.put(name, now);
+            }
+        }
+        return renamed;
     }
 
     private static String abbreviated(List<String> names) {

@@ -460,7 +460,7 @@ public final class ModelTrainer implements AutoCloseable {
         private static final long INTERVAL_NANOS = 1_000_000_000L;
         private static final int MOST = 64;
         private final List<Started> steps = new ArrayList<>();
-        private final long since = System.nanoTime();
+        private long since = System.nanoTime();
 
         void add(Started s) {
             steps.add(s);
@@ -486,6 +486,7 @@ public final class ModelTrainer implements AutoCloseable {
             } finally {
                 pending.forEach(TrainingStep.Pending::close);
                 steps.clear();
+                since = System.nanoTime(); // the next interval starts at this read
             }
         }
     }

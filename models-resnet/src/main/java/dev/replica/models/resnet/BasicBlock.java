@@ -103,7 +103,7 @@ final class BasicBlock extends AbstractBlock {
                 .layer(module + ".conv2", conv2)
                 .layer(module + ".bn2", bn2);
         if (shortcutConv != null) {
-            names.layer(module + ".shortcut.0", shortcutConv).layer(module + ".shortcut.1", shortcutBn);
+            names.layer(module + ".downsample.0", shortcutConv).layer(module + ".downsample.1", shortcutBn);
         }
     }
 }

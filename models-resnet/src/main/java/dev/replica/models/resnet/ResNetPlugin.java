@@ -16,6 +16,8 @@ import dev.replica.api.seed.SeedStream;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The {@code resnet} model: the CIFAR ResNet of He et al. as commonly trained on 32 x 32 images. Stem
@@ -29,6 +31,8 @@ import java.util.Optional;
  * e.g. {@code stem/conv/weight}, {@code stage2/block1/shortcut/conv/weight}, {@code fc/bias}.
  */
 public final class ResNetPlugin implements ModelPlugin {
+
+    private static final Pattern FORMER_SHORTCUT = Pattern.compile("(layer\\d+\\.\\d+)\\.shortcut\\.");
 
     /** The stages, and where the first one sits in the network (after conv, BatchNorm and ReLU). */
     private static final int STAGES = 4;
@@ -99,8 +103,8 @@ public final class ResNetPlugin implements ModelPlugin {
     }
 
     /**
-     * Names as the study's hand-written CIFAR ResNet (the common {@code pytorch-cifar} layout):
-     * {@code conv1, bn1, layer1..4.<block>.{conv1, bn1, conv2, bn2, shortcut.0, shortcut.1}, linear}.
+     * Names as the study's ResNet, in torchvision's names: {@code conv1, bn1,
+     * layer1..4.<block>.{conv1, bn1, conv2, bn2, downsample.0, downsample.1}, fc}.
      */
     @Override
     public Optional<Map<String, String>> pytorchNames(Params params, Block block) {
@@ -113,6 +117,16 @@ public final class ResNetPlugin implements ModelPlugin {
                 ((BasicBlock) blocks.get(b)).name(names, "layer" + (s + 1) + "." + b);
             }
         }
-        return Optional.of(names.layer("linear", top.get(top.size() - 1)).build());
+        return Optional.of(names.layer("fc", top.get(top.size() - 1)).build());
+    }
+
+    /** Earlier versions gave pytorch-cifar's names: {@code layerN.M.shortcut.K.*} and {@code linear.*}. */
+    @Override
+    public String currentPytorchName(String name) {
+        Matcher shortcut = FORMER_SHORTCUT.matcher(name);
+        if (shortcut.lookingAt()) {
+            return shortcut.group(1) + ".downsample." + name.substring(shortcut.end());
+        }
+        return name.startsWith("linear.") ? "fc." + name.substring("linear.".length()) : name;
     }
 }

@@ -16,16 +16,24 @@ import dev.replica.api.ModelPlugin;
 import dev.replica.api.nn.Blocks;
 import dev.replica.api.nn.SeededInitializer;
 import dev.replica.api.params.ParameterProblem;
+import dev.replica.api.params.Params;
+import dev.replica.core.exchange.PyTorchWeights;
+import dev.replica.core.exchange.StoredTensor;
+import dev.replica.core.exchange.WeightsFile;
+import dev.replica.core.state.ModelState;
 import dev.replica.testkit.InitAssertions;
 import dev.replica.testkit.ModelHarness;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -208,6 +216,41 @@ class ResNetPluginTest {
             assertThat(ModelHarness.pytorchStateDict(plugin, Map.of("depth", 18, "width", 64), manager))
                     .as("ResNet-18 state_dict")
                     .containsExactlyElementsOf(expected);
+        }
+    }
+
+    /**
+     * A file exported before the names were torchvision's ({@code shortcut.*}, {@code linear.*}) loads,
+     * every tensor where today's name puts it, and says which it read under a former name.
+     */
+    @Test
+    void weightsInTheFormerNamesLoadAsTodays(@TempDir Path dir) throws IOException {
+        try (EngineSession session = ModelHarness.openEngine("mxnet");
+                NDManager manager = session.newManager()) {
+            Map<String, Object> raw = Map.of("depth", 18, "width", 4);
+            Params params = ModelHarness.params(plugin, raw);
+            Block source = ModelHarness.buildAndInitialize(
+                    plugin, raw, ModelHarness.context("resnet", 1, ModelHarness.CIFAR_EXAMPLE), manager, 1);
+            Map<String, StoredTensor> former = new LinkedHashMap<>();
+            PyTorchWeights.export(plugin, params, source)
+                    .forEach((name, t) -> former.put(
+                            name.replaceFirst("^(layer\\d\\.0)\\.downsample\\.", "$1.shortcut.")
+                                    .replaceFirst("^fc\\.", "linear."),
+                            t));
+            assertThat(former.keySet())
+                    .contains("layer2.0.shortcut.0.weight", "linear.weight")
+                    .noneMatch(n -> n.contains("downsample") || n.startsWith("fc."));
+            Path file = dir.resolve("former.safetensors");
+            WeightsFile.SAFETENSORS.write(file, new WeightsFile.Contents(former, Map.of()));
+
+            Block target = build(manager, raw);
+            Map<String, String> renamed = PyTorchWeights.load(file, plugin, params, target, "res");
+            assertThat(renamed)
+                    .hasSize(17)
+                    .containsEntry("layer2.0.shortcut.0.weight", "layer2.0.downsample.0.weight")
+                    .containsEntry("layer4.0.shortcut.1.running_var", "layer4.0.downsample.1.running_var")
+                    .containsEntry("linear.bias", "fc.bias");
+            assertThat(ModelState.checksum(target)).isEqualTo(ModelState.checksum(source));
         }
     }
 }

@@ -209,7 +209,10 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** {@code replica bench-worker}: one model on one engine, in the fresh process the benchmark started. */
-    @Command(name = "bench-worker", hidden = true)
+    @Command(
+            name = "bench-worker",
+            hidden = true,
+            description = "One model on one engine, in a fresh process; started by bench, not by hand.")
     static final class Worker implements Callable<Integer> {
 
         @CommandLine.ParentCommand

@@ -4,6 +4,7 @@ import dev.replica.core.state.EpochRecord;
 import dev.replica.core.state.Numbers;
 import dev.replica.core.training.ProgressListener;
 import java.io.PrintStream;
+import java.util.function.LongSupplier;
 
 /**
  * Progress as plain periodic lines, for output that is not a terminal (CI logs, files): about ten per
@@ -16,7 +17,8 @@ final class ConsoleProgress implements ProgressListener {
 
     private final PrintStream out;
     private final int batchSize;
-    private long epochStart;
+    private final LongSupplier clock;
+    private final StepRate rate;
     private long lastLine;
     private long evalStart;
     private long lastEvalLine;
@@ -28,23 +30,38 @@ final class ConsoleProgress implements ProgressListener {
      * @param batchSize training examples per step, for images per second; 0 leaves the rate out
      */
     ConsoleProgress(PrintStream out, int batchSize) {
+        this(out, batchSize, System::nanoTime);
+    }
+
+    /**
+     * Creates the display on a given clock, a seam for tests.
+     *
+     * @param out where lines go
+     * @param batchSize training examples per step, for images per second; 0 leaves the rate out
+     * @param clock nanoseconds
+     */
+    ConsoleProgress(PrintStream out, int batchSize, LongSupplier clock) {
         this.out = out;
         this.batchSize = batchSize;
+        this.clock = clock;
+        this.rate = new StepRate(clock);
+    }
+
+    @Override
+    public void stepTrained(String label, int epoch, int step, int steps) {
+        rate.trained(step);
     }
 
     @Override
     public void step(String label, int epoch, int epochs, int step, int steps, double meanLoss, double accuracy) {
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         if (step == 1) {
-            epochStart = now;
             lastLine = now;
         }
         boolean tenth = step % Math.max(1, steps / 10) == 0;
-        // Rates count from the end of step 1, so they leave out the first step's warm-up.
-        if (step > 1 && step < steps && (tenth || now - lastLine > INTERVAL_NANOS)) {
-            double elapsed = (now - epochStart) / 1e9;
-            double eta = elapsed / (step - 1) * (steps - step);
-            double stepsPerSecond = (step - 1) / Math.max(elapsed, 1e-9);
+        double stepsPerSecond = rate.perSecond();
+        if (stepsPerSecond > 0 && step < steps && (tenth || now - lastLine > INTERVAL_NANOS)) {
+            double eta = (steps - rate.lastStep()) / stepsPerSecond;
             out.printf(
                     "  %s epoch %d/%d step %d/%d  loss %s  acc %s%%  %.1f steps/s%s  epoch ETA %s%n",
                     label,
@@ -63,7 +80,7 @@ final class ConsoleProgress implements ProgressListener {
 
     @Override
     public void evaluation(String label, String split, int done, int total) {
-        long now = System.nanoTime();
+        long now = clock.getAsLong();
         if (evalStart == 0) {
             evalStart = now;
             lastEvalLine = now;

@@ -47,6 +47,8 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "replica",
         mixinStandardHelpOptions = true,
+        // Every subcommand inherits -h/--help (and -V/--version), and help skips its required parameters.
+        scope = CommandLine.ScopeType.INHERIT,
         versionProvider = ReplicaCli.Version.class,
         description = "Seeded, deterministic deep-learning experiments on DJL (PyTorch or MXNet).",
         subcommands = {
@@ -220,7 +222,11 @@ public final class ReplicaCli {
     }
 
     Injector injector(PluginRegistry registry) {
-        return Guice.createInjector(new RunnerModule(registry, Environment.from(env)));
+        return injector(registry, Environment.from(env));
+    }
+
+    Injector injector(PluginRegistry registry, Environment environment) {
+        return Guice.createInjector(new RunnerModule(registry, environment));
     }
 
     /** {@code replica run}. */
@@ -283,14 +289,62 @@ public final class ReplicaCli {
                 folder = RunFolder.start(out, experiment);
                 parent.out.println("Run folder " + folder.path());
             }
-            ExperimentRunner runner = injector.getInstance(ExperimentRunner.class);
-            ExperimentRunner.Outcome outcome;
+            return train(
+                    parent,
+                    injector.getInstance(ExperimentRunner.class),
+                    experiment,
+                    folder,
+                    resume == null ? "run" : "run --resume",
+                    resume == null,
+                    outcome -> {
+                        parent.out.println();
+                        parent.out.print(
+                                experiment.seeds().size() > 1
+                                        ? Files.readString(folder.path().resolve("summary.md"), StandardCharsets.UTF_8)
+                                        : outcome.table().markdown());
+                        parent.out.println();
+                        Report.Written report = Report.write(folder.path());
+                        parent.out.println("Report " + report.html() + " (and report.md, plots/)");
+                        parent.out.println("Wrote " + folder.path());
+                        return 0;
+                    });
+        }
+
+        /** What a command does once its experiment trained to the end, still holding the folder's lock. */
+        interface Finish {
+            int accept(ExperimentRunner.Outcome outcome) throws IOException;
+        }
+
+        /**
+         * Trains an experiment into its run folder: the one code path of {@code run}, {@code run --resume}
+         * and {@code reproduce}. The folder is locked for the while; Ctrl-C or SIGTERM stops at the next
+         * step with a checkpoint and says how to resume (exit 130 or 143); a full disk says how to go on; a
+         * new folder that trained nothing before a user error is removed.
+         *
+         * @param parent the command line
+         * @param runner the runner
+         * @param experiment the experiment
+         * @param folder its run folder
+         * @param holder the command, as the lock names it
+         * @param started whether the folder was just started (and may go again)
+         * @param finish what to do after the last epoch
+         * @return the exit status
+         */
+        static int train(
+                ReplicaCli parent,
+                ExperimentRunner runner,
+                Experiment experiment,
+                RunFolder folder,
+                String holder,
+                boolean started,
+                Finish finish)
+                throws IOException {
             StopRequest stop = new StopRequest();
             RunLock lock;
             try {
-                lock = RunLock.exclusive(folder.path(), resume == null ? "run" : "run --resume");
+                lock = RunLock.exclusive(folder.path(), holder);
             } catch (UserException e) {
-                if (resume == null) {
+                if (started) {
                     folder.deleteIfOnlyStarted();
                 }
                 throw e;
@@ -300,6 +354,7 @@ public final class ReplicaCli {
                 lock.takenOverFrom()
                         .ifPresent(p -> parent.out.println(
                                 "Took over the lock of " + p + ", which ended without releasing it"));
+                ExperimentRunner.Outcome outcome;
                 try {
                     outcome = runner.run(experiment, folder, progress(parent, experiment), stop);
                 } catch (WriteFailedException e) {
@@ -309,7 +364,7 @@ public final class ReplicaCli {
                     throw e;
                 } catch (UserException e) {
                     lock.close(); // before the folder, and its lock file, may go
-                    if (resume == null && folder.deleteIfOnlyStarted()) {
+                    if (started && folder.deleteIfOnlyStarted()) {
                         parent.out.println("Removed " + folder.path() + ": the run stopped before it trained anything");
                     }
                     throw e;
@@ -319,16 +374,7 @@ public final class ReplicaCli {
                     parent.out.println("Resume with: replica run --resume " + folder.path());
                     return StopOnSignal.exitStatus(stop.reason());
                 }
-                parent.out.println();
-                parent.out.print(
-                        experiment.seeds().size() > 1
-                                ? Files.readString(folder.path().resolve("summary.md"), StandardCharsets.UTF_8)
-                                : outcome.table().markdown());
-                parent.out.println();
-                Report.Written report = Report.write(folder.path());
-                parent.out.println("Report " + report.html() + " (and report.md, plots/)");
-                parent.out.println("Wrote " + folder.path());
-                return 0;
+                return finish.accept(outcome);
             }
         }
 

@@ -2,6 +2,7 @@ package dev.replica.runner.cli;
 
 import dev.replica.api.EngineSession;
 import dev.replica.api.Plugin;
+import dev.replica.runner.Environment;
 import dev.replica.runner.ExperimentRunner;
 import dev.replica.runner.RunAssembly;
 import dev.replica.runner.config.Experiment;
@@ -12,6 +13,7 @@ import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.output.RunLock;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
+import dev.replica.runner.report.RecordedData;
 import dev.replica.runner.report.Report;
 import dev.replica.runner.report.Reproduction;
 import dev.replica.runner.report.RunContents;
@@ -20,6 +22,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -93,6 +96,7 @@ final class ReproduceCommand implements Callable<Integer> {
             text.println("warning: " + saved + " resolves differently today (defaults or the file format changed); "
                     + "the new run uses the file as resolved today");
         }
+        Environment environment = environment(original, text);
         // A run folder is <out>/<name>/<stamp>: the new run goes beside it unless --out says otherwise.
         Path name = folder.toAbsolutePath().normalize().getParent();
         Path root = out != null ? out : name != null && name.getParent() != null ? name.getParent() : Path.of("runs");
@@ -100,10 +104,33 @@ final class ReproduceCommand implements Callable<Integer> {
         text.println("Reproducing " + folder + " in run folder " + target.path());
         text.flush();
 
-        ExperimentRunner runner = parent.injector(registry).getInstance(ExperimentRunner.class);
-        runner.run(experiment, target, ReplicaCli.Run.progress(parent, experiment));
-        Report.write(target.path());
+        // As run trains: under the new folder's lock, and a stop leaves a checkpoint to resume from.
+        return ReplicaCli.Run.train(
+                parent,
+                parent.injector(registry, environment).getInstance(ExperimentRunner.class),
+                experiment,
+                target,
+                "reproduce",
+                true,
+                outcome -> compare(
+                        original,
+                        target,
+                        differences,
+                        text,
+                        parent.injector(registry, environment).getInstance(RunAssembly.class),
+                        experiment));
+    }
 
+    /** Says whether the reproduction came out identical: the exit status. */
+    private int compare(
+            RunContents original,
+            RunFolder target,
+            List<String> differences,
+            PrintWriter text,
+            RunAssembly assembly,
+            Experiment experiment)
+            throws IOException {
+        Report.write(target.path());
         Reproduction.Verdict verdict = Reproduction.compare(original, RunContents.read(target.path()));
         text.println();
         for (String line : verdict.lines()) {
@@ -118,7 +145,7 @@ final class ReproduceCommand implements Callable<Integer> {
                             ? "."
                             : "; see the warnings above for differences of machine or versions."));
             if (differences.isEmpty()) {
-                withdraw(parent.injector(registry).getInstance(RunAssembly.class), experiment, folder, text);
+                withdraw(assembly, experiment, folder, text);
             }
         }
         text.flush();
@@ -137,6 +164,23 @@ final class ReproduceCommand implements Callable<Integer> {
                         + session.determinism().summary() + ") was withdrawn: the next run probes again.");
             }
         }
+    }
+
+    /**
+     * Where the data comes from: $REPLICA_DATA when set, else the folder the run recorded while its files
+     * still have their recorded md5s, else where a run looks (which may download).
+     */
+    private Environment environment(RunContents original, PrintWriter text) {
+        String set = parent.env().get("REPLICA_DATA");
+        if (set != null && !set.isBlank()) {
+            return Environment.from(parent.env());
+        }
+        Map<String, String> env = new HashMap<>(parent.env());
+        RecordedData.look(original.record()).ifPresent(found -> {
+            text.println(found.message());
+            found.dataRoot().ifPresent(root -> env.put("REPLICA_DATA", root.toString()));
+        });
+        return Environment.from(env);
     }
 
     /** The engine as this process would run it, described as the manifest recorded it. */

@@ -24,7 +24,7 @@ final class TerminalProgress implements ProgressListener {
     private final ProgressBarStyle style;
     private Bar training;
     private Bar evaluation;
-    private long firstStepDone;
+    private final StepRate rate = new StepRate(System::nanoTime);
 
     TerminalProgress(PrintStream out, int batchSize) {
         this.out = out;
@@ -36,20 +36,21 @@ final class TerminalProgress implements ProgressListener {
     }
 
     @Override
+    public void stepTrained(String label, int epoch, int step, int steps) {
+        rate.trained(step);
+    }
+
+    @Override
     public void step(String label, int epoch, int epochs, int step, int steps, double meanLoss, double accuracy) {
-        long now = System.nanoTime();
         if (step == 1 || training == null) {
             closeTraining();
             training = new Bar(label + " epoch " + epoch + "/" + epochs, steps, " steps", false);
-            firstStepDone = now;
         }
         training.bar.stepTo(step);
-        // The rate leaves out the first step, which carries the warm-up.
-        double seconds = (now - firstStepDone) / 1e9;
-        String rate =
-                step > 1 && seconds > 0 ? Numbers.fixed((step - 1) * (double) batchSize / seconds, 1) + " img/s" : "";
+        double perSecond = rate.perSecond();
+        String images = perSecond > 0 ? Numbers.fixed(perSecond * batchSize, 1) + " img/s" : "";
         training.bar.setExtraMessage(
-                " loss " + Numbers.fixed(meanLoss, 4) + " acc " + Numbers.fixed(100 * accuracy, 2) + "% " + rate);
+                " loss " + Numbers.fixed(meanLoss, 4) + " acc " + Numbers.fixed(100 * accuracy, 2) + "% " + images);
         if (step == steps) {
             closeTraining();
         }

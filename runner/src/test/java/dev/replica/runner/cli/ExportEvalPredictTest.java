@@ -122,8 +122,7 @@ class ExportEvalPredictTest {
         assertThat(r.out()).contains("Wrote " + out.resolve("res.safetensors") + ": 102 tensors of model 'res'");
         WeightsFile.Contents file = WeightsFile.SAFETENSORS.read(out.resolve("res.safetensors"));
         assertThat(file.tensors().keySet()).startsWith("conv1.weight", "bn1.weight", "bn1.bias", "bn1.running_mean");
-        assertThat(file.tensors())
-                .containsKeys("layer2.0.shortcut.0.weight", "layer4.1.bn2.running_var", "linear.bias");
+        assertThat(file.tensors()).containsKeys("layer2.0.downsample.0.weight", "layer4.1.bn2.running_var", "fc.bias");
         assertThat(file.metadata())
                 .containsEntry("replica.plugin", "resnet")
                 .containsEntry("replica.params", "{\"depth\":18,\"width\":4,\"classes\":4}")

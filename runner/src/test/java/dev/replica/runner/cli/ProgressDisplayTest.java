@@ -18,6 +18,7 @@ class ProgressDisplayTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         TerminalProgress progress = new TerminalProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), 16);
         for (int step = 1; step <= 4; step++) {
+            progress.stepTrained("res", 1, step, 4);
             progress.step("res", 1, 2, step, 4, 1.5, 0.25);
         }
         progress.evaluation("res", "validation", 16, 32);
@@ -36,8 +37,12 @@ class ProgressDisplayTest {
     @Test
     void otherOutputGetsPlainLines() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ConsoleProgress progress = new ConsoleProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), 16);
+        long[] now = {0};
+        ConsoleProgress progress =
+                new ConsoleProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), 16, () -> now[0]);
         for (int step = 1; step <= 4; step++) {
+            now[0] += 250_000_000L;
+            progress.stepTrained("res", 1, step, 4);
             progress.step("res", 1, 2, step, 4, 1.5, 0.25);
         }
         // An evaluation shorter than 30 seconds prints nothing of its own.
@@ -49,7 +54,43 @@ class ProgressDisplayTest {
                 .doesNotContain("\r")
                 .matches(
                         "(?s)(  res epoch 1/2 step [23]/4  loss 1.5000  acc 25.00%  "
-                                + "[\\d.]+ steps/s \\([\\d.]+ img/s\\)  epoch ETA \\d+s\n){2}"
+                                + "4.0 steps/s \\(64.0 img/s\\)  epoch ETA \\ds\n){2}"
                                 + "res epoch 1/2  lr 0.1  train loss 1.5000 acc 25.00%  val loss 1.2500 acc 50.00%  \\(2 s, 32.0 img/s\\)\n");
+    }
+
+    @Test
+    void theRateAtAnEpochsStartCountsWhenStepsTrainedNotWhenTheirFiguresWereRead() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        long[] now = {0};
+        ConsoleProgress progress =
+                new ConsoleProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), 128, () -> now[0]);
+        // Eleven steps trained a tenth of a second apart; the loop reads their figures together, later.
+        for (int step = 1; step <= 11; step++) {
+            now[0] += 100_000_000L;
+            progress.stepTrained("res", 6, step, 118);
+        }
+        now[0] += 500_000_000L;
+        for (int step = 1; step <= 11; step++) {
+            progress.step("res", 6, 6, step, 118, 1.5, 0.25);
+            now[0] += 1_000L;
+        }
+        assertThat(bytes.toString(StandardCharsets.UTF_8))
+                .isEqualTo("  res epoch 6/6 step 11/118  loss 1.5000  acc 25.00%  10.0 steps/s (1280.0 img/s)  "
+                        + "epoch ETA 11s\n");
+    }
+
+    @Test
+    void aResumedEpochsRateCountsFromItsFirstStep() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        long[] now = {5_000_000_000L};
+        ConsoleProgress progress =
+                new ConsoleProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), 0, () -> now[0]);
+        for (int step = 51; step <= 60; step++) {
+            now[0] += 200_000_000L;
+            progress.stepTrained("res", 2, step, 100);
+            progress.step("res", 2, 3, step, 100, 1.5, 0.25);
+        }
+        assertThat(bytes.toString(StandardCharsets.UTF_8))
+                .isEqualTo("  res epoch 2/3 step 60/100  loss 1.5000  acc 25.00%  5.0 steps/s  epoch ETA 8s\n");
     }
 }

@@ -1,9 +1,9 @@
 package dev.replica.runner.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.replica.core.state.ModelFiles;
+import dev.replica.runner.InCi;
 import dev.replica.runner.output.SummaryTable;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -37,15 +37,8 @@ class ReportPageInChromiumTest {
     @BeforeAll
     static void aReportOfAHandMadeRun() throws Exception {
         chromium = findChromium();
-        if (chromium == null) {
-            // In CI a missing browser is a failure of .ci/run, not a reason to skip.
-            assertThat(System.getenv("CI"))
-                    .as("chromium is not installed, but CI must install it (.ci/run)")
-                    .isNull();
-        }
-        assumeThat(chromium)
-                .as("chromium is not installed (apt-get install chromium fonts-dejavu-core)")
-                .isNotNull();
+        InCi.skipUnlessAvailable(
+                chromium != null, "chromium is not installed (apt-get install chromium fonts-dejavu-core)");
         Path run = Files.createDirectories(dir.resolve("runs").resolve("tiny").resolve("20260101-000000-abcdef12"));
         Files.writeString(
                 run.resolve("experiment.yaml"),

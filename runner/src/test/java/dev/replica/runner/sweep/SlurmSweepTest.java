@@ -2,6 +2,7 @@ package dev.replica.runner.sweep;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.replica.runner.InCi;
 import dev.replica.runner.TinyExperiment;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,29 +47,13 @@ class SlurmSweepTest {
 
     @Test
     void aSweepOnSlurmEndsAsTheSameSweepRunHere() throws Exception {
-        boolean installed = sh("bash", "-c", "command -v sbatch && command -v slurmctld && command -v munged") != null;
-        if (!installed) {
-            assertThat(System.getenv("CI"))
-                    .as("CI installs slurm-wlm and munge (.ci/run)")
-                    .isNotEqualTo("true");
-            Assumptions.abort("Slurm is not installed here (apt-get install slurm-wlm munge); the test did not run");
-        }
-        cluster = dir.resolve("slurm");
-        String conf = sh("../tools/slurm/single-node.sh", "start", cluster.toString());
-        assertThat(conf)
-                .as("the one-node cluster started (see " + cluster.resolve("log") + ")")
-                .isNotNull();
-
+        Map<String, String> env = cluster();
         Path file = dir.resolve("study.yaml");
         Files.writeString(
                 file,
                 SweepTest.study(
                         "  res: {plugin: resnet, params: {depth: 18, width: 4}}",
                         "cluster: {cpus: 1, memory: 1G, time: \"00:10:00\"}"));
-        Map<String, String> env =
-                new HashMap<>(TinyExperiment.env(dir.resolve("data").toString()));
-        env.put("SLURM_CONF", conf.strip());
-
         TinyExperiment.Cli submitted = TinyExperiment.replica(
                 env,
                 "sweep",
@@ -115,7 +99,7 @@ class SlurmSweepTest {
         String accounting = sh(
                 "bash",
                 "-c",
-                "SLURM_CONF=" + conf.strip()
+                "SLURM_CONF=" + env.get("SLURM_CONF")
                         + " sacct -c --format=JobID,JobName%20,Partition,State,ExitCode,Start,End,NodeList 2>/dev/null");
         System.out.println("Slurm job array " + id.group(1) + ", sacct -c:\n" + accounting);
         assertThat(Files.readString(cluster.resolve("log/jobcomp.txt")))
@@ -144,5 +128,159 @@ class SlurmSweepTest {
         }
         assertThat(Files.readString(sweepDir.resolve("study.csv")))
                 .isEqualTo(Files.readString(localDir.resolve("study.csv")));
+    }
+
+    /** Starts the one-node cluster, skipping (or failing in CI) where Slurm is not installed. */
+    private Map<String, String> cluster() throws Exception {
+        boolean installed = sh("bash", "-c", "command -v sbatch && command -v slurmctld && command -v munged") != null;
+        InCi.skipUnlessAvailable(installed, "Slurm is not installed here (apt-get install slurm-wlm munge)");
+        cluster = dir.resolve("slurm");
+        String conf = sh("../tools/slurm/single-node.sh", "start", cluster.toString());
+        assertThat(conf)
+                .as("the one-node cluster started (see " + cluster.resolve("log") + ")")
+                .isNotNull();
+        Map<String, String> env =
+                new HashMap<>(TinyExperiment.env(dir.resolve("data").toString()));
+        env.put("SLURM_CONF", conf.strip());
+        return env;
+    }
+
+    private static void await(String what, long deadline, Check done) throws Exception {
+        while (!done.holds()) {
+            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+            Thread.sleep(200);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Check {
+        boolean holds() throws Exception;
+    }
+
+    /** The epoch of a model's checkpoint, 0 before its first. */
+    private static int checkpointEpoch(Path run) throws IOException {
+        Path progress = run.resolve("res/checkpoint/progress.json");
+        if (!Files.isRegularFile(progress)) {
+            return 0;
+        }
+        Matcher m = Pattern.compile("\"epoch\":\\s*(\\d+)").matcher(Files.readString(progress));
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
+    }
+
+    /**
+     * The two ways a task ends early on a cluster, on the real one: SIGTERM to the batch shell (as Slurm
+     * sends it before a time limit) is passed on to the run, which stops with a checkpoint (exit 143); a
+     * task resubmitted and then preempted by a job of a higher partition is requeued by Slurm, and its next
+     * attempt resumes from its checkpoint. It ends as the same sweep run here, uninterrupted.
+     */
+    @Test
+    void aTaskStoppedBySigtermOrPreemptedResumesFromItsCheckpoint() throws Exception {
+        Map<String, String> env = cluster();
+        Path file = dir.resolve("long.yaml");
+        Files.writeString(
+                file,
+                SweepTest.study("  res: {plugin: resnet, params: {depth: 18, width: 4}}", "cluster: {cpus: 1}")
+                        .replace("train_size: 48", "train_size: 320")
+                        .replace("epochs: 2", "epochs: 8"));
+        TinyExperiment.Cli submitted = TinyExperiment.replica(
+                // MXNet: PyTorch's native kernels gave this model a NaN gradient in epoch 2 on an AMD Zen 5.
+                env,
+                "sweep",
+                file.toString(),
+                "--slurm",
+                "--seeds",
+                "0",
+                "--engines",
+                "mxnet",
+                "--out",
+                dir.resolve("slurm-runs").toString());
+        assertThat(submitted.exit()).as(submitted.out() + submitted.err()).isZero();
+        Matcher id = Pattern.compile("Submitted job array (\\d+) \\(1 runs?\\)").matcher(submitted.out());
+        assertThat(id.find()).as(submitted.out()).isTrue();
+        Path sweepDir =
+                Files.list(dir.resolve("slurm-runs/tinysweep")).findFirst().orElseThrow();
+        Sweep sweep = Sweep.open(sweepDir);
+        Sweep.Task task = sweep.tasks().get(0);
+        Path run = sweepDir.resolve(task.folder());
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(8);
+
+        // SIGTERM to the batch shell only (B:), once the run has a checkpoint: the shell passes it on.
+        await("a first checkpoint", deadline, () -> checkpointEpoch(run) >= 1);
+        String shell = sh(
+                "bash",
+                "-c",
+                "SLURM_CONF=" + env.get("SLURM_CONF") + " scancel --batch --signal=TERM " + id.group(1) + "_"
+                        + task.index());
+        assertThat(shell).as("scancel --batch --signal=TERM").isNotNull();
+        Path exit = sweepDir.resolve("exit").resolve(Integer.toString(task.index()));
+        await(
+                "the task's exit status",
+                deadline,
+                () -> Files.isRegularFile(exit) && sweep.state(task) != Sweep.State.RUNNING);
+        assertThat(Files.readString(exit).strip()).isEqualTo("143");
+        assertThat(sweep.state(task)).isEqualTo(Sweep.State.STOPPED);
+        String log = Files.readString(sweepDir.resolve("logs").resolve(task.index() + ".out"));
+        assertThat(log).contains("SIGTERM: stopping after this step", "Stopped: model 'res' stopped (SIGTERM)");
+        int stoppedAt = checkpointEpoch(run);
+        assertThat(stoppedAt).isLessThan(8);
+
+        // Resubmitted, then preempted by an 'urgent' job that needs the whole node: requeued, and resumed.
+        TinyExperiment.Cli again =
+                TinyExperiment.replica(env, "sweep", "--resubmit-failed", sweepDir.toString(), "--slurm");
+        assertThat(again.exit()).as(again.out() + again.err()).isZero();
+        Matcher second = Pattern.compile("Submitted job array (\\d+)").matcher(again.out());
+        assertThat(second.find()).as(again.out()).isTrue();
+        String job = second.group(1) + "_" + task.index();
+        await("a checkpoint of the resubmitted task", deadline, () -> checkpointEpoch(run) > stoppedAt);
+        String urgent = sh(
+                "bash",
+                "-c",
+                "SLURM_CONF=" + env.get("SLURM_CONF")
+                        + " sbatch --parsable --partition=urgent --exclusive --job-name=urgent --output=/dev/null --wrap 'sleep 2'");
+        assertThat(urgent).as("the urgent job was submitted").isNotNull();
+        Path completions = cluster.resolve("log/jobcomp.txt");
+        await("Slurm preempted and requeued the task", deadline, () -> {
+            String shown = sh("bash", "-c", "SLURM_CONF=" + env.get("SLURM_CONF") + " scontrol -o show job " + job);
+            return shown != null
+                    && Pattern.compile("Restarts=[1-9]").matcher(shown).find();
+        });
+        int preemptedAt = checkpointEpoch(run);
+        // A requeued job waits two minutes before it may start again (from when its first attempt has ended,
+        // which may be after the requeue is shown): bring its start forward until it has started.
+        await("the requeued task to start again", deadline, () -> {
+            String shown = sh("bash", "-c", "SLURM_CONF=" + env.get("SLURM_CONF") + " scontrol -o show job " + job);
+            if (shown != null && shown.contains("Reason=BeginTime")) {
+                sh(
+                        "bash",
+                        "-c",
+                        "SLURM_CONF=" + env.get("SLURM_CONF") + " scontrol update jobid=" + job + " starttime=now");
+            }
+            return shown == null || !shown.contains("JobState=PENDING");
+        });
+        await("the requeued task to finish", deadline, () -> sweep.state(task) == Sweep.State.FINISHED);
+        String requeued = Files.readString(sweepDir.resolve("logs").resolve(task.index() + ".out"));
+        assertThat(requeued)
+                .as("the requeued attempt resumed from the checkpoint")
+                .contains("Resuming " + run);
+        System.out.println("Stopped by SIGTERM after epoch " + stoppedAt + ", preempted after epoch " + preemptedAt
+                + "; job completions:\n" + (Files.isRegularFile(completions) ? Files.readString(completions) : ""));
+
+        TinyExperiment.Cli local = TinyExperiment.replica(
+                env,
+                "sweep",
+                file.toString(),
+                "--local",
+                "1",
+                "--seeds",
+                "0",
+                "--engines",
+                "mxnet",
+                "--out",
+                dir.resolve("local-runs").toString());
+        assertThat(local.exit()).as(local.out() + local.err()).isZero();
+        Path localDir =
+                Files.list(dir.resolve("local-runs/tinysweep")).findFirst().orElseThrow();
+        assertThat(Files.readString(run.resolve("res/history.csv")))
+                .isEqualTo(Files.readString(localDir.resolve(task.folder()).resolve("res/history.csv")));
     }
 }
