@@ -48,6 +48,27 @@ public final class ExperimentLoader {
         return ExperimentValidator.CLUSTER_SCHEMA;
     }
 
+    /**
+     * Returns whether a string is a model label as an experiment file allows it, for readers of run
+     * folders, whose labels become file names.
+     *
+     * @param label the label
+     * @return true when it matches [a-z0-9][a-z0-9_-]*
+     */
+    public static boolean isLabel(String label) {
+        return ExperimentValidator.LABEL.matcher(label).matches();
+    }
+
+    /**
+     * Returns whether a string is an experiment name (and so a folder name) as an experiment file allows it.
+     *
+     * @param name the name
+     * @return true when it matches [a-z0-9][a-z0-9._-]*
+     */
+    public static boolean isName(String name) {
+        return ExperimentValidator.NAME.matcher(name).matches();
+    }
+
     public ExperimentLoader(PluginRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
     }

@@ -8,6 +8,7 @@ import dev.replica.api.params.ParameterSpec;
 import dev.replica.api.params.Params;
 import dev.replica.api.params.Values;
 import dev.replica.core.exchange.WeightsFile;
+import dev.replica.core.state.SafeFiles;
 import dev.replica.core.training.Training;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
@@ -61,9 +62,9 @@ final class ExperimentValidator {
     static final String TOP_LEVEL_SHAPE = "a mapping with replica, name, seed or seeds, engine, dataset, models, "
             + "optimizer, schedule and training";
 
-    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
+    static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
     private static final String NAME_RULE = "a string matching [a-z0-9][a-z0-9._-]*";
-    private static final Pattern LABEL = Pattern.compile("[a-z0-9][a-z0-9_-]*");
+    static final Pattern LABEL = Pattern.compile("[a-z0-9][a-z0-9_-]*");
     private static final String LABEL_RULE = "a label matching [a-z0-9][a-z0-9_-]*";
     private static final List<String> PLUGIN_KEYS = List.of("plugin", "params");
     private static final List<String> MODEL_KEYS = List.of("plugin", "params", "weights");
@@ -84,10 +85,37 @@ final class ExperimentValidator {
                             "the time limit of each run, as Slurm writes it, e.g. 36:00:00 ('' for the "
                                     + "partition's default)")
                     .withDefault(""),
-            ParameterSpec.integer("cpus", "CPUs per run").withDefault(2).atLeast(1),
+            ParameterSpec.integer("cpus", "CPUs per run").withDefault(2).atLeast(1).atMost(1024),
             ParameterSpec.string("memory", "memory per run, as Slurm writes it, e.g. 8G ('' for the default)")
                     .withDefault(""),
-            ParameterSpec.integer("gpus", "GPUs per run").withDefault(0).atLeast(0));
+            ParameterSpec.integer("gpus", "GPUs per run").withDefault(0).atLeast(0).atMost(64))
+            .withCheck(ExperimentValidator::clusterValues);
+
+    /** What each string of the cluster section may be: they become #SBATCH lines of a job script. */
+    private static final Map<String, Pattern> CLUSTER_VALUES = Map.of(
+            "partition", Pattern.compile("[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*"),
+            "time", Pattern.compile("(([0-9]+-)?[0-9]+(:[0-9]+){0,2})|UNLIMITED|INFINITE|unlimited|infinite"),
+            "memory", Pattern.compile("[0-9]+[KMGT]?"));
+
+    private static final Map<String, String> CLUSTER_RULES = Map.of(
+            "partition", "partition names of letters, digits, '_', '.' and '-', separated by commas",
+            "time", "a Slurm time such as 90, 36:00:00 or 2-12:00:00, or UNLIMITED",
+            "memory", "a whole number with an optional unit K, M, G or T, e.g. 8G");
+
+    /** Refuses cluster strings that are not what Slurm reads there: a newline or a space would smuggle lines. */
+    private static List<ParameterProblem> clusterValues(Params p) {
+        List<ParameterProblem> problems = new ArrayList<>();
+        for (String key : List.of("partition", "time", "memory")) {
+            String value = p.getString(key);
+            if (!value.isEmpty() && !CLUSTER_VALUES.get(key).matcher(value).matches()) {
+                problems.add(new ParameterProblem(
+                        key,
+                        Values.render(SafeFiles.printable(value)) + " is not allowed; allowed: '' (the default) or "
+                                + CLUSTER_RULES.get(key)));
+            }
+        }
+        return problems;
+    }
 
     private static final ParameterSchema TRAINING_SCHEMA = ParameterSchema.of(
             ParameterSpec.integer("epochs", "number of epochs").atLeast(1),

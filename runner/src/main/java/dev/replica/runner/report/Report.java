@@ -2,6 +2,7 @@ package dev.replica.runner.report;
 
 import dev.replica.api.UserException;
 import dev.replica.core.state.ModelFiles;
+import dev.replica.core.state.SafeFiles;
 import dev.replica.runner.output.RunFolder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -59,8 +60,7 @@ public final class Report {
     }
 
     private static Written render(Path folder, RunContents run) throws IOException {
-        Path plots = folder.resolve(PLOTS);
-        Files.createDirectories(plots);
+        Path plots = SafeFiles.folderIn(folder, PLOTS);
         Map<String, Map<Long, List<HistoryRow>>> histories = run.histories();
         List<Section> sections = new ArrayList<>();
         if (histories.values().stream().anyMatch(h -> !h.isEmpty())) {

@@ -2,7 +2,9 @@ package dev.replica.runner.sweep;
 
 import dev.replica.api.UserException;
 import dev.replica.api.params.Params;
+import dev.replica.api.params.Values;
 import dev.replica.core.state.ModelFiles;
+import dev.replica.core.state.SafeFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -42,28 +45,20 @@ public final class SlurmJob {
         s.append("# Written by replica sweep: one array task per run of ")
                 .append(sweep.name())
                 .append(".\n");
-        s.append("#SBATCH --job-name=replica-").append(sweep.name()).append('\n');
+        s.append(directive("job-name", "replica-" + sweep.name()));
         s.append("#SBATCH --array=")
                 .append(tasks.stream().map(t -> Integer.toString(t.index())).collect(Collectors.joining(",")))
                 .append('\n');
-        s.append("#SBATCH --output=")
-                .append(sweep.dir().toAbsolutePath().resolve("logs"))
-                .append("/%a.out\n");
-        s.append("#SBATCH --chdir=").append(Path.of("").toAbsolutePath()).append('\n');
-        s.append("#SBATCH --cpus-per-task=").append(cluster.getInt("cpus")).append('\n');
-        if (!cluster.getString("partition").isEmpty()) {
-            s.append("#SBATCH --partition=")
-                    .append(cluster.getString("partition"))
-                    .append('\n');
-        }
-        if (!cluster.getString("time").isEmpty()) {
-            s.append("#SBATCH --time=").append(cluster.getString("time")).append('\n');
-        }
-        if (!cluster.getString("memory").isEmpty()) {
-            s.append("#SBATCH --mem=").append(cluster.getString("memory")).append('\n');
+        s.append(directive("output", sweep.dir().toAbsolutePath().resolve("logs") + "/%a.out"));
+        s.append(directive("chdir", Path.of("").toAbsolutePath().toString()));
+        s.append(directive("cpus-per-task", Integer.toString(cluster.getInt("cpus"))));
+        for (String[] option : new String[][] {{"partition", "partition"}, {"time", "time"}, {"mem", "memory"}}) {
+            if (!cluster.getString(option[1]).isEmpty()) {
+                s.append(directive(option[0], cluster.getString(option[1])));
+            }
         }
         if (cluster.getInt("gpus") > 0) {
-            s.append("#SBATCH --gres=gpu:").append(cluster.getInt("gpus")).append('\n');
+            s.append(directive("gres", "gpu:" + cluster.getInt("gpus")));
         }
         // Slurm signals the batch shell (B:) two minutes before a time limit; the shell passes SIGTERM on, and
         // the run stops at its next step with a checkpoint, which --resubmit-failed continues.
@@ -98,6 +93,29 @@ public final class SlurmJob {
         ModelFiles.writeAtomically(script, s.toString());
         script.toFile().setExecutable(true);
         return script;
+    }
+
+    /** What an #SBATCH value may hold: Slurm reads the line unquoted, so anything else could add options. */
+    private static final Pattern DIRECTIVE_VALUE = Pattern.compile("[A-Za-z0-9_./%:,+=@-]+");
+
+    /**
+     * One {@code #SBATCH --option=value} line, the value refused unless every character is plain: a
+     * newline would start a shell line, a space a second option.
+     *
+     * @param option the option, without dashes
+     * @param value the value
+     * @return the line
+     * @throws UserException when the value has other characters, naming it
+     */
+    public static String directive(String option, String value) {
+        if (!DIRECTIVE_VALUE.matcher(value).matches()) {
+            throw new UserException("the job script's --" + option + " would be " + Values.render(
+                            SafeFiles.printable(value))
+                    + ", which Slurm cannot read unquoted; allowed: letters, digits and _ . / % : , + = @ -"
+                    + " (move the sweep folder, or the working folder, to a path without spaces or other "
+                    + "characters)");
+        }
+        return "#SBATCH --" + option + "=" + value + "\n";
     }
 
     /**
