@@ -12,6 +12,7 @@ import dev.replica.core.state.SafeFiles;
 import dev.replica.core.training.Training;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -434,10 +435,21 @@ final class ExperimentValidator {
             return file; // a recorded run's file: only a model without a checkpoint needs it, and says so
         } else if (Files.isDirectory(file)) {
             problems.at(path, node, Values.render(name) + " is a folder (" + file + "); " + allowed);
-        } else if (!Files.isRegularFile(file)) {
+        } else if (!Files.exists(file)) {
             problems.at(path, node, Values.render(name) + ": no such file (looked for " + file + "); " + allowed);
+        } else if (!Files.isRegularFile(file)) {
+            problems.at(
+                    path,
+                    node,
+                    Values.render(name) + " is a device, FIFO or socket (" + file + "), not a file; " + allowed);
         } else if (!Files.isReadable(file)) {
             problems.at(path, node, Values.render(name) + " cannot be read (" + file + "); " + allowed);
+        } else {
+            try {
+                WeightsFile.of(file).orElseThrow().check(file);
+            } catch (IOException | dev.replica.api.UserException e) {
+                problems.at(path, node, e.getMessage() + "; " + allowed);
+            }
         }
         return file;
     }
