@@ -19,7 +19,8 @@ public final class MultiStepPlugin implements SchedulePlugin {
 
     private static final ParameterSchema SCHEMA = ParameterSchema.of(
                     ParameterSpec.integerList("milestones", "epochs after which the rate is multiplied by gamma")
-                            .atLeast(1),
+                            .atLeast(1)
+                            .atMost(100_000), // the runner's most epochs
                     ParameterSpec.real("gamma", "factor applied at each milestone")
                             .withDefault(0.1)
                             .greaterThan(0))

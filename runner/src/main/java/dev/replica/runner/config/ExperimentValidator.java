@@ -79,17 +79,23 @@ final class ExperimentValidator {
 
     /** Where a sweep's runs go on a scheduler; it never changes what a run computes. */
     static final ParameterSchema CLUSTER_SCHEMA = ParameterSchema.of(
-            ParameterSpec.string("partition", "the Slurm partition ('' for the cluster's default)")
-                    .withDefault(""),
-            ParameterSpec.string(
-                            "time",
-                            "the time limit of each run, as Slurm writes it, e.g. 36:00:00 ('' for the "
-                                    + "partition's default)")
-                    .withDefault(""),
-            ParameterSpec.integer("cpus", "CPUs per run").withDefault(2).atLeast(1).atMost(1024),
-            ParameterSpec.string("memory", "memory per run, as Slurm writes it, e.g. 8G ('' for the default)")
-                    .withDefault(""),
-            ParameterSpec.integer("gpus", "GPUs per run").withDefault(0).atLeast(0).atMost(64))
+                    ParameterSpec.string("partition", "the Slurm partition ('' for the cluster's default)")
+                            .withDefault(""),
+                    ParameterSpec.string(
+                                    "time",
+                                    "the time limit of each run, as Slurm writes it, e.g. 36:00:00 ('' for the "
+                                            + "partition's default)")
+                            .withDefault(""),
+                    ParameterSpec.integer("cpus", "CPUs per run")
+                            .withDefault(2)
+                            .atLeast(1)
+                            .atMost(1024),
+                    ParameterSpec.string("memory", "memory per run, as Slurm writes it, e.g. 8G ('' for the default)")
+                            .withDefault(""),
+                    ParameterSpec.integer("gpus", "GPUs per run")
+                            .withDefault(0)
+                            .atLeast(0)
+                            .atMost(64))
             .withCheck(ExperimentValidator::clusterValues);
 
     /** What each string of the cluster section may be: they become #SBATCH lines of a job script. */
@@ -118,11 +124,33 @@ final class ExperimentValidator {
         return problems;
     }
 
+    /** The most threads an engine may be given: beyond any machine's cores, where a typo is the likelier cause. */
+    static final int MAX_THREADS = 1024;
+
+    /** The most epochs, and the largest batch: beyond them a value is a typo, and counts would overflow. */
+    static final int MAX_EPOCHS = 100_000;
+
+    static final int MAX_BATCH = 65_536;
+
     private static final ParameterSchema TRAINING_SCHEMA = ParameterSchema.of(
-            ParameterSpec.integer("epochs", "number of epochs").atLeast(1),
-            ParameterSpec.integer("batch_size", "examples per training step").atLeast(1),
+            ParameterSpec.integer("epochs", "number of epochs").atLeast(1).atMost(MAX_EPOCHS),
+            ParameterSpec.integer("batch_size", "examples per training step")
+                    .atLeast(1)
+                    .atMost(MAX_BATCH),
             ParameterSpec.integer("eval_batch_size", "examples per evaluation batch; default batch_size")
-                    .atLeast(1));
+                    .atLeast(1)
+                    .atMost(MAX_BATCH));
+
+    /**
+     * An engine's schema as the runner reads it: the engine leaves {@code threads} open above, the runner
+     * bounds it.
+     *
+     * @param engine the engine plugin
+     * @return its schema, threads at most {@link #MAX_THREADS}
+     */
+    static ParameterSchema engineSchema(Plugin engine) {
+        return engine.schema().withMaximum("threads", MAX_THREADS);
+    }
 
     private final PluginRegistry registry;
     private final YamlTree tree;
@@ -379,7 +407,7 @@ final class ExperimentValidator {
                     path,
                     mapping,
                     entries,
-                    plugin.schema(),
+                    engineSchema(plugin),
                     List.of("plugin"),
                     key -> "params".equals(key)
                             ? "write the engine's parameters directly in " + path + ", beside plugin"
