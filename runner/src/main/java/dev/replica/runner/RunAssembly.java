@@ -17,6 +17,7 @@ import dev.replica.api.UserException;
 import dev.replica.api.seed.SeedNames;
 import dev.replica.api.seed.SeedStream;
 import dev.replica.core.record.RunManifest;
+import dev.replica.core.state.SafeFiles;
 import dev.replica.core.training.TrainingSetup;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.PluginUse;
@@ -27,15 +28,11 @@ import dev.replica.runner.plugin.PluginRegistry;
 import dev.replica.runner.report.RunContents;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -204,13 +201,8 @@ public final class RunAssembly {
                 files.put(m.getKey(), before);
                 continue;
             }
-            try (InputStream in = Files.newInputStream(file)) {
-                MessageDigest sha = MessageDigest.getInstance("SHA-256");
-                byte[] buffer = new byte[1 << 16];
-                for (int n; (n = in.read(buffer)) > 0; ) {
-                    sha.update(buffer, 0, n);
-                }
-                String now = HexFormat.of().formatHex(sha.digest()) + "  " + file;
+            try {
+                String now = SafeFiles.sha256(file) + "  " + file;
                 if (before != null && !before.equals(now)) {
                     throw new UserException("models." + m.getKey() + ".weights: " + file + " has changed since the run "
                             + "started (recorded " + before.substring(0, 12) + "…, now " + now.substring(0, 12)
@@ -220,8 +212,6 @@ public final class RunAssembly {
             } catch (IOException e) {
                 throw new UserException(
                         "models." + m.getKey() + ".weights: cannot read " + file + " (" + e.getMessage() + ")", e);
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
             }
         }
         return files;

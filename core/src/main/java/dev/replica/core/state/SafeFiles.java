@@ -12,6 +12,9 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /**
  * The checks every write into a run, sweep or export folder and every read of a file a user names go
@@ -55,8 +58,9 @@ public final class SafeFiles {
                 public FileVisitResult visitFile(Path file, BasicFileAttributes a) {
                     Path shown = folder.resolve(real.relativize(file).toString());
                     if (a.isSymbolicLink()) {
-                        throw new UserException(shown + " is a symbolic link; a run folder holds none, so Replica does not read or "
-                                + "write through it: remove the link and try again");
+                        throw new UserException(
+                                shown + " is a symbolic link; a run folder holds none, so Replica does not read or "
+                                        + "write through it: remove the link and try again");
                     }
                     if (!a.isRegularFile() && !a.isDirectory()) {
                         throw new UserException(shown + " is a FIFO, device or socket; a run folder holds only "
@@ -209,12 +213,32 @@ public final class SafeFiles {
     }
 
     private static UserException tooLarge(Path file, String what, long size, long limit) {
-        return new UserException(file + " is " + size + " bytes, more than Replica reads as " + an(what) + " ("
-                + limit + " bytes); give the " + what + " itself, not a larger file");
+        return new UserException(file + " is " + size + " bytes, more than Replica reads as " + an(what) + " (" + limit
+                + " bytes); give the " + what + " itself, not a larger file");
     }
 
     private static String an(String what) {
         return ("aeiou".indexOf(what.charAt(0)) >= 0 ? "an " : "a ") + what;
+    }
+
+    /**
+     * Returns the SHA-256 of a file's bytes, read in blocks.
+     *
+     * @param file the file
+     * @return the hex digest
+     * @throws IOException when reading fails
+     */
+    public static String sha256(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
