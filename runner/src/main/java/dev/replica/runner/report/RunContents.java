@@ -86,7 +86,13 @@ public final class RunContents {
             }
             throw new UserException("cannot read run folder " + folder + ": " + e.getMessage(), e);
         }
-        return new RunContents(folder, experiment, manifest);
+        RunContents contents = new RunContents(folder, experiment, manifest);
+        contents.labels(); // refused here, before any command locks the folder or writes into it
+        if (experiment.get("name") != null && !ExperimentLoader.isName(String.valueOf(experiment.get("name")))) {
+            throw new UserException(yaml + ": the name '" + SafeFiles.printable(String.valueOf(experiment.get("name")))
+                    + "' is not allowed; allowed: a string matching [a-z0-9][a-z0-9._-]*, as replica run wrote it");
+        }
+        return contents;
     }
 
     /**
@@ -213,8 +219,9 @@ public final class RunContents {
             Map<Long, List<HistoryRow>> bySeed = new LinkedHashMap<>();
             for (long seed : seeds()) {
                 Path file = historyFile(label, seed);
-                if (Files.isRegularFile(file)) {
-                    bySeed.put(seed, HistoryRow.read(file));
+                List<HistoryRow> rows = Files.isRegularFile(file) ? HistoryRow.read(file) : List.of();
+                if (!rows.isEmpty()) {
+                    bySeed.put(seed, rows); // a header alone is a history not yet written
                 }
             }
             out.put(label, bySeed);

@@ -109,11 +109,11 @@ public final class SlurmJob {
      */
     public static String directive(String option, String value) {
         if (!DIRECTIVE_VALUE.matcher(value).matches()) {
-            throw new UserException("the job script's --" + option + " would be " + Values.render(
-                            SafeFiles.printable(value))
-                    + ", which Slurm cannot read unquoted; allowed: letters, digits and _ . / % : , + = @ -"
-                    + " (move the sweep folder, or the working folder, to a path without spaces or other "
-                    + "characters)");
+            throw new UserException(
+                    "the job script's --" + option + " would be " + Values.render(SafeFiles.printable(value))
+                            + ", which Slurm cannot read unquoted; allowed: letters, digits and _ . / % : , + = @ -"
+                            + " (move the sweep folder, or the working folder, to a path without spaces or other "
+                            + "characters)");
         }
         return "#SBATCH --" + option + "=" + value + "\n";
     }

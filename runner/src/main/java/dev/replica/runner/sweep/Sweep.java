@@ -9,8 +9,8 @@ import dev.replica.core.record.RunManifest;
 import dev.replica.core.state.Checkpoint;
 import dev.replica.core.state.ModelFiles;
 import dev.replica.core.state.SafeFiles;
-import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.config.Experiment;
+import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.config.PluginUse;
 import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.output.RunLock;
@@ -166,13 +166,15 @@ public final class Sweep {
         } catch (IOException e) {
             throw new UserException("cannot read " + file + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            throw new UserException(file + " is not a sweep plan: it is not the JSON object replica sweep writes "
-                    + "(name, models, engines, seeds, cluster, tasks); restore it or plan the sweep again", e);
+            throw new UserException(
+                    file + " is not a sweep plan: it is not the JSON object replica sweep writes "
+                            + "(name, models, engines, seeds, cluster, tasks); restore it or plan the sweep again",
+                    e);
         }
         String problem = problem(plan);
         if (problem != null) {
-            throw new UserException(file + ": " + problem + "; replica sweep wrote it so, restore it or plan the "
-                    + "sweep again");
+            throw new UserException(
+                    file + ": " + problem + "; replica sweep wrote it so, restore it or plan the " + "sweep again");
         }
         return new Sweep(dir, plan);
     }
@@ -182,8 +184,12 @@ public final class Sweep {
      * are written into, so each must be what {@link #plan} writes.
      */
     private static String problem(Plan plan) {
-        if (plan == null || plan.name() == null || plan.models() == null || plan.engines() == null
-                || plan.seeds() == null || plan.tasks() == null) {
+        if (plan == null
+                || plan.name() == null
+                || plan.models() == null
+                || plan.engines() == null
+                || plan.seeds() == null
+                || plan.tasks() == null) {
             return "it needs name, models, engines, seeds and tasks";
         }
         if (!ExperimentLoader.isName(plan.name())) {

@@ -122,10 +122,11 @@ class BadInputCorpusTest {
                 case "copy" -> Files.copy(p, Path.of(words[2]));
                 case "write" -> Files.writeString(p, words[2].replace("\\n", "\n"), StandardCharsets.UTF_8);
                 case "link" -> Files.createSymbolicLink(p, Path.of(words[2]));
-                case "fifo" -> assertThat(new ProcessBuilder("mkfifo", p.toString())
-                                .start()
-                                .waitFor())
-                        .isZero();
+                case "fifo" ->
+                    assertThat(new ProcessBuilder("mkfifo", p.toString())
+                                    .start()
+                                    .waitFor())
+                            .isZero();
                 case "sparse" -> {
                     try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
                         f.setLength(Long.parseLong(words[2]));
