@@ -48,9 +48,10 @@ public final class SafeFiles {
      * that vanish during the walk (a writer's rename) are passed over.
      *
      * @param folder the folder, e.g. a run folder; itself may be a link the user gave
+     * @param what what the folder is, for the message, e.g. {@code run folder}
      * @throws UserException naming the first such entry
      */
-    public static void refuseLinksIn(Path folder) {
+    public static void refuseLinksIn(Path folder, String what) {
         try {
             Path real = folder.toRealPath();
             Files.walkFileTree(real, new SimpleFileVisitor<>() {
@@ -59,11 +60,11 @@ public final class SafeFiles {
                     Path shown = folder.resolve(real.relativize(file).toString());
                     if (a.isSymbolicLink()) {
                         throw new UserException(
-                                shown + " is a symbolic link; a run folder holds none, so Replica does not read or "
+                                shown + " is a symbolic link; a " + what + " holds none, so Replica does not read or "
                                         + "write through it: remove the link and try again");
                     }
                     if (!a.isRegularFile() && !a.isDirectory()) {
-                        throw new UserException(shown + " is a FIFO, device or socket; a run folder holds only "
+                        throw new UserException(shown + " is a FIFO, device or socket; a " + what + " holds only "
                                 + "files and folders: remove it and try again");
                     }
                     return FileVisitResult.CONTINUE;

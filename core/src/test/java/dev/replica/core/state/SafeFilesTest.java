@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.replica.api.UserException;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -75,9 +76,9 @@ class SafeFilesTest {
     @Test
     void aLinkAnywhereInARunFolderIsRefused() throws IOException {
         Path run = Files.createDirectories(root.resolve("run/res/checkpoint"));
-        SafeFiles.refuseLinksIn(root.resolve("run"));
+        SafeFiles.refuseLinksIn(root.resolve("run"), "run folder");
         Files.createSymbolicLink(run.resolve("progress.json"), victim());
-        assertThatThrownBy(() -> SafeFiles.refuseLinksIn(root.resolve("run")))
+        assertThatThrownBy(() -> SafeFiles.refuseLinksIn(root.resolve("run"), "run folder"))
                 .hasMessageContaining("run/res/checkpoint/progress.json is a symbolic link");
     }
 
@@ -88,7 +89,7 @@ class SafeFilesTest {
                 .hasMessage("/dev/zero is not a regular file (it is a device, FIFO or socket); give the experiment "
                         + "file as a plain file");
         Path big = root.resolve("big.yaml");
-        try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+        try (var f = new RandomAccessFile(big.toFile(), "rw")) {
             f.setLength(SafeFiles.TEXT_LIMIT + 1);
         }
         assertThatThrownBy(() -> SafeFiles.readText(big, "experiment file"))

@@ -134,6 +134,7 @@ final class SweepCommand implements Callable<Integer> {
                 // Before any folder is made: the flags and the sweep folder's path go into the job script.
                 withFlags(cluster);
                 SlurmJob.directive("output", out.toAbsolutePath().toString());
+                SlurmJob.directive("chdir", Path.of("").toAbsolutePath().toString());
             }
             List<Long> seedList = seeds == null ? base.seeds() : SeedList.parse(seeds);
             List<String> engineList = engines == null ? List.of(base.engine().plugin()) : engines;

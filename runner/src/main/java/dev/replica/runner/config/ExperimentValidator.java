@@ -2,6 +2,7 @@ package dev.replica.runner.config;
 
 import dev.replica.api.DatasetPlugin;
 import dev.replica.api.Plugin;
+import dev.replica.api.UserException;
 import dev.replica.api.params.ParameterProblem;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
@@ -475,7 +476,7 @@ final class ExperimentValidator {
         } else {
             try {
                 WeightsFile.of(file).orElseThrow().check(file);
-            } catch (IOException | dev.replica.api.UserException e) {
+            } catch (IOException | UserException e) {
                 problems.at(path, node, e.getMessage() + "; " + allowed);
             }
         }

@@ -88,7 +88,7 @@ public final class RunLock implements AutoCloseable {
             // Before anything is opened: a planted .lock link would be truncated and written through, a
             // FIFO would hang the open, and links elsewhere would take the command's files out of the folder.
             if (Files.isDirectory(folder)) {
-                SafeFiles.refuseLinksIn(folder);
+                SafeFiles.refuseLinksIn(folder, "run folder");
             }
             channel = open(file, exclusive);
         } catch (IOException | UserException e) {

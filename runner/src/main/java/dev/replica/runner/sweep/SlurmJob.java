@@ -8,6 +8,7 @@ import dev.replica.core.state.SafeFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -39,8 +40,6 @@ public final class SlurmJob {
      * @throws IOException when writing fails
      */
     public static Path write(Sweep sweep, List<Sweep.Task> tasks, Params cluster, Path plugins) throws IOException {
-        Files.createDirectories(sweep.dir().resolve("logs"));
-        Files.createDirectories(sweep.dir().resolve("exit"));
         StringBuilder s = new StringBuilder("#!/bin/bash\n");
         s.append("# Written by replica sweep: one array task per run of ")
                 .append(sweep.name())
@@ -89,6 +88,9 @@ public final class SlurmJob {
                         sweep.dir().toAbsolutePath().resolve("exit").toString()))
                 .append("/\"$SLURM_ARRAY_TASK_ID\"\n");
         s.append("exit \"$status\"\n");
+        // Folders only once every value is known to be plain: a refusal leaves the sweep folder as it was.
+        SafeFiles.folderIn(sweep.dir(), "logs");
+        SafeFiles.folderIn(sweep.dir(), "exit");
         Path script = sweep.dir().resolve(SCRIPT);
         ModelFiles.writeAtomically(script, s.toString());
         script.toFile().setExecutable(true);
@@ -160,7 +162,8 @@ public final class SlurmJob {
                     id + "\t" + script.getFileName() + "\n",
                     StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
+                    StandardOpenOption.APPEND,
+                    LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
             throw new UserException(
                     "cannot record job " + id + " in " + sweep.dir().resolve("jobs.tsv"), e);

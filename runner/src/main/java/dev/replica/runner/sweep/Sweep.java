@@ -158,6 +158,8 @@ public final class Sweep {
         if (!Files.isRegularFile(file)) {
             throw new UserException(dir + " is not a sweep folder: it has no " + PLAN);
         }
+        // A sweep folder holds what Replica wrote: a link in it (jobs.tsv, logs/, exit/) would take writes out.
+        SafeFiles.refuseLinksIn(dir, "sweep folder");
         Plan plan;
         try {
             plan = GSON.fromJson(SafeFiles.readText(file, "sweep plan"), new TypeToken<Plan>() {}.getType());

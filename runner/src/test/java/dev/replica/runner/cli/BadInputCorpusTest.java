@@ -23,9 +23,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The project's own corpora of bad input, {@code bad-inputs.txt} and {@code hostile-inputs.txt}: experiment files (a YAML bomb, deep
- * nesting, unsafe tags, duplicate keys, wrong types, out-of-range values, unknown plugins, missing or
- * misplaced files) and command lines (missing files, folders for files, overrides that do not parse); and
+ * The project's own corpora of bad input, {@code bad-inputs.txt} and {@code hostile-inputs.txt}:
+ * experiment files (a YAML bomb, deep nesting, unsafe tags, duplicate keys, wrong types, out-of-range
+ * values, unknown plugins, missing or misplaced files) and command lines (missing files, folders for
+ * files, overrides that do not parse); and
  * hostile files and run folders (links planted where Replica writes, labels that climb out of the folder,
  * values that would inject lines into a job script, files that inflate, overflowing numbers, edited state
  * files). Each must exit 2 with exactly its message, print no stack trace, and leave every file under the

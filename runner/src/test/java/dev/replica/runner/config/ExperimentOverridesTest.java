@@ -9,6 +9,7 @@ import static dev.replica.runner.config.StudyFile.withLine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.replica.core.training.Training;
+import java.util.Collections;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -105,7 +106,7 @@ class ExperimentOverridesTest {
     @Test
     void refusesAKeyPathDeeperThanAFileMayNest() {
         // 60,000 levels overflowed the stack of the walks that follow the override.
-        String deep = String.join(".", java.util.Collections.nCopies(60_000, "a"));
+        String deep = String.join(".", Collections.nCopies(60_000, "a"));
         assertThat(problems(TEXT, deep + "=1"))
                 .isEqualTo(
                         one(deep.substring(0, 60) + "... (--set): a key path of 60000 steps; allowed: at most 50, as "
