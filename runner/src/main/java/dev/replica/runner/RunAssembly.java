@@ -127,6 +127,13 @@ public final class RunAssembly {
                 registry.get(PluginKind.OPTIMIZER, experiment.optimizer().plugin());
         int steps = TrainingSetup.stepsPerEpoch(
                 data.train().size(), experiment.training().batchSize());
+        if (steps < 1) {
+            // An int that overflowed: a run of no steps would "finish" with a loss of 0, a wrong result.
+            throw new UserException(
+                    "training.batch_size " + experiment.training().batchSize() + " with "
+                            + data.train().size() + " training examples gives " + steps + " steps per epoch; allowed: "
+                            + "a batch size and a dataset whose sum fits an int (at most " + Integer.MAX_VALUE + ")");
+        }
         UpdateRule rule = optimizer.create(
                 experiment.optimizer().params(),
                 new OptimizerContext(experiment.training().epochs(), steps));
