@@ -38,10 +38,12 @@ public final class Cifar10Plugin implements DatasetPlugin {
                             .withDefault(""),
                     ParameterSpec.integer("limit", "use only the first N training examples; 0 for all")
                             .withDefault(0)
-                            .atLeast(0),
+                            .atLeast(0)
+                            .atMost(50_000),
                     ParameterSpec.integer("test_limit", "use only the first N test examples; 0 for all")
                             .withDefault(0)
-                            .atLeast(0),
+                            .atLeast(0)
+                            .atMost(10_000),
                     ParameterSpec.string(
                                     "validation",
                                     "validate on the test split (as the study did) or on examples held out of training")
@@ -49,7 +51,8 @@ public final class Cifar10Plugin implements DatasetPlugin {
                             .allowing("test", "holdout"),
                     ParameterSpec.integer("holdout", "training examples held out when validation is holdout")
                             .withDefault(5000)
-                            .atLeast(1),
+                            .atLeast(1)
+                            .atMost(49_999),
                     ParameterSpec.bool("augment", "random crop (padding 4) and horizontal flip of training examples")
                             .withDefault(true),
                     ParameterSpec.bool("download", "fetch the official archive when the files are absent")
@@ -140,9 +143,11 @@ public final class Cifar10Plugin implements DatasetPlugin {
     }
 
     private void ensureFiles(Path root, boolean explicitRoot, boolean downloadAllowed) {
-        if (Files.isRegularFile(root)) {
-            throw new UserException("CIFAR-10's folder " + root + " is a file; give the folder that holds "
-                    + String.join(", ", Cifar10Files.REQUIRED));
+        // A device or FIFO is no folder either: listing or downloading into it would hang or fail oddly.
+        if (Files.exists(root) && !Files.isDirectory(root)) {
+            throw new UserException("CIFAR-10's folder " + root + " is "
+                    + (Files.isRegularFile(root) ? "a file" : "a device, FIFO or socket, not a folder")
+                    + "; give the folder that holds " + String.join(", ", Cifar10Files.REQUIRED));
         }
         for (String name : Cifar10Files.REQUIRED) {
             if (Files.isDirectory(root.resolve(name))) {

@@ -12,6 +12,7 @@ import dev.replica.api.seed.RandomSource;
 import dev.replica.api.seed.SeedStream;
 import java.awt.image.BufferedImage;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -35,16 +36,24 @@ public final class SyntheticPlugin implements DatasetPlugin {
     /** The version of the generator, recorded in the provenance. */
     static final String GENERATOR = "prototype-wave-noise-1";
 
+    /** The most examples of a split: twenty times CIFAR-10's training set, more than a test needs. */
+    private static final int MAX_EXAMPLES = 1_000_000;
+
+    /** The largest Java array: each split's records are one. */
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
+
     private static final double NOISE = 32.0;
     private static final double WAVE = 40.0;
 
     private static final ParameterSchema SCHEMA = ParameterSchema.of(
                     ParameterSpec.integer("train_size", "training examples")
                             .withDefault(256)
-                            .atLeast(1),
+                            .atLeast(1)
+                            .atMost(MAX_EXAMPLES),
                     ParameterSpec.integer("test_size", "test examples")
                             .withDefault(64)
-                            .atLeast(1),
+                            .atLeast(1)
+                            .atMost(MAX_EXAMPLES),
                     ParameterSpec.integer("classes", "number of classes")
                             .withDefault(10)
                             .atLeast(2)
@@ -58,10 +67,12 @@ public final class SyntheticPlugin implements DatasetPlugin {
                             .allowing("test", "holdout"),
                     ParameterSpec.integer("holdout", "training examples held out when validation is holdout")
                             .withDefault(32)
-                            .atLeast(1),
+                            .atLeast(1)
+                            .atMost(MAX_EXAMPLES),
                     ParameterSpec.bool("augment", "random crop (padding 4) and horizontal flip of training examples")
                             .withDefault(false))
-            .withCheck(SyntheticPlugin::holdoutBelowTrainSize);
+            .withCheck(SyntheticPlugin::holdoutBelowTrainSize)
+            .withCheck(SyntheticPlugin::splitsFitAnArray);
 
     @Override
     public String name() {
@@ -151,7 +162,7 @@ public final class SyntheticPlugin implements DatasetPlugin {
     private static byte[] examples(SeedStream stream, int count, double[][] prototypes, int side) {
         int pixels = 3 * side * side;
         int length = ImageRecords.recordLength(3, side, side);
-        byte[] data = new byte[count * length];
+        byte[] data = new byte[Math.multiplyExact(count, length)];
         for (int i = 0; i < count; i++) {
             int label = i % prototypes.length;
             RandomSource r = stream.child(i).random();
@@ -163,6 +174,23 @@ public final class SyntheticPlugin implements DatasetPlugin {
             }
         }
         return data;
+    }
+
+    /** Each split's records are one byte array: its size, in long, must fit one before it is allocated. */
+    private static List<ParameterProblem> splitsFitAnArray(Params p) {
+        long record = ImageRecords.recordLength(3, p.getInt("image_size"), p.getInt("image_size"));
+        List<ParameterProblem> problems = new ArrayList<>();
+        for (String key : List.of("train_size", "test_size")) {
+            long bytes = p.getInt(key) * record;
+            if (bytes > MAX_ARRAY) {
+                problems.add(new ParameterProblem(
+                        key,
+                        p.getInt(key) + " examples of image_size " + p.getInt("image_size") + " need " + bytes
+                                + " bytes, more than one array holds (" + MAX_ARRAY + "); allowed: at most "
+                                + MAX_ARRAY / record + " at this image_size"));
+            }
+        }
+        return problems;
     }
 
     private static List<ParameterProblem> holdoutBelowTrainSize(Params p) {

@@ -19,6 +19,7 @@ import dev.replica.api.UserException;
 import dev.replica.api.seed.SeedNames;
 import dev.replica.api.seed.SeedStream;
 import dev.replica.core.record.RunManifest;
+import dev.replica.core.state.SafeFiles;
 import dev.replica.core.training.TrainingSetup;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentWriter;
@@ -30,16 +31,12 @@ import dev.replica.runner.plugin.PluginRegistry;
 import dev.replica.runner.report.RunContents;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -186,6 +183,13 @@ public final class RunAssembly {
                 registry.get(PluginKind.OPTIMIZER, experiment.optimizer().plugin());
         int steps = TrainingSetup.stepsPerEpoch(
                 data.train().size(), experiment.training().batchSize());
+        if (steps < 1) {
+            // An int that overflowed: a run of no steps would "finish" with a loss of 0, a wrong result.
+            throw new UserException(
+                    "training.batch_size " + experiment.training().batchSize() + " with "
+                            + data.train().size() + " training examples gives " + steps + " steps per epoch; allowed: "
+                            + "a batch size and a dataset whose sum fits an int (at most " + Integer.MAX_VALUE + ")");
+        }
         UpdateRule rule = optimizer.create(
                 experiment.optimizer().params(),
                 new OptimizerContext(experiment.training().epochs(), steps));
@@ -260,13 +264,8 @@ public final class RunAssembly {
                 files.put(m.getKey(), before);
                 continue;
             }
-            try (InputStream in = Files.newInputStream(file)) {
-                MessageDigest sha = MessageDigest.getInstance("SHA-256");
-                byte[] buffer = new byte[1 << 16];
-                for (int n; (n = in.read(buffer)) > 0; ) {
-                    sha.update(buffer, 0, n);
-                }
-                String now = HexFormat.of().formatHex(sha.digest()) + "  " + file;
+            try {
+                String now = SafeFiles.sha256(file) + "  " + file;
                 if (before != null && !before.equals(now)) {
                     throw new UserException("models." + m.getKey() + ".weights: " + file + " has changed since the run "
                             + "started (recorded " + before.substring(0, 12) + "…, now " + now.substring(0, 12)
@@ -276,8 +275,6 @@ public final class RunAssembly {
             } catch (IOException e) {
                 throw new UserException(
                         "models." + m.getKey() + ".weights: cannot read " + file + " (" + e.getMessage() + ")", e);
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
             }
         }
         return files;

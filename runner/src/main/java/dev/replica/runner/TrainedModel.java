@@ -144,6 +144,13 @@ public final class TrainedModel implements AutoCloseable {
             throw new UserException("model '" + label + "' of " + runDir + " has no " + which.label() + " weights ("
                     + source + "): it has not finished an epoch");
         }
+        // Read, and refused when edited, before an engine opens.
+        Checkpoint.Progress progress;
+        try {
+            progress = checkpoint.exists() ? checkpoint.progress() : null;
+        } catch (IOException e) {
+            throw new UserException("cannot read " + checkpoint.folder() + ": " + e.getMessage(), e);
+        }
         RunAssembly assembly = new RunAssembly(registry, environment);
         ModelPlugin plugin = registry.get(PluginKind.MODEL, use.plugin());
         EngineSession session = assembly.openEngine(experiment);
@@ -155,9 +162,9 @@ public final class TrainedModel implements AutoCloseable {
             int epoch;
             if (which == Weights.BEST) {
                 ModelState.load(trainer.block(), source);
-                epoch = checkpoint.exists() ? checkpoint.progress().bestEpoch() : 0;
+                epoch = progress != null ? progress.bestEpoch() : 0;
             } else {
-                Checkpoint.Progress p = checkpoint.progress();
+                Checkpoint.Progress p = progress;
                 if (p.partial() != null) {
                     throw new UserException(
                             "model '" + label + "' of " + runDir + " stopped in epoch " + (p.epoch() + 1)

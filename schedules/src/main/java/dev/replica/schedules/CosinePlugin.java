@@ -16,7 +16,8 @@ public final class CosinePlugin implements SchedulePlugin {
     private static final ParameterSchema SCHEMA = ParameterSchema.of(
             ParameterSpec.integer("t_max", "epochs of the half cosine; 0 means the run's epochs")
                     .withDefault(0)
-                    .atLeast(0),
+                    .atLeast(0)
+                    .atMost(100_000), // the runner's most epochs
             ParameterSpec.real("min_lr", "the rate at the end of the half cosine")
                     .withDefault(0.0)
                     .atLeast(0));

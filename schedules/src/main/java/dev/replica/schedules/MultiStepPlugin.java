@@ -30,7 +30,8 @@ public final class MultiStepPlugin implements SchedulePlugin {
                     ParameterSpec.integerList(
                                     "milestones",
                                     "epochs (or iterations, see unit) after which the rate is multiplied by gamma")
-                            .atLeast(1),
+                            .atLeast(1)
+                            .atMost(100_000_000), // the runner's most epochs times a large epoch's steps
                     ParameterSpec.real("gamma", "factor applied at each milestone")
                             .withDefault(0.1)
                             .greaterThan(0),

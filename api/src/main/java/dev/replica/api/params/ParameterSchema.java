@@ -68,6 +68,25 @@ public final class ParameterSchema {
     }
 
     /**
+     * Returns a copy in which a parameter has an inclusive upper bound, its other limits and the schema's
+     * rules kept: how a host bounds a plugin's parameter the plugin left open.
+     *
+     * @param key the parameter; the copy is this schema when it has none of that key
+     * @param bound the largest value allowed
+     * @return the copy
+     */
+    public ParameterSchema withMaximum(String key, double bound) {
+        if (!specs.containsKey(key)) {
+            return this;
+        }
+        List<ParameterSpec> all = new ArrayList<>();
+        for (ParameterSpec s : specs.values()) {
+            all.add(s.key().equals(key) && (s.max() == null || s.max() > bound) ? s.atMost(bound) : s);
+        }
+        return new ParameterSchema(all, check);
+    }
+
+    /**
      * Returns the parameters in declaration order.
      *
      * @return an unmodifiable list

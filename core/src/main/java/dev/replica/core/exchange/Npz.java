@@ -86,7 +86,16 @@ final class Npz {
     }
 
     static WeightsFile.Contents read(Path file) throws IOException {
+        return read(file, true);
+    }
+
+    /**
+     * Reads the arrays, or with {@code data} false only checks every header and the sizes they declare,
+     * allocating nothing for the data (a validation before a run).
+     */
+    static WeightsFile.Contents read(Path file, boolean data) throws IOException {
         Map<String, StoredTensor> tensors = new LinkedHashMap<>();
+        long total = 0;
         try (ZipFile zip = new ZipFile(file.toFile())) {
             Enumeration<? extends ZipEntry> entries = zip.entries();
             while (entries.hasMoreElements()) {
@@ -100,7 +109,17 @@ final class Npz {
                     throw bad(file, "holds array '" + key + "' twice");
                 }
                 try (InputStream in = zip.getInputStream(entry)) {
-                    tensors.put(key, parseNpy(file, key, in.readAllBytes()));
+                    NpyHeader h = parseNpy(file, key, in, WeightsFile.dataLimit() - total);
+                    total += h.bytes();
+                    if (data) {
+                        tensors.put(key, h.data(in));
+                    } else if (entry.getSize() >= 0 && entry.getSize() != h.size()) {
+                        // Without the data, the archive's size of the entry stands in for reading it.
+                        throw bad(
+                                file,
+                                "array '" + key + "' is " + entry.getSize() + " bytes, but its header and "
+                                        + "shape make " + h.size());
+                    }
                 }
             }
         } catch (ZipException e) {
@@ -109,9 +128,16 @@ final class Npz {
         return new WeightsFile.Contents(tensors, Map.of());
     }
 
-    static StoredTensor parseNpy(Path file, String key, byte[] npy) throws IOException {
+    /**
+     * Reads one .npy array from a stream, its header first: the data is read only once the shape says how
+     * much there is and that it fits {@code budget}, so an entry that inflates to gigabytes is refused
+     * before anything is allocated for it.
+     */
+    static NpyHeader parseNpy(Path file, String key, InputStream in, long budget) throws IOException {
         String where = "array '" + key + "'";
-        ByteBuffer b = ByteBuffer.wrap(npy).order(ByteOrder.LITTLE_ENDIAN);
+        // The magic, the version and the longest header length field; then the header, at most 1 MiB.
+        byte[] start = in.readNBytes(MAGIC.length + 2 + 4);
+        ByteBuffer b = ByteBuffer.wrap(start).order(ByteOrder.LITTLE_ENDIAN);
         for (byte m : MAGIC) {
             if (!b.hasRemaining() || b.get() != m) {
                 throw bad(file, where + " does not start with NumPy's magic bytes");
@@ -130,11 +156,17 @@ final class Npz {
         } else {
             throw bad(file, where + " is in .npy format version " + major + "; known: 1, 2, 3");
         }
-        if (headerLength > b.remaining()) {
+        if (headerLength > 1 << 20) {
+            throw bad(file, where + " declares a header of " + headerLength + " bytes; NumPy's are at most 1 MiB");
+        }
+        byte[] rest = b.remaining() >= headerLength ? new byte[0] : in.readNBytes((int) (headerLength - b.remaining()));
+        if (b.remaining() + rest.length < headerLength) {
             throw bad(file, where + " ends inside its header");
         }
         byte[] text = new byte[(int) headerLength];
-        b.get(text);
+        int inStart = (int) Math.min(b.remaining(), headerLength);
+        b.get(text, 0, inStart);
+        System.arraycopy(rest, 0, text, inStart, rest.length);
         String header = new String(text, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
         Matcher descr = DESCR.matcher(header);
         Matcher fortran = FORTRAN.matcher(header);
@@ -168,16 +200,44 @@ final class Npz {
         }
         long[] exact = Arrays.copyOf(dims, rank);
         long elements = StoredTensor.elements(exact);
-        if (elements < 0 || elements > b.remaining() || elements * type.bytes() != b.remaining()) {
+        long bytes = elements < 0 || elements > Long.MAX_VALUE / type.bytes() ? -1 : elements * type.bytes();
+        if (bytes < 0) {
+            throw bad(file, where + " has shape (" + shape.group(1) + "), more elements than a file can hold");
+        }
+        if (bytes > budget || bytes > Integer.MAX_VALUE - 8) {
             throw bad(
                     file,
-                    where + " of " + type + " and shape (" + shape.group(1) + ") needs "
-                            + (elements < 0 ? "an impossible number of" : Long.toString(elements * type.bytes()))
-                            + " bytes of data, but has " + b.remaining());
+                    where + " of " + type + " and shape (" + shape.group(1) + ") " + WeightsFile.tooMuchData(bytes));
         }
-        byte[] data = new byte[b.remaining()];
-        b.get(data);
-        return new StoredTensor(type, exact, data);
+        long size = MAGIC.length + 2 + (major == 1 ? 2 : 4) + headerLength + bytes;
+        return new NpyHeader(file, where, type, exact, shape.group(1), bytes, size, b);
+    }
+
+    /** One array's header: what its data must be, and the bytes of the data already read with it. */
+    record NpyHeader(
+            Path file,
+            String where,
+            TensorType type,
+            long[] shape,
+            String shapeText,
+            long bytes,
+            long size,
+            ByteBuffer b) {
+
+        /** Reads the data: what is left of the first read, then exactly what the shape needs, not a byte more. */
+        StoredTensor data(InputStream in) throws IOException {
+            byte[] data = new byte[(int) bytes];
+            int have = Math.min(b.remaining(), data.length);
+            b.get(data, 0, have);
+            int read = in.readNBytes(data, have, data.length - have);
+            if (have + read < bytes || b.hasRemaining() || in.read() >= 0) {
+                throw bad(
+                        file,
+                        where + " of " + type + " and shape (" + shapeText + ") needs " + bytes
+                                + " bytes of data, but has " + (have + read < bytes ? have + read : "more"));
+            }
+            return new StoredTensor(type, shape, data);
+        }
     }
 
     private static IOException bad(Path file, String what) {

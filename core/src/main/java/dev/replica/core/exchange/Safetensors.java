@@ -27,6 +27,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The safetensors format (https://github.com/huggingface/safetensors): an unsigned 64-bit little-endian
@@ -91,6 +92,11 @@ final class Safetensors {
     }
 
     static WeightsFile.Contents read(Path file) throws IOException {
+        return read(file, true);
+    }
+
+    /** Reads the tensors, or with {@code withData} false only checks the header and the sizes it declares. */
+    static WeightsFile.Contents read(Path file, boolean withData) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
             if (size < 8) {
@@ -139,8 +145,12 @@ final class Safetensors {
             if (expected != dataLength) {
                 throw bad(file, "has " + dataLength + " bytes of data, but its tensors cover " + expected);
             }
+            if (dataLength > WeightsFile.dataLimit()) {
+                throw bad(file, WeightsFile.tooMuchData(dataLength));
+            }
             Map<String, StoredTensor> tensors = new LinkedHashMap<>();
-            for (Map.Entry<String, Info> e : header.tensors().entrySet()) {
+            for (Map.Entry<String, Info> e :
+                    withData ? header.tensors().entrySet() : Set.<Map.Entry<String, Info>>of()) {
                 Info info = e.getValue();
                 ByteBuffer data = ByteBuffer.allocate((int) (info.end() - info.begin()));
                 readFully(channel, data, 8 + n + info.begin(), file);

@@ -1,5 +1,6 @@
 package dev.replica.core.exchange;
 
+import dev.replica.core.state.SafeFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -37,6 +38,27 @@ public enum WeightsFile {
      */
     public String extension() {
         return extension;
+    }
+
+    /**
+     * Returns the most array data Replica reads from one file: half the Java heap, at most 4 GiB, so a
+     * file that declares (or inflates to) more gets a message instead of running out of memory.
+     *
+     * @return the bound in bytes
+     */
+    public static long dataLimit() {
+        return Math.min(4L << 30, Runtime.getRuntime().maxMemory() / 2);
+    }
+
+    /**
+     * The message part for data over {@link #dataLimit}.
+     *
+     * @param bytes the bytes declared
+     * @return e.g. {@code declares 7200000000 bytes of arrays, more than Replica reads from one file (...)}
+     */
+    static String tooMuchData(long bytes) {
+        return "declares " + bytes + " bytes of arrays, more than Replica reads from one file (" + dataLimit()
+                + " bytes: half the Java heap, at most 4 GiB)";
     }
 
     /**
@@ -80,5 +102,21 @@ public enum WeightsFile {
      */
     public Contents read(Path file) throws IOException {
         return this == SAFETENSORS ? Safetensors.read(file) : Npz.read(file);
+    }
+
+    /**
+     * Checks the file's headers and the sizes they declare without reading the data: what a validation
+     * can refuse before a run (a zip that inflates, a sparse file of gigabytes).
+     *
+     * @param file the file
+     * @throws IOException when the file cannot be read or breaks the format, naming what is wrong
+     */
+    public void check(Path file) throws IOException {
+        SafeFiles.requireRegularFile(file, extension + " file");
+        if (this == SAFETENSORS) {
+            Safetensors.read(file, false);
+        } else {
+            Npz.read(file, false);
+        }
     }
 }

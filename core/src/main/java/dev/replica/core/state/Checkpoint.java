@@ -4,9 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
 import dev.replica.api.OptimizerState;
+import dev.replica.api.UserException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -27,6 +28,10 @@ public final class Checkpoint {
     private static final String WEIGHTS = "weights.bin";
     private static final String OPTIMIZER = "optimizer.bin";
     private static final String PROGRESS = "progress.json";
+    /** SHA-256 of weights.bin and optimizer.bin, as sha256sum writes them; runs before it have none. */
+    private static final String CHECKSUMS = "checksums.txt";
+
+    private static final List<String> SUMMED = List.of(WEIGHTS, OPTIMIZER);
 
     /**
      * Progress at the end of an epoch, or within the next one when a run was stopped between steps.
@@ -98,6 +103,14 @@ public final class Checkpoint {
         Files.createDirectories(fresh);
         ModelState.save(block, fresh.resolve(WEIGHTS));
         TensorFile.write(fresh.resolve(OPTIMIZER), state.slots()); // sorted: the same bytes every run
+        StringBuilder sums = new StringBuilder();
+        for (String name : SUMMED) {
+            sums.append(SafeFiles.sha256(fresh.resolve(name)))
+                    .append("  ")
+                    .append(name)
+                    .append('\n');
+        }
+        ModelFiles.writeAtomically(fresh.resolve(CHECKSUMS), sums.toString());
         // progress.json is written last: a folder with it is complete.
         ModelFiles.writeAtomically(fresh.resolve(PROGRESS), GSON.toJson(progress));
         Path parent = folder.toAbsolutePath().getParent();
@@ -135,7 +148,69 @@ public final class Checkpoint {
      * @throws IOException when there is no complete checkpoint
      */
     public Progress progress() throws IOException {
-        return GSON.fromJson(Files.readString(require().resolve(PROGRESS), StandardCharsets.UTF_8), Progress.class);
+        Path file = require().resolve(PROGRESS);
+        Progress p;
+        try {
+            p = GSON.fromJson(SafeFiles.readText(file, "checkpoint's progress"), Progress.class);
+        } catch (JsonParseException e) {
+            String why = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
+            throw edited(
+                    file,
+                    "it is not the JSON the run wrote ("
+                            + why.lines().findFirst().orElse("") + ")");
+        }
+        String problem = problem(p);
+        if (problem != null) {
+            throw edited(file, problem);
+        }
+        return p;
+    }
+
+    /** What is wrong with progress read back, or {@code null}: its epochs index the history and the schedule. */
+    private static String problem(Progress p) {
+        if (p == null || p.history() == null || p.history().contains(null)) {
+            return "it has no history, or an empty entry in it";
+        }
+        if (p.epoch() < 0 || p.epoch() != p.history().size()) {
+            return "epoch is " + (p == null ? null : p.epoch()) + " but the history has "
+                    + p.history().size() + " epochs; allowed: epoch equal to the epochs of the history";
+        }
+        for (int i = 0; i < p.history().size(); i++) {
+            if (p.history().get(i).epoch() != i + 1) {
+                return "history entry " + i + " is epoch " + p.history().get(i).epoch() + "; allowed: " + (i + 1);
+            }
+        }
+        if (p.bestEpoch() < 0 || p.bestEpoch() > p.epoch()) {
+            return "bestEpoch is " + p.bestEpoch() + "; allowed: 0 to epoch (" + p.epoch() + ")";
+        }
+        Partial q = p.partial();
+        if (q != null && (q.steps() < 0 || q.seen() < 0 || q.correct() < 0 || q.correct() > q.seen())) {
+            return "partial has steps " + q.steps() + ", seen " + q.seen() + ", correct " + q.correct()
+                    + "; allowed: counts >= 0, correct at most seen";
+        }
+        return null;
+    }
+
+    private static UserException edited(Path file, String problem) {
+        return new UserException(file + ": " + problem + "; the checkpoint was edited or damaged: delete the "
+                + "checkpoint folder to train that model again, or start a new run");
+    }
+
+    /** Refuses weights or optimizer state that are not the bytes the run wrote, when it wrote their checksums. */
+    private static void verify(Path dir) throws IOException {
+        Path sums = dir.resolve(CHECKSUMS);
+        if (!Files.exists(sums)) {
+            return; // a checkpoint of a run before checksums
+        }
+        for (String line : SafeFiles.readText(sums, "checkpoint's checksums").split("\n")) {
+            String[] parts = line.split("  ", 2);
+            if (parts.length != 2 || !SUMMED.contains(parts[1])) {
+                throw edited(sums, "the line '" + SafeFiles.printable(line) + "' is not '<sha256>  <file>'");
+            }
+            if (!SafeFiles.sha256(dir.resolve(parts[1])).equals(parts[0])) {
+                throw edited(dir.resolve(parts[1]), "its SHA-256 is not the one the run wrote in " + CHECKSUMS);
+            }
+        }
     }
 
     /**
@@ -147,6 +222,7 @@ public final class Checkpoint {
      */
     public void restore(Block block, OptimizerState state) throws IOException {
         Path dir = require();
+        verify(dir);
         ModelState.load(block, dir.resolve(WEIGHTS));
         for (Map.Entry<String, TensorFile.Entry> e :
                 TensorFile.read(dir.resolve(OPTIMIZER)).entrySet()) {

@@ -9,6 +9,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -40,6 +41,7 @@ public final class ModelFiles {
     public ModelFiles(Path folder) {
         this.folder = folder;
         try {
+            SafeFiles.refuseLink(folder);
             Files.createDirectories(folder);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -165,11 +167,13 @@ public final class ModelFiles {
      */
     public static void writeAtomically(Path file, Content content) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        // A link planted as the file, its folder or its temporary sibling would send the bytes elsewhere.
+        SafeFiles.refuseLink(file);
+        SafeFiles.refuseLink(file.toAbsolutePath().getParent());
+        SafeFiles.refuseLink(tmp);
+        Files.deleteIfExists(tmp); // a crash's leftover, never a link (refused above)
         try (FileChannel channel = FileChannel.open(
-                        tmp,
-                        StandardOpenOption.CREATE,
-                        StandardOpenOption.TRUNCATE_EXISTING,
-                        StandardOpenOption.WRITE);
+                        tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16)) {
             content.writeTo(out);
             out.flush();

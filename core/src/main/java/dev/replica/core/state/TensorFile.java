@@ -2,6 +2,7 @@ package dev.replica.core.state;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import dev.replica.core.exchange.WeightsFile;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -12,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -101,6 +103,9 @@ public final class TensorFile {
             }
             int count = data.readInt();
             Map<String, Entry> entries = new LinkedHashMap<>();
+            // What the file still holds: no entry may claim more, so an edited shape cannot make Replica
+            // allocate beyond the file (nor beyond the bound on array data), whatever its dimensions multiply to.
+            long left = Math.min(Files.size(file), WeightsFile.dataLimit());
             for (int i = 0; i < count; i++) {
                 String name = data.readUTF();
                 int rank = data.readInt();
@@ -111,11 +116,20 @@ public final class TensorFile {
                 for (int d = 0; d < dims.length; d++) {
                     dims[d] = data.readLong();
                 }
-                Shape shape = new Shape(dims);
-                if (shape.size() < 0 || shape.size() > (Files.size(file) / 4)) {
-                    throw new IOException(file + " is damaged: entry " + name + " has shape " + shape);
+                long elements = 1;
+                for (long d : dims) {
+                    elements = d < 0 || elements > Long.MAX_VALUE / 4 / Math.max(d, 1) ? -1 : elements * d;
+                    if (elements < 0) {
+                        break;
+                    }
                 }
-                float[] values = new float[Math.toIntExact(shape.size())];
+                if (elements < 0 || 4 * elements > left || 4 * elements > Integer.MAX_VALUE - 8) {
+                    throw new IOException(file + " is damaged: entry " + name + " has shape " + Arrays.toString(dims)
+                            + ", more than the file holds");
+                }
+                Shape shape = new Shape(dims);
+                left -= 4 * elements;
+                float[] values = new float[(int) elements];
                 byte[] bytes = new byte[4 * values.length];
                 data.readFully(bytes);
                 ByteBuffer.wrap(bytes)

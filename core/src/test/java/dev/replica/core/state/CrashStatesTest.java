@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,7 +39,11 @@ class CrashStatesTest {
     }
 
     private static Checkpoint.Progress progress(int epoch) {
-        return new Checkpoint.Progress(epoch, epoch, 0.5, List.of());
+        // A history of as many epochs as the progress says: what a run writes, and what reading checks.
+        List<EpochRecord> history = IntStream.rangeClosed(1, epoch)
+                .mapToObj(e -> new EpochRecord(e, 0.1, 1, 0.5, 1, 0.5, 1, 1, 10, 10))
+                .toList();
+        return new Checkpoint.Progress(epoch, epoch, 0.5, history);
     }
 
     private static float firstWeight(Block block) {

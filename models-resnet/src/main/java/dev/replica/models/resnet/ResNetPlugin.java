@@ -50,12 +50,15 @@ public final class ResNetPlugin implements ModelPlugin {
                             "channels of the stem and the first stage; the four stages have "
                                     + "width x [1, 2, 4, 8] channels")
                     .withDefault(64)
-                    .atLeast(1),
+                    .atLeast(1)
+                    // 8 x the study's 64: stage four then has 4096 channels, some 700 million weights.
+                    .atMost(512),
             ParameterSpec.integer(
                             "classes",
                             "number of classes, the size of the output; a run takes it from the dataset and refuses another value")
                     .withDefault(10)
-                    .atLeast(2));
+                    .atLeast(2)
+                    .atMost(100_000));
 
     /** Creates the plugin; {@link java.util.ServiceLoader} calls this. */
     public ResNetPlugin() {}

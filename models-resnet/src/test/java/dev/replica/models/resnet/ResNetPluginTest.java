@@ -61,8 +61,8 @@ class ResNetPluginTest {
             delimiter = '|',
             value = {
                 "depth   | 19 | 19 is not allowed; allowed: [18, 34]",
-                "width   | 0  | 0 is out of range; allowed: >= 1",
-                "classes | 1  | 1 is out of range; allowed: >= 2",
+                "width   | 0  | 0 is out of range; allowed: >= 1 and <= 512",
+                "classes | 1  | 1 is out of range; allowed: >= 2 and <= 100000",
             })
     void badValuesAreRejectedWithTheExactProblem(String key, int value, String message) {
         assertThat(plugin.schema().validate(Map.of(key, value)).problems())

@@ -71,7 +71,8 @@ public final class VggPlugin implements ModelPlugin {
                             "classes",
                             "number of classes, the size of the output; a run takes it from the dataset and refuses another value")
                     .withDefault(10)
-                    .atLeast(2));
+                    .atLeast(2)
+                    .atMost(100_000));
 
     /** Creates the plugin; {@link java.util.ServiceLoader} calls this. */
     public VggPlugin() {}

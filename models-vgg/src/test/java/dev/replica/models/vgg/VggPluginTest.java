@@ -66,7 +66,7 @@ class VggPluginTest {
                 Arguments.of("width_divisor", 3, "3 is not allowed; allowed: [1, 2, 4, 8, 16, 32, 64]"),
                 Arguments.of("dropout", -0.1, "-0.1 is out of range; allowed: >= 0 and < 1"),
                 Arguments.of("dropout", 1, "1 is out of range; allowed: >= 0 and < 1"),
-                Arguments.of("classes", 1, "1 is out of range; allowed: >= 2"));
+                Arguments.of("classes", 1, "1 is out of range; allowed: >= 2 and <= 100000"));
     }
 
     @ParameterizedTest(name = "{0}: {1}")

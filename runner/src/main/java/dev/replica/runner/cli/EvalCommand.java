@@ -5,6 +5,7 @@ import dev.replica.core.exchange.TensorType;
 import dev.replica.core.exchange.WeightsFile;
 import dev.replica.core.state.ModelFiles;
 import dev.replica.core.state.Numbers;
+import dev.replica.core.state.SafeFiles;
 import dev.replica.core.training.Evaluation;
 import dev.replica.core.training.ProgressListener;
 import dev.replica.runner.TrainedModel;
@@ -57,7 +58,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Path dir = models.run.resolve("eval");
+        Path run = models.run;
         models.forEach(parent, "eval", true, experiment -> {}, (experiment, model) -> {
             ByteArrayOutputStream kept = new ByteArrayOutputStream();
             Evaluation e = model.evaluate(
@@ -72,7 +73,7 @@ final class EvalCommand implements Callable<Integer> {
                             }
                             : null);
             String stem = models.stem(experiment, model.label()) + "-" + split;
-            Files.createDirectories(dir);
+            Path dir = SafeFiles.folderIn(run, "eval");
             List<String> names = model.data().classNames();
             String text = markdown(experiment, model, e, names);
             parent.out().print(text);

@@ -2,6 +2,7 @@ package dev.replica.runner.cli;
 
 import dev.replica.api.UserException;
 import dev.replica.core.exchange.WeightsFile;
+import dev.replica.core.state.SafeFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +59,11 @@ final class ExportCommand implements Callable<Integer> {
                     WeightsFile file = format();
                     Path target = dir.resolve(models.stem(experiment, model.label()) + "." + file.extension());
                     WeightsFile.Contents contents = model.pytorchWeights();
-                    Files.createDirectories(dir);
+                    if (out == null) {
+                        SafeFiles.folderIn(models.run, "export");
+                    } else {
+                        Files.createDirectories(dir);
+                    }
                     file.write(target, contents);
                     parent.out()
                             .println("Wrote " + target + ": "

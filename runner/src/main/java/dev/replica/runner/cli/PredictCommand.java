@@ -71,8 +71,11 @@ final class PredictCommand implements Callable<Integer> {
         if (Files.isDirectory(image)) {
             throw new UserException(image + " is a folder; allowed: PNG or JPEG files");
         }
-        if (!Files.isRegularFile(image)) {
+        if (!Files.exists(image)) {
             throw new UserException(image + ": no such file");
+        }
+        if (!Files.isRegularFile(image)) {
+            throw new UserException(image + " is a device, FIFO or socket; allowed: PNG or JPEG files");
         }
         try {
             BufferedImage decoded = ImageIO.read(image.toFile());
@@ -80,8 +83,12 @@ final class PredictCommand implements Callable<Integer> {
                 throw new UserException(image + " is not a PNG or JPEG image");
             }
             return decoded;
-        } catch (IOException e) {
-            throw new UserException(image + " cannot be read as an image: " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof UserException u) {
+                throw u;
+            }
+            // A malformed file makes ImageIO's decoders throw anything (IllegalArgumentException, index errors).
+            throw new UserException(image + " cannot be read as an image: " + e, e);
         }
     }
 }

@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
+import java.util.zip.ZipFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -213,12 +214,32 @@ public final class ReplicaCli {
         try (Stream<Path> files = Files.list(dir)) {
             for (Path jar :
                     files.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
+                requireJar(jar);
                 jars.add(jar.toUri().toURL());
             }
         } catch (IOException e) {
             throw new UserException("cannot read plugins folder " + dir + ": " + e.getMessage(), e);
         }
         return new URLClassLoader("replica-plugins", jars.toArray(new URL[0]), parent);
+    }
+
+    /**
+     * Refuses a plugin jar that is not a zip archive (or not a file): the class loader would skip it in
+     * silence, and the plugins it was meant to bring would be reported unknown.
+     */
+    private static void requireJar(Path jar) {
+        if (!Files.isRegularFile(jar)) {
+            throw new UserException("plugin jar " + jar + " is not a regular file; allowed in a plugins folder: "
+                    + "jar files (zip archives)");
+        }
+        try (ZipFile zip = new ZipFile(jar.toFile())) {
+            zip.size();
+        } catch (IOException e) {
+            throw new UserException(
+                    "plugin jar " + jar + " is not a jar (" + e.getMessage() + "); allowed in a "
+                            + "plugins folder: jar files (zip archives); rebuild it, or remove it from the folder",
+                    e);
+        }
     }
 
     Injector injector(PluginRegistry registry) {

@@ -23,7 +23,8 @@ final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        RunContents.read(folder);
+        // Every history is read, and refused, before the lock file or plots/ is made.
+        RunContents.read(folder).histories();
         try (RunLock held = RunLock.exclusive(folder, "report")) {
             return report();
         }

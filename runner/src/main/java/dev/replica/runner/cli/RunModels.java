@@ -128,9 +128,10 @@ final class RunModels {
      */
     void forEach(ReplicaCli parent, String command, boolean exclusive, Before before, Action action)
             throws IOException {
+        // The experiment is read (and refused) before the lock file is made: a refusal leaves the folder as it was.
+        PluginRegistry registry = parent.registry();
+        Experiment experiment = experiment(registry);
         try (RunLock held = lock(exclusive, command)) {
-            PluginRegistry registry = parent.registry();
-            Experiment experiment = experiment(registry);
             before.check(experiment);
             for (String label : labels(experiment)) {
                 try (TrainedModel model = open(registry, Environment.from(parent.env()), experiment, label)) {

@@ -130,6 +130,12 @@ final class SweepCommand implements Callable<Integer> {
             ExperimentLoader.Study study = new ExperimentLoader(registry).loadStudy(file, options.overrides);
             Experiment base = study.experiment();
             cluster = study.cluster();
+            if (slurm) {
+                // Before any folder is made: the flags and the sweep folder's path go into the job script.
+                withFlags(cluster);
+                SlurmJob.directive("output", out.toAbsolutePath().toString());
+                SlurmJob.directive("chdir", Path.of("").toAbsolutePath().toString());
+            }
             List<Long> seedList = seeds == null ? base.seeds() : SeedList.parse(seeds);
             List<String> engineList = engines == null ? List.of(base.engine().plugin()) : engines;
             for (String e : engineList) {
@@ -181,7 +187,10 @@ final class SweepCommand implements Callable<Integer> {
     private static Params validCluster(Map<String, Object> values) {
         var v = ExperimentLoader.clusterSchema().validate(values);
         if (!v.problems().isEmpty()) {
-            throw new UserException("the cluster resources are not valid: " + v.problems());
+            List<String> lines = new ArrayList<>();
+            v.problems().forEach(p -> lines.add("cluster." + p.key() + ": " + p.message()));
+            throw new UserException("the cluster resources are not valid (--partition, --time, --cpus, --memory "
+                    + "and --gpus set them too): " + String.join("; ", lines));
         }
         return v.params();
     }

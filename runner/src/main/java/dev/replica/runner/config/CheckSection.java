@@ -35,12 +35,16 @@ final class CheckSection {
     static final List<String> KEYS =
             List.of("engines", "steps", "record_params_every", "rerun", "tolerances", "outcome");
 
+    /** The most steps a lockstep check compares: each is recorded, so a typo would fill the disk. */
+    private static final int MAX_STEPS = 1_000_000;
+
     private static final List<String> OUTCOME_KEYS = List.of("seeds", "epochs", "margins", "alpha");
     private static final ParameterSpec SEEDS = ParameterSpec.integer(
                     "seeds", "runs per engine, from the file's first seed up; 3 or more to decide")
-            .atLeast(1);
+            .atLeast(1)
+            .atMost(1000);
     private static final ParameterSpec EPOCHS =
-            ParameterSpec.integer("epochs", "epochs each run trains").atLeast(1);
+            ParameterSpec.integer("epochs", "epochs each run trains").atLeast(1).atMost(ExperimentValidator.MAX_EPOCHS);
     private static final ParameterSpec ALPHA = ParameterSpec.real("alpha", "error rate of each one-sided test")
             .withDefault(0.05)
             .greaterThan(0)
@@ -61,11 +65,13 @@ final class CheckSection {
 
     private static final ParameterSpec STEPS = ParameterSpec.integer(
                     "steps", "training steps to compare; default one epoch")
-            .atLeast(1);
+            .atLeast(1)
+            .atMost(MAX_STEPS);
     private static final ParameterSpec EVERY = ParameterSpec.integer(
                     "record_params_every", "measure parameter differences after steps 0, k, 2k, ... and the last")
             .withDefault(1)
-            .atLeast(1);
+            .atLeast(1)
+            .atMost(MAX_STEPS);
     private static final ParameterSpec RERUN = ParameterSpec.bool(
                     "rerun", "rerun the first engine and demand bit-identity")
             .withDefault(true);
@@ -80,7 +86,8 @@ final class CheckSection {
             .atLeast(1);
     private static final ParameterSpec RANGE = ParameterSpec.integerList(
                     "steps", "first and last step the band applies to")
-            .atLeast(0);
+            .atLeast(0)
+            .atMost(MAX_STEPS);
 
     private final PluginRegistry registry;
     private final YamlTree tree;
@@ -269,7 +276,8 @@ final class CheckSection {
             return;
         }
         Plugin plugin = registry.get(PluginKind.ENGINE, name);
-        ParameterSchema.Validation v = plugin.schema().validate(engine.params().asMap());
+        ParameterSchema.Validation v = ExperimentValidator.engineSchema(plugin)
+                .validate(engine.params().asMap());
         if (!v.valid()) {
             ParameterProblem p = v.problems().get(0);
             problems.at(

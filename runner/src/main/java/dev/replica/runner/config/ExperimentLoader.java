@@ -4,6 +4,8 @@ import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.Params;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,6 +50,27 @@ public final class ExperimentLoader {
         return ExperimentValidator.CLUSTER_SCHEMA;
     }
 
+    /**
+     * Returns whether a string is a model label as an experiment file allows it, for readers of run
+     * folders, whose labels become file names.
+     *
+     * @param label the label
+     * @return true when it matches [a-z0-9][a-z0-9_-]*
+     */
+    public static boolean isLabel(String label) {
+        return ExperimentValidator.LABEL.matcher(label).matches();
+    }
+
+    /**
+     * Returns whether a string is an experiment name (and so a folder name) as an experiment file allows it.
+     *
+     * @param name the name
+     * @return true when it matches [a-z0-9][a-z0-9._-]*
+     */
+    public static boolean isName(String name) {
+        return ExperimentValidator.NAME.matcher(name).matches();
+    }
+
     public ExperimentLoader(PluginRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
     }
@@ -74,19 +97,44 @@ public final class ExperimentLoader {
      */
     public Study loadStudy(Path file, List<String> overrides) {
         String label = file.toString();
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
+        return read(label, text(file), overrides, file.toAbsolutePath().getParent(), true);
+    }
+
+    /** The most an experiment file may hold: a study is a few kilobytes. */
+    static final long MAX_FILE_BYTES = 1 << 20;
+
+    /**
+     * Reads an experiment file: only a regular file (a FIFO would hang, a device never end) of at most
+     * {@link #MAX_FILE_BYTES}, its size checked before and during the read, as strict UTF-8.
+     */
+    private static String text(Path file) {
+        String label = file.toString();
+        if (Files.isDirectory(file)) {
+            throw fileProblem(label, "cannot read: it is a folder, not a file");
+        }
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw fileProblem(label, "cannot read: it is a device, FIFO or socket, not a file");
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] bytes = in.readNBytes((int) MAX_FILE_BYTES + 1);
+            if (bytes.length > MAX_FILE_BYTES) {
+                throw fileProblem(
+                        label,
+                        "cannot read: it is larger than " + MAX_FILE_BYTES
+                                + " bytes, more than an experiment file holds");
+            }
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (NoSuchFileException e) {
             throw fileProblem(
                     label, "no such file (looked for " + file.toAbsolutePath().normalize() + ")");
         } catch (CharacterCodingException e) {
             throw fileProblem(label, "cannot read: the file is not UTF-8 text");
         } catch (IOException e) {
-            String why = Files.isDirectory(file) ? "it is a folder, not a file" : String.valueOf(e.getMessage());
-            throw fileProblem(label, "cannot read: " + why);
+            throw fileProblem(label, "cannot read: " + e.getMessage());
         }
-        return read(label, text, overrides, file.toAbsolutePath().getParent(), true);
     }
 
     /**
@@ -99,13 +147,12 @@ public final class ExperimentLoader {
      * @throws ExperimentException listing every problem
      */
     public Experiment loadRecorded(Path file, List<String> overrides) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw fileProblem(file.toString(), "cannot read: " + e.getMessage());
-        }
-        return read(file.toString(), text, overrides, file.toAbsolutePath().getParent(), false)
+        return read(
+                        file.toString(),
+                        text(file),
+                        overrides,
+                        file.toAbsolutePath().getParent(),
+                        false)
                 .experiment();
     }
 

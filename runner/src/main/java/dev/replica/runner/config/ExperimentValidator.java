@@ -2,15 +2,18 @@ package dev.replica.runner.config;
 
 import dev.replica.api.DatasetPlugin;
 import dev.replica.api.Plugin;
+import dev.replica.api.UserException;
 import dev.replica.api.params.ParameterProblem;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
 import dev.replica.api.params.Params;
 import dev.replica.api.params.Values;
 import dev.replica.core.exchange.WeightsFile;
+import dev.replica.core.state.SafeFiles;
 import dev.replica.core.training.Training;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -61,9 +64,9 @@ final class ExperimentValidator {
     static final String TOP_LEVEL_SHAPE = "a mapping with replica, name, seed or seeds, engine, dataset, models, "
             + "optimizer, schedule and training";
 
-    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
+    static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
     private static final String NAME_RULE = "a string matching [a-z0-9][a-z0-9._-]*";
-    private static final Pattern LABEL = Pattern.compile("[a-z0-9][a-z0-9_-]*");
+    static final Pattern LABEL = Pattern.compile("[a-z0-9][a-z0-9_-]*");
     private static final String LABEL_RULE = "a label matching [a-z0-9][a-z0-9_-]*";
     private static final List<String> PLUGIN_KEYS = List.of("plugin", "params");
     private static final List<String> MODEL_KEYS = List.of("plugin", "params", "weights");
@@ -77,23 +80,78 @@ final class ExperimentValidator {
 
     /** Where a sweep's runs go on a scheduler; it never changes what a run computes. */
     static final ParameterSchema CLUSTER_SCHEMA = ParameterSchema.of(
-            ParameterSpec.string("partition", "the Slurm partition ('' for the cluster's default)")
-                    .withDefault(""),
-            ParameterSpec.string(
-                            "time",
-                            "the time limit of each run, as Slurm writes it, e.g. 36:00:00 ('' for the "
-                                    + "partition's default)")
-                    .withDefault(""),
-            ParameterSpec.integer("cpus", "CPUs per run").withDefault(2).atLeast(1),
-            ParameterSpec.string("memory", "memory per run, as Slurm writes it, e.g. 8G ('' for the default)")
-                    .withDefault(""),
-            ParameterSpec.integer("gpus", "GPUs per run").withDefault(0).atLeast(0));
+                    ParameterSpec.string("partition", "the Slurm partition ('' for the cluster's default)")
+                            .withDefault(""),
+                    ParameterSpec.string(
+                                    "time",
+                                    "the time limit of each run, as Slurm writes it, e.g. 36:00:00 ('' for the "
+                                            + "partition's default)")
+                            .withDefault(""),
+                    ParameterSpec.integer("cpus", "CPUs per run")
+                            .withDefault(2)
+                            .atLeast(1)
+                            .atMost(1024),
+                    ParameterSpec.string("memory", "memory per run, as Slurm writes it, e.g. 8G ('' for the default)")
+                            .withDefault(""),
+                    ParameterSpec.integer("gpus", "GPUs per run")
+                            .withDefault(0)
+                            .atLeast(0)
+                            .atMost(64))
+            .withCheck(ExperimentValidator::clusterValues);
+
+    /** What each string of the cluster section may be: they become #SBATCH lines of a job script. */
+    private static final Map<String, Pattern> CLUSTER_VALUES = Map.of(
+            "partition", Pattern.compile("[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*"),
+            "time", Pattern.compile("(([0-9]+-)?[0-9]+(:[0-9]+){0,2})|UNLIMITED|INFINITE|unlimited|infinite"),
+            "memory", Pattern.compile("[0-9]+[KMGT]?"));
+
+    private static final Map<String, String> CLUSTER_RULES = Map.of(
+            "partition", "partition names of letters, digits, '_', '.' and '-', separated by commas",
+            "time", "a Slurm time such as 90, 36:00:00 or 2-12:00:00, or UNLIMITED",
+            "memory", "a whole number with an optional unit K, M, G or T, e.g. 8G");
+
+    /** Refuses cluster strings that are not what Slurm reads there: a newline or a space would smuggle lines. */
+    private static List<ParameterProblem> clusterValues(Params p) {
+        List<ParameterProblem> problems = new ArrayList<>();
+        for (String key : List.of("partition", "time", "memory")) {
+            String value = p.getString(key);
+            if (!value.isEmpty() && !CLUSTER_VALUES.get(key).matcher(value).matches()) {
+                problems.add(new ParameterProblem(
+                        key,
+                        Values.render(SafeFiles.printable(value)) + " is not allowed; allowed: '' (the default) or "
+                                + CLUSTER_RULES.get(key)));
+            }
+        }
+        return problems;
+    }
+
+    /** The most threads an engine may be given: beyond any machine's cores, where a typo is the likelier cause. */
+    static final int MAX_THREADS = 1024;
+
+    /** The most epochs, and the largest batch: beyond them a value is a typo, and counts would overflow. */
+    static final int MAX_EPOCHS = 100_000;
+
+    static final int MAX_BATCH = 65_536;
 
     private static final ParameterSchema TRAINING_SCHEMA = ParameterSchema.of(
-            ParameterSpec.integer("epochs", "number of epochs").atLeast(1),
-            ParameterSpec.integer("batch_size", "examples per training step").atLeast(1),
+            ParameterSpec.integer("epochs", "number of epochs").atLeast(1).atMost(MAX_EPOCHS),
+            ParameterSpec.integer("batch_size", "examples per training step")
+                    .atLeast(1)
+                    .atMost(MAX_BATCH),
             ParameterSpec.integer("eval_batch_size", "examples per evaluation batch; default batch_size")
-                    .atLeast(1));
+                    .atLeast(1)
+                    .atMost(MAX_BATCH));
+
+    /**
+     * An engine's schema as the runner reads it: the engine leaves {@code threads} open above, the runner
+     * bounds it.
+     *
+     * @param engine the engine plugin
+     * @return its schema, threads at most {@link #MAX_THREADS}
+     */
+    static ParameterSchema engineSchema(Plugin engine) {
+        return engine.schema().withMaximum("threads", MAX_THREADS);
+    }
 
     private final PluginRegistry registry;
     private final YamlTree tree;
@@ -350,7 +408,7 @@ final class ExperimentValidator {
                     path,
                     mapping,
                     entries,
-                    plugin.schema(),
+                    engineSchema(plugin),
                     List.of("plugin"),
                     key -> "params".equals(key)
                             ? "write the engine's parameters directly in " + path + ", beside plugin"
@@ -406,10 +464,21 @@ final class ExperimentValidator {
             return file; // a recorded run's file: only a model without a checkpoint needs it, and says so
         } else if (Files.isDirectory(file)) {
             problems.at(path, node, Values.render(name) + " is a folder (" + file + "); " + allowed);
-        } else if (!Files.isRegularFile(file)) {
+        } else if (!Files.exists(file)) {
             problems.at(path, node, Values.render(name) + ": no such file (looked for " + file + "); " + allowed);
+        } else if (!Files.isRegularFile(file)) {
+            problems.at(
+                    path,
+                    node,
+                    Values.render(name) + " is a device, FIFO or socket (" + file + "), not a file; " + allowed);
         } else if (!Files.isReadable(file)) {
             problems.at(path, node, Values.render(name) + " cannot be read (" + file + "); " + allowed);
+        } else {
+            try {
+                WeightsFile.of(file).orElseThrow().check(file);
+            } catch (IOException | UserException e) {
+                problems.at(path, node, e.getMessage() + "; " + allowed);
+            }
         }
         return file;
     }

@@ -27,6 +27,9 @@ final class Overrides {
     private static final Pattern SEGMENT = Pattern.compile("([^.\\[\\]=\\s]+)((?:\\[[0-9]+\\])*)");
     private static final Pattern INDEX = Pattern.compile("\\[([0-9]+)\\]");
 
+    /** The most steps a --set key path may have: the nesting an experiment file may have. */
+    private static final int MAX_STEPS = 50;
+
     private final YamlTree tree;
     private final Problems problems;
 
@@ -50,6 +53,14 @@ final class Overrides {
         }
         String path = override.substring(0, eq).trim();
         List<Object> steps = parsePath(path);
+        if (steps != null && steps.size() > MAX_STEPS) {
+            // Deeper than any file may nest: the mappings it would make overflow the stack of every later walk.
+            problems.override(
+                    path.substring(0, Math.min(path.length(), 60)) + "...",
+                    "a key path of " + steps.size() + " steps; allowed: at most " + MAX_STEPS
+                            + ", as deep as an experiment file nests");
+            return;
+        }
         if (steps == null) {
             problems.override(
                     path.isEmpty() ? override : path,

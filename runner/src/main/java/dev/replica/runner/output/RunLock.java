@@ -1,6 +1,7 @@
 package dev.replica.runner.output;
 
 import dev.replica.api.UserException;
+import dev.replica.core.state.SafeFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -9,7 +10,9 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
@@ -82,10 +85,19 @@ public final class RunLock implements AutoCloseable {
         }
         FileChannel channel;
         try {
+            // Before anything is opened: a planted .lock link would be truncated and written through, a
+            // FIFO would hang the open, and links elsewhere would take the command's files out of the folder.
+            if (Files.isDirectory(folder)) {
+                SafeFiles.refuseLinksIn(folder, "run folder");
+            }
             channel = open(file, exclusive);
-        } catch (IOException e) {
+        } catch (IOException | UserException e) {
             HELD.remove(key);
-            throw new UserException("cannot lock the run folder " + folder + " (" + file + ": " + reason(e) + ")", e);
+            if (e instanceof UserException u) {
+                throw u;
+            }
+            throw new UserException(
+                    "cannot lock the run folder " + folder + " (" + file + ": " + reason((IOException) e) + ")", e);
         }
         if (channel == null) {
             // A reader on a read-only folder: no writer can be there either.
@@ -126,17 +138,19 @@ public final class RunLock implements AutoCloseable {
         }
     }
 
+    private static final Set<OpenOption> CREATE_READ_WRITE = Set.of(
+            StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+
     /** Writers open the lock file to write; readers to read, creating it only where they can. */
     private static FileChannel open(Path file, boolean exclusive) throws IOException {
         if (exclusive) {
-            return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            return FileChannel.open(file, CREATE_READ_WRITE);
         }
         try {
-            return FileChannel.open(file, StandardOpenOption.READ);
+            return FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
             try {
-                return FileChannel.open(
-                        file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                return FileChannel.open(file, CREATE_READ_WRITE);
             } catch (IOException readOnly) {
                 return null;
             }

@@ -2,14 +2,15 @@ package dev.replica.runner.report;
 
 import dev.replica.api.UserException;
 import dev.replica.core.state.ModelFiles;
+import dev.replica.core.state.SafeFiles;
 import java.io.IOException;
 import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 
 /**
@@ -39,8 +40,15 @@ public record HistoryRow(
                 .setSkipHeaderRecord(true)
                 .get();
         List<HistoryRow> rows = new ArrayList<>();
-        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            for (CSVRecord r : format.parse(in)) {
+        try (Reader in = new StringReader(SafeFiles.readText(file, "history"));
+                CSVParser parser = format.parse(in)) {
+            List<String> missing = new ArrayList<>(ModelFiles.HISTORY_COLUMNS);
+            missing.removeAll(parser.getHeaderNames());
+            if (!missing.isEmpty()) {
+                throw new UserException(file + " lacks the columns " + missing + "; a history has the columns "
+                        + String.join(",", ModelFiles.HISTORY_COLUMNS) + ", as replica run wrote them");
+            }
+            for (CSVRecord r : parser) {
                 rows.add(new HistoryRow(
                         Integer.parseInt(r.get("epoch")),
                         Double.parseDouble(r.get("lr")),

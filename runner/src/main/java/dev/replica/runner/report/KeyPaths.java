@@ -2,6 +2,7 @@ package dev.replica.runner.report;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.replica.core.state.SafeFiles;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -33,7 +34,8 @@ public final class KeyPaths {
 
         @Override
         public String toString() {
-            return path + ": " + left + " -> " + right;
+            // Run-folder text: a control character (an escape sequence for the terminal) is shown, not sent.
+            return SafeFiles.printable(path + ": " + left + " -> " + right);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.replica.runner.report;
 import dev.replica.api.UserException;
 import dev.replica.core.state.ModelFiles;
 import dev.replica.core.state.Numbers;
+import dev.replica.core.state.SafeFiles;
 import dev.replica.runner.output.SeedStatistics;
 import java.awt.BasicStroke;
 import java.awt.Color;
@@ -288,7 +289,7 @@ public final class Plots {
             }
             chart.getStyler().setXAxisMin(0.5);
             chart.getStyler().setXAxisMax(i + 0.5);
-            Path png = dir.resolve(prefix + "-" + metric + ".png");
+            Path png = SafeFiles.fileIn(dir, prefix + "-" + metric + ".png");
             write(chart, png);
             written.add(png);
         }
@@ -315,8 +316,8 @@ public final class Plots {
         addCurve(accuracy, "train", bySeed, HistoryRow::trainAccuracy, 100, TRAIN, DASHED);
         addCurve(accuracy, "validation", bySeed, HistoryRow::valAccuracy, 100, VALIDATION, SOLID);
         markRateSteps(accuracy, bySeed.values().iterator().next());
-        Path lossFile = dir.resolve(label + "-loss.png");
-        Path accuracyFile = dir.resolve(label + "-accuracy.png");
+        Path lossFile = SafeFiles.fileIn(dir, label + "-loss.png");
+        Path accuracyFile = SafeFiles.fileIn(dir, label + "-accuracy.png");
         write(loss, lossFile);
         write(accuracy, accuracyFile);
         return List.of(lossFile, accuracyFile);

@@ -2,6 +2,7 @@ package dev.replica.runner.report;
 
 import dev.replica.api.UserException;
 import dev.replica.core.state.ModelFiles;
+import dev.replica.core.state.SafeFiles;
 import dev.replica.runner.output.RunFolder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -59,9 +60,8 @@ public final class Report {
     }
 
     private static Written render(Path folder, RunContents run) throws IOException {
-        Path plots = folder.resolve(PLOTS);
-        Files.createDirectories(plots);
         Map<String, Map<Long, List<HistoryRow>>> histories = run.histories();
+        Path plots = SafeFiles.folderIn(folder, PLOTS);
         List<Section> sections = new ArrayList<>();
         if (histories.values().stream().anyMatch(h -> !h.isEmpty())) {
             sections.add(new Section("Validation, all models", Plots.comparison(histories, plots)));
@@ -127,7 +127,7 @@ public final class Report {
 
     private static String markdown(RunContents run, List<Section> sections) {
         StringBuilder sb = new StringBuilder();
-        sb.append("# ").append(run.name()).append("\n\n");
+        sb.append("# ").append(markdown(run.name())).append("\n\n");
         sb.append("Run folder `").append(run.folder().getFileName()).append("`.\n\n");
         String warning = ManifestSummary.notReproducibleWarning(run);
         if (warning != null) {
@@ -135,12 +135,12 @@ public final class Report {
         }
         sb.append("## Results\n\n");
         String summary = run.text("summary.md");
-        sb.append(summary == null ? "The run has not finished: it has no summary.md yet.\n" : summary);
+        sb.append(summary == null ? "The run has not finished: it has no summary.md yet.\n" : markdown(summary));
         if (run.severalSeeds()) {
             for (long seed : run.seeds()) {
                 String table = run.text("seed-" + seed + "/summary.md");
                 if (table != null) {
-                    sb.append("\n### Seed ").append(seed).append("\n\n").append(table);
+                    sb.append("\n### Seed ").append(seed).append("\n\n").append(markdown(table));
                 }
             }
         }
@@ -162,13 +162,25 @@ public final class Report {
         sb.append("\n## Manifest\n\n| | |\n|---|---|\n");
         for (Map.Entry<String, String> e : ManifestSummary.of(run).entrySet()) {
             sb.append("| ")
-                    .append(e.getKey())
+                    .append(markdown(e.getKey()).replace("\n", " "))
                     .append(" | ")
-                    .append(e.getValue().replace("|", "\\|"))
+                    .append(markdown(e.getValue()).replace("\n", " ").replace("|", "\\|"))
                     .append(" |\n");
         }
         sb.append("\nThe full provenance is in `manifest.json`; the resolved experiment in `experiment.yaml`.\n");
         return sb.toString();
+    }
+
+    /**
+     * Run-folder text as it goes into report.md: line ends kept, other control characters shown as
+     * {@code \\uXXXX}, and {@code <} as an entity, so an edited file cannot add raw HTML to the page.
+     */
+    static String markdown(String text) {
+        StringBuilder sb = new StringBuilder();
+        for (String line : text.split("\n", -1)) {
+            sb.append(SafeFiles.printable(line).replace("<", "&lt;")).append('\n');
+        }
+        return sb.substring(0, sb.length() - 1);
     }
 
     private static String html(RunContents run, List<Section> sections) throws IOException {

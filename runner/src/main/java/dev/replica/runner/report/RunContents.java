@@ -6,6 +6,8 @@ import com.google.gson.JsonParser;
 import dev.replica.api.UserException;
 import dev.replica.api.params.Values;
 import dev.replica.core.record.RunManifest;
+import dev.replica.core.state.SafeFiles;
+import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.output.RunFolder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -63,15 +65,17 @@ public final class RunContents {
         Map<String, Object> experiment;
         JsonObject manifest;
         try {
-            Object loaded = new Yaml(new SafeConstructor(new LoaderOptions()))
-                    .load(Files.readString(yaml, StandardCharsets.UTF_8));
+            LoaderOptions options = new LoaderOptions();
+            options.setMaxAliasesForCollections(50);
+            options.setNestingDepthLimit(50);
+            Object loaded = new Yaml(new SafeConstructor(options)).load(SafeFiles.readText(yaml, "experiment file"));
             if (!(loaded instanceof Map)) {
                 throw new UserException(yaml + " is not an experiment file: it is not a mapping");
             }
             @SuppressWarnings("unchecked")
             Map<String, Object> map = (Map<String, Object>) loaded;
             experiment = map;
-            JsonElement parsed = JsonParser.parseString(Files.readString(json, StandardCharsets.UTF_8));
+            JsonElement parsed = JsonParser.parseString(SafeFiles.readText(json, "manifest"));
             if (!parsed.isJsonObject()) {
                 throw new UserException(json + " is not a manifest: it is not a JSON object");
             }
@@ -82,7 +86,13 @@ public final class RunContents {
             }
             throw new UserException("cannot read run folder " + folder + ": " + e.getMessage(), e);
         }
-        return new RunContents(folder, experiment, manifest);
+        RunContents contents = new RunContents(folder, experiment, manifest);
+        contents.labels(); // refused here, before any command locks the folder or writes into it
+        if (experiment.get("name") != null && !ExperimentLoader.isName(String.valueOf(experiment.get("name")))) {
+            throw new UserException(yaml + ": the name '" + SafeFiles.printable(String.valueOf(experiment.get("name")))
+                    + "' is not allowed; allowed: a string matching [a-z0-9][a-z0-9._-]*, as replica run wrote it");
+        }
+        return contents;
     }
 
     /**
@@ -141,7 +151,14 @@ public final class RunContents {
         List<String> labels = new ArrayList<>();
         if (models instanceof Map) {
             for (Object key : ((Map<?, ?>) models).keySet()) {
-                labels.add(String.valueOf(key));
+                String label = String.valueOf(key);
+                // Labels become paths (<run>/<label>, plots/<label>-loss.png): an edited one must not leave.
+                if (!ExperimentLoader.isLabel(label)) {
+                    throw new UserException(folder.resolve(RunFolder.EXPERIMENT) + ": the model label '"
+                            + SafeFiles.printable(label) + "' is not allowed; allowed: a label matching "
+                            + "[a-z0-9][a-z0-9_-]*, as replica run wrote it");
+                }
+                labels.add(label);
             }
         }
         return labels;
@@ -202,8 +219,9 @@ public final class RunContents {
             Map<Long, List<HistoryRow>> bySeed = new LinkedHashMap<>();
             for (long seed : seeds()) {
                 Path file = historyFile(label, seed);
-                if (Files.isRegularFile(file)) {
-                    bySeed.put(seed, HistoryRow.read(file));
+                List<HistoryRow> rows = Files.isRegularFile(file) ? HistoryRow.read(file) : List.of();
+                if (!rows.isEmpty()) {
+                    bySeed.put(seed, rows); // a header alone is a history not yet written
                 }
             }
             out.put(label, bySeed);

@@ -1,10 +1,10 @@
 package dev.replica.runner.sweep;
 
 import dev.replica.api.UserException;
+import dev.replica.core.state.SafeFiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,7 +69,8 @@ public final class LocalRunner {
 
     private static int runOne(Sweep sweep, Sweep.Task task, Map<String, String> env, Path plugins, PrintStream out) {
         try {
-            Files.createDirectories(sweep.log(task).getParent());
+            SafeFiles.folderIn(sweep.dir(), "logs");
+            SafeFiles.refuseLink(sweep.log(task)); // the redirect would follow it
             ProcessBuilder pb = new ProcessBuilder(TaskCommand.of(sweep.runFolder(task), plugins));
             pb.environment().putAll(TaskCommand.absolute(env));
             pb.environment().put("DJL_OFFLINE", "true");

@@ -2,15 +2,19 @@ package dev.replica.runner.sweep;
 
 import dev.replica.api.UserException;
 import dev.replica.api.params.Params;
+import dev.replica.api.params.Values;
 import dev.replica.core.state.ModelFiles;
+import dev.replica.core.state.SafeFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -36,34 +40,24 @@ public final class SlurmJob {
      * @throws IOException when writing fails
      */
     public static Path write(Sweep sweep, List<Sweep.Task> tasks, Params cluster, Path plugins) throws IOException {
-        Files.createDirectories(sweep.dir().resolve("logs"));
-        Files.createDirectories(sweep.dir().resolve("exit"));
         StringBuilder s = new StringBuilder("#!/bin/bash\n");
         s.append("# Written by replica sweep: one array task per run of ")
                 .append(sweep.name())
                 .append(".\n");
-        s.append("#SBATCH --job-name=replica-").append(sweep.name()).append('\n');
+        s.append(directive("job-name", "replica-" + sweep.name()));
         s.append("#SBATCH --array=")
                 .append(tasks.stream().map(t -> Integer.toString(t.index())).collect(Collectors.joining(",")))
                 .append('\n');
-        s.append("#SBATCH --output=")
-                .append(sweep.dir().toAbsolutePath().resolve("logs"))
-                .append("/%a.out\n");
-        s.append("#SBATCH --chdir=").append(Path.of("").toAbsolutePath()).append('\n');
-        s.append("#SBATCH --cpus-per-task=").append(cluster.getInt("cpus")).append('\n');
-        if (!cluster.getString("partition").isEmpty()) {
-            s.append("#SBATCH --partition=")
-                    .append(cluster.getString("partition"))
-                    .append('\n');
-        }
-        if (!cluster.getString("time").isEmpty()) {
-            s.append("#SBATCH --time=").append(cluster.getString("time")).append('\n');
-        }
-        if (!cluster.getString("memory").isEmpty()) {
-            s.append("#SBATCH --mem=").append(cluster.getString("memory")).append('\n');
+        s.append(directive("output", sweep.dir().toAbsolutePath().resolve("logs") + "/%a.out"));
+        s.append(directive("chdir", Path.of("").toAbsolutePath().toString()));
+        s.append(directive("cpus-per-task", Integer.toString(cluster.getInt("cpus"))));
+        for (String[] option : new String[][] {{"partition", "partition"}, {"time", "time"}, {"mem", "memory"}}) {
+            if (!cluster.getString(option[1]).isEmpty()) {
+                s.append(directive(option[0], cluster.getString(option[1])));
+            }
         }
         if (cluster.getInt("gpus") > 0) {
-            s.append("#SBATCH --gres=gpu:").append(cluster.getInt("gpus")).append('\n');
+            s.append(directive("gres", "gpu:" + cluster.getInt("gpus")));
         }
         // Slurm signals the batch shell (B:) two minutes before a time limit; the shell passes SIGTERM on, and
         // the run stops at its next step with a checkpoint, which --resubmit-failed continues.
@@ -94,10 +88,36 @@ public final class SlurmJob {
                         sweep.dir().toAbsolutePath().resolve("exit").toString()))
                 .append("/\"$SLURM_ARRAY_TASK_ID\"\n");
         s.append("exit \"$status\"\n");
+        // Folders only once every value is known to be plain: a refusal leaves the sweep folder as it was.
+        SafeFiles.folderIn(sweep.dir(), "logs");
+        SafeFiles.folderIn(sweep.dir(), "exit");
         Path script = sweep.dir().resolve(SCRIPT);
         ModelFiles.writeAtomically(script, s.toString());
         script.toFile().setExecutable(true);
         return script;
+    }
+
+    /** What an #SBATCH value may hold: Slurm reads the line unquoted, so anything else could add options. */
+    private static final Pattern DIRECTIVE_VALUE = Pattern.compile("[A-Za-z0-9_./%:,+=@-]+");
+
+    /**
+     * One {@code #SBATCH --option=value} line, the value refused unless every character is plain: a
+     * newline would start a shell line, a space a second option.
+     *
+     * @param option the option, without dashes
+     * @param value the value
+     * @return the line
+     * @throws UserException when the value has other characters, naming it
+     */
+    public static String directive(String option, String value) {
+        if (!DIRECTIVE_VALUE.matcher(value).matches()) {
+            throw new UserException(
+                    "the job script's --" + option + " would be " + Values.render(SafeFiles.printable(value))
+                            + ", which Slurm cannot read unquoted; allowed: letters, digits and _ . / % : , + = @ -"
+                            + " (move the sweep folder, or the working folder, to a path without spaces or other "
+                            + "characters)");
+        }
+        return "#SBATCH --" + option + "=" + value + "\n";
     }
 
     /**
@@ -142,7 +162,8 @@ public final class SlurmJob {
                     id + "\t" + script.getFileName() + "\n",
                     StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND);
+                    StandardOpenOption.APPEND,
+                    LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
             throw new UserException(
                     "cannot record job " + id + " in " + sweep.dir().resolve("jobs.tsv"), e);

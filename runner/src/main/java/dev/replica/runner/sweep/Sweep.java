@@ -4,10 +4,13 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.reflect.TypeToken;
 import dev.replica.api.UserException;
+import dev.replica.api.params.Values;
 import dev.replica.core.record.RunManifest;
 import dev.replica.core.state.Checkpoint;
 import dev.replica.core.state.ModelFiles;
+import dev.replica.core.state.SafeFiles;
 import dev.replica.runner.config.Experiment;
+import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.config.PluginUse;
 import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.output.RunLock;
@@ -155,13 +158,74 @@ public final class Sweep {
         if (!Files.isRegularFile(file)) {
             throw new UserException(dir + " is not a sweep folder: it has no " + PLAN);
         }
+        // A sweep folder holds what Replica wrote: a link in it (jobs.tsv, logs/, exit/) would take writes out.
+        SafeFiles.refuseLinksIn(dir, "sweep folder");
+        Plan plan;
         try {
-            Plan plan =
-                    GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), new TypeToken<Plan>() {}.getType());
-            return new Sweep(dir, plan);
-        } catch (IOException | RuntimeException e) {
+            plan = GSON.fromJson(SafeFiles.readText(file, "sweep plan"), new TypeToken<Plan>() {}.getType());
+        } catch (UserException e) {
+            throw e;
+        } catch (IOException e) {
             throw new UserException("cannot read " + file + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            throw new UserException(
+                    file + " is not a sweep plan: it is not the JSON object replica sweep writes "
+                            + "(name, models, engines, seeds, cluster, tasks); restore it or plan the sweep again",
+                    e);
         }
+        String problem = problem(plan);
+        if (problem != null) {
+            throw new UserException(
+                    file + ": " + problem + "; replica sweep wrote it so, restore it or plan the " + "sweep again");
+        }
+        return new Sweep(dir, plan);
+    }
+
+    /**
+     * What is wrong with a plan read back, or {@code null}: its names go into a job script and its folders
+     * are written into, so each must be what {@link #plan} writes.
+     */
+    private static String problem(Plan plan) {
+        if (plan == null
+                || plan.name() == null
+                || plan.models() == null
+                || plan.engines() == null
+                || plan.seeds() == null
+                || plan.tasks() == null) {
+            return "it needs name, models, engines, seeds and tasks";
+        }
+        if (!ExperimentLoader.isName(plan.name())) {
+            return "name " + Values.render(SafeFiles.printable(plan.name()))
+                    + " is not allowed; allowed: a string matching [a-z0-9][a-z0-9._-]*";
+        }
+        for (String label : plan.models()) {
+            if (label == null || !ExperimentLoader.isLabel(label)) {
+                return "model " + Values.render(label == null ? null : SafeFiles.printable(label))
+                        + " is not allowed; allowed: a label matching [a-z0-9][a-z0-9_-]*";
+            }
+        }
+        for (String engine : plan.engines()) {
+            if (engine == null || !ExperimentLoader.isName(engine)) {
+                return "engine " + Values.render(engine == null ? null : SafeFiles.printable(engine))
+                        + " is not allowed; allowed: a plugin name matching [a-z0-9][a-z0-9._-]*";
+            }
+        }
+        if (plan.tasks().isEmpty() || plan.seeds().contains(null)) {
+            return "it has no tasks, or a seed is null";
+        }
+        for (int i = 0; i < plan.tasks().size(); i++) {
+            Task t = plan.tasks().get(i);
+            if (t == null
+                    || t.index() != i
+                    || !plan.models().contains(t.model())
+                    || !plan.engines().contains(t.engine())
+                    || !plan.seeds().contains(t.seed())
+                    || !("runs/" + t.model() + "-" + t.engine() + "-seed" + t.seed()).equals(t.folder())) {
+                return "task " + i + " is not one of the plan's runs; allowed: index " + i
+                        + ", a model, engine and seed of the plan, folder runs/<model>-<engine>-seed<seed>";
+            }
+        }
+        return null;
     }
 
     /**

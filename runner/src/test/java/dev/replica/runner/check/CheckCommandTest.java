@@ -83,7 +83,7 @@ class CheckCommandTest {
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err())
                 .endsWith(dir.resolve("tiny-check.yaml") + ": 1 problem\n"
-                        + "  check.steps (13:10): 0 is out of range; allowed: >= 1\n")
+                        + "  check.steps (13:10): 0 is out of range; allowed: >= 1 and <= 1000000\n")
                 .hasLineCount(2);
         assertThat(r.out()).isEmpty();
     }

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.replica.runner.TinyExperiment;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -21,15 +23,22 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The project's own corpus of bad input, {@code bad-inputs.txt}: experiment files (a YAML bomb, deep
- * nesting, unsafe tags, duplicate keys, wrong types, out-of-range values, unknown plugins, missing or
- * misplaced files) and command lines (missing files, folders for files, overrides that do not parse).
- * Each must exit 2 with exactly its message, print no stack trace, and leave every file as it was.
+ * The project's own corpora of bad input, {@code bad-inputs.txt} and {@code hostile-inputs.txt}:
+ * experiment files (a YAML bomb, deep nesting, unsafe tags, duplicate keys, wrong types, out-of-range
+ * values, unknown plugins, missing or misplaced files) and command lines (missing files, folders for
+ * files, overrides that do not parse); and
+ * hostile files and run folders (links planted where Replica writes, labels that climb out of the folder,
+ * values that would inject lines into a job script, files that inflate, overflowing numbers, edited state
+ * files). Each must exit 2 with exactly its message, print no stack trace, and leave every file under the
+ * test's temporary folder as it was, the neighbours of every planted link included.
  *
  * <p>A case is {@code === name}, then optional {@code --- setup} lines ({@code mkdir P}, {@code touch P},
- * {@code bytes P HEX}, {@code copy FROM TO}; run after the file is written), an optional {@code --- file}
+ * {@code bytes P HEX}, {@code copy FROM TO}, {@code write P TEXT} with {@code \n} for a line end,
+ * {@code link P TARGET}, {@code fifo P}, {@code sparse P BYTES}; run after the file is written), an optional
+ * {@code --- file}
  * (written to {@code {file}}), {@code --- args} and
- * {@code --- stderr}. {@code {dir}} is the case's folder and {@code {file}} its {@code case.yaml}. A stderr
+ * {@code --- stderr}. {@code {dir}} is the case's folder, {@code {file}} its {@code case.yaml} and
+ * {@code {root}} the temporary folder around it, where victims of planted links live. A stderr
  * ending in a line {@code ...} is a prefix (picocli follows its message with the usage).
  */
 class BadInputCorpusTest {
@@ -46,8 +55,14 @@ class BadInputCorpusTest {
     }
 
     static List<Case> cases() throws IOException {
+        List<Case> cases = new ArrayList<>(cases("/bad-inputs.txt"));
+        cases.addAll(cases("/hostile-inputs.txt"));
+        return cases;
+    }
+
+    static List<Case> cases(String resource) throws IOException {
         String text;
-        try (InputStream in = BadInputCorpusTest.class.getResourceAsStream("/bad-inputs.txt")) {
+        try (InputStream in = BadInputCorpusTest.class.getResourceAsStream(resource)) {
             text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
         List<Case> cases = new ArrayList<>();
@@ -78,6 +93,11 @@ class BadInputCorpusTest {
     }
 
     @Test
+    void theHostileCorpusHasAtLeastFortyCases() throws IOException {
+        assertThat(cases("/hostile-inputs.txt")).hasSizeGreaterThanOrEqualTo(40);
+    }
+
+    @Test
     void theCorpusHasAtLeastFortyCasesEachWithAMessage() throws IOException {
         List<Case> cases = cases();
         assertThat(cases).hasSizeGreaterThanOrEqualTo(40);
@@ -94,19 +114,36 @@ class BadInputCorpusTest {
             Files.writeString(file, fill(c.file(), dir, file), StandardCharsets.UTF_8);
         }
         for (String step : c.setup()) {
-            String[] words = fill(step, dir, file).split(" ");
+            String[] words = fill(step, dir, file).split(" ", 3);
+            Path p = Path.of(words[1]);
             switch (words[0]) {
-                case "mkdir" -> Files.createDirectories(Path.of(words[1]));
-                case "touch" -> Files.writeString(Path.of(words[1]), "");
-                case "bytes" -> Files.write(Path.of(words[1]), HexFormat.of().parseHex(words[2]));
-                case "copy" -> Files.copy(Path.of(words[1]), Path.of(words[2]));
+                case "mkdir" -> Files.createDirectories(p);
+                case "touch" -> Files.writeString(p, "");
+                case "bytes" -> Files.write(p, HexFormat.of().parseHex(words[2]));
+                case "copy" -> Files.copy(p, Path.of(words[2]));
+                case "write" -> Files.writeString(p, words[2].replace("\\n", "\n"), StandardCharsets.UTF_8);
+                case "link" -> Files.createSymbolicLink(p, Path.of(words[2]));
+                case "fifo" ->
+                    assertThat(new ProcessBuilder("mkfifo", p.toString())
+                                    .start()
+                                    .waitFor())
+                            .isZero();
+                case "sparse" -> {
+                    try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+                        f.setLength(Long.parseLong(words[2]));
+                    }
+                }
                 default -> throw new AssertionError("unknown setup step " + step);
             }
         }
-        Map<String, String> before = snapshot(dir);
+        Map<String, String> before = snapshot(root);
 
         TinyExperiment.Cli r = TinyExperiment.replica(
-                dir.resolve("data"), fill(c.args(), dir, file).split(" "));
+                dir.resolve("data"),
+                Stream.of(fill(c.args(), dir, file).split(" "))
+                        .map(a -> a.replace("\\n", "\n"))
+                        .toArray(String[]::new));
+        Map<String, String> after = snapshot(root);
 
         String expected = fill(c.stderr(), dir, file);
         String actual = r.err().stripTrailing();
@@ -117,25 +154,50 @@ class BadInputCorpusTest {
             assertThat(actual).isEqualTo(expected);
         }
         assertThat(r.err()).doesNotContain("\tat ", "Exception in thread");
-        assertThat(snapshot(dir)).as("files after " + c.name()).isEqualTo(before);
+        assertThat(after).as("files after " + c.name()).isEqualTo(before);
     }
 
-    private static String fill(String text, Path dir, Path file) {
-        return text.replace("{file}", file.toString()).replace("{dir}", dir.toString());
+    private String fill(String text, Path dir, Path file) {
+        return text.replace("{file}", file.toString())
+                .replace("{dir}", dir.toString())
+                .replace("{root}", root.toString());
     }
 
-    /** Every path under the folder, with a file's size and a hash of its bytes. */
+    /**
+     * Every path under the folder, links not followed: a link with its target, a file with its size and
+     * a hash of its bytes (a sparse file's holes hashed as they are read), a folder, FIFO or device by kind.
+     */
     private static Map<String, String> snapshot(Path dir) throws IOException {
         Map<String, String> files = new TreeMap<>();
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : walk.toList()) {
-                files.put(
-                        dir.relativize(p).toString(),
-                        Files.isRegularFile(p)
-                                ? Files.size(p) + ":" + Arrays.hashCode(Files.readAllBytes(p))
-                                : "folder");
+                String what;
+                if (Files.isSymbolicLink(p)) {
+                    what = "link to " + Files.readSymbolicLink(p);
+                } else if (Files.isRegularFile(p)) {
+                    // A planted sparse file is gigabytes of holes: its size and time stand for its bytes.
+                    what = Files.size(p) > (64 << 20)
+                            ? Files.size(p) + ":" + Files.getLastModifiedTime(p)
+                            : Files.size(p) + ":" + hash(p);
+                } else {
+                    what = Files.isDirectory(p) ? "folder" : "special";
+                }
+                files.put(dir.relativize(p).toString(), what);
             }
         }
         return files;
+    }
+
+    private static String hash(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

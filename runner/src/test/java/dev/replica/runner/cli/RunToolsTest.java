@@ -208,7 +208,7 @@ class RunToolsTest {
                 .endsWith(", dev.replica.models.resnet.ResNetPlugin)");
         assertThat(lines).anyMatch(l -> l.matches("  key +type +default +allowed +description"));
         assertThat(lines).anyMatch(l -> l.matches("  depth +integer +18 +\\[18, 34\\] +\\S.*"));
-        assertThat(lines).anyMatch(l -> l.matches("  width +integer +64 +>= 1 +\\S.*"));
+        assertThat(lines).anyMatch(l -> l.matches("  width +integer +64 +>= 1 and <= 512 +\\S.*"));
         Result sgd = replica("describe", "sgd");
         assertThat(sgd.out()).containsPattern("(?m)^  lr +number +0\\.1 +> 0 +\\S");
     }

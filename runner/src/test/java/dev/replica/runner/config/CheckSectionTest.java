@@ -122,9 +122,9 @@ class CheckSectionTest {
             one engine                      | check: {engines: [pytorch]}                 | check.engines (12:18): ['pytorch'] has 1 engine; allowed: two engine plugins from [mxnet, pytorch], e.g. [pytorch, mxnet]
             three engines                   | check: {engines: [pytorch, mxnet, mxnet]}   | check.engines (12:18): ['pytorch', 'mxnet', 'mxnet'] has 3 engines; allowed: two engine plugins from [mxnet, pytorch], e.g. [pytorch, mxnet]
             an unknown engine               | check: {engines: [pytorch, mxnt]}           | check.engines[1] (12:28): unknown engine plugin 'mxnt'; available: [mxnet, pytorch]; did you mean 'mxnet'?
-            steps below one                 | check: {steps: 0}                           | check.steps (12:16): 0 is out of range; allowed: >= 1
+            steps below one                 | check: {steps: 0}                           | check.steps (12:16): 0 is out of range; allowed: >= 1 and <= 1000000
             steps that are not an integer   | check: {steps: many}                        | check.steps (12:16): 'many' is not an integer
-            a zero parameter interval       | check: {record_params_every: 0}             | check.record_params_every (12:30): 0 is out of range; allowed: >= 1
+            a zero parameter interval       | check: {record_params_every: 0}             | check.record_params_every (12:30): 0 is out of range; allowed: >= 1 and <= 1000000
             a rerun that is not a boolean   | check: {rerun: maybe}                       | check.rerun (12:16): 'maybe' is not a boolean (true or false)
             tolerances that are not a list  | check: {tolerances: loss}                   | check.tolerances (12:21): 'loss' is not a list; allowed: a list of {metric: <one of [loss, accuracy, param_norm, params, buffers, eval_loss, eval_accuracy, eval_loss_aligned, eval_accuracy_aligned, update, running_mean, running_var]>, absolute or relative: <number >= 0> (or noise_floor: <factor >= 1>), steps: [<first>, <last>] with 0 <= first <= last (optional)}, or [] to demand bit-identity
             a band that is not a mapping    | check: {tolerances: [loss]}                 | check.tolerances[0] (12:22): 'loss' is not a mapping; allowed: {metric: <one of [loss, accuracy, param_norm, params, buffers, eval_loss, eval_accuracy, eval_loss_aligned, eval_accuracy_aligned, update, running_mean, running_var]>, absolute or relative: <number >= 0> (or noise_floor: <factor >= 1>), steps: [<first>, <last>] with 0 <= first <= last (optional)}
@@ -135,7 +135,7 @@ class CheckSectionTest {
             a negative bound                | check: {tolerances: [{metric: loss, absolute: -1}]} | check.tolerances[0].absolute (12:47): -1 is out of range; allowed: >= 0
             a range of one step             | check: {tolerances: [{metric: loss, relative: 0.1, steps: [3]}]} | check.tolerances[0].steps (12:59): [3] is not allowed; allowed: [<first>, <last>] with 0 <= first <= last
             a range backwards               | check: {tolerances: [{metric: loss, relative: 0.1, steps: [5, 2]}]} | check.tolerances[0].steps (12:59): [5, 2] is not allowed; allowed: [<first>, <last>] with 0 <= first <= last
-            a negative step                 | check: {tolerances: [{metric: loss, relative: 0.1, steps: [-1, 2]}]} | check.tolerances[0].steps[0] (12:60): -1 is out of range; allowed: >= 0
+            a negative step                 | check: {tolerances: [{metric: loss, relative: 0.1, steps: [-1, 2]}]} | check.tolerances[0].steps[0] (12:60): -1 is out of range; allowed: >= 0 and <= 1000000
             a range after the last step     | check: {steps: 10, tolerances: [{metric: loss, relative: 0.1, steps: [10, 20]}]} | check.tolerances[0].steps (12:70): [10, 20] starts after the last compared step, 9 (check.steps is 10)
             a range on a final metric       | check: {tolerances: [{metric: eval_loss, relative: 0.1, steps: [0, 2]}]} | check.tolerances[0].steps (12:64): eval_loss is measured once, after the last step; allowed: no steps
             a noise floor on the weights    | check: {tolerances: [{metric: params, noise_floor: 100}]} | check.tolerances[0].noise_floor (12:39): params takes absolute or relative; noise_floor is allowed for [loss, update, running_mean, running_var]
@@ -143,9 +143,9 @@ class CheckSectionTest {
             a noise-floor factor below one  | check: {tolerances: [{metric: loss, noise_floor: 0.5}]} | check.tolerances[0].noise_floor (12:50): 0.5 is out of range; allowed: >= 1
             three bounds                    | check: {tolerances: [{metric: loss, relative: 0.1, absolute: 1, noise_floor: 10}]} | check.tolerances[0].absolute (12:52): give one of absolute, relative or noise_floor, not several
             an outcome that is not a mapping | check: {outcome: 5}                        | check.outcome (12:18): 5 is not a mapping; allowed: a mapping with keys [seeds, epochs, margins, alpha], e.g. {seeds: 5, epochs: 3, margins: {eval_accuracy: 0.03}}
-            an outcome without seeds        | check: {outcome: {margins: {eval_accuracy: 0.03}}} | check.outcome.seeds (12:18): missing required key; allowed: >= 1
-            zero seeds                      | check: {outcome: {seeds: 0, margins: {eval_accuracy: 0.03}}} | check.outcome.seeds (12:26): 0 is out of range; allowed: >= 1
-            zero epochs                     | check: {outcome: {seeds: 3, epochs: 0, margins: {eval_accuracy: 0.03}}} | check.outcome.epochs (12:37): 0 is out of range; allowed: >= 1
+            an outcome without seeds        | check: {outcome: {margins: {eval_accuracy: 0.03}}} | check.outcome.seeds (12:18): missing required key; allowed: >= 1 and <= 1000
+            zero seeds                      | check: {outcome: {seeds: 0, margins: {eval_accuracy: 0.03}}} | check.outcome.seeds (12:26): 0 is out of range; allowed: >= 1 and <= 1000
+            zero epochs                     | check: {outcome: {seeds: 3, epochs: 0, margins: {eval_accuracy: 0.03}}} | check.outcome.epochs (12:37): 0 is out of range; allowed: >= 1 and <= 100000
             an outcome without margins      | check: {outcome: {seeds: 3}}                | check.outcome (12:18): missing key margins; allowed: a mapping from [eval_accuracy, eval_loss] to a number > 0, e.g. {eval_accuracy: 0.03}
             empty margins                   | check: {outcome: {seeds: 3, margins: {}}}   | check.outcome.margins (12:38): {} is not allowed; allowed: a mapping from [eval_accuracy, eval_loss] to a number > 0, e.g. {eval_accuracy: 0.03}
             a margin on an unknown metric   | check: {outcome: {seeds: 3, margins: {accuracy: 0.03}}} | check.outcome.margins.accuracy (12:39): unknown key; allowed: [eval_accuracy, eval_loss]
@@ -180,7 +180,7 @@ class CheckSectionTest {
                 .isEqualTo(
                         LABEL + ": 4 problems\n"
                                 + "  check.engines[1] (13:22): unknown engine plugin 'jax'; available: [mxnet, pytorch]\n"
-                                + "  check.steps (14:10): -3 is out of range; allowed: >= 1\n"
+                                + "  check.steps (14:10): -3 is out of range; allowed: >= 1 and <= 1000000\n"
                                 + "  check.tolerances[0] (16:7): missing key absolute, relative or noise_floor; allowed: one of them (absolute or relative a number >= 0, noise_floor a factor >= 1)\n"
                                 + "  check.tolerances[1].steps (17:49): [4, 1] is not allowed; allowed: [<first>, <last>] with 0 <= first <= last");
     }

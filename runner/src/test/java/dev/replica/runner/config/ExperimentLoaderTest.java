@@ -116,7 +116,8 @@ class ExperimentLoaderTest {
     void reportsAValueOutOfRange() {
         String text = withLine(11, "training:  {epochs: 100, batch_size: 0}");
 
-        assertThat(problems(text)).isEqualTo(one("training.batch_size (11:38): 0 is out of range; allowed: >= 1"));
+        assertThat(problems(text))
+                .isEqualTo(one("training.batch_size (11:38): 0 is out of range; allowed: >= 1 and <= 65536"));
     }
 
     @Test
@@ -210,7 +211,7 @@ class ExperimentLoaderTest {
                         + "  schedule.plugin (10:21): unknown schedule plugin 'multistpe'; available: [constant, multistep]; "
                         + "did you mean 'multistep'?\n"
                         + "  training.epochs (11:21): 'ten' is not an integer\n"
-                        + "  training.batch_size (11:38): 0 is out of range; allowed: >= 1");
+                        + "  training.batch_size (11:38): 0 is out of range; allowed: >= 1 and <= 65536");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -9,6 +9,7 @@ import static dev.replica.runner.config.StudyFile.withLine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.replica.core.training.Training;
+import java.util.Collections;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -103,13 +104,23 @@ class ExperimentOverridesTest {
     }
 
     @Test
+    void refusesAKeyPathDeeperThanAFileMayNest() {
+        // 60,000 levels overflowed the stack of the walks that follow the override.
+        String deep = String.join(".", Collections.nCopies(60_000, "a"));
+        assertThat(problems(TEXT, deep + "=1"))
+                .isEqualTo(
+                        one(deep.substring(0, 60) + "... (--set): a key path of 60000 steps; allowed: at most 50, as "
+                                + "deep as an experiment file nests"));
+    }
+
+    @Test
     void listsTheFilesProblemsBeforeTheOverrides() {
         String text = withLine(11, "training:  {epochs: 100, batch_size: 0}");
 
         assertThat(problems(text, "training.epochs=0", "engine.threads=many"))
                 .isEqualTo(LABEL + ": 3 problems\n"
-                        + "  training.batch_size (11:38): 0 is out of range; allowed: >= 1\n"
+                        + "  training.batch_size (11:38): 0 is out of range; allowed: >= 1 and <= 65536\n"
                         + "  engine.threads (--set): 'many' is not an integer\n"
-                        + "  training.epochs (--set): 0 is out of range; allowed: >= 1");
+                        + "  training.epochs (--set): 0 is out of range; allowed: >= 1 and <= 100000");
     }
 }

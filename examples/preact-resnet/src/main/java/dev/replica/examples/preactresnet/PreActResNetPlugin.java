@@ -44,12 +44,14 @@ public final class PreActResNetPlugin implements ModelPlugin {
                             "channels of the stem and the first stage; the four stages have "
                                     + "width x [1, 2, 4, 8] channels")
                     .withDefault(64)
-                    .atLeast(1),
+                    .atLeast(1)
+                    .atMost(512),
             ParameterSpec.integer(
                             "classes",
                             "number of classes, the size of the output; a run takes it from the dataset and refuses another value")
                     .withDefault(10)
-                    .atLeast(2),
+                    .atLeast(2)
+                    .atMost(100_000),
             ParameterSpec.real(
                             "dropout",
                             "dropout rate before the final linear layer, in [0, 1); " + "0 is the paper's network")

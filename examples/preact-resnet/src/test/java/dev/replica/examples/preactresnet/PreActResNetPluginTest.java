@@ -49,8 +49,8 @@ class PreActResNetPluginTest {
             delimiter = '|',
             value = {
                 "depth   | 50  | 50 is not allowed; allowed: [18, 34]",
-                "width   | 0   | 0 is out of range; allowed: >= 1",
-                "classes | 1   | 1 is out of range; allowed: >= 2",
+                "width   | 0   | 0 is out of range; allowed: >= 1 and <= 512",
+                "classes | 1   | 1 is out of range; allowed: >= 2 and <= 100000",
                 "dropout | 1.0 | 1 is out of range; allowed: >= 0 and < 1",
             })
     void badValuesAreRejectedWithTheExactProblem(String key, String value, String message) {
