@@ -16,12 +16,14 @@ import java.util.Map;
 /**
  * The noise-floor lanes of a check. Before each step, the other engine in float32 and both engines in
  * float64 are given the reference's exact state (weights, BatchNorm statistics, update-rule state), and
- * all train that one step. The float64 step is the exact step for float32's purposes (its rounding is
- * 2^29 times finer), so each engine's float32 result differs from its own float64 result by just the
- * rounding of its kernels: that is the noise floor. Two engines that compute the same step differ by
- * at most the sum of their roundings, never more than twice the floor; a wrong rule (a learning rate
- * 0.1% off, a missing weight-decay term, gradients not zeroed, another BatchNorm momentum) is in both
- * precisions of its engine, so the floor does not hide it. Nothing compounds from one step to the next.
+ * all train that one step. The two float64 steps are the reference (their rounding is 2^29 times finer)
+ * and are compared with each other; each engine's float32 result differs from its own float64 result by
+ * the rounding of its kernels, which is the noise floor as far as float32 rounding explains it ({@link
+ * FloorDifference#cap}): a float32 kernel that is wrong cannot raise its own floor. Two engines that
+ * compute the same step differ by at most the sum of their roundings, never more than twice the floor; a
+ * wrong rule (a learning rate 0.1% off, a missing weight-decay term, gradients not zeroed, another
+ * BatchNorm momentum) is in both precisions of its engine, so it shows in both differences. Nothing
+ * compounds from one step to the next.
  */
 final class Replay implements AutoCloseable {
 
