@@ -35,6 +35,12 @@ public record ProbeWorkload(
     /** What starts the line on which a probe process prints its traces (JSON, one per model). */
     public static final String ANSWER_MARK = "REPLICA-PROBE ";
 
+    /**
+     * What starts the line on which a probe process says that the workload itself is wrong (a user error
+     * the run would stop with): the probe stops with that message instead of blaming the machine.
+     */
+    public static final String USER_ERROR_MARK = "REPLICA-PROBE-USER-ERROR ";
+
     /** Checks the components. */
     public ProbeWorkload {
         Objects.requireNonNull(signature, "signature");

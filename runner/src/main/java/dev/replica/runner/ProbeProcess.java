@@ -7,6 +7,7 @@ import dev.replica.api.EngineContext;
 import dev.replica.api.EngineSession;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.ProbeWorkload;
+import dev.replica.api.UserException;
 import dev.replica.api.engine.ProbeTrace;
 import dev.replica.core.training.ModelTrainer;
 import dev.replica.core.training.NonFiniteLossException;
@@ -67,6 +68,17 @@ public final class ProbeProcess {
      * @param args the resolved experiment file, the steps, the data folder, the instruction set
      */
     public static void main(String[] args) {
+        try {
+            probe(args);
+        } catch (UserException e) {
+            // The run would stop with the same message (a model whose classes differ, missing data): say it so.
+            System.out.println(ProbeWorkload.USER_ERROR_MARK + e.getMessage().replace('\n', ' '));
+            System.out.flush();
+            System.exit(2);
+        }
+    }
+
+    private static void probe(String[] args) {
         Path file = Path.of(args[0]);
         int steps = Integer.parseInt(args[1]);
         Path dataRoot = Path.of(args[2]);

@@ -41,7 +41,8 @@ public final class MultiStepPlugin implements SchedulePlugin {
                     ParameterSpec.integer(
                                     "warmup_iterations", "the first training steps, trained at base * warmup_factor")
                             .withDefault(0)
-                            .atLeast(0),
+                            .atLeast(0)
+                            .atMost(100_000_000), // as the milestones
                     ParameterSpec.real("warmup_factor", "the warm-up's rate, relative to the base rate")
                             .withDefault(0.1)
                             .greaterThan(0)

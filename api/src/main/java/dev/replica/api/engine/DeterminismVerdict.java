@@ -184,6 +184,15 @@ public record DeterminismVerdict(
     }
 
     /**
+     * Whether no setting tried gave finite first steps: the model diverges by itself, whatever the kernels.
+     *
+     * @return true when every trial was non-finite
+     */
+    public boolean nowhereFinite() {
+        return !trials.isEmpty() && trials.stream().allMatch(t -> t.outcome() == Outcome.NON_FINITE);
+    }
+
+    /**
      * Whether the probe had to narrow the instruction set to get bit-identical results.
      *
      * @return true when {@code auto} chose a cap

@@ -8,6 +8,7 @@ import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
 import dev.replica.api.EnginePlugin;
 import dev.replica.api.ProbeWorkload;
+import dev.replica.api.UserException;
 import dev.replica.api.engine.CpuInfo;
 import dev.replica.api.engine.DeterminismVerdict;
 import dev.replica.api.engine.DeterminismVerdict.Outcome;
@@ -333,6 +334,9 @@ public final class DeterminismProbe {
                 throw new ProbeFailure("a probe process did not finish in 10 minutes");
             }
             for (String line : Files.readString(out, StandardCharsets.UTF_8).split("\n")) {
+                if (line.startsWith(ProbeWorkload.USER_ERROR_MARK)) {
+                    throw new UserException(line.substring(ProbeWorkload.USER_ERROR_MARK.length()));
+                }
                 if (line.startsWith(MARK) && p.exitValue() == 0) {
                     return List.of(GSON.fromJson(line.substring(MARK.length()), ProbeTrace[].class));
                 }

@@ -194,7 +194,14 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
                 : requested == InstructionSet.AUTO ? InstructionSet.autoCandidates(name()) : List.of(requested);
         DeterminismVerdict verdict =
                 probe.resolve(this, threads, device, requested, candidates, context.workload(), context.fresh());
-        if (!verdict.bitIdentical() && verdict.couldNotRun()) {
+        if (!verdict.bitIdentical() && verdict.nowhereFinite()) {
+            // Not the kernels: the model's own first steps diverge (a learning rate too high, a NaN by design).
+            // The run stops at its first non-finite step with its own message; nothing is claimed.
+            LOG.warn(
+                    "{}: the first steps were not finite with any setting tried, so the model diverges by itself; "
+                            + "training goes on and stops at its first non-finite step",
+                    verdict.summary());
+        } else if (!verdict.bitIdentical() && verdict.couldNotRun()) {
             if (STRICT.equals(params.getString("determinism"))) {
                 throw new UserException("the determinism probe of " + name() + " could not run here ("
                         + verdict.trials().get(0).detail() + "), so bit-identity is unproved. Run 'replica "

@@ -52,7 +52,8 @@ public final class CifarResNetPlugin implements ModelPlugin {
                                     "weighted layers, 6n + 2 with n >= 1 pairs of 3x3 convolutions per stage: "
                                             + "20, 32, 44, 56, 110 in the paper")
                             .withDefault(20)
-                            .atLeast(8),
+                            .atLeast(8)
+                            .atMost(1202), // the paper's deepest, ResNet-1202
                     ParameterSpec.bool("residual", "a shortcut around every pair of convolutions (false: a plain net)")
                             .withDefault(true),
                     ParameterSpec.string(
@@ -65,7 +66,8 @@ public final class CifarResNetPlugin implements ModelPlugin {
                                     "classes",
                                     "number of classes, the size of the output; a run takes it from the dataset and refuses another value")
                             .withDefault(10)
-                            .atLeast(2))
+                            .atLeast(2)
+                            .atMost(100_000)) // as the resnet plugin: an output that fits a batch's logits
             .withCheck(CifarResNetPlugin::check);
 
     /** Creates the plugin; {@link java.util.ServiceLoader} calls this. */
