@@ -8,11 +8,14 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,22 +57,9 @@ class SlurmSweepTest {
                 SweepTest.study(
                         "  res: {plugin: resnet, params: {depth: 18, width: 4}}",
                         "cluster: {cpus: 1, memory: 1G, time: \"00:10:00\"}"));
-        TinyExperiment.Cli submitted = TinyExperiment.replica(
-                env,
-                "sweep",
-                file.toString(),
-                "--slurm",
-                "--seeds",
-                "0-1",
-                "--engines",
-                "pytorch,mxnet",
-                "--out",
-                dir.resolve("slurm-runs").toString());
-        assertThat(submitted.exit()).as(submitted.out() + submitted.err()).isZero();
-        Matcher id = Pattern.compile("Submitted job array (\\d+) \\(4 runs\\)").matcher(submitted.out());
-        assertThat(id.find()).as(submitted.out()).isTrue();
-        Path sweepDir =
-                Files.list(dir.resolve("slurm-runs/tinysweep")).findFirst().orElseThrow();
+        Submitted submitted = submit(env, file, "0-1", "pytorch,mxnet", 4);
+        Matcher id = submitted.id();
+        Path sweepDir = submitted.sweepDir();
         Sweep sweep = Sweep.open(sweepDir);
 
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
@@ -96,31 +86,14 @@ class SlurmSweepTest {
                     .isLessThan(deadline);
             Thread.sleep(200);
         }
-        String accounting = sh(
-                "bash",
-                "-c",
-                "SLURM_CONF=" + env.get("SLURM_CONF")
-                        + " sacct -c --format=JobID,JobName%20,Partition,State,ExitCode,Start,End,NodeList 2>/dev/null");
+        String accounting = slurm(
+                env, "sacct -c --format=JobID,JobName%20,Partition,State,ExitCode,Start,End,NodeList 2>/dev/null");
         System.out.println("Slurm job array " + id.group(1) + ", sacct -c:\n" + accounting);
         assertThat(Files.readString(cluster.resolve("log/jobcomp.txt")))
                 .containsPattern("(?s)(JobState=COMPLETED.*){4}")
                 .doesNotContain("JobState=FAILED");
 
-        TinyExperiment.Cli local = TinyExperiment.replica(
-                env,
-                "sweep",
-                file.toString(),
-                "--local",
-                "2",
-                "--seeds",
-                "0-1",
-                "--engines",
-                "pytorch,mxnet",
-                "--out",
-                dir.resolve("local-runs").toString());
-        assertThat(local.exit()).as(local.out() + local.err()).isZero();
-        Path localDir =
-                Files.list(dir.resolve("local-runs/tinysweep")).findFirst().orElseThrow();
+        Path localDir = sweepHere(env, file, "0-1", "pytorch,mxnet");
         for (Sweep.Task t : sweep.tasks()) {
             assertThat(Files.readString(sweepDir.resolve(t.folder()).resolve("res/history.csv")))
                     .as(t.folder())
@@ -143,6 +116,51 @@ class SlurmSweepTest {
                 new HashMap<>(TinyExperiment.env(dir.resolve("data").toString()));
         env.put("SLURM_CONF", conf.strip());
         return env;
+    }
+
+    /** A submitted sweep: the "Submitted job array" line matched (group 1 the job id) and its folder. */
+    private record Submitted(Matcher id, Path sweepDir) {}
+
+    private Submitted submit(Map<String, String> env, Path file, String seeds, String engines, int runs)
+            throws IOException {
+        TinyExperiment.Cli submitted = sweep(env, file, seeds, engines, "slurm-runs", "--slurm");
+        Matcher id = Pattern.compile("Submitted job array (\\d+) \\(" + runs + " runs\\)")
+                .matcher(submitted.out());
+        assertThat(id.find()).as(submitted.out()).isTrue();
+        return new Submitted(id, only(dir.resolve("slurm-runs/tinysweep")));
+    }
+
+    /** The same sweep run here ({@code --local 2}): its folder. */
+    private Path sweepHere(Map<String, String> env, Path file, String seeds, String engines) throws IOException {
+        sweep(env, file, seeds, engines, "local-runs", "--local", "2");
+        return only(dir.resolve("local-runs/tinysweep"));
+    }
+
+    private TinyExperiment.Cli sweep(
+            Map<String, String> env, Path file, String seeds, String engines, String out, String... where) {
+        List<String> args = new ArrayList<>(List.of("sweep", file.toString()));
+        args.addAll(List.of(where));
+        args.addAll(List.of(
+                "--seeds",
+                seeds,
+                "--engines",
+                engines,
+                "--out",
+                dir.resolve(out).toString()));
+        TinyExperiment.Cli r = TinyExperiment.replica(env, args.toArray(new String[0]));
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        return r;
+    }
+
+    private static Path only(Path folder) throws IOException {
+        try (Stream<Path> sweeps = Files.list(folder)) {
+            return sweeps.findFirst().orElseThrow();
+        }
+    }
+
+    /** A Slurm command on the test's cluster: its output, or null when it failed. */
+    private static String slurm(Map<String, String> env, String command) throws Exception {
+        return sh("bash", "-c", "SLURM_CONF=" + env.get("SLURM_CONF") + " " + command);
     }
 
     private static void await(String what, long deadline, Check done) throws Exception {
@@ -182,23 +200,10 @@ class SlurmSweepTest {
                 SweepTest.study("  res: {plugin: resnet, params: {depth: 18, width: 4}}", "cluster: {cpus: 1}")
                         .replace("train_size: 48", "train_size: 320")
                         .replace("epochs: 2", "epochs: 8"));
-        TinyExperiment.Cli submitted = TinyExperiment.replica(
-                // MXNet: PyTorch's native kernels gave this model a NaN gradient in epoch 2 on an AMD Zen 5.
-                env,
-                "sweep",
-                file.toString(),
-                "--slurm",
-                "--seeds",
-                "0",
-                "--engines",
-                "mxnet",
-                "--out",
-                dir.resolve("slurm-runs").toString());
-        assertThat(submitted.exit()).as(submitted.out() + submitted.err()).isZero();
-        Matcher id = Pattern.compile("Submitted job array (\\d+) \\(1 runs?\\)").matcher(submitted.out());
-        assertThat(id.find()).as(submitted.out()).isTrue();
-        Path sweepDir =
-                Files.list(dir.resolve("slurm-runs/tinysweep")).findFirst().orElseThrow();
+        // MXNet: PyTorch's native kernels gave this model a NaN gradient in epoch 2 on an AMD Zen 5.
+        Submitted submitted = submit(env, file, "0", "mxnet", 1);
+        Matcher id = submitted.id();
+        Path sweepDir = submitted.sweepDir();
         Sweep sweep = Sweep.open(sweepDir);
         Sweep.Task task = sweep.tasks().get(0);
         Path run = sweepDir.resolve(task.folder());
@@ -206,11 +211,7 @@ class SlurmSweepTest {
 
         // SIGTERM to the batch shell only (B:), once the run has a checkpoint: the shell passes it on.
         await("a first checkpoint", deadline, () -> checkpointEpoch(run) >= 1);
-        String shell = sh(
-                "bash",
-                "-c",
-                "SLURM_CONF=" + env.get("SLURM_CONF") + " scancel --batch --signal=TERM " + id.group(1) + "_"
-                        + task.index());
+        String shell = slurm(env, "scancel --batch --signal=TERM " + id.group(1) + "_" + task.index());
         assertThat(shell).as("scancel --batch --signal=TERM").isNotNull();
         Path exit = sweepDir.resolve("exit").resolve(Integer.toString(task.index()));
         await(
@@ -232,15 +233,13 @@ class SlurmSweepTest {
         assertThat(second.find()).as(again.out()).isTrue();
         String job = second.group(1) + "_" + task.index();
         await("a checkpoint of the resubmitted task", deadline, () -> checkpointEpoch(run) > stoppedAt);
-        String urgent = sh(
-                "bash",
-                "-c",
-                "SLURM_CONF=" + env.get("SLURM_CONF")
-                        + " sbatch --parsable --partition=urgent --exclusive --job-name=urgent --output=/dev/null --wrap 'sleep 2'");
+        String urgent = slurm(
+                env,
+                "sbatch --parsable --partition=urgent --exclusive --job-name=urgent --output=/dev/null --wrap 'sleep 2'");
         assertThat(urgent).as("the urgent job was submitted").isNotNull();
         Path completions = cluster.resolve("log/jobcomp.txt");
         await("Slurm preempted and requeued the task", deadline, () -> {
-            String shown = sh("bash", "-c", "SLURM_CONF=" + env.get("SLURM_CONF") + " scontrol -o show job " + job);
+            String shown = slurm(env, "scontrol -o show job " + job);
             return shown != null
                     && Pattern.compile("Restarts=[1-9]").matcher(shown).find();
         });
@@ -248,12 +247,9 @@ class SlurmSweepTest {
         // A requeued job waits two minutes before it may start again (from when its first attempt has ended,
         // which may be after the requeue is shown): bring its start forward until it has started.
         await("the requeued task to start again", deadline, () -> {
-            String shown = sh("bash", "-c", "SLURM_CONF=" + env.get("SLURM_CONF") + " scontrol -o show job " + job);
+            String shown = slurm(env, "scontrol -o show job " + job);
             if (shown != null && shown.contains("Reason=BeginTime")) {
-                sh(
-                        "bash",
-                        "-c",
-                        "SLURM_CONF=" + env.get("SLURM_CONF") + " scontrol update jobid=" + job + " starttime=now");
+                slurm(env, "scontrol update jobid=" + job + " starttime=now");
             }
             return shown == null || !shown.contains("JobState=PENDING");
         });
@@ -265,21 +261,7 @@ class SlurmSweepTest {
         System.out.println("Stopped by SIGTERM after epoch " + stoppedAt + ", preempted after epoch " + preemptedAt
                 + "; job completions:\n" + (Files.isRegularFile(completions) ? Files.readString(completions) : ""));
 
-        TinyExperiment.Cli local = TinyExperiment.replica(
-                env,
-                "sweep",
-                file.toString(),
-                "--local",
-                "1",
-                "--seeds",
-                "0",
-                "--engines",
-                "mxnet",
-                "--out",
-                dir.resolve("local-runs").toString());
-        assertThat(local.exit()).as(local.out() + local.err()).isZero();
-        Path localDir =
-                Files.list(dir.resolve("local-runs/tinysweep")).findFirst().orElseThrow();
+        Path localDir = sweepHere(env, file, "0", "mxnet");
         assertThat(Files.readString(run.resolve("res/history.csv")))
                 .isEqualTo(Files.readString(localDir.resolve(task.folder()).resolve("res/history.csv")));
     }
