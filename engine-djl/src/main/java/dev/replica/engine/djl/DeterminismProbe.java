@@ -8,7 +8,6 @@ import com.google.gson.Gson;
 import com.google.gson.JsonParseException;
 import dev.replica.api.EnginePlugin;
 import dev.replica.api.ProbeWorkload;
-import dev.replica.api.UserException;
 import dev.replica.api.engine.CpuInfo;
 import dev.replica.api.engine.DeterminismVerdict;
 import dev.replica.api.engine.DeterminismVerdict.Outcome;
@@ -335,7 +334,9 @@ public final class DeterminismProbe {
             }
             for (String line : Files.readString(out, StandardCharsets.UTF_8).split("\n")) {
                 if (line.startsWith(ProbeWorkload.USER_ERROR_MARK)) {
-                    throw new UserException(line.substring(ProbeWorkload.USER_ERROR_MARK.length()));
+                    // The workload itself is refused there (a model whose classes differ, a plugin only this
+                    // process registered): the probe could not run, and says why in the user's words.
+                    throw new ProbeFailure(line.substring(ProbeWorkload.USER_ERROR_MARK.length()));
                 }
                 if (line.startsWith(MARK) && p.exitValue() == 0) {
                     return List.of(GSON.fromJson(line.substring(MARK.length()), ProbeTrace[].class));
