@@ -33,9 +33,11 @@ class KernelFaultTest {
         Path a = TinyExperiment.runFolder(dir, first.out());
         JsonObject engine = engine(a);
         assertThat(engine.get("isa").getAsString()).isNotEqualTo("native");
-        // On a machine whose real native kernels also misbehave, the NaN may come before the seam's noise.
+        // On a machine whose real native kernels also misbehave (an AMD Zen 5), a NaN or an inexact step may
+        // come before the seam's noise.
         assertThat(engine.get("determinism").getAsString())
-                .containsPattern("native: (different bits \\(first difference in model res, step 0|a non-finite loss)")
+                .containsPattern("native: (different bits \\(first difference in model res, step 0|a non-finite loss"
+                        + "|float32 kernels that disagree with float64)")
                 .contains("the first 3 steps of res, vgg (batch 16, seed 0)");
         assertThat(engine.get("determinism.bit_identical").getAsString()).isEqualTo("true");
         assertThat(engine.get("determinism.self_check.res").getAsString())
