@@ -34,6 +34,8 @@ public record DeterminismVerdict(
         NON_FINITE("a non-finite loss"),
         /** The float32 kernels computed a step that float32 rounding cannot explain (against float64). */
         INEXACT("float32 kernels that disagree with float64"),
+        /** A probe process refused the workload itself (missing data, a bad weights file): the user's error. */
+        REFUSED("the workload was refused"),
         /** A probe process failed or did not answer. */
         FAILED("the probe could not run");
 
@@ -180,7 +182,7 @@ public record DeterminismVerdict(
      * @return true when every trial failed to run
      */
     public boolean couldNotRun() {
-        return trials.stream().allMatch(t -> t.outcome() == Outcome.FAILED);
+        return trials.stream().allMatch(t -> t.outcome() == Outcome.FAILED || t.outcome() == Outcome.REFUSED);
     }
 
     /**
@@ -198,7 +200,11 @@ public record DeterminismVerdict(
      * @return true when {@code auto} chose a cap
      */
     public boolean pinned() {
-        return requested == InstructionSet.AUTO && used != InstructionSet.NATIVE && bitIdentical();
+        // Only when a wider setting was tried and failed: a candidate list narrowed by hand pins nothing.
+        return requested == InstructionSet.AUTO
+                && used != InstructionSet.NATIVE
+                && bitIdentical()
+                && trials.stream().anyMatch(t -> t.isa() != used);
     }
 
     /**

@@ -153,6 +153,9 @@ public final class DeterminismProbe {
             if (trial.outcome() == Outcome.IDENTICAL) {
                 return new DeterminismVerdict(plugin.name(), threads, requested, isa, trials, what);
             }
+            if (trial.outcome() == Outcome.REFUSED) {
+                break; // the workload itself is refused, whatever the setting
+            }
         }
         return new DeterminismVerdict(plugin.name(), threads, requested, candidates.get(0), trials, what);
     }
@@ -229,7 +232,8 @@ public final class DeterminismProbe {
             }
             second = runChild(plugin, threads, device, isa, workload);
         } catch (ProbeFailure e) {
-            return new Trial(isa, Outcome.FAILED, e.getMessage(), seconds(started), false);
+            return new Trial(
+                    isa, e.refused ? Outcome.REFUSED : Outcome.FAILED, e.getMessage(), seconds(started), false);
         }
         Trial trial = compare(isa, first, second, seconds(started));
         LOG.info("Determinism probe: {} in {}s", trial.describe(), String.format(Locale.ROOT, "%.1f", trial.seconds()));
@@ -336,7 +340,7 @@ public final class DeterminismProbe {
                 if (line.startsWith(ProbeWorkload.USER_ERROR_MARK)) {
                     // The workload itself is refused there (a model whose classes differ, a plugin only this
                     // process registered): the probe could not run, and says why in the user's words.
-                    throw new ProbeFailure(line.substring(ProbeWorkload.USER_ERROR_MARK.length()));
+                    throw new ProbeFailure(line.substring(ProbeWorkload.USER_ERROR_MARK.length()), true);
                 }
                 if (line.startsWith(MARK) && p.exitValue() == 0) {
                     return List.of(GSON.fromJson(line.substring(MARK.length()), ProbeTrace[].class));
@@ -432,7 +436,7 @@ public final class DeterminismProbe {
     }
 
     private void writeCache(String key, Trial trial) {
-        if (trial.outcome() == Outcome.FAILED) {
+        if (trial.outcome() == Outcome.FAILED || trial.outcome() == Outcome.REFUSED) {
             return; // a probe that could not run says nothing about the machine
         }
         Path file = cacheFolder.resolve(hash(key) + ".json");
@@ -474,8 +478,15 @@ public final class DeterminismProbe {
     private static final class ProbeFailure extends Exception {
         private static final long serialVersionUID = 1L;
 
+        private final boolean refused;
+
         ProbeFailure(String message) {
+            this(message, false);
+        }
+
+        ProbeFailure(String message, boolean refused) {
             super(message);
+            this.refused = refused;
         }
     }
 

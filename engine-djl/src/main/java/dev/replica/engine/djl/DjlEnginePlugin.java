@@ -12,6 +12,8 @@ import dev.replica.api.EngineSession;
 import dev.replica.api.ProbeWorkload;
 import dev.replica.api.UserException;
 import dev.replica.api.engine.DeterminismVerdict;
+import dev.replica.api.engine.DeterminismVerdict.Outcome;
+import dev.replica.api.engine.DeterminismVerdict.Trial;
 import dev.replica.api.engine.InstructionSet;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
@@ -202,6 +204,11 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
                             + "training goes on and stops at its first non-finite step",
                     verdict.summary());
         } else if (!verdict.bitIdentical() && verdict.couldNotRun()) {
+            Trial refused = verdict.trials().get(0);
+            if (refused.outcome() == Outcome.REFUSED && STRICT.equals(params.getString("determinism"))) {
+                // The run would stop with the same message (missing data, a weights file that does not fit).
+                throw new UserException(refused.detail());
+            }
             if (STRICT.equals(params.getString("determinism"))) {
                 throw new UserException("the determinism probe of " + name() + " could not run here ("
                         + verdict.trials().get(0).detail() + "), so bit-identity is unproved. Run 'replica "
