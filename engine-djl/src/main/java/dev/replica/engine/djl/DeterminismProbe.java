@@ -370,6 +370,12 @@ public final class DeterminismProbe {
     }
 
     private static String lastLine(String text) {
+        for (String line : text.split("\n")) {
+            // The exception's own line says more than the last frame of its trace.
+            if (line.startsWith("Exception in thread") || line.startsWith("Caused by:")) {
+                return line.strip();
+            }
+        }
         String[] lines = text.strip().split("\n");
         return lines.length == 0 || lines[lines.length - 1].isBlank()
                 ? "(it printed nothing)"
