@@ -18,14 +18,15 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DoctorTest {
 
-    private static final Pattern IDENTICAL =
-            Pattern.compile("(\\w+) at 2 threads, instruction sets (\\S+): bit-identical across processes");
+    private static final Pattern IDENTICAL = Pattern.compile(
+            "(\\w+) at 2 threads, instruction sets (\\S+): bit-identical across two fresh processes on .+");
     private static final Pattern PINNED = Pattern.compile("(\\w+) at 2 threads: oneDNN pinned to (\\S+), the widest "
-            + "setting that is bit-identical across processes here \\((.+)\\)");
+            + "setting bit-identical across two fresh processes on .+? \\((.+)\\)");
     private static final Pattern NOT_IDENTICAL = Pattern.compile(
             "(\\w+) at 2 threads: not bit-identical across processes with any setting tried \\((.+)\\)");
     private static final Pattern TRIAL =
-            Pattern.compile("  (\\S+): (bit-identical|different bits|a non-finite loss|the probe could not run)"
+            Pattern.compile("  (\\S+): (bit-identical|different bits|a non-finite loss|the probe could not run"
+                    + "|float32 kernels that disagree with float64|the workload was refused)"
                     + "(?: \\(.*\\))?  \\[(?:probed now|kept from an earlier probe), \\d+\\.\\d s\\]");
 
     @TempDir
