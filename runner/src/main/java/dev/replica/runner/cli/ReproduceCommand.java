@@ -78,10 +78,12 @@ final class ReproduceCommand implements Callable<Integer> {
         Experiment experiment = new ExperimentLoader(registry).load(saved, List.of());
         PrintWriter text = spec.commandLine().getOut();
 
+        // The data first: the engine's probe trains the run's models on it.
+        Environment environment = environment(original, text);
         List<String> differences = Reproduction.machineDifferences(
                 original.record(),
                 Manifest.environment(),
-                engineNow(parent.injector(registry).getInstance(RunAssembly.class), experiment),
+                engineNow(parent.injector(registry, environment).getInstance(RunAssembly.class), experiment),
                 pluginVersions(registry, original),
                 RunAssembly.replicaVersion());
         for (String d : differences) {
@@ -96,7 +98,6 @@ final class ReproduceCommand implements Callable<Integer> {
             text.println("warning: " + saved + " resolves differently today (defaults or the file format changed); "
                     + "the new run uses the file as resolved today");
         }
-        Environment environment = environment(original, text);
         // A run folder is <out>/<name>/<stamp>: the new run goes beside it unless --out says otherwise.
         Path name = folder.toAbsolutePath().normalize().getParent();
         Path root = out != null ? out : name != null && name.getParent() != null ? name.getParent() : Path.of("runs");
