@@ -106,10 +106,25 @@ public final class Benchmark {
                     for (String isa : r % 2 == 0 ? List.of("native", "avx2") : List.of("avx2", "native")) {
                         List<String> args = workerArgs(plan, engine, plan.isaModel(), 1, true, folder);
                         args.addAll(List.of("--set", "engine.isa=" + isa, "--set", "engine.determinism=relaxed"));
-                        LoopBenchmark.Result x = worker(
-                                plan,
-                                args,
-                                folder.resolve("logs/" + engine + "-" + plan.isaModel() + "-" + isa + ".log"));
+                        LoopBenchmark.Result x;
+                        try {
+                            x = worker(
+                                    plan,
+                                    args,
+                                    folder.resolve("logs/" + engine + "-" + plan.isaModel() + "-" + isa + ".log"));
+                        } catch (NotFinite e) {
+                            if (!isa.equals("native")) {
+                                throw e;
+                            }
+                            // Native kernels that give NaN here (an AMD Zen 5): nothing to time, and said so.
+                            out.printf(
+                                    Locale.ROOT,
+                                    "%s %s: native training was not finite here%n",
+                                    engine,
+                                    plan.isaModel());
+                            nativeIps[r] = Double.NaN;
+                            continue;
+                        }
                         double ips = BenchReport.imagesPerSecond(x, x.replicaSeconds());
                         (isa.equals("native") ? nativeIps : avx2Ips)[r] = ips;
                     }
@@ -194,9 +209,27 @@ public final class Benchmark {
                 }
             }
         }
+        String failed = "the benchmark of " + String.join(" ", args.subList(1, args.size()))
+                + " failed (exit " + status + "); its log " + log + " ends:\n  "
+                + String.join("\n  ", tail.subList(Math.max(0, tail.size() - 12), tail.size()));
+        if (status == NON_FINITE_LOSS) {
+            throw new NotFinite(failed);
+        }
         throw new UserException("the benchmark of " + String.join(" ", args.subList(1, args.size()))
                 + " failed (exit " + status + "); its log " + log + " ends:\n  "
                 + String.join("\n  ", tail.subList(Math.max(0, tail.size() - 12), tail.size()))
                 + (stdout.isBlank() ? "" : "\nand it printed:\n" + stdout.strip()));
+    }
+
+    /** The exit status of a run whose loss or gradient was not finite (the CLI's). */
+    private static final int NON_FINITE_LOSS = 5;
+
+    /** A worker whose training was not finite: the setting it ran with gives NaN on this machine. */
+    private static final class NotFinite extends UserException {
+        private static final long serialVersionUID = 1L;
+
+        NotFinite(String message) {
+            super(message);
+        }
     }
 }
