@@ -193,7 +193,7 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         // The natives read their settings once: once loaded here, the engine's setting is the only one left.
         List<InstructionSet> candidates = loaded != null && requested == InstructionSet.AUTO
                 ? List.of(loaded)
-                : requested == InstructionSet.AUTO ? InstructionSet.autoCandidates(name()) : List.of(requested);
+                : requested == InstructionSet.AUTO ? autoCandidates() : List.of(requested);
         DeterminismVerdict verdict =
                 probe.resolve(this, threads, device, requested, candidates, context.workload(), context.fresh());
         if (!verdict.bitIdentical() && verdict.nowhereFinite()) {
@@ -238,6 +238,15 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
                 nativeSettings(threads, verdict.used()),
                 probe,
                 context.workload());
+    }
+
+    /** Auto's candidates here; a bad {@code replica.isa.auto} property is the user's error, said as one. */
+    private List<InstructionSet> autoCandidates() {
+        try {
+            return InstructionSet.autoCandidates(name());
+        } catch (IllegalArgumentException e) {
+            throw new UserException("-D" + InstructionSet.AUTO_PROPERTY + "[." + name() + "]: " + e.getMessage());
+        }
     }
 
     /**
