@@ -2,6 +2,7 @@ package dev.replica.runner.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.replica.core.state.SafeFiles;
 import dev.replica.runner.TinyExperiment;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,8 +10,6 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -178,7 +177,7 @@ class BadInputCorpusTest {
                     // A planted sparse file is gigabytes of holes: its size and time stand for its bytes.
                     what = Files.size(p) > (64 << 20)
                             ? Files.size(p) + ":" + Files.getLastModifiedTime(p)
-                            : Files.size(p) + ":" + hash(p);
+                            : Files.size(p) + ":" + SafeFiles.sha256(p);
                 } else {
                     what = Files.isDirectory(p) ? "folder" : "special";
                 }
@@ -186,18 +185,5 @@ class BadInputCorpusTest {
             }
         }
         return files;
-    }
-
-    private static String hash(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                digest.update(buffer, 0, n);
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
