@@ -53,9 +53,9 @@ class CifarResNetPluginTest {
             delimiter = '|',
             value = {
                 "depth    | 21 | 21 is not allowed; allowed: 6n + 2 with n >= 1 (8, 14, 20, 26, 32, ...)",
-                "depth    | 2  | 2 is out of range; allowed: >= 8",
+                "depth    | 2  | 2 is out of range; allowed: >= 8 and <= 1202",
                 "shortcut | c  | 'c' is not allowed; allowed: ['a', 'b']",
-                "classes  | 1  | 1 is out of range; allowed: >= 2",
+                "classes  | 1  | 1 is out of range; allowed: >= 2 and <= 100000",
             })
     void badValuesAreRejectedWithTheExactProblem(String key, String value, String message) {
         Object raw = key.equals("shortcut") ? value : Integer.parseInt(value);
