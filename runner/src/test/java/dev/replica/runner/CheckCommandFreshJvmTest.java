@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,8 +51,6 @@ class CheckCommandFreshJvmTest {
     }
 
     @Test
-    @Disabled("fails on an AMD Zen 5 until PyTorchEnginePlugin.afterFirstLoad turns NNPACK off "
-            + "(at::globalContext().setUserEnabledNNPACK(false)); libtorch warns on every float64 convolution")
     void theNoiseFloorCheckPrintsNoNativeWarning() throws Exception {
         // The default bands: float32 and float64 replays.
         FreshJvm.Result r = check("floor", "check: {steps: 2, rerun: false}");

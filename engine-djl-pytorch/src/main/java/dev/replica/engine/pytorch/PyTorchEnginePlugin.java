@@ -4,12 +4,19 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.pytorch.jni.LibUtils;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
 import dev.replica.api.engine.InstructionSet;
 import dev.replica.engine.djl.DeterminismProbe;
 import dev.replica.engine.djl.DjlEnginePlugin;
 import dev.replica.engine.djl.NativeEnvironment;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * The {@code pytorch} engine: DJL's PyTorch backend on the CPU natives from Maven Central. PyTorch reads
@@ -62,6 +69,7 @@ public final class PyTorchEnginePlugin extends DjlEnginePlugin {
 
     @Override
     protected void afterFirstLoad(Engine engine) {
+        turnNnpackOff();
         // DJL's copy op makes libtorch print, once per process, that AutoNonVariableTypeMode is deprecated:
         // nothing a user can act on. Spend that one warning here, unseen.
         NativeEnvironment.withNativeStderrSilenced(() -> {
@@ -71,6 +79,42 @@ public final class PyTorchEnginePlugin extends DjlEnginePlugin {
         });
     }
 
+    /**
+     * libtorch asks NNPACK whether it supports the processor before every float64 convolution and, where
+     * it does not (an AMD Zen 5), prints "Could not initialize NNPACK!" each time. Off, it neither warns
+     * nor lets the choice of a convolution kernel depend on whether NNPACK likes this processor. DJL has
+     * no switch for it: this calls libtorch's own {@code at::globalContext().setUserEnabledNNPACK(false)}.
+     */
+    private static void turnNnpackOff() {
+        libtorchContext()
+                .ifPresent(c -> c.torch()
+                        .getFunction("_ZN2at7Context20setUserEnabledNNPACKEb")
+                        .invokeVoid(new Object[] {c.context(), false}));
+    }
+
+    /** What libtorch's {@code at::globalContext().userEnabledNNPACK()} says, if it can be asked here. */
+    static Optional<Boolean> nnpackEnabled() {
+        return libtorchContext()
+                .map(c -> (c.torch()
+                                        .getFunction("_ZNK2at7Context17userEnabledNNPACKEv")
+                                        .invokeInt(new Object[] {c.context()})
+                                & 0xff)
+                        != 0);
+    }
+
+    private record LibtorchContext(NativeLibrary torch, Pointer context) {}
+
+    /** libtorch's global context (Linux's library name; elsewhere empty: nothing is changed there). */
+    private static Optional<LibtorchContext> libtorchContext() {
+        Path library = Path.of(LibUtils.getLibtorchPath(), "libtorch_cpu.so");
+        if (!Files.isRegularFile(library)) {
+            return Optional.empty();
+        }
+        NativeLibrary torch = NativeLibrary.getInstance(library.toString());
+        return Optional.of(new LibtorchContext(
+                torch, torch.getFunction("_ZN2at13globalContextEv").invokePointer(new Object[0])));
+    }
+
     @Override
     protected int observedThreads(Engine engine) {
         return JniUtils.getNumThreads();
@@ -78,6 +122,8 @@ public final class PyTorchEnginePlugin extends DjlEnginePlugin {
 
     @Override
     protected Map<String, String> conventions() {
-        return Map.of("batchnorm.running_var", "unbiased batch variance");
+        SortedMap<String, String> facts = new TreeMap<>(Map.of("batchnorm.running_var", "unbiased batch variance"));
+        nnpackEnabled().ifPresent(on -> facts.put("nnpack", on ? "on" : "off"));
+        return facts;
     }
 }

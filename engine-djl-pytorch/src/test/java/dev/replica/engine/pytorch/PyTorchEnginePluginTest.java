@@ -44,6 +44,15 @@ class PyTorchEnginePluginTest {
     }
 
     @Test
+    void nnpackIsOffOnceTheEngineIsOpenAndTheManifestSaysSo() {
+        // libtorch enables NNPACK by default: only the plugin's call turns it off.
+        try (EngineSession session = plugin.open(plugin.schema().defaults(), CONTEXT)) {
+            assertThat(PyTorchEnginePlugin.nnpackEnabled()).contains(false);
+            assertThat(session.describe()).containsEntry("nnpack", "off");
+        }
+    }
+
+    @Test
     void askingForAGpuWhereNoneIsUsableFailsSayingWhatToDo() {
         assertThatThrownBy(() -> plugin.open(
                         plugin.schema().validate(Map.of("device", "gpu")).orElseThrow(), CONTEXT))
