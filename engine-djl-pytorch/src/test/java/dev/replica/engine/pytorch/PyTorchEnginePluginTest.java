@@ -10,6 +10,8 @@ import dev.replica.api.EngineContext;
 import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
 import dev.replica.api.UserException;
+import dev.replica.api.engine.InstructionSet;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
@@ -49,6 +51,25 @@ class PyTorchEnginePluginTest {
         try (EngineSession session = plugin.open(plugin.schema().defaults(), CONTEXT)) {
             assertThat(PyTorchEnginePlugin.nnpackEnabled()).contains(false);
             assertThat(session.describe()).containsEntry("nnpack", "off");
+        }
+    }
+
+    @Test
+    void aBadAutoCandidatesPropertyIsAUserErrorNamingThePropertyAndTheAllowedSettings() {
+        String property = InstructionSet.AUTO_PROPERTY + ".pytorch";
+        String before = System.getProperty(property);
+        System.setProperty(property, "avx2,avx9000");
+        try {
+            assertThatThrownBy(() -> plugin.open(plugin.schema().defaults(), CONTEXT))
+                    .isInstanceOf(UserException.class)
+                    .hasMessage("-Dreplica.isa.auto[.pytorch]: unknown instruction set 'avx9000'; allowed: "
+                            + Arrays.toString(InstructionSet.words()));
+        } finally {
+            if (before == null) {
+                System.clearProperty(property);
+            } else {
+                System.setProperty(property, before);
+            }
         }
     }
 

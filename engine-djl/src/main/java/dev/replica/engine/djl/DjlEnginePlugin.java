@@ -190,10 +190,11 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         }
         DeterminismProbe probe = this.probe != null ? this.probe : DeterminismProbe.at(context.verdictCache());
         InstructionSet loaded = loadedInstructionSet(threads);
-        // The natives read their settings once: once loaded here, the engine's setting is the only one left.
-        List<InstructionSet> candidates = loaded != null && requested == InstructionSet.AUTO
-                ? List.of(loaded)
-                : requested == InstructionSet.AUTO ? autoCandidates() : List.of(requested);
+        List<InstructionSet> candidates = requested == InstructionSet.AUTO ? autoCandidates() : List.of(requested);
+        if (loaded != null && requested == InstructionSet.AUTO) {
+            // The natives read their settings once: once loaded here, the engine's is the only one left.
+            candidates = List.of(loaded);
+        }
         DeterminismVerdict verdict =
                 probe.resolve(this, threads, device, requested, candidates, context.workload(), context.fresh());
         if (!verdict.bitIdentical() && verdict.nowhereFinite()) {
