@@ -83,6 +83,11 @@ class KillAnywhereTest {
     @Test
     void aRunKilledAtRandomMomentsEndsAsOneNeverKilled() throws Exception {
         Path file = experiment();
+        // The determinism probe first, cached: the reference's time is then training alone, like that of
+        // every run below (on a machine whose native kernels fail, probing is most of a first run's time,
+        // and random kill moments drawn from it would mostly come after those runs ended).
+        FreshJvm.Result probed = FreshJvm.run(dir, "doctor", file.toString());
+        assertThat(probed.exit()).as(probed.out() + probed.err()).isZero();
         Started reference = start("run", file.toString(), "--out", "whole");
         assertThat(reference.process().waitFor(5, TimeUnit.MINUTES)).isTrue();
         long trainingNanos = System.nanoTime() - reference.namedAt();
