@@ -21,14 +21,14 @@ import java.util.TreeMap;
  * A tiny experiment for checks: both model plugins at toy size on the synthetic dataset (48 examples,
  * batches of 16: three steps an epoch), one engine thread, and the check's in-process plumbing.
  */
-final class TinyCheck {
+public final class TinyCheck {
 
     static final PluginRegistry REGISTRY = PluginRegistry.discover(TinyCheck.class.getClassLoader());
 
     private TinyCheck() {}
 
     /** The experiment file's text, with the given lines of its check section. */
-    static String yaml(String... checkLines) {
+    public static String yaml(String... checkLines) {
         return String.join(
                 "\n",
                 "replica: 1",
@@ -51,7 +51,8 @@ final class TinyCheck {
         return new ExperimentLoader(REGISTRY).read("tiny-check.yaml", yaml, List.of(overrides));
     }
 
-    static Path write(Path dir, String yaml) throws IOException {
+    /** Writes the text as {@code tiny-check.yaml} in the folder. */
+    public static Path write(Path dir, String yaml) throws IOException {
         Path file = dir.resolve("tiny-check.yaml");
         Files.writeString(file, yaml, StandardCharsets.UTF_8);
         return file;
