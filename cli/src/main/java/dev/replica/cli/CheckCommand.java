@@ -1,12 +1,12 @@
 package dev.replica.cli;
 
 import dev.replica.api.UserException;
+import dev.replica.check.CheckProgress;
+import dev.replica.check.CheckStoppedException;
+import dev.replica.check.OutcomeComparison;
+import dev.replica.check.ReproducibilityCheck;
+import dev.replica.check.Verdict;
 import dev.replica.core.training.StopRequest;
-import dev.replica.runner.check.CheckProgress;
-import dev.replica.runner.check.CheckStoppedException;
-import dev.replica.runner.check.OutcomeComparison;
-import dev.replica.runner.check.ReproducibilityCheck;
-import dev.replica.runner.check.Verdict;
 import dev.replica.runner.config.Check;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;

@@ -2,8 +2,8 @@ package dev.replica.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.replica.check.TinyCheck;
 import dev.replica.runner.TinyExperiment;
-import dev.replica.runner.check.TinyCheck;
 import dev.replica.runner.report.Report;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -1,4 +1,4 @@
-package dev.replica.runner.check;
+package dev.replica.check;
 
 import dev.replica.runner.output.SeedStatistics;
 import java.math.BigDecimal;

@@ -1,4 +1,4 @@
-package dev.replica.runner.check;
+package dev.replica.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.replica.runner.check;
+package dev.replica.check;
 
 /** Hears about a check as it goes, for progress display. Never affects results. */
 public interface CheckProgress {

@@ -1,4 +1,4 @@
-package dev.replica.runner.check;
+package dev.replica.check;
 
 /**
  * A cross-engine difference next to its noise floor, all relative: how far the two engines' float32

@@ -1,4 +1,4 @@
-package dev.replica.runner.check;
+package dev.replica.check;
 
 import dev.replica.core.training.Evaluation;
 import java.util.Collections;

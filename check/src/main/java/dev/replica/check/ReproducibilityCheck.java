@@ -1,4 +1,4 @@
-package dev.replica.runner.check;
+package dev.replica.check;
 
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.Gson;

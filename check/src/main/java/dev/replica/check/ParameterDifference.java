@@ -1,4 +1,4 @@
-package dev.replica.runner.check;
+package dev.replica.check;
 
 /**
  * How far apart two models' parameters are at one step.

@@ -1,4 +1,4 @@
-package dev.replica.runner.check;
+package dev.replica.check;
 
 import dev.replica.api.UserException;
 import dev.replica.api.params.Values;
