@@ -1,4 +1,4 @@
-package dev.replica.runner.bench;
+package dev.replica.bench;
 
 import dev.replica.api.UserException;
 import dev.replica.core.state.ModelFiles;

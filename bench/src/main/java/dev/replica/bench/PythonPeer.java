@@ -1,4 +1,4 @@
-package dev.replica.runner.bench;
+package dev.replica.bench;
 
 import com.google.gson.Gson;
 import dev.replica.api.params.Params;

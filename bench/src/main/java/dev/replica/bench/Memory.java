@@ -1,4 +1,4 @@
-package dev.replica.runner.bench;
+package dev.replica.bench;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

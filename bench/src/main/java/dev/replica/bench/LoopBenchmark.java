@@ -1,4 +1,4 @@
-package dev.replica.runner.bench;
+package dev.replica.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

@@ -1,4 +1,4 @@
-package dev.replica.runner.bench;
+package dev.replica.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.replica.runner.bench;
+package dev.replica.bench;
 
 import dev.replica.api.engine.CpuInfo;
 import dev.replica.core.state.ModelFiles;

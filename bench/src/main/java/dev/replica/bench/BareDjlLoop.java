@@ -1,4 +1,4 @@
-package dev.replica.runner.bench;
+package dev.replica.bench;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
