@@ -9,8 +9,14 @@ import java.util.List;
  * The command line of a fresh process of this very build: this JVM's Java, its options (heap size,
  * system properties; not debugging agents) and class path, running the {@code replica} command line.
  * A sweep's tasks and the benchmark's workers start this way.
+ *
+ * <p>The entry point is named, not imported: it is in the cli module, above this one, and every process
+ * that starts sweeps or benchmarks runs the command line, so it is on the class path.
  */
 public final class ThisJava {
+
+    /** The command line's main class (the cli module's). */
+    static final String MAIN_CLASS = "dev.replica.cli.ReplicaCli";
 
     private ThisJava() {}
 
@@ -36,7 +42,7 @@ public final class ThisJava {
         }
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        command.add("dev.replica.runner.cli.ReplicaCli");
+        command.add(MAIN_CLASS);
         if (plugins != null) {
             command.add("--plugins");
             command.add(plugins.toAbsolutePath().normalize().toString());

@@ -1,9 +1,6 @@
 package dev.replica.runner;
 
-import dev.replica.runner.cli.ReplicaCli;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -131,7 +128,7 @@ public final class TinyExperiment {
     }
 
     /**
-     * The environment a test's in-process CLI call sees: a data root, and the build's determinism-verdict
+     * The environment a test's in-process run or CLI call sees: a data root, and the build's determinism-verdict
      * cache (surefire's XDG_CACHE_HOME) rather than the user's.
      *
      * @param dataRoot the value of REPLICA_DATA
@@ -145,43 +142,5 @@ public final class TinyExperiment {
             env.put("XDG_CACHE_HOME", cache);
         }
         return env;
-    }
-
-    /**
-     * What one in-process command printed.
-     *
-     * @param exit the exit status
-     * @param out standard output
-     * @param err standard error
-     */
-    public record Cli(int exit, String out, String err) {}
-
-    /**
-     * Runs the command line in this process with {@link #env} over a data root.
-     *
-     * @param dataRoot the value of REPLICA_DATA
-     * @param args the arguments
-     * @return the exit status and what was printed
-     */
-    public static Cli replica(Path dataRoot, String... args) {
-        return replica(env(dataRoot.toString()), args);
-    }
-
-    /**
-     * Runs the command line in this process with a given environment.
-     *
-     * @param env the environment variables, e.g. {@link #env} with SLURM_CONF added
-     * @param args the arguments
-     * @return the exit status and what was printed
-     */
-    public static Cli replica(Map<String, String> env, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int exit = ReplicaCli.execute(
-                args,
-                env,
-                new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Cli(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 }

@@ -68,10 +68,10 @@ class PluginsFolderIT {
                 .isTrue();
         assertThat(Files.readString(Path.of(property("preact.outputDirectory")).resolve(SERVICES_FILE)))
                 .contains(PLUGIN_CLASS);
-        assertThat(runnerClassPath).anyMatch(e -> holds(e, "dev/replica/runner/cli/ReplicaCli.class"));
+        assertThat(runnerClassPath).anyMatch(e -> holds(e, "dev/replica/cli/ReplicaCli.class"));
         assertThat(runnerClassPath)
                 .as("the runner's own dependencies on the test class path (Maven leaves them out when the installed "
-                        + "replica-runner or replica-parent POM is stale: install both)")
+                        + "replica-cli, replica-runner or replica-parent POM is stale: install them)")
                 .anyMatch(e -> holds(e, "picocli/CommandLine.class"));
         assertThat(runnerClassPath).noneMatch(e -> holds(e, PLUGIN_CLASS_FILE));
     }
@@ -174,7 +174,7 @@ class PluginsFolderIT {
         }
         command.add("-cp");
         command.add(String.join(File.pathSeparator, runnerClassPath));
-        command.add("dev.replica.runner.cli.ReplicaCli");
+        command.add("dev.replica.cli.ReplicaCli");
         command.addAll(List.of(args));
         Path out = Files.createTempFile(work, "replica", ".out");
         Path err = Files.createTempFile(work, "replica", ".err");

@@ -1,0 +1,102 @@
+package dev.replica.cli;
+
+import dev.replica.runner.TinyExperiment;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the {@code replica} command line in a new JVM with nothing set but DJL's offline switch: the
+ * engine must set its own threads and native settings, as it does for a library user. Determinism is
+ * proved across fresh JVMs because gradient mode, thread pools, native settings and system properties
+ * are process-wide and a reused JVM could hide a leak of state between runs.
+ */
+public final class FreshJvm {
+
+    /**
+     * What a finished JVM printed.
+     *
+     * @param exit the exit status
+     * @param out standard output
+     * @param err standard error
+     */
+    public record Result(int exit, String out, String err) {}
+
+    private FreshJvm() {}
+
+    static ProcessBuilder builder(Path workDir, Path log, String... args) {
+        return builder(workDir, log, List.of(), "dev.replica.cli.ReplicaCli", args);
+    }
+
+    /**
+     * A JVM that runs another entry point, e.g. a test's wrapper of the CLI.
+     *
+     * @param workDir the working directory
+     * @param log where standard output goes (standard error beside it, with {@code .err})
+     * @param jvmArgs extra JVM arguments, e.g. system properties
+     * @param mainClass the class to run
+     * @param args its arguments
+     * @return the process builder
+     */
+    static ProcessBuilder builder(Path workDir, Path log, List<String> jvmArgs, String mainClass, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Dai.djl.offline=true");
+        // The tests' fault seams (replica.test.fault) hold in the fresh JVM too; the shared JVMs' pin of
+        // auto does not: a fresh JVM decides for itself, as a user's does.
+        System.getProperties().stringPropertyNames().stream()
+                .filter(name -> name.startsWith("replica.test."))
+                .sorted()
+                .forEach(name -> command.add("-D" + name + "=" + System.getProperty(name)));
+        command.addAll(jvmArgs);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(mainClass);
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
+        pb.environment().put("DJL_OFFLINE", "true");
+        pb.redirectOutput(log.toFile());
+        pb.redirectError(log.resolveSibling(log.getFileName() + ".err").toFile());
+        return pb;
+    }
+
+    /**
+     * Runs to completion (at most five minutes).
+     *
+     * @param workDir the working directory
+     * @param args the command line
+     * @return what it printed
+     */
+    public static Result run(Path workDir, String... args) throws IOException, InterruptedException {
+        Path log = Files.createTempFile(workDir, "jvm", ".out");
+        Process p = builder(workDir, log, args).start();
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("replica " + String.join(" ", args) + " did not finish in 5 minutes");
+        }
+        return new Result(
+                p.exitValue(),
+                Files.readString(log, StandardCharsets.UTF_8),
+                Files.readString(log.resolveSibling(log.getFileName() + ".err"), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Runs {@link TinyExperiment}'s PyTorch experiment (seed 0, 2 epochs) to the end in a fresh JVM, into
+     * {@code runs/} of the working directory: a finished run to reproduce.
+     *
+     * @param workDir the working directory
+     * @return the run folder
+     */
+    public static Path finishedTinyRun(Path workDir) throws IOException, InterruptedException {
+        Path file = TinyExperiment.write(workDir, "pytorch", 0, 2);
+        Result first = run(workDir, "run", file.toString(), "--out", "runs");
+        if (first.exit() != 0) {
+            throw new AssertionError("the tiny run failed (exit " + first.exit() + "):\n" + first.out() + first.err());
+        }
+        return TinyExperiment.runFolder(workDir, first.out());
+    }
+}

@@ -1,0 +1,75 @@
+package dev.replica.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.replica.core.state.Numbers;
+import dev.replica.runner.Replica;
+import dev.replica.runner.TinyExperiment;
+import dev.replica.runner.config.ExperimentException;
+import dev.replica.runner.config.ExperimentWriter;
+import java.awt.image.BufferedImage;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The library's example runs, gives what the files say, and is the one docs/java-api.md shows. */
+class JavaApiTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theDocumentedExampleRunsAndAgreesWithTheRunFolder() throws Exception {
+        JavaApiExample.Seen seen = JavaApiExample.run(
+                dir.resolve("data"), dir.resolve("runs"), new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB));
+        assertThat(seen.run().experiment().seeds()).containsExactly(1L);
+        assertThat(seen.run().folder().resolve("manifest.json")).isRegularFile();
+        assertThat(seen.run().manifest().finished()).isTrue();
+        assertThat(seen.row().label()).isEqualTo("small");
+        // The model evaluates to the summary's figures, to the digits the summary keeps.
+        assertThat(Numbers.significant(100 * seen.test().accuracy(), 8))
+                .isEqualTo(Numbers.significant(100 * seen.row().testAccuracy(), 8));
+        assertThat(Numbers.significant(seen.test().loss(), 8))
+                .isEqualTo(Numbers.significant(seen.row().testLoss(), 8));
+        assertThat(seen.top()).hasSize(3);
+        assertThat(seen.top().get(0).probability())
+                .isGreaterThanOrEqualTo(seen.top().get(1).probability());
+        assertThat(seen.run().histories().get("small").get(1L)).hasSize(2);
+
+        // The command, given the same experiment in a fresh process, writes the same history to the byte.
+        Path file = dir.resolve("same.yaml");
+        Files.writeString(file, ExperimentWriter.toYaml(seen.run().experiment()));
+        FreshJvm.Result r = FreshJvm.run(
+                dir, "run", file.toString(), "--out", dir.resolve("cli").toString());
+        assertThat(r.exit()).as(r.out() + r.err()).isZero();
+        Path cli = TinyExperiment.runFolder(dir, r.out());
+        assertThat(Files.readAllBytes(cli.resolve("small/history.csv")))
+                .isEqualTo(Files.readAllBytes(seen.run().folder().resolve("small/history.csv")));
+    }
+
+    @Test
+    void docsShowTheExampleWordForWord() throws Exception {
+        List<String> source = Files.readAllLines(
+                Path.of("src/test/java/dev/replica/cli/JavaApiExample.java"), StandardCharsets.UTF_8);
+        int begin = source.indexOf("        // begin example");
+        int end = source.indexOf("            // end example");
+        String code = source.subList(begin + 1, end).stream()
+                .map(l -> l.startsWith("        ") ? l.substring(8) : l.strip())
+                .collect(Collectors.joining("\n"));
+        String docs = Files.readString(Path.of("../docs/java-api.md"), StandardCharsets.UTF_8);
+        assertThat(docs).contains("```java\n" + code + "\n}\n```");
+    }
+
+    @Test
+    void aBadExperimentIsTheCommandsMessage() {
+        Replica replica = Replica.withDataRoot(dir);
+        assertThatThrownBy(() -> replica.parse("replica: 1\nname: x\n"))
+                .isInstanceOf(ExperimentException.class)
+                .hasMessageContaining("missing required key");
+    }
+}
