@@ -72,7 +72,9 @@ class SlurmSweepTest {
             Thread.sleep(1000);
         }
         CliRun.Result status = CliRun.replica(env, "sweep", "--status", sweepDir.toString());
-        assertThat(status.out()).contains("4 finished of 4 runs; Slurm jobs " + id.group(1));
+        assertThat(status.out())
+                .as("the tasks' logs:%n%s", logs(sweep))
+                .contains("4 finished of 4 runs; Slurm jobs " + id.group(1));
         CliRun.Result gathered = CliRun.replica(env, "sweep", "--gather", sweepDir.toString());
         assertThat(gathered.exit()).as(gathered.err()).isZero();
         assertThat(gathered.out()).contains("| res (pytorch) | ", "| res (mxnet) | ");
@@ -102,6 +104,17 @@ class SlurmSweepTest {
         }
         assertThat(Files.readString(sweepDir.resolve("study.csv")))
                 .isEqualTo(Files.readString(localDir.resolve("study.csv")));
+    }
+
+    /** Every task's log, for a failure's message. */
+    private static String logs(Sweep sweep) throws IOException {
+        StringBuilder s = new StringBuilder();
+        for (Sweep.Task t : sweep.tasks()) {
+            Path log = sweep.log(t);
+            s.append("--- ").append(log).append('\n');
+            s.append(Files.isRegularFile(log) ? Files.readString(log) : "(none)\n");
+        }
+        return s.toString();
     }
 
     /** Starts the one-node cluster, skipping (or failing in CI) where Slurm is not installed. */

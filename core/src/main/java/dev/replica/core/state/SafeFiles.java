@@ -4,6 +4,7 @@ import dev.replica.api.UserException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -131,8 +132,14 @@ public final class SafeFiles {
             at = fileIn(at, name);
             refuseLink(at);
             if (!Files.exists(at, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createDirectory(at);
-            } else if (!Files.isDirectory(at, LinkOption.NOFOLLOW_LINKS)) {
+                try {
+                    Files.createDirectory(at);
+                } catch (FileAlreadyExistsException e) {
+                    // Another task of a sweep made it between the look and the make: fine if a real folder.
+                    refuseLink(at);
+                }
+            }
+            if (!Files.isDirectory(at, LinkOption.NOFOLLOW_LINKS)) {
                 throw new UserException(at + " is not a folder; Replica writes its files into a folder of that "
                         + "name: move it away and try again");
             }

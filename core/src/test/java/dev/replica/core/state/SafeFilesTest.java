@@ -8,6 +8,12 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -94,5 +100,30 @@ class SafeFilesTest {
         }
         assertThatThrownBy(() -> SafeFiles.readText(big, "experiment file"))
                 .hasMessageContaining("more than Replica reads as an experiment file");
+    }
+
+    /** Sweep tasks started side by side make the same folder: the one that loses the race uses it too. */
+    @Test
+    void aFolderMadeByAnotherThreadAtTheSameMomentIsUsed() throws Exception {
+        int threads = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            for (int round = 0; round < 300; round++) {
+                Path sweep = Files.createDirectory(root.resolve("sweep-" + round));
+                CyclicBarrier start = new CyclicBarrier(threads);
+                List<Future<Path>> made = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    made.add(pool.submit(() -> {
+                        start.await();
+                        return SafeFiles.folderIn(sweep, "logs");
+                    }));
+                }
+                for (Future<Path> f : made) {
+                    assertThat(f.get()).isDirectory().isEqualTo(sweep.resolve("logs"));
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }

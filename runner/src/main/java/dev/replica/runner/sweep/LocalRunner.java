@@ -44,6 +44,11 @@ public final class LocalRunner {
         }
         out.println(
                 "Running " + todo.size() + " of " + sweep.tasks().size() + " runs here, " + parallel + " at a time");
+        try {
+            SafeFiles.folderIn(sweep.dir(), "logs"); // once, before the tasks start side by side
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         ExecutorService pool = Executors.newFixedThreadPool(parallel);
         try {
             List<Future<Integer>> ends = new ArrayList<>();
@@ -69,7 +74,6 @@ public final class LocalRunner {
 
     private static int runOne(Sweep sweep, Sweep.Task task, Map<String, String> env, Path plugins, PrintStream out) {
         try {
-            SafeFiles.folderIn(sweep.dir(), "logs");
             SafeFiles.refuseLink(sweep.log(task)); // the redirect would follow it
             ProcessBuilder pb = new ProcessBuilder(TaskCommand.of(sweep.runFolder(task), plugins));
             pb.environment().putAll(TaskCommand.absolute(env));
