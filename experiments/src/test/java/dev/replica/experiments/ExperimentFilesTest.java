@@ -9,7 +9,9 @@ import dev.replica.runner.plugin.PluginRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -92,6 +94,32 @@ class ExperimentFilesTest {
                             + model.params().getInt("depth"));
             assertThat(model.params().getString("shortcut")).as(label).isEqualTo("a");
         });
+        assertFigure6(e);
+        assertThat(e.report().depthStudy().publishedTestError())
+                .containsExactly(
+                        Map.entry("resnet20", 8.75),
+                        Map.entry("resnet32", 7.51),
+                        Map.entry("resnet44", 7.17),
+                        Map.entry("resnet56", 6.97),
+                        Map.entry("resnet110", 6.43));
+    }
+
+    /** Figure 6's groups: every plain net in one, every ResNet in the other, each from shallow to deep. */
+    private static void assertFigure6(Experiment e) {
+        Map<String, List<String>> groups = e.report().depthStudy().groups();
+        assertThat(groups.keySet()).containsExactly("plain", "ResNet");
+        groups.forEach((group, labels) -> {
+            List<Integer> depths = new ArrayList<>();
+            for (String label : labels) {
+                assertThat(e.models().get(label).params().getBoolean("residual"))
+                        .as(label)
+                        .isEqualTo(group.equals("ResNet"));
+                depths.add(e.models().get(label).params().getInt("depth"));
+            }
+            assertThat(depths).as(group).isSorted().doesNotHaveDuplicates();
+        });
+        assertThat(groups.values().stream().mapToInt(List::size).sum())
+                .isEqualTo(e.models().size());
     }
 
     @Test
@@ -100,5 +128,6 @@ class ExperimentFilesTest {
         assertThat(e.models().keySet()).containsExactly("plain20", "plain56", "resnet20", "resnet56");
         assertThat(e.optimizer().params().getDouble("weight_decay")).isEqualTo(1e-4);
         assertThat(e.dataset().params().getInt("limit")).isEqualTo(10000);
+        assertFigure6(e);
     }
 }

@@ -21,6 +21,8 @@ import java.util.Objects;
  * @param training epochs and batch sizes
  * @param check what {@code replica check} compares, or {@code null} when the file has no {@code check}
  *     section (the check then uses {@link Check#defaults})
+ * @param report what the report shows besides its table and plots, or {@code null} when the file has no
+ *     {@code report} section
  */
 public record Experiment(
         int format,
@@ -32,7 +34,8 @@ public record Experiment(
         PluginUse optimizer,
         PluginUse schedule,
         Training training,
-        Check check) {
+        Check check,
+        ReportSection report) {
 
     /** Copies the collections and checks that nothing is {@code null}. */
     public Experiment {
@@ -44,6 +47,34 @@ public record Experiment(
         Objects.requireNonNull(optimizer, "optimizer");
         Objects.requireNonNull(schedule, "schedule");
         Objects.requireNonNull(training, "training");
+    }
+
+    /**
+     * An experiment without a {@code report} section.
+     *
+     * @param format the file's format version
+     * @param name the experiment's name
+     * @param seeds the run seeds
+     * @param engine the engine
+     * @param dataset the dataset
+     * @param models the models by label
+     * @param optimizer the update rule
+     * @param schedule the learning-rate schedule
+     * @param training epochs and batch sizes
+     * @param check the check section, or {@code null}
+     */
+    public Experiment(
+            int format,
+            String name,
+            List<Long> seeds,
+            PluginUse engine,
+            PluginUse dataset,
+            Map<String, PluginUse> models,
+            PluginUse optimizer,
+            PluginUse schedule,
+            Training training,
+            Check check) {
+        this(format, name, seeds, engine, dataset, models, optimizer, schedule, training, check, null);
     }
 
     /**
@@ -69,7 +100,7 @@ public record Experiment(
             PluginUse optimizer,
             PluginUse schedule,
             Training training) {
-        this(format, name, seeds, engine, dataset, models, optimizer, schedule, training, null);
+        this(format, name, seeds, engine, dataset, models, optimizer, schedule, training, null, null);
     }
 
     /**
@@ -79,7 +110,8 @@ public record Experiment(
      * @return the copy
      */
     public Experiment withEngine(PluginUse other) {
-        return new Experiment(format, name, seeds, other, dataset, models, optimizer, schedule, training, check);
+        return new Experiment(
+                format, name, seeds, other, dataset, models, optimizer, schedule, training, check, report);
     }
 
     /**
@@ -100,7 +132,8 @@ public record Experiment(
                 optimizer,
                 schedule,
                 new Training(epochs, training.batchSize(), training.evalBatchSize()),
-                check);
+                check,
+                report);
     }
 
     /**
@@ -110,7 +143,8 @@ public record Experiment(
      * @return the copy
      */
     public Experiment withSeeds(List<Long> other) {
-        return new Experiment(format, name, other, engine, dataset, models, optimizer, schedule, training, check);
+        return new Experiment(
+                format, name, other, engine, dataset, models, optimizer, schedule, training, check, report);
     }
 
     /**
@@ -120,6 +154,7 @@ public record Experiment(
      * @return the copy
      */
     public Experiment withCheck(Check other) {
-        return new Experiment(format, name, seeds, engine, dataset, models, optimizer, schedule, training, other);
+        return new Experiment(
+                format, name, seeds, engine, dataset, models, optimizer, schedule, training, other, report);
     }
 }

@@ -59,6 +59,7 @@ final class ExperimentValidator {
             "schedule",
             "training",
             "check",
+            "report",
             "cluster");
 
     static final String TOP_LEVEL_SHAPE = "a mapping with replica, name, seed or seeds, engine, dataset, models, "
@@ -198,11 +199,25 @@ final class ExperimentValidator {
                 ? new CheckSection(registry, tree, problems)
                         .read(top.get("check").getValueNode(), engine)
                 : null;
+        // Model labels it names are checked against the models, so only once those are known.
+        ReportSection report = top.containsKey("report") && models != null
+                ? ReportSection.read(top.get("report").getValueNode(), models.keySet(), tree, problems)
+                : null;
         if (problems.count() != before) {
             return null;
         }
         return new Experiment(
-                format.getInt("replica"), name, seeds, engine, dataset, models, optimizer, schedule, training, check);
+                format.getInt("replica"),
+                name,
+                seeds,
+                engine,
+                dataset,
+                models,
+                optimizer,
+                schedule,
+                training,
+                check,
+                report);
     }
 
     private String name(MappingNode root, NodeTuple tuple) {

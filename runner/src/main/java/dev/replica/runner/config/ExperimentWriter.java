@@ -76,6 +76,9 @@ public final class ExperimentWriter {
         if (experiment.check() != null) {
             top.add(entry("check", check(experiment.check())));
         }
+        if (experiment.report() != null) {
+            top.add(entry("report", report(experiment.report())));
+        }
 
         DumperOptions options = new DumperOptions();
         options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
@@ -154,6 +157,25 @@ public final class ExperimentWriter {
             tuples.add(entry("outcome", block(outcome)));
         });
         return block(tuples);
+    }
+
+    /** The {@code report} section: a depth study's groups and published errors as flow collections. */
+    private static Node report(ReportSection report) {
+        List<NodeTuple> tuples = new ArrayList<>();
+        ReportSection.DepthStudy study = report.depthStudy();
+        if (study != null) {
+            List<NodeTuple> groups = new ArrayList<>();
+            study.groups().forEach((group, labels) -> groups.add(entry(group, scalar(labels))));
+            List<NodeTuple> published = new ArrayList<>();
+            study.publishedTestError().forEach((label, error) -> published.add(entry(label, scalar(error))));
+            List<NodeTuple> fields = new ArrayList<>();
+            fields.add(entry("title", scalar(study.title())));
+            fields.add(entry("groups", block(groups)));
+            fields.add(
+                    entry("published_test_error", new MappingNode(Tag.MAP, published, DumperOptions.FlowStyle.FLOW)));
+            tuples.add(entry("depth_study", block(fields)));
+        }
+        return tuples.isEmpty() ? new MappingNode(Tag.MAP, tuples, DumperOptions.FlowStyle.FLOW) : block(tuples);
     }
 
     private static List<NodeTuple> values(Map<String, Object> params) {

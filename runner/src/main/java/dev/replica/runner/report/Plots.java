@@ -359,6 +359,50 @@ public final class Plots {
     }
 
     /**
+     * Draws nets of one group as He et al. 2016's Figure 6 does: training error dashed, test (validation)
+     * error solid, over the iterations, one colour per net from shallow to deep.
+     *
+     * @param title the chart's title
+     * @param nets label to (seed to history), shallow to deep
+     * @param stepsPerEpoch iterations per epoch, or 0 to draw over epochs
+     * @param validation what the validation split is called, e.g. {@code test}
+     * @param errorRange the y axis's bounds in percent, the same for every group so they compare side by side
+     * @param png the PNG to write (an SVG goes beside it)
+     * @return the PNG
+     * @throws IOException when writing fails
+     */
+    public static Path errorOverIterations(
+            String title,
+            Map<String, Map<Long, List<HistoryRow>>> nets,
+            int stepsPerEpoch,
+            String validation,
+            double[] errorRange,
+            Path png)
+            throws IOException {
+        int seeds = nets.values().stream().mapToInt(Map::size).max().orElse(1);
+        XYChart chart = chart(title + seedsNote(seeds), stepsPerEpoch > 0 ? "iterations" : "epoch", "error (%)");
+        int i = 0;
+        for (Map.Entry<String, Map<Long, List<HistoryRow>>> net : nets.entrySet()) {
+            Color color = PALETTE[i++ % PALETTE.length];
+            double x = Math.max(stepsPerEpoch, 1);
+            addCurve(chart, net.getKey() + " train", net.getValue(), r -> 1 - r.trainAccuracy(), 100, x, color, DASHED);
+            addCurve(
+                    chart,
+                    net.getKey() + " " + validation,
+                    net.getValue(),
+                    r -> 1 - r.valAccuracy(),
+                    100,
+                    x,
+                    color,
+                    SOLID);
+        }
+        chart.getStyler().setYAxisMin(errorRange[0]);
+        chart.getStyler().setYAxisMax(errorRange[1]);
+        write(chart, png);
+        return png;
+    }
+
+    /**
      * Draws a confusion matrix: true classes down, predicted classes across, each cell's count shown.
      *
      * @param title the chart's title
@@ -467,6 +511,19 @@ public final class Plots {
             double scale,
             Color color,
             BasicStroke stroke) {
+        addCurve(chart, name, bySeed, value, scale, 1, color, stroke);
+    }
+
+    /** A curve over {@code xScale} times the epoch (the iterations, for steps per epoch). */
+    private static void addCurve(
+            XYChart chart,
+            String name,
+            Map<Long, List<HistoryRow>> bySeed,
+            ToDoubleFunction<HistoryRow> value,
+            double scale,
+            double xScale,
+            Color color,
+            BasicStroke stroke) {
         if (bySeed.isEmpty()) {
             return;
         }
@@ -483,7 +540,7 @@ public final class Plots {
             for (List<HistoryRow> rows : bySeed.values()) {
                 values.add(scale * value.applyAsDouble(rows.get(e)));
             }
-            x[e] = bySeed.values().iterator().next().get(e).epoch();
+            x[e] = xScale * bySeed.values().iterator().next().get(e).epoch();
             y[e] = SeedStatistics.mean(values);
             spread[e] = values.size() > 1 ? SeedStatistics.sampleStandardDeviation(values) : 0;
         }

@@ -3,6 +3,7 @@ package dev.replica.runner.report;
 import dev.replica.api.UserException;
 import dev.replica.core.state.ModelFiles;
 import dev.replica.core.state.SafeFiles;
+import dev.replica.runner.config.ReportSection;
 import dev.replica.runner.output.RunFolder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -63,6 +64,12 @@ public final class Report {
         Map<String, Map<Long, List<HistoryRow>>> histories = run.histories();
         Path plots = SafeFiles.folderIn(folder, PLOTS);
         List<Section> sections = new ArrayList<>();
+        ReportSection wanted = run.reportSection();
+        DepthStudyReport depth =
+                wanted == null || wanted.depthStudy() == null ? null : DepthStudyReport.of(run, wanted.depthStudy());
+        if (depth != null) {
+            sections.add(new Section(depth.title(), depth.plots(plots)));
+        }
         if (histories.values().stream().anyMatch(h -> !h.isEmpty())) {
             sections.add(new Section("Validation, all models", Plots.comparison(histories, plots)));
         }
@@ -98,8 +105,8 @@ public final class Report {
         sections.forEach(s -> all.addAll(s.plots()));
         Path md = folder.resolve(MARKDOWN);
         Path html = folder.resolve(HTML);
-        ModelFiles.writeAtomically(md, markdown(run, sections));
-        ModelFiles.writeAtomically(html, html(run, sections));
+        ModelFiles.writeAtomically(md, markdown(run, depth, sections));
+        ModelFiles.writeAtomically(html, html(run, depth, sections));
         return new Written(md, html, all);
     }
 
@@ -125,7 +132,7 @@ public final class Report {
         }
     }
 
-    private static String markdown(RunContents run, List<Section> sections) {
+    private static String markdown(RunContents run, DepthStudyReport depth, List<Section> sections) {
         StringBuilder sb = new StringBuilder();
         sb.append("# ").append(markdown(run.name())).append("\n\n");
         sb.append("Run folder `").append(run.folder().getFileName()).append("`.\n\n");
@@ -143,6 +150,9 @@ public final class Report {
                     sb.append("\n### Seed ").append(seed).append("\n\n").append(markdown(table));
                 }
             }
+        }
+        if (depth != null) {
+            sb.append("\n## ").append(markdown(depth.title())).append("\n\n").append(markdown(depth.markdown()));
         }
         sb.append("\n## Plots\n\nTraining dashed, validation solid; a dotted vertical line marks a learning-rate "
                 + "step, labelled with the new rate.\n");
@@ -183,7 +193,7 @@ public final class Report {
         return sb.substring(0, sb.length() - 1);
     }
 
-    private static String html(RunContents run, List<Section> sections) throws IOException {
+    private static String html(RunContents run, DepthStudyReport depth, List<Section> sections) throws IOException {
         StringBuilder sb = new StringBuilder();
         sb.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
@@ -235,6 +245,14 @@ public final class Report {
                 }
             }
             sb.append("</details>\n");
+        }
+        if (depth != null) {
+            sb.append("<h2>").append(escape(depth.title())).append("</h2>\n");
+            String id = "depth-study";
+            for (String block : depth.markdown().split("\n\n")) {
+                sb.append(markdownTable(block, id));
+                id = block.trim().startsWith("|") ? null : id;
+            }
         }
         sb.append("<h2>Plots</h2>\n<p class=\"muted\">Training dashed, validation solid; a dotted vertical line "
                 + "marks a learning-rate step, labelled with the new rate.</p>\n");

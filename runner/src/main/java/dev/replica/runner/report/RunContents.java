@@ -7,7 +7,9 @@ import dev.replica.api.UserException;
 import dev.replica.api.params.Values;
 import dev.replica.core.record.RunManifest;
 import dev.replica.core.state.SafeFiles;
+import dev.replica.core.training.TrainingSetup;
 import dev.replica.runner.config.ExperimentLoader;
+import dev.replica.runner.config.ReportSection;
 import dev.replica.runner.output.RunFolder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,8 +17,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.stream.Stream;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -162,6 +166,35 @@ public final class RunContents {
             }
         }
         return labels;
+    }
+
+    /**
+     * Returns the experiment's {@code report} section, read by the same rules as the experiment file.
+     *
+     * @return the section, or {@code null} when the experiment has none
+     * @throws UserException when the recorded section is not one that {@code replica run} writes
+     */
+    public ReportSection reportSection() {
+        return ReportSection.ofRecorded(
+                folder.resolve(RunFolder.EXPERIMENT), text(RunFolder.EXPERIMENT), new LinkedHashSet<>(labels()));
+    }
+
+    /**
+     * Returns the steps of one training epoch, from the recorded training set and batch size.
+     *
+     * @return the steps, or empty when the run recorded no data yet
+     */
+    public OptionalInt stepsPerEpoch() {
+        Object training = experiment.get("training");
+        Object batch = training instanceof Map ? ((Map<?, ?>) training).get("batch_size") : null;
+        var datasets = record().datasets();
+        if (!(batch instanceof Integer) || (Integer) batch < 1 || datasets.isEmpty()) {
+            return OptionalInt.empty();
+        }
+        Integer train = datasets.values().iterator().next().train();
+        return train == null || train < 1
+                ? OptionalInt.empty()
+                : OptionalInt.of(TrainingSetup.stepsPerEpoch(train, (Integer) batch));
     }
 
     /**
