@@ -4,10 +4,12 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 
 /**
  * The command line of a fresh process of this very build: this JVM's Java, its options (heap size,
- * system properties; not debugging agents) and class path, running the {@code replica} command line.
+ * system properties, those of Replica's settings set at run time too; not debugging agents) and class
+ * path, running the {@code replica} command line.
  * A sweep's tasks and the benchmark's workers start this way.
  *
  * <p>The entry point is named, not imported: it is in the cli module, above this one, and every process
@@ -17,6 +19,9 @@ public final class ThisJava {
 
     /** The command line's main class (the cli module's). */
     static final String MAIN_CLASS = "dev.replica.cli.ReplicaCli";
+
+    /** The prefix of the system properties that are Replica's settings, e.g. {@code replica.isa.auto}. */
+    static final String SETTINGS_PREFIX = "replica.";
 
     private ThisJava() {}
 
@@ -40,6 +45,15 @@ public final class ThisJava {
                 command.add(option);
             }
         }
+        // Replica's own settings set in this JVM without being options (as surefire sets a test JVM's pins on
+        // the instruction sets): a task or worker of this build runs as configured as its parent.
+        List<String> given = List.copyOf(command);
+        new TreeMap<>(System.getProperties()).forEach((key, value) -> {
+            String name = String.valueOf(key);
+            if (name.startsWith(SETTINGS_PREFIX) && given.stream().noneMatch(o -> o.startsWith("-D" + name + "="))) {
+                command.add("-D" + name + "=" + value);
+            }
+        });
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(MAIN_CLASS);
