@@ -92,6 +92,26 @@ class KernelFaultTest {
         assertThat(second.err()).containsAnyOf("is not bit-identical here after all", "is not bit-reproducible");
     }
 
+    @Test
+    void aKernelThatIsWrongTheSameWayInEveryProcessIsRefusedAsInexact() throws Exception {
+        Path file = TinyExperiment.write(dir, "pytorch", 0, 1);
+        FreshJvm.Result r = replica("float32-wrong-pytorch", "run", file.toString(), "--out", "a");
+        // Both processes agree to the bit at every setting; only the float64 twin shows the fault.
+        assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(2);
+        assertThat(r.err())
+                .contains("is not bit-reproducible on this machine")
+                .containsPattern(
+                        "float32 kernels that disagree with float64 \\(model res: float32 is [0-9.]+ away from "
+                                + "float64 \\(relative, the gradient of \\w+ at step 0\\), more than float32 rounding explains")
+                .doesNotContain("bit-identical (")
+                .doesNotContain("\tat ");
+        if (Files.exists(dir.resolve("a"))) {
+            try (var written = Files.walk(dir.resolve("a"))) {
+                assertThat(written.filter(f -> f.endsWith("history.csv"))).isEmpty();
+            }
+        }
+    }
+
     private FreshJvm.Result replica(String fault, String... args) throws IOException, InterruptedException {
         Path log = Files.createTempFile(dir, "jvm", ".out");
         ProcessBuilder pb = FreshJvm.builder(

@@ -22,7 +22,10 @@ import java.util.List;
  *   <li>{@code unprobed-noise}: an offset that differs per process at any setting, but not in the probe's
  *       own processes: a fault that the probe misses and only the run's self-check can see;</li>
  *   <li>{@code float32-noise-pytorch}: an offset in PyTorch's float32 gradients only, at any setting (a
- *       float32 kernel that is wrong while the float64 one is right).</li>
+ *       float32 kernel that is wrong while the float64 one is right);</li>
+ *   <li>{@code float32-wrong-pytorch}: PyTorch's first float32 gradient 1.5 times what it is, at any setting
+ *       and the same in every process: a kernel that is deterministic and wrong, as the AVX2 convolution
+ *       gradients of the AMD Zen 5 were.</li>
  * </ul>
  *
  * <p>Only test class paths hold this class ({@code META-INF/services} of the testkit jar).
@@ -50,14 +53,20 @@ public final class MisbehavingKernels implements KernelFault {
         boolean inProbe = Boolean.getBoolean(PROBE_PROCESS);
         if (atNative && faults.contains("native-noise")
                 || !inProbe && faults.contains("unprobed-noise")
-                || first.getDataType() == DataType.FLOAT32
-                        && "PyTorch".equals(first.getManager().getEngine().getEngineName())
-                        && faults.contains("float32-noise-pytorch")) {
+                || float32PyTorch(first) && faults.contains("float32-noise-pytorch")) {
             first.addi(PER_PROCESS);
+        }
+        if (float32PyTorch(first) && faults.contains("float32-wrong-pytorch")) {
+            first.muli(1.5f);
         }
         if (atNative && faults.contains("native-nan")) {
             first.muli(Float.NaN);
         }
+    }
+
+    private static boolean float32PyTorch(NDArray a) {
+        return a.getDataType() == DataType.FLOAT32
+                && "PyTorch".equals(a.getManager().getEngine().getEngineName());
     }
 
     private static String onednnPrefix(NDArray a) {

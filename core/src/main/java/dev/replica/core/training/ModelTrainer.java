@@ -30,6 +30,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -57,6 +58,8 @@ public final class ModelTrainer implements AutoCloseable {
     private ProbeTrace.Recorder firstSteps;
     private int firstStepCount;
     private Consumer<ProbeTrace> whenTraced;
+    private long tappedStep = -1;
+    private BiConsumer<String, double[]> gradientTap;
 
     /**
      * Builds and initialises the model.
@@ -506,12 +509,24 @@ public final class ModelTrainer implements AutoCloseable {
         this.whenTraced = done;
     }
 
+    /**
+     * Hands one global step's gradients to a tap when it is trained ({@link TrainingStep#tapGradients}).
+     *
+     * @param global the step, from 0
+     * @param tap receives each trainable parameter's path and gradient, in the block's order
+     */
+    public void tapGradients(long global, BiConsumer<String, double[]> tap) {
+        this.tappedStep = global;
+        this.gradientTap = tap;
+    }
+
     private Started startStep(long global) {
         BatchPrefetcher.Planned planned = batches.take(global);
         double rate = setup.schedule().rate(planned.epoch(), planned.within());
         globalStep.set(global);
         boolean traced = firstSteps != null && global == firstSteps.steps() && global < firstStepCount;
         step.recordGradients(traced ? firstSteps : null);
+        step.tapGradients(global == tappedStep ? gradientTap : null);
         TrainingStep.Pending pending = step.start(planned.batch(), rate);
         if (traced) {
             double loss = TrainingStep.scalar(pending.loss());

@@ -21,6 +21,7 @@ import dev.replica.api.engine.ProbeTrace;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -98,6 +99,7 @@ public final class TrainingStep {
     private final List<Pair<String, Parameter>> trainable = new ArrayList<>();
     private final KernelFault fault = KernelFault.installed();
     private ProbeTrace.Recorder recorder;
+    private BiConsumer<String, double[]> gradientTap;
     private boolean recordedFinite = true;
 
     /**
@@ -206,6 +208,11 @@ public final class TrainingStep {
                 }
                 recordedFinite = allFinite(gradients);
             }
+            if (gradientTap != null) {
+                for (UpdateRule.Tensor t : tensors) {
+                    gradientTap.accept(t.path(), doubles(t.gradient()));
+                }
+            }
             // Before the update, which may use the gradients as scratch space.
             NDArray gradientSums = gradients.isEmpty() ? null : gradientCheck.apply(gradients);
             rule.step(tensors, rate, state);
@@ -230,6 +237,18 @@ public final class TrainingStep {
      */
     public void recordGradients(ProbeTrace.Recorder into) {
         this.recorder = into;
+    }
+
+    /**
+     * Hands the next steps' gradients (before the update, as the update sees them) to a tap, whole, as
+     * doubles: how the probe measures float32 gradients against float64 ones. Reading them waits for the
+     * engine.
+     *
+     * @param tap receives each trainable parameter's path and gradient, in the block's order; {@code null}
+     *     to stop
+     */
+    public void tapGradients(BiConsumer<String, double[]> tap) {
+        this.gradientTap = tap;
     }
 
     /**
@@ -416,6 +435,10 @@ public final class TrainingStep {
      */
     public static double scalar(NDArray a) {
         return a.getDataType() == DataType.FLOAT64 ? a.getDouble() : a.getFloat();
+    }
+
+    private static double[] doubles(NDArray a) {
+        return a.getDataType() == DataType.FLOAT64 ? a.toDoubleArray() : toDoubles(a.toFloatArray());
     }
 
     /**

@@ -56,7 +56,7 @@ import org.apache.logging.log4j.Logger;
 public final class DeterminismProbe {
 
     /** Changes whenever the probe network or the comparison changes, so old verdicts are not reused. */
-    static final int VERSION = 2;
+    static final int VERSION = 3;
 
     static final int STEPS = 6;
     private static final String MARK = ProbeWorkload.ANSWER_MARK;
@@ -285,8 +285,12 @@ public final class DeterminismProbe {
                 return new Trial(isa, Outcome.DIFFERENT, "first difference in " + difference, seconds, false);
             }
         }
-        double inexact = a.stream().mapToDouble(ProbeTrace::inexactness).max().orElse(-1);
-        String exactness = inexact < 0 ? "" : String.format(Locale.ROOT, "float32 within %.1e of float64", inexact);
+        boolean measured = a.stream().anyMatch(t -> t.inexactness() >= 0);
+        double excess = a.stream().mapToDouble(ProbeTrace::excess).max().orElse(0);
+        String exactness = measured
+                ? String.format(
+                        Locale.ROOT, "float32 as close to float64 as rounding explains: at most %.2g of it", excess)
+                : "";
         return new Trial(isa, Outcome.IDENTICAL, exactness, seconds, false, a);
     }
 
