@@ -45,8 +45,8 @@ public final class ProbeProcess {
      * Measures the float32 kernels against float64 ones. From the same seeded weights and batch, two twins
      * train the first step: one in float64, whose loss and gradients the float32 step's must come close
      * to, and one in float32 from weights moved one ulp, whose distance from the float32 step is float32's
-     * rounding noise on this network (a deep plain net amplifies its rounding to 20% of a gradient, a
-     * ResNet to 1e-6). A deterministic kernel that is wrong passes the comparison of two processes, not
+     * rounding noise on this network (plain-56 amplifies its rounding to 20% of a gradient, ResNet-20
+     * to 0.1% at most). A deterministic kernel that is wrong passes the comparison of two processes, not
      * this: it is far from float64 while moving the weights one ulp moves it little.
      */
     private static ProbeTrace measureInexactness(
