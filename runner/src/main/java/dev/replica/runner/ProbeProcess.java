@@ -73,22 +73,44 @@ public final class ProbeProcess {
         } catch (NonFiniteLossException e) {
             return trace.withInexactness(Double.POSITIVE_INFINITY, "a twin's step that was not finite", 0);
         }
+        return judge(trace, gradients, exactLoss, exact, movedLoss, moved);
+    }
+
+    /**
+     * Judges a float32 first step against its float64 twin and its rounding-noise twin: the loss, then each
+     * gradient, and keeps the difference that most exceeds what rounding explains ({@link ProbeTrace#excess}).
+     *
+     * @param trace the float32 step's trace
+     * @param computed the float32 step's gradients
+     * @param exactLoss the float64 twin's loss
+     * @param exact the float64 twin's gradients
+     * @param movedLoss the loss of the twin whose weights were moved one ulp
+     * @param moved that twin's gradients
+     * @return the trace with its worst difference
+     */
+    static ProbeTrace judge(
+            ProbeTrace trace,
+            Map<String, double[]> computed,
+            double exactLoss,
+            Map<String, double[]> exact,
+            double movedLoss,
+            Map<String, double[]> moved) {
         double loss = trace.loss(0);
         ProbeTrace worst = trace.withInexactness(
                 relativeDistance(new double[] {loss}, new double[] {exactLoss}),
                 "the loss of step 0",
                 relativeDistance(new double[] {movedLoss}, new double[] {loss}));
         for (Map.Entry<String, double[]> g : exact.entrySet()) {
-            double[] computed = gradients.get(g.getKey());
-            if (norm(g.getValue()) < ZERO_SUM * norm(computed)) {
+            double[] float32 = computed.get(g.getKey());
+            if (norm(g.getValue()) < ZERO_SUM * norm(float32)) {
                 // Its exact value is zero (a convolution's bias right before BatchNorm): both precisions
                 // hold only the rounding of a sum that cancels, float64's 2^29 times finer.
                 continue;
             }
             ProbeTrace t = trace.withInexactness(
-                    relativeDistance(computed, g.getValue()),
+                    relativeDistance(float32, g.getValue()),
                     "the gradient of " + g.getKey() + " at step 0",
-                    relativeDistance(moved.get(g.getKey()), computed));
+                    relativeDistance(moved.get(g.getKey()), float32));
             if (t.excess() > worst.excess()) {
                 worst = t;
             }
