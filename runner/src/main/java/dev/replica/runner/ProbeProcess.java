@@ -5,7 +5,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
-import com.google.gson.Gson;
 import dev.replica.api.DataSplits;
 import dev.replica.api.EngineContext;
 import dev.replica.api.EngineSession;
@@ -226,7 +225,7 @@ public final class ProbeProcess {
             }
         }
         // The line the probe reads; then end, whatever threads the engine left running.
-        System.out.println(ProbeWorkload.ANSWER_MARK + new Gson().toJson(traces));
+        System.out.println(ProbeTrace.answerLine(traces));
         System.out.flush();
         System.exit(0);
     }

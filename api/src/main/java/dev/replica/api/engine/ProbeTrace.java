@@ -1,5 +1,8 @@
 package dev.replica.api.engine;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import dev.replica.api.ProbeWorkload;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +49,9 @@ public record ProbeTrace(
      */
     public static final double INEXACTNESS_BOUND = 1e-2;
 
+    private static final Gson ANSWER_JSON =
+            new GsonBuilder().serializeSpecialFloatingPointValues().create();
+
     /**
      * How many times float32's own rounding noise a difference may be: a network that amplifies rounding (a
      * deep plain net: 20% of a gradient from weights moved one ulp) is as far from float64 as that noise.
@@ -90,10 +96,17 @@ public record ProbeTrace(
      * are inexact. What rounding explains is {@link #INEXACTNESS_BOUND}, or {@link #NOISE_FACTOR} times the
      * rounding noise where that is more.
      *
-     * @return the ratio; 0 when not measured
+     * @return the ratio; 0 when not measured, infinite when the distance or the noise is not a finite number
+     *     (nothing then explains the difference)
      */
     public double excess() {
-        return inexactness < 0 ? 0 : inexactness / Math.max(INEXACTNESS_BOUND, NOISE_FACTOR * roundingNoise);
+        if (inexactness < 0) {
+            return 0;
+        }
+        if (Double.isNaN(inexactness) || !Double.isFinite(roundingNoise)) {
+            return Double.POSITIVE_INFINITY;
+        }
+        return inexactness / Math.max(INEXACTNESS_BOUND, NOISE_FACTOR * roundingNoise);
     }
 
     /**
@@ -102,7 +115,7 @@ public record ProbeTrace(
      * @return the finding in words, or {@code null} when they did not (or it was not measured)
      */
     public String inexact() {
-        if (!(excess() > 1) && !Double.isNaN(inexactness)) {
+        if (!(excess() > 1)) {
             return null;
         }
         return String.format(
@@ -318,6 +331,33 @@ public record ProbeTrace(
         public ProbeTrace trace() {
             return new ProbeTrace(model, losses, gradients, weights);
         }
+    }
+
+    /**
+     * Returns the line on which a probe process answers: {@link ProbeWorkload#ANSWER_MARK}, then the traces as
+     * JSON. NaN and infinities are kept: a faulty kernel's distance from float64 can be one, and is the answer.
+     *
+     * @param traces one trace per model
+     * @return the line, without its line end
+     */
+    public static String answerLine(List<ProbeTrace> traces) {
+        return ProbeWorkload.ANSWER_MARK + ANSWER_JSON.toJson(traces);
+    }
+
+    /**
+     * Reads an {@link #answerLine}.
+     *
+     * @param line the line, mark included
+     * @return the traces
+     * @throws com.google.gson.JsonParseException if the line is not an answer
+     */
+    public static List<ProbeTrace> readAnswer(String line) {
+        if (!line.startsWith(ProbeWorkload.ANSWER_MARK)) {
+            throw new IllegalArgumentException("not a probe answer: " + line);
+        }
+        ProbeTrace[] traces =
+                ANSWER_JSON.fromJson(line.substring(ProbeWorkload.ANSWER_MARK.length()), ProbeTrace[].class);
+        return traces == null ? List.of() : List.of(traces);
     }
 
     private static MessageDigest sha256() {

@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonParseException;
 import dev.replica.api.EnginePlugin;
 import dev.replica.api.ProbeWorkload;
@@ -63,7 +64,9 @@ public final class DeterminismProbe {
     private static final String GENERIC = "the probe's generic network";
 
     private static final Logger LOG = LogManager.getLogger(DeterminismProbe.class);
-    private static final Gson GSON = new Gson();
+    /** Cached verdicts hold traces, whose distance from float64 may be NaN or infinite. */
+    private static final Gson GSON =
+            new GsonBuilder().serializeSpecialFloatingPointValues().create();
     /** One probe per verdict folder in a process, so that a verdict is looked up once per process. */
     private static final Map<Path, DeterminismProbe> BY_FOLDER = new HashMap<>();
 
@@ -347,7 +350,7 @@ public final class DeterminismProbe {
                     throw new ProbeFailure(line.substring(ProbeWorkload.USER_ERROR_MARK.length()), true);
                 }
                 if (line.startsWith(MARK) && p.exitValue() == 0) {
-                    return List.of(GSON.fromJson(line.substring(MARK.length()), ProbeTrace[].class));
+                    return ProbeTrace.readAnswer(line);
                 }
             }
             throw new ProbeFailure("a probe process ended with status " + p.exitValue() + ": "
@@ -506,7 +509,7 @@ public final class DeterminismProbe {
      * @param traces one trace per model
      */
     public static void answer(List<ProbeTrace> traces) {
-        System.out.println(MARK + GSON.toJson(traces));
+        System.out.println(ProbeTrace.answerLine(traces));
         System.out.flush();
         System.exit(0);
     }

@@ -51,7 +51,7 @@ final class ManifestSummary {
         out.put("OS", at(env, "os"));
         out.put("CPU", at(env, "cpu.model") + ", " + at(env, "cpu.cores") + " cores");
         out.put("CPU instruction sets", at(env, "cpu.isa_flags"));
-        out.put("Determinism", at(engine, "determinism"));
+        out.put("Determinism", at(engine, RunManifest.DETERMINISM_IN_WORDS));
         out.put("Self-check", selfChecks(engine));
         out.put("Native settings", nativeSettings(engine));
         out.put("Dataset", dataset(m));
@@ -130,7 +130,7 @@ final class ManifestSummary {
         if (engine == null) {
             return null;
         }
-        return "Not bit-reproducible on the machine it ran on: " + at(engine, "determinism")
+        return "Not bit-reproducible on the machine it ran on: " + at(engine, RunManifest.DETERMINISM_IN_WORDS)
                 + ". A rerun there may give other bits; compare results with tolerances, not bit for bit.";
     }
 

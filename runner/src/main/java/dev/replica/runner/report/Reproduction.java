@@ -154,8 +154,8 @@ public final class Reproduction {
         TreeMap<String, String> keys = new TreeMap<>(recorded);
         now.forEach(keys::putIfAbsent);
         for (String key : keys.keySet()) {
-            if (key.startsWith(RunManifest.SELF_CHECK)) {
-                continue; // what the run's own first steps showed: a result of the run, not of the machine
+            if (RunManifest.isRunEvidence(key)) {
+                continue; // the probe's evidence and the run's own first steps: results, not the machine
             }
             String was = recorded.getOrDefault(key, KeyPaths.ABSENT);
             String is = now.getOrDefault(key, KeyPaths.ABSENT);
