@@ -1,5 +1,6 @@
 package dev.replica.api;
 
+import dev.replica.api.engine.ProbeWorkload;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;

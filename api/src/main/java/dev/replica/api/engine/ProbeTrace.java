@@ -2,7 +2,6 @@ package dev.replica.api.engine;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
-import dev.replica.api.ProbeWorkload;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.replica.api;
+package dev.replica.api.engine;
 
 import java.io.File;
 import java.net.URISyntaxException;
