@@ -9,7 +9,6 @@ import dev.replica.core.state.ModelState;
 import dev.replica.core.state.TensorFile;
 import dev.replica.core.training.ModelTrainer;
 import dev.replica.core.training.TrainingSetup;
-import dev.replica.core.training.TrainingStep;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Collections;
@@ -141,7 +140,7 @@ final class Lane implements AutoCloseable {
     }
 
     private static TensorFile.Entry entry(NDArray a) {
-        return new TensorFile.Entry(a.getShape(), TrainingStep.floats(a));
+        return new TensorFile.Entry(a.getShape(), TensorFile.floats(a));
     }
 
     /**

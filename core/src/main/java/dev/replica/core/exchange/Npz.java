@@ -1,6 +1,7 @@
 package dev.replica.core.exchange;
 
 import dev.replica.core.state.ModelFiles;
+import dev.replica.core.state.SafeFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -109,7 +110,7 @@ final class Npz {
                     throw bad(file, "holds array '" + key + "' twice");
                 }
                 try (InputStream in = zip.getInputStream(entry)) {
-                    NpyHeader h = parseNpy(file, key, in, WeightsFile.dataLimit() - total);
+                    NpyHeader h = parseNpy(file, key, in, SafeFiles.dataLimit() - total);
                     total += h.bytes();
                     if (data) {
                         tensors.put(key, h.data(in));

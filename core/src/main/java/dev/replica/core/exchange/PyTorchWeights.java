@@ -7,7 +7,6 @@ import dev.replica.api.UserException;
 import dev.replica.api.params.Params;
 import dev.replica.core.state.ModelState;
 import dev.replica.core.state.TensorFile;
-import dev.replica.core.training.TrainingStep;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -60,7 +59,7 @@ public final class PyTorchWeights {
         Map<String, StoredTensor> tensors = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : names(plugin, params, block).entrySet()) {
             NDArray a = arrays.get(e.getKey());
-            tensors.put(e.getValue(), StoredTensor.ofFloats(a.getShape(), TrainingStep.floats(a)));
+            tensors.put(e.getValue(), StoredTensor.ofFloats(a.getShape(), TensorFile.floats(a)));
         }
         return tensors;
     }

@@ -11,6 +11,7 @@ import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.MalformedJsonException;
 import dev.replica.core.state.ModelFiles;
+import dev.replica.core.state.SafeFiles;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.StringReader;
@@ -145,7 +146,7 @@ final class Safetensors {
             if (expected != dataLength) {
                 throw bad(file, "has " + dataLength + " bytes of data, but its tensors cover " + expected);
             }
-            if (dataLength > WeightsFile.dataLimit()) {
+            if (dataLength > SafeFiles.dataLimit()) {
                 throw bad(file, WeightsFile.tooMuchData(dataLength));
             }
             Map<String, StoredTensor> tensors = new LinkedHashMap<>();

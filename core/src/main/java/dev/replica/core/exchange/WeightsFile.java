@@ -41,23 +41,13 @@ public enum WeightsFile {
     }
 
     /**
-     * Returns the most array data Replica reads from one file: half the Java heap, at most 4 GiB, so a
-     * file that declares (or inflates to) more gets a message instead of running out of memory.
-     *
-     * @return the bound in bytes
-     */
-    public static long dataLimit() {
-        return Math.min(4L << 30, Runtime.getRuntime().maxMemory() / 2);
-    }
-
-    /**
-     * The message part for data over {@link #dataLimit}.
+     * The message part for data over {@link SafeFiles#dataLimit}.
      *
      * @param bytes the bytes declared
      * @return e.g. {@code declares 7200000000 bytes of arrays, more than Replica reads from one file (...)}
      */
     static String tooMuchData(long bytes) {
-        return "declares " + bytes + " bytes of arrays, more than Replica reads from one file (" + dataLimit()
+        return "declares " + bytes + " bytes of arrays, more than Replica reads from one file (" + SafeFiles.dataLimit()
                 + " bytes: half the Java heap, at most 4 GiB)";
     }
 

@@ -25,6 +25,16 @@ import java.util.HexFormat;
  */
 public final class SafeFiles {
 
+    /**
+     * Returns the most array data Replica reads from one file: half the Java heap, at most 4 GiB, so a
+     * file that declares (or inflates to) more gets a message instead of running out of memory.
+     *
+     * @return the bound in bytes
+     */
+    public static long dataLimit() {
+        return Math.min(4L << 30, Runtime.getRuntime().maxMemory() / 2);
+    }
+
     /** The largest text file (an experiment file, a manifest, a state file) Replica reads: 16 MiB. */
     public static final long TEXT_LIMIT = 16L << 20;
 

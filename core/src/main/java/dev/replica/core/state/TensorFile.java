@@ -1,8 +1,8 @@
 package dev.replica.core.state;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import dev.replica.core.exchange.WeightsFile;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -26,6 +26,18 @@ import java.util.Map;
  * dims long..., float values (big-endian).
  */
 public final class TensorFile {
+
+    /**
+     * Reads an array of any floating type as floats.
+     *
+     * @param a the array
+     * @return its values, rounded to float where they are wider
+     */
+    public static float[] floats(NDArray a) {
+        return a.getDataType() == DataType.FLOAT32
+                ? a.toFloatArray()
+                : a.toType(DataType.FLOAT32, false).toFloatArray();
+    }
 
     private static final String MAGIC = "REPLICA-TENSORS";
     private static final int VERSION = 1;
@@ -105,7 +117,7 @@ public final class TensorFile {
             Map<String, Entry> entries = new LinkedHashMap<>();
             // What the file still holds: no entry may claim more, so an edited shape cannot make Replica
             // allocate beyond the file (nor beyond the bound on array data), whatever its dimensions multiply to.
-            long left = Math.min(Files.size(file), WeightsFile.dataLimit());
+            long left = Math.min(Files.size(file), SafeFiles.dataLimit());
             for (int i = 0; i < count; i++) {
                 String name = data.readUTF();
                 int rank = data.readInt();

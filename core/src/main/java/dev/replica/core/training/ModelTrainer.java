@@ -24,6 +24,7 @@ import dev.replica.core.state.EpochRecord;
 import dev.replica.core.state.ModelFiles;
 import dev.replica.core.state.ModelState;
 import dev.replica.core.state.Numbers;
+import dev.replica.core.state.TensorFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -631,7 +632,7 @@ public final class ModelTrainer implements AutoCloseable {
                 NDArray output = forward(batch);
                 lossSum += TrainingStep.scalar(TrainingStep.crossEntropy(manager, output, batch.labels(), classes))
                         * (double) indices.length;
-                float[] values = TrainingStep.floats(output);
+                float[] values = TensorFile.floats(output);
                 int[] predicted = TrainingStep.predictions(values, classes);
                 for (int i = 0; i < predicted.length; i++) {
                     confusion[batch.labels()[i]][predicted[i]]++;
@@ -658,7 +659,7 @@ public final class ModelTrainer implements AutoCloseable {
     public float[] logits(Batch batch) {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            return TrainingStep.floats(forward(batch));
+            return TensorFile.floats(forward(batch));
         }
     }
 

@@ -18,6 +18,7 @@ import dev.replica.api.EngineSession;
 import dev.replica.api.OptimizerState;
 import dev.replica.api.UpdateRule;
 import dev.replica.api.engine.ProbeTrace;
+import dev.replica.core.state.TensorFile;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -262,7 +263,7 @@ public final class TrainingStep {
 
     private static boolean allFinite(NDList gradients) {
         for (NDArray g : gradients) {
-            for (float v : floats(g)) {
+            for (float v : TensorFile.floats(g)) {
                 if (!Float.isFinite(v)) {
                     return false;
                 }
@@ -287,7 +288,7 @@ public final class TrainingStep {
     private static String digest(NDArray a) {
         return a.getDataType() == DataType.FLOAT64
                 ? ProbeTrace.digest(a.toDoubleArray())
-                : ProbeTrace.digest(floats(a));
+                : ProbeTrace.digest(TensorFile.floats(a));
     }
 
     /**
@@ -326,10 +327,11 @@ public final class TrainingStep {
             scope.suppressNotUsedWarning();
             NDArray stacked = NDArrays.stack(losses);
             // A float64 loss (the check's exact lane) is read whole: floats would drop its digits.
-            double[] loss =
-                    stacked.getDataType() == DataType.FLOAT64 ? stacked.toDoubleArray() : toDoubles(floats(stacked));
-            float[] allLogits = floats(logits.size() == 1 ? logits.get(0) : NDArrays.concat(logits));
-            float[] allSums = sums.isEmpty() ? new float[0] : floats(NDArrays.stack(sums));
+            double[] loss = stacked.getDataType() == DataType.FLOAT64
+                    ? stacked.toDoubleArray()
+                    : toDoubles(TensorFile.floats(stacked));
+            float[] allLogits = TensorFile.floats(logits.size() == 1 ? logits.get(0) : NDArrays.concat(logits));
+            float[] allSums = sums.isEmpty() ? new float[0] : TensorFile.floats(NDArrays.stack(sums));
             List<Outcome> outcomes = new ArrayList<>(steps.size());
             int row = 0;
             for (int i = 0; i < steps.size(); i++) {
@@ -439,18 +441,6 @@ public final class TrainingStep {
 
     private static double[] doubles(NDArray a) {
         return a.getDataType() == DataType.FLOAT64 ? a.toDoubleArray() : toDoubles(a.toFloatArray());
-    }
-
-    /**
-     * Reads an array of any floating type as floats.
-     *
-     * @param a the array
-     * @return its values, rounded to float where they are wider
-     */
-    public static float[] floats(NDArray a) {
-        return a.getDataType() == DataType.FLOAT32
-                ? a.toFloatArray()
-                : a.toType(DataType.FLOAT32, false).toFloatArray();
     }
 
     /**
