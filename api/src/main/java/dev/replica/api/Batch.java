@@ -31,4 +31,16 @@ public record Batch(float[] features, Shape shape, int[] labels) {
     public int size() {
         return labels.length;
     }
+
+    /**
+     * Returns the number of batches (steps) an epoch of {@code examples} takes at a batch size, the last,
+     * partial batch kept.
+     *
+     * @param examples training examples
+     * @param batchSize examples per batch
+     * @return the count
+     */
+    public static int perEpoch(int examples, int batchSize) {
+        return (examples + batchSize - 1) / batchSize;
+    }
 }

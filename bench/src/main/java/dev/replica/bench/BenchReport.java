@@ -1,8 +1,8 @@
 package dev.replica.bench;
 
 import dev.replica.api.engine.CpuInfo;
-import dev.replica.core.state.ModelFiles;
-import dev.replica.runner.report.Plots;
+import dev.replica.core.state.SafeFiles;
+import dev.replica.report.Plots;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -463,8 +463,8 @@ public final class BenchReport {
      * @throws IOException when writing fails
      */
     public void write(Path folder) throws IOException {
-        ModelFiles.writeAtomically(folder.resolve("bench.txt"), text());
-        ModelFiles.writeAtomically(folder.resolve("bench.csv"), csv());
+        SafeFiles.writeAtomically(folder.resolve("bench.txt"), text());
+        SafeFiles.writeAtomically(folder.resolve("bench.csv"), csv());
         List<String> groups = new ArrayList<>();
         Map<String, List<Double>> series = new LinkedHashMap<>();
         series.put("Replica", new ArrayList<>());

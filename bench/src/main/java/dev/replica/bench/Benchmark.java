@@ -1,7 +1,7 @@
 package dev.replica.bench;
 
 import dev.replica.api.UserException;
-import dev.replica.core.state.ModelFiles;
+import dev.replica.core.state.SafeFiles;
 import dev.replica.runner.ThisJava;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -196,7 +196,7 @@ public final class Benchmark {
                         .resolveSibling("results")
                         .resolve(log.getFileName().toString().replace(".log", ".json"));
                 Files.createDirectories(kept.getParent());
-                ModelFiles.writeAtomically(kept, json + "\n");
+                SafeFiles.writeAtomically(kept, json + "\n");
                 return LoopBenchmark.fromJson(json);
             }
         }

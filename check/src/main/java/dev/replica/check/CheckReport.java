@@ -2,14 +2,15 @@ package dev.replica.check;
 
 import dev.replica.api.UserException;
 import dev.replica.api.params.Values;
-import dev.replica.core.state.ModelFiles;
+import dev.replica.core.record.ModelFiles;
+import dev.replica.core.record.RunFolder;
 import dev.replica.core.state.Numbers;
+import dev.replica.core.state.SafeFiles;
 import dev.replica.core.training.Evaluation;
+import dev.replica.report.Plots;
 import dev.replica.runner.config.Check;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.Tolerance;
-import dev.replica.runner.output.RunFolder;
-import dev.replica.runner.report.Plots;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -133,17 +134,17 @@ final class CheckReport {
     /** Writes a model's files and adds its section to the report. */
     void model(ModelComparison c, Verdict verdict) throws IOException {
         Path dir = folder.model(c.label(), null).folder();
-        ModelFiles.writeAtomically(dir.resolve(a.name() + ".csv"), stepsCsv(c.stepsA()));
-        ModelFiles.writeAtomically(dir.resolve(b.name() + ".csv"), stepsCsv(c.stepsB()));
+        SafeFiles.writeAtomically(dir.resolve(a.name() + ".csv"), stepsCsv(c.stepsA()));
+        SafeFiles.writeAtomically(dir.resolve(b.name() + ".csv"), stepsCsv(c.stepsB()));
         if (c.rerun() != null) {
-            ModelFiles.writeAtomically(
+            SafeFiles.writeAtomically(
                     dir.resolve(a.name() + "-rerun.csv"), stepsCsv(c.rerun().steps()));
         }
-        ModelFiles.writeAtomically(dir.resolve("divergence.csv"), divergenceCsv(c));
+        SafeFiles.writeAtomically(dir.resolve("divergence.csv"), divergenceCsv(c));
         String plot = divergencePlot(c.label(), dir);
         String floorPlot = "";
         if (!c.replayed().isEmpty()) {
-            ModelFiles.writeAtomically(dir.resolve("noise-floor.csv"), noiseFloorCsv(c));
+            SafeFiles.writeAtomically(dir.resolve("noise-floor.csv"), noiseFloorCsv(c));
             floorPlot = noiseFloorPlot(c.label(), dir);
         }
         verdictRows.add("| " + c.label() + " | " + verdict + " | " + (verdict.passed() ? "—" : escape(verdict.detail()))
@@ -208,7 +209,7 @@ final class CheckReport {
                         Numbers.significant(runs.get(k).accuracy(), 9)));
             }
         }
-        ModelFiles.writeAtomically(dir.resolve("outcomes.csv"), ModelFiles.csv(Plots.OUTCOME_COLUMNS, rows));
+        SafeFiles.writeAtomically(dir.resolve("outcomes.csv"), ModelFiles.csv(Plots.OUTCOME_COLUMNS, rows));
         StringBuilder plots = new StringBuilder();
         try {
             for (Path png : Plots.outcomes(dir.resolve("outcomes.csv"), dir, "outcome")) {
@@ -327,7 +328,7 @@ final class CheckReport {
                     + "| --- | --- | --- |\n");
             outcomeRows.forEach(r -> verdicts.append(r).append('\n'));
         }
-        ModelFiles.writeAtomically(folder.path().resolve("summary.md"), verdicts.toString());
+        SafeFiles.writeAtomically(folder.path().resolve(RunFolder.SUMMARY_MD), verdicts.toString());
         StringBuilder md = new StringBuilder();
         md.append("# Reproducibility check: ").append(experiment.name()).append("\n\n");
         md.append("## Verdicts\n\n").append(verdicts);
@@ -347,8 +348,8 @@ final class CheckReport {
                             + "measured) or with fewer than 3 seeds per engine, whose spread is not known.\n\n")
                     .append(outcomeSections);
         }
-        ModelFiles.writeAtomically(folder.path().resolve("check.md"), md.toString());
-        ModelFiles.writeAtomically(folder.path().resolve("check.csv"), ModelFiles.csv(CHECK_COLUMNS, csvRows));
+        SafeFiles.writeAtomically(folder.path().resolve("check.md"), md.toString());
+        SafeFiles.writeAtomically(folder.path().resolve("check.csv"), ModelFiles.csv(CHECK_COLUMNS, csvRows));
     }
 
     private String compared() {

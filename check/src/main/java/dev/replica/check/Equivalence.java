@@ -1,6 +1,6 @@
 package dev.replica.check;
 
-import dev.replica.runner.output.SeedStatistics;
+import dev.replica.report.SeedStatistics;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Locale;

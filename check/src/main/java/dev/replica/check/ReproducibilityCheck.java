@@ -2,10 +2,12 @@ package dev.replica.check;
 
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.Gson;
+import dev.replica.api.Batch;
 import dev.replica.api.DataSplits;
 import dev.replica.api.EngineSession;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.UserException;
+import dev.replica.core.record.RunFolder;
 import dev.replica.core.record.RunManifest;
 import dev.replica.core.training.Evaluation;
 import dev.replica.core.training.StopRequest;
@@ -17,9 +19,7 @@ import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.OutcomeCheck;
 import dev.replica.runner.config.PluginUse;
 import dev.replica.runner.output.Manifest;
-import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.plugin.PluginRegistry;
-import dev.replica.runner.report.RunContents;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -226,7 +226,7 @@ public final class ReproducibilityCheck {
                             sides.stream().map(Side::experiment).toList())
                     .withEngines(engines)
                     .withDatasets(dataset);
-            Path manifestFile = folder.path().resolve(RunContents.MANIFEST);
+            Path manifestFile = folder.path().resolve(RunFolder.MANIFEST);
             manifest.write(manifestFile);
 
             CheckReport report = new CheckReport(folder, experiment, check, a, b, steps, engines);
@@ -340,7 +340,7 @@ public final class ReproducibilityCheck {
     /** The steps to compare: the file's, or one epoch; never more than the run trains. */
     private static int steps(String file, Check check, Side a, DataSplits data) {
         int batch = a.experiment().training().batchSize();
-        int perEpoch = TrainingSetup.stepsPerEpoch(data.train().size(), batch);
+        int perEpoch = Batch.perEpoch(data.train().size(), batch);
         int epochs = a.experiment().training().epochs();
         int total = perEpoch * epochs;
         int steps = check.steps().orElse(perEpoch);

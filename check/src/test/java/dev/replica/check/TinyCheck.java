@@ -2,10 +2,10 @@ package dev.replica.check;
 
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.Plugin;
+import dev.replica.core.record.RunFolder;
 import dev.replica.runner.Environment;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
-import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.io.IOException;
@@ -68,7 +68,7 @@ public final class TinyCheck {
 
     /** A new run folder under {@code dir} with the experiment's resolved file, as the command makes it. */
     static RunFolder folder(Path dir, Experiment experiment) {
-        return RunFolder.start(dir.resolve("runs"), experiment);
+        return experiment.startFolder(dir.resolve("runs"));
     }
 
     /** Runs the check of an experiment on its own sides. */

@@ -7,7 +7,8 @@ import dev.replica.bench.BenchReport;
 import dev.replica.bench.Benchmark;
 import dev.replica.bench.LoopBenchmark;
 import dev.replica.bench.PythonPeer;
-import dev.replica.core.state.ModelFiles;
+import dev.replica.core.record.RunFolder;
+import dev.replica.core.state.SafeFiles;
 import dev.replica.runner.Environment;
 import dev.replica.runner.RunAssembly;
 import dev.replica.runner.config.Experiment;
@@ -134,7 +135,7 @@ final class BenchCommand implements Callable<Integer> {
         Path folder = out.resolve(
                 experiment.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(folder);
-        Path resolved = folder.resolve("experiment.yaml").toAbsolutePath();
+        Path resolved = folder.resolve(RunFolder.EXPERIMENT).toAbsolutePath();
         ExperimentWriter.write(experiment, resolved);
         Params sgd = experiment.optimizer().params();
         int threads = experiment.engine().params().getInt("threads");
@@ -267,7 +268,7 @@ final class BenchCommand implements Callable<Integer> {
                         .measure(experiment, model, rounds, roundSeconds, peer, dir, replicaOnly);
                 parent.out().println(Benchmark.RESULT + LoopBenchmark.toJson(r));
             } finally {
-                ModelFiles.deleteTree(dir);
+                SafeFiles.deleteTree(dir);
             }
             return 0;
         }

@@ -6,11 +6,11 @@ import dev.replica.check.CheckStoppedException;
 import dev.replica.check.OutcomeComparison;
 import dev.replica.check.ReproducibilityCheck;
 import dev.replica.check.Verdict;
+import dev.replica.core.record.RunFolder;
 import dev.replica.core.training.StopRequest;
 import dev.replica.runner.config.Check;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
-import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.io.IOException;
@@ -93,7 +93,7 @@ final class CheckCommand implements Callable<Integer> {
                     file.toString(),
                     experiment,
                     () -> {
-                        RunFolder folder = RunFolder.start(out, checked);
+                        RunFolder folder = checked.startFolder(out);
                         console.println("Check folder " + folder.path());
                         console.flush();
                         return folder;

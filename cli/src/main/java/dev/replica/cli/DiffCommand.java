@@ -1,9 +1,9 @@
 package dev.replica.cli;
 
-import dev.replica.runner.output.RunFolder;
-import dev.replica.runner.output.RunLock;
-import dev.replica.runner.report.KeyPaths;
-import dev.replica.runner.report.RunContents;
+import dev.replica.core.record.RunContents;
+import dev.replica.core.record.RunFolder;
+import dev.replica.core.record.RunLock;
+import dev.replica.report.KeyPaths;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -56,7 +56,7 @@ final class DiffCommand implements Callable<Integer> {
         out.println("--- " + left);
         out.println("+++ " + right);
         section(out, RunFolder.EXPERIMENT, experiment);
-        section(out, RunContents.MANIFEST, manifest);
+        section(out, RunFolder.MANIFEST, manifest);
         out.flush();
         return 0;
     }

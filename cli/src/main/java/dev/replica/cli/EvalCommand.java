@@ -3,15 +3,16 @@ package dev.replica.cli;
 import dev.replica.core.exchange.StoredTensor;
 import dev.replica.core.exchange.TensorType;
 import dev.replica.core.exchange.WeightsFile;
-import dev.replica.core.state.ModelFiles;
+import dev.replica.core.record.ModelFiles;
+import dev.replica.core.record.RunFolder;
 import dev.replica.core.state.Numbers;
 import dev.replica.core.state.SafeFiles;
 import dev.replica.core.training.Evaluation;
 import dev.replica.core.training.ProgressListener;
+import dev.replica.report.Plots;
 import dev.replica.runner.TrainedModel;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.output.SummaryTable;
-import dev.replica.runner.report.Plots;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -77,8 +78,8 @@ final class EvalCommand implements Callable<Integer> {
             List<String> names = model.data().classNames();
             String text = markdown(experiment, model, e, names);
             parent.out().print(text);
-            ModelFiles.writeAtomically(dir.resolve(stem + ".md"), text);
-            ModelFiles.writeAtomically(dir.resolve(stem + "-confusion.csv"), confusionCsv(e, names));
+            SafeFiles.writeAtomically(dir.resolve(stem + ".md"), text);
+            SafeFiles.writeAtomically(dir.resolve(stem + "-confusion.csv"), confusionCsv(e, names));
             Plots.confusion(
                     model.label() + ", " + split + " split: " + Numbers.fixed(100 * e.accuracy(), 2) + "% right",
                     names,
@@ -197,8 +198,8 @@ final class EvalCommand implements Callable<Integer> {
         if (!models.dataOverrides.isEmpty()) {
             return Optional.of("Not compared with the run's summary.csv: --set changed the data it measured");
         }
-        Path csv = (experiment.seeds().size() > 1 ? models.run.resolve("seed-" + model.seed()) : models.run)
-                .resolve("summary.csv");
+        Path csv = (experiment.seeds().size() > 1 ? models.run.resolve(RunFolder.seedFolder(model.seed())) : models.run)
+                .resolve(RunFolder.SUMMARY_CSV);
         if (!Files.isRegularFile(csv)) {
             return Optional.empty();
         }

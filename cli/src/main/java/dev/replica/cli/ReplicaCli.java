@@ -3,23 +3,23 @@ package dev.replica.cli;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import dev.replica.api.UserException;
+import dev.replica.core.config.ExperimentException;
+import dev.replica.core.record.RunFolder;
+import dev.replica.core.record.RunLock;
 import dev.replica.core.training.NonFiniteLossException;
 import dev.replica.core.training.ProgressListener;
 import dev.replica.core.training.StopRequest;
 import dev.replica.core.training.TrainingStoppedException;
 import dev.replica.core.training.WriteFailedException;
+import dev.replica.report.Report;
 import dev.replica.runner.Environment;
 import dev.replica.runner.ExperimentRunner;
 import dev.replica.runner.RunAssembly;
 import dev.replica.runner.RunnerModule;
 import dev.replica.runner.config.Experiment;
-import dev.replica.runner.config.ExperimentException;
 import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.config.ExperimentWriter;
-import dev.replica.runner.output.RunFolder;
-import dev.replica.runner.output.RunLock;
 import dev.replica.runner.plugin.PluginRegistry;
-import dev.replica.runner.report.Report;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -307,7 +307,7 @@ public final class ReplicaCli {
                     throw new UserException("run needs an experiment FILE, or --resume RUN_DIR");
                 }
                 experiment = loader.load(file, overrides());
-                folder = RunFolder.start(out, experiment);
+                folder = experiment.startFolder(out);
                 parent.out.println("Run folder " + folder.path());
             }
             return train(
@@ -321,7 +321,8 @@ public final class ReplicaCli {
                         parent.out.println();
                         parent.out.print(
                                 experiment.seeds().size() > 1
-                                        ? Files.readString(folder.path().resolve("summary.md"), StandardCharsets.UTF_8)
+                                        ? Files.readString(
+                                                folder.path().resolve(RunFolder.SUMMARY_MD), StandardCharsets.UTF_8)
                                         : outcome.table().markdown());
                         parent.out.println();
                         Report.Written report = Report.write(folder.path());

@@ -1,8 +1,9 @@
 package dev.replica.cli;
 
-import dev.replica.runner.output.RunLock;
-import dev.replica.runner.report.Report;
-import dev.replica.runner.report.RunContents;
+import dev.replica.core.record.RunContents;
+import dev.replica.core.record.RunFolder;
+import dev.replica.core.record.RunLock;
+import dev.replica.report.Report;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ final class ReportCommand implements Callable<Integer> {
         Report.Written written = Report.write(folder);
         PrintWriter out = spec.commandLine().getOut();
         out.println("Wrote " + written.markdown() + ", " + written.html() + " and "
-                + written.plots().size() + " plots in " + folder.resolve(Report.PLOTS));
+                + written.plots().size() + " plots in " + folder.resolve(RunFolder.PLOTS));
         out.flush();
         return 0;
     }

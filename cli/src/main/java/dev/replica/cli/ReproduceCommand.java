@@ -2,6 +2,12 @@ package dev.replica.cli;
 
 import dev.replica.api.EngineSession;
 import dev.replica.api.Plugin;
+import dev.replica.core.record.RunContents;
+import dev.replica.core.record.RunFolder;
+import dev.replica.core.record.RunLock;
+import dev.replica.report.RecordedData;
+import dev.replica.report.Report;
+import dev.replica.report.Reproduction;
 import dev.replica.runner.Environment;
 import dev.replica.runner.ExperimentRunner;
 import dev.replica.runner.RunAssembly;
@@ -9,14 +15,8 @@ import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.config.ExperimentWriter;
 import dev.replica.runner.output.Manifest;
-import dev.replica.runner.output.RunFolder;
-import dev.replica.runner.output.RunLock;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
-import dev.replica.runner.report.RecordedData;
-import dev.replica.runner.report.Report;
-import dev.replica.runner.report.Reproduction;
-import dev.replica.runner.report.RunContents;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -101,7 +101,7 @@ final class ReproduceCommand implements Callable<Integer> {
         // A run folder is <out>/<name>/<stamp>: the new run goes beside it unless --out says otherwise.
         Path name = folder.toAbsolutePath().normalize().getParent();
         Path root = out != null ? out : name != null && name.getParent() != null ? name.getParent() : Path.of("runs");
-        RunFolder target = RunFolder.start(root, experiment);
+        RunFolder target = experiment.startFolder(root);
         text.println("Reproducing " + folder + " in run folder " + target.path());
         text.flush();
 

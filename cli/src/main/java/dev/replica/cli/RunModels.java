@@ -1,12 +1,12 @@
 package dev.replica.cli;
 
 import dev.replica.api.UserException;
+import dev.replica.core.record.RunFolder;
+import dev.replica.core.record.RunLock;
 import dev.replica.runner.Environment;
 import dev.replica.runner.TrainedModel;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
-import dev.replica.runner.output.RunFolder;
-import dev.replica.runner.output.RunLock;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.io.IOException;
 import java.nio.file.Path;

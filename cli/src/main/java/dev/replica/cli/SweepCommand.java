@@ -2,7 +2,7 @@ package dev.replica.cli;
 
 import dev.replica.api.UserException;
 import dev.replica.api.params.Params;
-import dev.replica.core.state.ModelFiles;
+import dev.replica.core.state.SafeFiles;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.plugin.PluginKind;
@@ -113,8 +113,8 @@ final class SweepCommand implements Callable<Integer> {
         if (gather != null) {
             Sweep sweep = Sweep.open(gather);
             StudyTable table = StudyTable.gather(sweep);
-            ModelFiles.writeAtomically(sweep.dir().resolve("study.md"), table.markdown());
-            ModelFiles.writeAtomically(sweep.dir().resolve("study.csv"), table.csv());
+            SafeFiles.writeAtomically(sweep.dir().resolve("study.md"), table.markdown());
+            SafeFiles.writeAtomically(sweep.dir().resolve("study.csv"), table.csv());
             say.print(table.markdown());
             say.println();
             say.println("Wrote " + sweep.dir().resolve("study.md") + " and study.csv");
@@ -175,8 +175,8 @@ final class SweepCommand implements Callable<Integer> {
                     + sweep.dir() + " --local N");
         }
         StudyTable table = StudyTable.gather(sweep);
-        ModelFiles.writeAtomically(sweep.dir().resolve("study.md"), table.markdown());
-        ModelFiles.writeAtomically(sweep.dir().resolve("study.csv"), table.csv());
+        SafeFiles.writeAtomically(sweep.dir().resolve("study.md"), table.markdown());
+        SafeFiles.writeAtomically(sweep.dir().resolve("study.csv"), table.csv());
         say.println();
         say.print(table.markdown());
         say.println();

@@ -3,8 +3,8 @@ package dev.replica.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.replica.check.TinyCheck;
+import dev.replica.report.Report;
 import dev.replica.runner.TinyExperiment;
-import dev.replica.runner.report.Report;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

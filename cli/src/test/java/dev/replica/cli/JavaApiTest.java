@@ -3,10 +3,10 @@ package dev.replica.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.replica.core.config.ExperimentException;
 import dev.replica.core.state.Numbers;
 import dev.replica.runner.Replica;
 import dev.replica.runner.TinyExperiment;
-import dev.replica.runner.config.ExperimentException;
 import dev.replica.runner.config.ExperimentWriter;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;

@@ -3,10 +3,10 @@ package dev.replica.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonParser;
+import dev.replica.core.record.HistoryRow;
 import dev.replica.core.state.Checkpoint;
 import dev.replica.core.state.TensorFile;
 import dev.replica.runner.TinyExperiment;
-import dev.replica.runner.report.HistoryRow;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

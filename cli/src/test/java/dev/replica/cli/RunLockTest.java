@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.replica.api.UserException;
+import dev.replica.core.record.RunFolder;
+import dev.replica.core.record.RunLock;
 import dev.replica.runner.TinyExperiment;
-import dev.replica.runner.output.RunLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,13 +68,13 @@ class RunLockTest {
 
         holder.destroyForcibly(); // SIGKILL: the lock file still names it
         assertThat(holder.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(Files.readString(run.resolve(RunLock.FILE))).startsWith("process " + holder.pid());
+        assertThat(Files.readString(run.resolve(RunFolder.LOCK))).startsWith("process " + holder.pid());
         FreshJvm.Result resumed = FreshJvm.run(dir, "run", "--resume", run.toString());
         assertThat(resumed.exit()).as(resumed.out() + resumed.err()).isZero();
         assertThat(resumed.out())
                 .contains("Took over the lock of process " + holder.pid() + " (replica run, since ")
                 .contains("which ended without releasing it");
-        assertThat(run.resolve(RunLock.FILE)).isEmptyFile();
+        assertThat(run.resolve(RunFolder.LOCK)).isEmptyFile();
     }
 
     @Test

@@ -5,10 +5,12 @@ import dev.replica.api.DataSplits;
 import dev.replica.api.EngineSession;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.nn.Blocks;
+import dev.replica.core.record.ModelFiles;
+import dev.replica.core.record.RunFolder;
 import dev.replica.core.record.RunManifest;
 import dev.replica.core.state.Checkpoint;
-import dev.replica.core.state.ModelFiles;
 import dev.replica.core.state.ModelState;
+import dev.replica.core.state.SafeFiles;
 import dev.replica.core.training.Evaluation;
 import dev.replica.core.training.ModelTrainer;
 import dev.replica.core.training.ProgressListener;
@@ -17,11 +19,9 @@ import dev.replica.core.training.TrainingSetup;
 import dev.replica.core.training.TrainingStoppedException;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.PluginUse;
-import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.output.SeedSummaryTable;
 import dev.replica.runner.output.SummaryTable;
 import dev.replica.runner.plugin.PluginRegistry;
-import dev.replica.runner.report.RunContents;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -96,7 +96,7 @@ public final class ExperimentRunner {
     public Outcome run(Experiment experiment, RunFolder folder, ProgressListener listener, StopRequest stop)
             throws IOException {
         RunManifest manifest = assembly.manifest(folder, experiment, "run", experiment.seeds(), List.of(experiment));
-        Path manifestFile = folder.path().resolve(RunContents.MANIFEST);
+        Path manifestFile = folder.path().resolve(RunFolder.MANIFEST);
         try (EngineSession session = assembly.openEngine(experiment)) {
             SortedMap<String, String> engineFacts = assembly.describeEngine(session, experiment.engine());
             manifest = manifest.withEngine(engineFacts);
@@ -164,10 +164,10 @@ public final class ExperimentRunner {
                     }
                 }
                 SummaryTable table = new SummaryTable(rows);
-                Path target = several ? folder.path().resolve("seed-" + seed) : folder.path();
+                Path target = several ? folder.path().resolve(RunFolder.seedFolder(seed)) : folder.path();
                 Files.createDirectories(target);
-                ModelFiles.writeAtomically(target.resolve("summary.md"), table.markdown());
-                ModelFiles.writeAtomically(target.resolve("summary.csv"), table.csv());
+                SafeFiles.writeAtomically(target.resolve(RunFolder.SUMMARY_MD), table.markdown());
+                SafeFiles.writeAtomically(target.resolve(RunFolder.SUMMARY_CSV), table.csv());
                 if (first == null) {
                     first = table;
                 }
@@ -176,9 +176,9 @@ public final class ExperimentRunner {
             if (several) {
                 // The aggregate over seeds: mean and sample standard deviation (docs/design.md, section 8).
                 SeedSummaryTable overSeeds = new SeedSummaryTable(experiment.seeds(), tables);
-                ModelFiles.writeAtomically(folder.path().resolve("summary.md"), overSeeds.markdown());
-                ModelFiles.writeAtomically(folder.path().resolve("summary.csv"), overSeeds.csv());
-                ModelFiles.writeAtomically(folder.path().resolve("differences.csv"), overSeeds.differencesCsv());
+                SafeFiles.writeAtomically(folder.path().resolve(RunFolder.SUMMARY_MD), overSeeds.markdown());
+                SafeFiles.writeAtomically(folder.path().resolve(RunFolder.SUMMARY_CSV), overSeeds.csv());
+                SafeFiles.writeAtomically(folder.path().resolve("differences.csv"), overSeeds.differencesCsv());
             }
             manifest = manifest.withWeights(checksums);
             manifest.write(manifestFile);

@@ -2,20 +2,20 @@ package dev.replica.runner;
 
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.UserException;
+import dev.replica.core.config.ExperimentException;
+import dev.replica.core.record.HistoryRow;
+import dev.replica.core.record.RunContents;
+import dev.replica.core.record.RunFolder;
+import dev.replica.core.record.RunLock;
 import dev.replica.core.record.RunManifest;
 import dev.replica.core.training.ProgressListener;
+import dev.replica.report.Report;
 import dev.replica.runner.config.Experiment;
-import dev.replica.runner.config.ExperimentException;
 import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.config.ExperimentWriter;
-import dev.replica.runner.output.RunFolder;
-import dev.replica.runner.output.RunLock;
 import dev.replica.runner.output.SummaryTable;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
-import dev.replica.runner.report.HistoryRow;
-import dev.replica.runner.report.Report;
-import dev.replica.runner.report.RunContents;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -114,7 +114,7 @@ public final class Replica {
     public Run run(Experiment experiment, Path out, ProgressListener listener) throws IOException {
         Objects.requireNonNull(experiment, "experiment");
         Experiment checked = parse(ExperimentWriter.toYaml(experiment));
-        RunFolder folder = RunFolder.start(out, checked);
+        RunFolder folder = checked.startFolder(out);
         try (RunLock lock = RunLock.exclusive(folder.path(), "run (Java API)")) {
             new ExperimentRunner(registry, models(), environment).run(checked, folder, listener);
             Report.write(folder.path());
@@ -226,8 +226,8 @@ public final class Replica {
          * @throws UserException when the run has no finished table for that seed
          */
         public SummaryTable summary(long seed) {
-            Path dir = experiment.seeds().size() > 1 ? folder.resolve("seed-" + seed) : folder;
-            Path csv = dir.resolve("summary.csv");
+            Path dir = experiment.seeds().size() > 1 ? folder.resolve(RunFolder.seedFolder(seed)) : folder;
+            Path csv = dir.resolve(RunFolder.SUMMARY_CSV);
             if (!experiment.seeds().contains(seed) || !Files.isRegularFile(csv)) {
                 throw new UserException(folder + " has no summary for seed " + seed + " (seeds: " + experiment.seeds()
                         + "; a run has one when it finished)");

@@ -1,6 +1,7 @@
 package dev.replica.runner;
 
 import com.google.gson.JsonParser;
+import dev.replica.api.Batch;
 import dev.replica.api.DataContext;
 import dev.replica.api.DataSplits;
 import dev.replica.api.DatasetPlugin;
@@ -18,6 +19,7 @@ import dev.replica.api.UserException;
 import dev.replica.api.engine.ProbeWorkload;
 import dev.replica.api.seed.SeedNames;
 import dev.replica.api.seed.SeedStream;
+import dev.replica.core.record.RunFolder;
 import dev.replica.core.record.RunManifest;
 import dev.replica.core.state.SafeFiles;
 import dev.replica.core.training.TrainingSetup;
@@ -25,10 +27,8 @@ import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentWriter;
 import dev.replica.runner.config.PluginUse;
 import dev.replica.runner.output.Manifest;
-import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
-import dev.replica.runner.report.RunContents;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -181,8 +181,7 @@ public final class RunAssembly {
     public TrainingSetup setup(Experiment experiment, EngineSession session, DataSplits data, long seed) {
         OptimizerPlugin optimizer =
                 registry.get(PluginKind.OPTIMIZER, experiment.optimizer().plugin());
-        int steps = TrainingSetup.stepsPerEpoch(
-                data.train().size(), experiment.training().batchSize());
+        int steps = Batch.perEpoch(data.train().size(), experiment.training().batchSize());
         if (steps < 1) {
             // An int that overflowed: a run of no steps would "finish" with a loss of 0, a wrong result.
             throw new UserException(
@@ -229,7 +228,7 @@ public final class RunAssembly {
 
     /** What a run folder's manifest already says its models started from: a resumed run keeps it. */
     private static Map<String, String> recordedInitialWeights(RunFolder folder) throws IOException {
-        Path file = folder.path().resolve(RunContents.MANIFEST);
+        Path file = folder.path().resolve(RunFolder.MANIFEST);
         if (!Files.isRegularFile(file)) {
             return Map.of();
         }

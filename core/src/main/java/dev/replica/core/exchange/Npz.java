@@ -1,6 +1,5 @@
 package dev.replica.core.exchange;
 
-import dev.replica.core.state.ModelFiles;
 import dev.replica.core.state.SafeFiles;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,7 +38,7 @@ final class Npz {
     private Npz() {}
 
     static void write(Path file, WeightsFile.Contents contents) throws IOException {
-        ModelFiles.writeAtomically(file, out -> {
+        SafeFiles.writeAtomically(file, out -> {
             ZipOutputStream zip = new ZipOutputStream(out);
             for (Map.Entry<String, StoredTensor> e : contents.tensors().entrySet()) {
                 byte[] npy = npy(e.getValue());

@@ -10,7 +10,6 @@ import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.MalformedJsonException;
-import dev.replica.core.state.ModelFiles;
 import dev.replica.core.state.SafeFiles;
 import java.io.EOFException;
 import java.io.IOException;
@@ -84,7 +83,7 @@ final class Safetensors {
         while (head.hasRemaining()) {
             head.put((byte) ' ');
         }
-        ModelFiles.writeAtomically(file, out -> {
+        SafeFiles.writeAtomically(file, out -> {
             out.write(head.array());
             for (StoredTensor t : contents.tensors().values()) {
                 out.write(t.data());

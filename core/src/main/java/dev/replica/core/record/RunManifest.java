@@ -5,7 +5,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import dev.replica.core.state.ModelFiles;
+import dev.replica.core.state.SafeFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -304,7 +304,7 @@ public record RunManifest(
      * @throws IOException when writing fails
      */
     public void write(Path file) throws IOException {
-        ModelFiles.writeAtomically(file, GSON.toJson(toJson()) + "\n");
+        SafeFiles.writeAtomically(file, GSON.toJson(toJson()) + "\n");
     }
 
     /**

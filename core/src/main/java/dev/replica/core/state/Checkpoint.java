@@ -97,9 +97,9 @@ public final class Checkpoint {
             // A crash between the renames left the newest complete checkpoint beside: put it in place first,
             // so that a crash during this write still leaves it.
             Files.move(current, folder, StandardCopyOption.ATOMIC_MOVE);
-            ModelFiles.syncFolder(folder.toAbsolutePath().getParent());
+            SafeFiles.syncFolder(folder.toAbsolutePath().getParent());
         }
-        ModelFiles.deleteTree(fresh);
+        SafeFiles.deleteTree(fresh);
         Files.createDirectories(fresh);
         ModelState.save(block, fresh.resolve(WEIGHTS));
         TensorFile.write(fresh.resolve(OPTIMIZER), state.slots()); // sorted: the same bytes every run
@@ -110,17 +110,17 @@ public final class Checkpoint {
                     .append(name)
                     .append('\n');
         }
-        ModelFiles.writeAtomically(fresh.resolve(CHECKSUMS), sums.toString());
+        SafeFiles.writeAtomically(fresh.resolve(CHECKSUMS), sums.toString());
         // progress.json is written last: a folder with it is complete.
-        ModelFiles.writeAtomically(fresh.resolve(PROGRESS), GSON.toJson(progress));
+        SafeFiles.writeAtomically(fresh.resolve(PROGRESS), GSON.toJson(progress));
         Path parent = folder.toAbsolutePath().getParent();
-        ModelFiles.deleteTree(old);
+        SafeFiles.deleteTree(old);
         if (Files.exists(folder)) {
             Files.move(folder, old, StandardCopyOption.ATOMIC_MOVE);
         }
         Files.move(fresh, folder, StandardCopyOption.ATOMIC_MOVE);
-        ModelFiles.syncFolder(parent);
-        ModelFiles.deleteTree(old);
+        SafeFiles.syncFolder(parent);
+        SafeFiles.deleteTree(old);
     }
 
     /**

@@ -1,8 +1,12 @@
 package dev.replica.core.state;
 
 import dev.replica.api.UserException;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
@@ -11,11 +15,14 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.stream.Stream;
 
 /**
  * The checks every write into a run, sweep or export folder and every read of a file a user names go
@@ -277,5 +284,89 @@ public final class SafeFiles {
             }
         }
         return sb.toString();
+    }
+
+    /** Writes a file's bytes. */
+    @FunctionalInterface
+    public interface Content {
+        /**
+         * Writes the content.
+         *
+         * @param out where to write, buffered
+         * @throws IOException when writing fails
+         */
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Writes a file through a temporary sibling and a rename, so readers never see half a file.
+     *
+     * @param file the file
+     * @param text the content
+     * @throws IOException when writing fails
+     */
+    public static void writeAtomically(Path file, String text) throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        writeAtomically(file, out -> out.write(bytes));
+    }
+
+    /**
+     * Writes a file through a temporary sibling, forced to disk, and a rename: readers never see half a
+     * file, and a crash leaves the old file or the new one.
+     *
+     * @param file the file
+     * @param content writes the bytes
+     * @throws IOException when writing fails; the file is then as it was
+     */
+    public static void writeAtomically(Path file, Content content) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        // A link planted as the file, its folder or its temporary sibling would send the bytes elsewhere.
+        refuseLink(file);
+        refuseLink(file.toAbsolutePath().getParent());
+        refuseLink(tmp);
+        Files.deleteIfExists(tmp); // a crash's leftover, never a link (refused above)
+        try (FileChannel channel = FileChannel.open(
+                        tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel), 1 << 16)) {
+            content.writeTo(out);
+            out.flush();
+            channel.force(true);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        syncFolder(file.toAbsolutePath().getParent());
+    }
+
+    /**
+     * Deletes a file or a folder with everything in it; nothing when it does not exist.
+     *
+     * @param path the file or folder
+     * @throws IOException when something cannot be deleted
+     */
+    public static void deleteTree(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(path)) {
+            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+
+    /**
+     * Forces a folder's entries to disk, so a rename in it survives a crash of the machine, not only of
+     * the process. Where the platform cannot open a folder for this, it does nothing.
+     *
+     * @param folder the folder
+     */
+    public static void syncFolder(Path folder) {
+        try (FileChannel channel = FileChannel.open(folder, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // Not every file system lets a folder be opened; the rename is still atomic.
+        }
     }
 }

@@ -76,7 +76,7 @@ public final class TensorFile {
      * @throws IOException when writing fails
      */
     public static void writeEntries(Path file, Map<String, Entry> entries) throws IOException {
-        ModelFiles.writeAtomically(file, out -> writeTo(out, entries));
+        SafeFiles.writeAtomically(file, out -> writeTo(out, entries));
     }
 
     /** The layout, each entry's values converted in bulk rather than one float at a time. */

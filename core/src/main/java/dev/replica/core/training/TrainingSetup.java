@@ -1,5 +1,6 @@
 package dev.replica.core.training;
 
+import dev.replica.api.Batch;
 import dev.replica.api.DataSplits;
 import dev.replica.api.EngineSession;
 import dev.replica.api.LearningRateSchedule;
@@ -34,19 +35,7 @@ public record TrainingSetup(
      * @return the step count
      */
     public int stepsPerEpoch() {
-        return stepsPerEpoch(data.train().size(), training.batchSize());
-    }
-
-    /**
-     * Returns the number of steps an epoch of {@code examples} takes at a batch size, the last, partial
-     * batch kept.
-     *
-     * @param examples training examples
-     * @param batchSize examples per step
-     * @return the step count
-     */
-    public static int stepsPerEpoch(int examples, int batchSize) {
-        return (examples + batchSize - 1) / batchSize;
+        return Batch.perEpoch(data.train().size(), training.batchSize());
     }
 
     /**

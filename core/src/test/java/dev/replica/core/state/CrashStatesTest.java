@@ -102,8 +102,8 @@ class CrashStatesTest {
     @Test
     void aWriteThatFailsHalfwayLeavesTheOldFileAndNoTemporaryOne() throws Exception {
         Path file = dir.resolve("history.csv");
-        ModelFiles.writeAtomically(file, "epoch\n1\n");
-        assertThatThrownBy(() -> ModelFiles.writeAtomically(file, out -> {
+        SafeFiles.writeAtomically(file, "epoch\n1\n");
+        assertThatThrownBy(() -> SafeFiles.writeAtomically(file, out -> {
                     out.write("epoch\n1\n2".getBytes());
                     throw new IOException("No space left on device");
                 }))

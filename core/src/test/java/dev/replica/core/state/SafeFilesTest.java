@@ -33,7 +33,7 @@ class SafeFilesTest {
         Path run = Files.createDirectory(root.resolve("run"));
         Files.createSymbolicLink(run.resolve("report.md.tmp"), victim);
 
-        assertThatThrownBy(() -> ModelFiles.writeAtomically(run.resolve("report.md"), "hostile\n"))
+        assertThatThrownBy(() -> SafeFiles.writeAtomically(run.resolve("report.md"), "hostile\n"))
                 .isInstanceOf(UserException.class)
                 .hasMessageContaining("report.md.tmp is a symbolic link");
         assertThat(victim).hasContent("keep me");
@@ -48,9 +48,9 @@ class SafeFilesTest {
         Path elsewhere = Files.createDirectory(root.resolve("elsewhere"));
         Files.createSymbolicLink(run.resolve("eval"), elsewhere);
 
-        assertThatThrownBy(() -> ModelFiles.writeAtomically(run.resolve("summary.md"), "x"))
+        assertThatThrownBy(() -> SafeFiles.writeAtomically(run.resolve("summary.md"), "x"))
                 .hasMessageContaining("summary.md is a symbolic link");
-        assertThatThrownBy(() -> ModelFiles.writeAtomically(run.resolve("eval").resolve("a.md"), "x"))
+        assertThatThrownBy(() -> SafeFiles.writeAtomically(run.resolve("eval").resolve("a.md"), "x"))
                 .hasMessageContaining("eval is a symbolic link");
         assertThatThrownBy(() -> SafeFiles.folderIn(run, "eval")).hasMessageContaining("eval is a symbolic link");
         assertThat(victim).hasContent("keep me");
@@ -63,7 +63,7 @@ class SafeFilesTest {
     void aStaleTemporaryFileIsReplaced() throws IOException {
         Path file = root.resolve("a.csv");
         Files.writeString(root.resolve("a.csv.tmp"), "half a file from a crash");
-        ModelFiles.writeAtomically(file, "whole\n");
+        SafeFiles.writeAtomically(file, "whole\n");
         assertThat(file).hasContent("whole");
         assertThat(root.resolve("a.csv.tmp")).doesNotExist();
     }

@@ -6,6 +6,8 @@ import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
 import dev.replica.api.params.Params;
 import dev.replica.api.params.Values;
+import dev.replica.core.config.Problems;
+import dev.replica.core.config.YamlTree;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.util.ArrayList;

@@ -1,6 +1,9 @@
 package dev.replica.runner.config;
 
+import dev.replica.core.record.RunFolder;
 import dev.replica.core.training.Training;
+import dev.replica.report.ReportSection;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -156,5 +159,26 @@ public record Experiment(
     public Experiment withCheck(Check other) {
         return new Experiment(
                 format, name, seeds, engine, dataset, models, optimizer, schedule, training, other, report);
+    }
+
+    /**
+     * Starts a new run folder for this experiment under {@code out}, its resolved file written in it: run,
+     * check and reproduce all start their folders here.
+     *
+     * @param out the output root, e.g. {@code runs}
+     * @return the folder
+     */
+    public RunFolder startFolder(Path out) {
+        return RunFolder.start(out, name, ExperimentWriter.toYaml(this));
+    }
+
+    /**
+     * Starts a run folder of a given path, as a sweep lays out its runs: the folder must not exist.
+     *
+     * @param folder the run folder to create
+     * @return the folder
+     */
+    public RunFolder startFolderAt(Path folder) {
+        return RunFolder.startAt(folder, ExperimentWriter.toYaml(this));
     }
 }

@@ -2,6 +2,10 @@ package dev.replica.runner.config;
 
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.Params;
+import dev.replica.core.config.ExperimentException;
+import dev.replica.core.config.ExperimentProblem;
+import dev.replica.core.config.Problems;
+import dev.replica.core.config.YamlTree;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.io.IOException;
 import java.io.InputStream;

@@ -8,9 +8,13 @@ import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
 import dev.replica.api.params.Params;
 import dev.replica.api.params.Values;
+import dev.replica.core.config.Problems;
+import dev.replica.core.config.YamlTree;
 import dev.replica.core.exchange.WeightsFile;
+import dev.replica.core.record.RunFolder;
 import dev.replica.core.state.SafeFiles;
 import dev.replica.core.training.Training;
+import dev.replica.report.ReportSection;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.io.IOException;
@@ -65,9 +69,9 @@ final class ExperimentValidator {
     static final String TOP_LEVEL_SHAPE = "a mapping with replica, name, seed or seeds, engine, dataset, models, "
             + "optimizer, schedule and training";
 
-    static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
+    static final Pattern NAME = RunFolder.NAME;
     private static final String NAME_RULE = "a string matching [a-z0-9][a-z0-9._-]*";
-    static final Pattern LABEL = Pattern.compile("[a-z0-9][a-z0-9_-]*");
+    static final Pattern LABEL = RunFolder.LABEL;
     private static final String LABEL_RULE = "a label matching [a-z0-9][a-z0-9_-]*";
     private static final List<String> PLUGIN_KEYS = List.of("plugin", "params");
     private static final List<String> MODEL_KEYS = List.of("plugin", "params", "weights");

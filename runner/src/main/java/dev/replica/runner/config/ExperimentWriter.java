@@ -1,8 +1,9 @@
 package dev.replica.runner.config;
 
 import dev.replica.api.params.Values;
-import dev.replica.core.state.ModelFiles;
+import dev.replica.core.state.SafeFiles;
 import dev.replica.core.training.Training;
+import dev.replica.report.ReportSection;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -100,7 +101,7 @@ public final class ExperimentWriter {
      * @throws IOException when the file cannot be written
      */
     public static void write(Experiment experiment, Path file) throws IOException {
-        ModelFiles.writeAtomically(file, toYaml(experiment));
+        SafeFiles.writeAtomically(file, toYaml(experiment));
     }
 
     private static Node pluginUse(PluginUse use) {

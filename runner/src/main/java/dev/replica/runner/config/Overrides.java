@@ -1,5 +1,7 @@
 package dev.replica.runner.config;
 
+import dev.replica.core.config.Problems;
+import dev.replica.core.config.YamlTree;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;

@@ -1,7 +1,8 @@
 package dev.replica.runner.output;
 
-import dev.replica.core.state.ModelFiles;
+import dev.replica.core.record.ModelFiles;
 import dev.replica.core.state.Numbers;
+import dev.replica.report.SeedStatistics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.ToDoubleFunction;

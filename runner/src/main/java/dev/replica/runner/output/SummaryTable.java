@@ -1,7 +1,7 @@
 package dev.replica.runner.output;
 
 import dev.replica.api.UserException;
-import dev.replica.core.state.ModelFiles;
+import dev.replica.core.record.ModelFiles;
 import dev.replica.core.state.Numbers;
 import java.io.IOException;
 import java.io.Reader;

@@ -3,7 +3,6 @@ package dev.replica.runner.sweep;
 import dev.replica.api.UserException;
 import dev.replica.api.params.Params;
 import dev.replica.api.params.Values;
-import dev.replica.core.state.ModelFiles;
 import dev.replica.core.state.SafeFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -92,7 +91,7 @@ public final class SlurmJob {
         SafeFiles.folderIn(sweep.dir(), "logs");
         SafeFiles.folderIn(sweep.dir(), "exit");
         Path script = sweep.dir().resolve(SCRIPT);
-        ModelFiles.writeAtomically(script, s.toString());
+        SafeFiles.writeAtomically(script, s.toString());
         script.toFile().setExecutable(true);
         return script;
     }

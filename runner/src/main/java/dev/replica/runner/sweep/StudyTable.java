@@ -1,6 +1,7 @@
 package dev.replica.runner.sweep;
 
 import dev.replica.api.UserException;
+import dev.replica.core.record.RunFolder;
 import dev.replica.runner.output.SeedSummaryTable;
 import dev.replica.runner.output.SummaryTable;
 import java.util.ArrayList;
@@ -50,7 +51,7 @@ public final class StudyTable {
                             .filter(x -> x.model().equals(model) && x.engine().equals(engine) && x.seed() == seed)
                             .findFirst()
                             .orElseThrow();
-                    SummaryTable.Row r = SummaryTable.read(sweep.runFolder(t).resolve("summary.csv"))
+                    SummaryTable.Row r = SummaryTable.read(sweep.runFolder(t).resolve(RunFolder.SUMMARY_CSV))
                             .rows()
                             .get(0);
                     rows.add(new SummaryTable.Row(

@@ -5,16 +5,15 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.reflect.TypeToken;
 import dev.replica.api.UserException;
 import dev.replica.api.params.Values;
+import dev.replica.core.record.RunContents;
+import dev.replica.core.record.RunFolder;
+import dev.replica.core.record.RunLock;
 import dev.replica.core.record.RunManifest;
 import dev.replica.core.state.Checkpoint;
-import dev.replica.core.state.ModelFiles;
 import dev.replica.core.state.SafeFiles;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.config.PluginUse;
-import dev.replica.runner.output.RunFolder;
-import dev.replica.runner.output.RunLock;
-import dev.replica.runner.report.RunContents;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -114,7 +113,7 @@ public final class Sweep {
                 for (long seed : seeds) {
                     String name = model + "-" + engine + "-seed" + seed;
                     Task task = new Task(tasks.size(), model, engine, seed, "runs/" + name);
-                    RunFolder.startAt(dir.resolve(task.folder()), experiment(base, model, engine, seed));
+                    experiment(base, model, engine, seed).startFolderAt(dir.resolve(task.folder()));
                     tasks.add(task);
                 }
             }
@@ -122,7 +121,7 @@ public final class Sweep {
         Plan plan = new Plan(
                 base.name(), List.copyOf(base.models().keySet()), engines, seeds, new LinkedHashMap<>(cluster), tasks);
         try {
-            ModelFiles.writeAtomically(dir.resolve(PLAN), GSON.toJson(plan) + "\n");
+            SafeFiles.writeAtomically(dir.resolve(PLAN), GSON.toJson(plan) + "\n");
         } catch (IOException e) {
             throw new UserException("cannot write " + dir.resolve(PLAN) + ": " + e.getMessage(), e);
         }
@@ -365,7 +364,7 @@ public final class Sweep {
             return State.FAILED;
         }
         for (String model : plan.models()) {
-            if (new Checkpoint(run.resolve(model).resolve("checkpoint")).exists()) {
+            if (new Checkpoint(run.resolve(model).resolve(RunFolder.CHECKPOINT)).exists()) {
                 return State.STOPPED;
             }
         }
@@ -380,11 +379,11 @@ public final class Sweep {
      */
     public boolean finished(Task task) {
         Path run = runFolder(task);
-        if (!Files.isRegularFile(run.resolve(RunContents.MANIFEST))) {
+        if (!Files.isRegularFile(run.resolve(RunFolder.MANIFEST))) {
             return false;
         }
         RunManifest manifest = RunContents.read(run).record();
-        return manifest.finished() && Files.isRegularFile(run.resolve("summary.csv"));
+        return manifest.finished() && Files.isRegularFile(run.resolve(RunFolder.SUMMARY_CSV));
     }
 
     /**
@@ -396,6 +395,6 @@ public final class Sweep {
      */
     public void recordExit(Task task, int status) throws IOException {
         Files.createDirectories(exitFile(task).getParent());
-        ModelFiles.writeAtomically(exitFile(task), status + "\n");
+        SafeFiles.writeAtomically(exitFile(task), status + "\n");
     }
 }

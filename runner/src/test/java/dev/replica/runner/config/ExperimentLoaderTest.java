@@ -9,6 +9,7 @@ import static dev.replica.runner.config.StudyFile.withLine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.replica.core.config.ExperimentException;
 import dev.replica.core.training.Training;
 import java.io.IOException;
 import java.nio.file.Files;

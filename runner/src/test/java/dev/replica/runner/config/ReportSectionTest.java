@@ -7,6 +7,8 @@ import static dev.replica.runner.config.StudyFile.problems;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.replica.core.config.ExperimentException;
+import dev.replica.report.ReportSection;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -2,6 +2,7 @@ package dev.replica.runner.config;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.replica.core.config.ExperimentException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

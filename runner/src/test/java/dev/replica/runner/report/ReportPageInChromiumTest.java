@@ -2,7 +2,10 @@ package dev.replica.runner.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.replica.core.state.ModelFiles;
+import dev.replica.core.record.HistoryRow;
+import dev.replica.core.record.ModelFiles;
+import dev.replica.report.Report;
+import dev.replica.report.ReportFixtures;
 import dev.replica.runner.InCi;
 import dev.replica.runner.output.SummaryTable;
 import java.awt.image.BufferedImage;
@@ -60,7 +63,7 @@ class ReportPageInChromiumTest {
                         + " \"git\": {\"commit\": \"0123abc\"}, \"weights.sha256\": {\"res\": \"aa\", \"vgg\": \"bb\"}}\n");
         for (String label : List.of("res", "vgg")) {
             List<List<String>> rows = new ArrayList<>();
-            for (HistoryRow r : PlotsTest.history(label.equals("res") ? 0 : 2)) {
+            for (HistoryRow r : ReportFixtures.history(label.equals("res") ? 0 : 2)) {
                 rows.add(List.of(
                         Integer.toString(r.epoch()),
                         Double.toString(r.lr()),
@@ -73,7 +76,7 @@ class ReportPageInChromiumTest {
             Files.writeString(
                     run.resolve(label).resolve("history.csv"), ModelFiles.csv(ModelFiles.HISTORY_COLUMNS, rows));
         }
-        Files.writeString(run.resolve("res").resolve("divergence.csv"), PlotsTest.DIVERGENCE);
+        Files.writeString(run.resolve("res").resolve("divergence.csv"), ReportFixtures.DIVERGENCE);
         Files.writeString(
                 run.resolve("summary.md"),
                 new SummaryTable(List.of(

@@ -10,12 +10,12 @@ import dev.replica.api.Plugin;
 import dev.replica.api.UserException;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.Params;
+import dev.replica.core.record.RunFolder;
 import dev.replica.core.training.ProgressListener;
 import dev.replica.runner.Environment;
 import dev.replica.runner.ExperimentRunner;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
-import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.nio.file.Files;
@@ -83,7 +83,7 @@ class ClassesWhenDataOpensTest {
                         "training: {epochs: 1, batch_size: 8}",
                         ""));
         Experiment experiment = new ExperimentLoader(registry).load(file, List.of());
-        RunFolder folder = RunFolder.start(dir.resolve("runs"), experiment);
+        RunFolder folder = experiment.startFolder(dir.resolve("runs"));
         Map<String, ModelPlugin> models = new TreeMap<>();
         registry.all(PluginKind.MODEL).forEach((name, p) -> models.put(name, (ModelPlugin) p));
         ExperimentRunner runner = new ExperimentRunner(registry, models, Environment.from(Map.of()));

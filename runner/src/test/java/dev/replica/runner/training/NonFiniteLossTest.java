@@ -22,6 +22,7 @@ import dev.replica.api.nn.TorchLayers;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
 import dev.replica.api.params.Params;
+import dev.replica.core.record.RunFolder;
 import dev.replica.core.state.Checkpoint;
 import dev.replica.core.training.NonFiniteLossException;
 import dev.replica.core.training.ProgressListener;
@@ -29,7 +30,6 @@ import dev.replica.runner.Environment;
 import dev.replica.runner.ExperimentRunner;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
-import dev.replica.runner.output.RunFolder;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.nio.file.Files;
@@ -169,7 +169,7 @@ class NonFiniteLossTest {
                         "training: {epochs: 3, batch_size: 16}",
                         ""));
         Experiment experiment = new ExperimentLoader(registry).load(file, List.of());
-        RunFolder folder = RunFolder.start(dir.resolve("runs-" + engine), experiment);
+        RunFolder folder = experiment.startFolder(dir.resolve("runs-" + engine));
         Map<String, ModelPlugin> models = new TreeMap<>();
         registry.all(PluginKind.MODEL).forEach((name, p) -> models.put(name, (ModelPlugin) p));
         ExperimentRunner runner = new ExperimentRunner(registry, models, Environment.from(Map.of()));

@@ -1,4 +1,4 @@
-package dev.replica.runner.output;
+package dev.replica.report;
 
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.replica.runner.config;
+package dev.replica.core.config;
 
 import dev.replica.api.params.Values;
 import java.util.ArrayList;
@@ -34,14 +34,14 @@ import org.yaml.snakeyaml.resolver.Resolver;
  * {@link Integer}/{@link Long}/{@link java.math.BigInteger}, {@link Double}, {@link String},
  * {@link List} and {@link Map}.
  */
-final class YamlTree {
+public final class YamlTree {
 
     private static final Set<Tag> SCALAR_TAGS = Set.of(Tag.STR, Tag.INT, Tag.FLOAT, Tag.BOOL, Tag.NULL, Tag.TIMESTAMP);
 
     private final Problems problems;
     private final ScalarConstructor scalars = new ScalarConstructor();
 
-    YamlTree(Problems problems) {
+    public YamlTree(Problems problems) {
         this.problems = problems;
     }
 
@@ -51,7 +51,7 @@ final class YamlTree {
      *
      * @return the root node, {@code null} for an empty document or when there were problems
      */
-    Node compose(String text, String overridePath) {
+    public Node compose(String text, String overridePath) {
         LoaderOptions options = new LoaderOptions();
         AliasRecordingParser parser = new AliasRecordingParser(new ParserImpl(new StreamReader(text), options));
         Node root;
@@ -101,7 +101,7 @@ final class YamlTree {
      * Adds a problem for every duplicate key, every key that is not a plain scalar and every tag that
      * is not a plain YAML type, anywhere under {@code node}.
      */
-    void checkStructure(Node node, String path) {
+    public void checkStructure(Node node, String path) {
         if (node instanceof MappingNode) {
             MappingNode mapping = (MappingNode) node;
             checkTag(mapping, Tag.MAP, path);
@@ -154,7 +154,7 @@ final class YamlTree {
      * Returns the entries of a mapping by key, in file order. The first of duplicate keys wins
      * ({@link #checkStructure} reports the others); keys that are not scalars are left out.
      */
-    static Map<String, NodeTuple> entries(MappingNode mapping) {
+    public static Map<String, NodeTuple> entries(MappingNode mapping) {
         Map<String, NodeTuple> out = new LinkedHashMap<>();
         for (NodeTuple t : mapping.getValue()) {
             String key = keyText(t.getKeyNode());
@@ -166,12 +166,12 @@ final class YamlTree {
     }
 
     /** Returns the text of a scalar key, or {@code null} for a mapping or list used as a key. */
-    static String keyText(Node key) {
+    public static String keyText(Node key) {
         return key instanceof ScalarNode ? ((ScalarNode) key).getValue() : null;
     }
 
     /** Reads a node as plain Java values; a scalar that cannot be read keeps its text. */
-    Object toJava(Node node) {
+    public Object toJava(Node node) {
         return toJava(node, Collections.newSetFromMap(new IdentityHashMap<>()));
     }
 
@@ -205,7 +205,7 @@ final class YamlTree {
      * Renders a node for a message the way {@link Values#render} renders values: {@code 'ten'},
      * {@code 19}, {@code [50, 75]}, {@code {plugin: 'vgg'}}.
      */
-    String describe(Node node) {
+    public String describe(Node node) {
         if (node instanceof MappingNode) {
             List<String> parts = new ArrayList<>();
             for (Map.Entry<String, NodeTuple> e : entries((MappingNode) node).entrySet()) {
@@ -224,12 +224,12 @@ final class YamlTree {
     }
 
     /** Returns whether a node is a YAML null (an empty value, {@code ~} or {@code null}). */
-    static boolean isNull(Node node) {
+    public static boolean isNull(Node node) {
         return node instanceof ScalarNode && node.getTag().equals(Tag.NULL);
     }
 
     /** Joins a key path and a key: {@code child("models", "vgg")} is {@code models.vgg}. */
-    static String child(String path, String key) {
+    public static String child(String path, String key) {
         return path.isEmpty() ? key : path + "." + key;
     }
 

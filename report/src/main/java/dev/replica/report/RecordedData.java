@@ -1,4 +1,4 @@
-package dev.replica.runner.report;
+package dev.replica.report;
 
 import dev.replica.core.record.RunManifest;
 import java.io.IOException;

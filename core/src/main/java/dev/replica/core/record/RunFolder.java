@@ -1,9 +1,7 @@
-package dev.replica.runner.output;
+package dev.replica.core.record;
 
 import dev.replica.api.UserException;
-import dev.replica.core.state.ModelFiles;
-import dev.replica.runner.config.Experiment;
-import dev.replica.runner.config.ExperimentWriter;
+import dev.replica.core.state.SafeFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -17,16 +15,51 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A run's folder, {@code <out>/<name>/<timestamp>-<id>/}. A new run always gets a new folder, created
- * atomically, so nothing already written is ever overwritten.
+ * A run's folder, {@code <out>/<name>/<timestamp>-<id>/}, and the one place its files are named. A new run
+ * always gets a new folder, created atomically, so nothing already written is ever overwritten.
+ *
+ * <pre>
+ * experiment.yaml   the resolved experiment          manifest.json  provenance and results
+ * .lock             who holds the folder             report.html/.md, plots/   the report
+ * summary.csv/.md   the comparison table (per seed folder when the run has several seeds)
+ * &lt;label&gt;/[seed-N/]  history.csv, timing.csv, best.params, checkpoint/
+ * </pre>
  */
 public final class RunFolder {
 
-    /** The resolved experiment file in a run folder. */
+    /** The resolved experiment file. */
     public static final String EXPERIMENT = "experiment.yaml";
+    /** The provenance manifest. */
+    public static final String MANIFEST = "manifest.json";
+    /** The lock file. */
+    public static final String LOCK = ".lock";
+    /** The comparison table, machine-readable. */
+    public static final String SUMMARY_CSV = "summary.csv";
+    /** The comparison table, for reading. */
+    public static final String SUMMARY_MD = "summary.md";
+    /** The report page. */
+    public static final String REPORT = "report.html";
+    /** The report as Markdown. */
+    public static final String REPORT_MD = "report.md";
+    /** The report's plots folder. */
+    public static final String PLOTS = "plots";
+    /** A model's per-epoch results: only values that are a function of the run. */
+    public static final String HISTORY = "history.csv";
+    /** A model's per-epoch timings. */
+    public static final String TIMING = "timing.csv";
+    /** A model's best-validation weights. */
+    public static final String BEST_WEIGHTS = "best.params";
+    /** A model's checkpoint folder. */
+    public static final String CHECKPOINT = "checkpoint";
+
+    /** Experiment names, which are folder names: {@code [a-z0-9][a-z0-9._-]*}. */
+    public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]*");
+    /** Model labels, which are folder names too: {@code [a-z0-9][a-z0-9_-]*}. */
+    public static final Pattern LABEL = Pattern.compile("[a-z0-9][a-z0-9_-]*");
 
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
@@ -45,15 +78,15 @@ public final class RunFolder {
      * {@code experiment.yaml}, into it. Run, check and reproduce all start their folders here.
      *
      * @param out the output root, e.g. {@code runs}
-     * @param experiment the experiment
+     * @param name the experiment's name, the folder under {@code out}
+     * @param resolved the resolved experiment file's text
      * @return the folder
      * @throws UserException when the folder or the file cannot be written
      */
-    public static RunFolder start(Path out, Experiment experiment) {
-        String resolved = ExperimentWriter.toYaml(experiment);
-        RunFolder folder = create(out, experiment.name(), sha256(resolved));
+    public static RunFolder start(Path out, String name, String resolved) {
+        RunFolder folder = create(out, name, sha256(resolved));
         try {
-            ModelFiles.writeAtomically(folder.path().resolve(EXPERIMENT), resolved);
+            SafeFiles.writeAtomically(folder.path().resolve(EXPERIMENT), resolved);
         } catch (IOException e) {
             throw new UserException("cannot write " + folder.path().resolve(EXPERIMENT) + ": " + e.getMessage(), e);
         }
@@ -64,17 +97,17 @@ public final class RunFolder {
      * Starts a run in a folder of a given name, as a sweep lays out its runs: the folder must not exist.
      *
      * @param folder the run folder to create
-     * @param experiment the experiment
+     * @param resolved the resolved experiment file's text
      * @return the folder
      * @throws UserException when the folder exists or cannot be written
      */
-    public static RunFolder startAt(Path folder, Experiment experiment) {
+    public static RunFolder startAt(Path folder, String resolved) {
         if (Files.exists(folder)) {
             throw new UserException(folder + " exists; a new run needs a new folder");
         }
         try {
             Files.createDirectories(folder);
-            ModelFiles.writeAtomically(folder.resolve(EXPERIMENT), ExperimentWriter.toYaml(experiment));
+            SafeFiles.writeAtomically(folder.resolve(EXPERIMENT), resolved);
         } catch (IOException e) {
             throw new UserException("cannot create the run folder " + folder + ": " + e.getMessage(), e);
         }
@@ -89,7 +122,7 @@ public final class RunFolder {
      * @return true when the folder was removed
      */
     public boolean deleteIfOnlyStarted() {
-        List<String> startFiles = List.of(EXPERIMENT, "manifest.json", RunLock.FILE);
+        List<String> startFiles = List.of(EXPERIMENT, MANIFEST, LOCK);
         try (Stream<Path> files = Files.list(path)) {
             List<Path> all = files.toList();
             for (Path p : all) {
@@ -195,7 +228,17 @@ public final class RunFolder {
      */
     public ModelFiles model(String label, Long seed) {
         return new ModelFiles(
-                seed == null ? path.resolve(label) : path.resolve(label).resolve("seed-" + seed));
+                seed == null ? path.resolve(label) : path.resolve(label).resolve(seedFolder(seed)));
+    }
+
+    /**
+     * Returns the name of a seed's folder, in a run of several seeds.
+     *
+     * @param seed the seed
+     * @return {@code seed-N}
+     */
+    public static String seedFolder(long seed) {
+        return "seed-" + seed;
     }
 
     /**

@@ -1,5 +1,6 @@
-package dev.replica.runner.report;
+package dev.replica.report;
 
+import dev.replica.core.record.RunContents;
 import dev.replica.core.record.RunManifest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

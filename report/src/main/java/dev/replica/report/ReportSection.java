@@ -1,11 +1,17 @@
-package dev.replica.runner.config;
+package dev.replica.report;
 
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.Values;
+import dev.replica.core.config.ExperimentException;
+import dev.replica.core.config.Problems;
+import dev.replica.core.config.YamlTree;
+import dev.replica.core.record.RunContents;
+import dev.replica.core.record.RunFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -64,6 +70,20 @@ public record ReportSection(DepthStudy depthStudy) {
     }
 
     /**
+     * Reads a run's recorded section, by the same rules as the experiment file.
+     *
+     * @param run the run folder's contents
+     * @return the section, or {@code null} when the experiment has none
+     * @throws ExperimentException when the recorded section is not one that {@code replica run} writes
+     */
+    public static ReportSection ofRun(RunContents run) {
+        return ofRecorded(
+                run.folder().resolve(RunFolder.EXPERIMENT),
+                run.text(RunFolder.EXPERIMENT),
+                new LinkedHashSet<>(run.labels()));
+    }
+
+    /**
      * Reads a run folder's recorded section, as {@code replica report} does.
      *
      * @param experimentFile the run folder's {@code experiment.yaml}
@@ -87,7 +107,7 @@ public record ReportSection(DepthStudy depthStudy) {
     }
 
     /** Reads the section, adding a problem for everything wrong in it; {@code null} when there were any. */
-    static ReportSection read(Node node, Set<String> models, YamlTree tree, Problems problems) {
+    public static ReportSection read(Node node, Set<String> models, YamlTree tree, Problems problems) {
         int before = problems.count();
         Map<String, NodeTuple> entries = mapping("report", node, KEYS, tree, problems);
         DepthStudy study = null;

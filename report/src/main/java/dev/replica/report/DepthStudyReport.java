@@ -1,10 +1,10 @@
-package dev.replica.runner.report;
+package dev.replica.report;
 
+import dev.replica.core.record.HistoryRow;
+import dev.replica.core.record.RunContents;
 import dev.replica.core.record.RunManifest;
 import dev.replica.core.state.Numbers;
 import dev.replica.core.state.SafeFiles;
-import dev.replica.runner.config.ReportSection;
-import dev.replica.runner.output.SeedStatistics;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,7 +1,6 @@
-package dev.replica.runner.report;
+package dev.replica.core.record;
 
 import dev.replica.api.UserException;
-import dev.replica.core.state.ModelFiles;
 import dev.replica.core.state.SafeFiles;
 import java.io.IOException;
 import java.io.Reader;

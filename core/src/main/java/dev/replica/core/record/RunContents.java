@@ -1,23 +1,18 @@
-package dev.replica.runner.report;
+package dev.replica.core.record;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.replica.api.Batch;
 import dev.replica.api.UserException;
 import dev.replica.api.params.Values;
-import dev.replica.core.record.RunManifest;
 import dev.replica.core.state.SafeFiles;
-import dev.replica.core.training.TrainingSetup;
-import dev.replica.runner.config.ExperimentLoader;
-import dev.replica.runner.config.ReportSection;
-import dev.replica.runner.output.RunFolder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -32,9 +27,6 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
  * folders through this.
  */
 public final class RunContents {
-
-    /** The manifest's file name in a run folder. */
-    public static final String MANIFEST = "manifest.json";
 
     private final Path folder;
     private final Map<String, Object> experiment;
@@ -59,7 +51,7 @@ public final class RunContents {
                     + "'replica run' printed as 'Run folder ...'");
         }
         Path yaml = folder.resolve(RunFolder.EXPERIMENT);
-        Path json = folder.resolve(MANIFEST);
+        Path json = folder.resolve(RunFolder.MANIFEST);
         for (Path p : List.of(yaml, json)) {
             if (!Files.isRegularFile(p)) {
                 throw new UserException(folder + " is not a run folder: it has no " + p.getFileName()
@@ -92,7 +84,10 @@ public final class RunContents {
         }
         RunContents contents = new RunContents(folder, experiment, manifest);
         contents.labels(); // refused here, before any command locks the folder or writes into it
-        if (experiment.get("name") != null && !ExperimentLoader.isName(String.valueOf(experiment.get("name")))) {
+        if (experiment.get("name") != null
+                && !RunFolder.NAME
+                        .matcher(String.valueOf(experiment.get("name")))
+                        .matches()) {
             throw new UserException(yaml + ": the name '" + SafeFiles.printable(String.valueOf(experiment.get("name")))
                     + "' is not allowed; allowed: a string matching [a-z0-9][a-z0-9._-]*, as replica run wrote it");
         }
@@ -157,7 +152,7 @@ public final class RunContents {
             for (Object key : ((Map<?, ?>) models).keySet()) {
                 String label = String.valueOf(key);
                 // Labels become paths (<run>/<label>, plots/<label>-loss.png): an edited one must not leave.
-                if (!ExperimentLoader.isLabel(label)) {
+                if (!RunFolder.LABEL.matcher(label).matches()) {
                     throw new UserException(folder.resolve(RunFolder.EXPERIMENT) + ": the model label '"
                             + SafeFiles.printable(label) + "' is not allowed; allowed: a label matching "
                             + "[a-z0-9][a-z0-9_-]*, as replica run wrote it");
@@ -166,17 +161,6 @@ public final class RunContents {
             }
         }
         return labels;
-    }
-
-    /**
-     * Returns the experiment's {@code report} section, read by the same rules as the experiment file.
-     *
-     * @return the section, or {@code null} when the experiment has none
-     * @throws UserException when the recorded section is not one that {@code replica run} writes
-     */
-    public ReportSection reportSection() {
-        return ReportSection.ofRecorded(
-                folder.resolve(RunFolder.EXPERIMENT), text(RunFolder.EXPERIMENT), new LinkedHashSet<>(labels()));
     }
 
     /**
@@ -194,7 +178,7 @@ public final class RunContents {
         Integer train = datasets.values().iterator().next().train();
         return train == null || train < 1
                 ? OptionalInt.empty()
-                : OptionalInt.of(TrainingSetup.stepsPerEpoch(train, (Integer) batch));
+                : OptionalInt.of(Batch.perEpoch(train, (Integer) batch));
     }
 
     /**
@@ -238,7 +222,7 @@ public final class RunContents {
      */
     public Path historyFile(String label, long seed) {
         Path model = folder.resolve(label);
-        return (severalSeeds() ? model.resolve("seed-" + seed) : model).resolve("history.csv");
+        return (severalSeeds() ? model.resolve(RunFolder.seedFolder(seed)) : model).resolve(RunFolder.HISTORY);
     }
 
     /**
@@ -269,7 +253,7 @@ public final class RunContents {
      */
     public List<Path> historyFiles() {
         try (Stream<Path> walk = Files.walk(folder)) {
-            return walk.filter(p -> p.getFileName().toString().equals("history.csv"))
+            return walk.filter(p -> p.getFileName().toString().equals(RunFolder.HISTORY))
                     .map(folder::relativize)
                     .sorted()
                     .toList();

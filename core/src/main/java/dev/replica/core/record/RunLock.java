@@ -1,4 +1,4 @@
-package dev.replica.runner.output;
+package dev.replica.core.record;
 
 import dev.replica.api.UserException;
 import dev.replica.core.state.SafeFiles;
@@ -30,9 +30,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * it took the lock over.
  */
 public final class RunLock implements AutoCloseable {
-
-    /** The lock file's name in a run folder. */
-    public static final String FILE = ".lock";
 
     private final FileChannel channel;
     private final FileLock lock;
@@ -77,7 +74,7 @@ public final class RunLock implements AutoCloseable {
     private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
     private static RunLock acquire(Path folder, String command, boolean exclusive) {
-        Path file = folder.resolve(FILE);
+        Path file = folder.resolve(RunFolder.LOCK);
         Path key = canonical(folder);
         if (!HELD.add(key)) {
             throw new UserException("the run folder " + folder + " is in use by process "
@@ -180,7 +177,7 @@ public final class RunLock implements AutoCloseable {
      * @return true when a writer holds it
      */
     public static boolean heldByWriter(Path folder) {
-        Path file = folder.resolve(FILE);
+        Path file = folder.resolve(RunFolder.LOCK);
         try {
             if (!Files.isRegularFile(file) || Files.size(file) == 0) {
                 return false;

@@ -1,4 +1,4 @@
-package dev.replica.runner.report;
+package dev.replica.report;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;

@@ -1,4 +1,4 @@
-package dev.replica.runner.report;
+package dev.replica.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

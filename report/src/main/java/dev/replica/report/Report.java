@@ -1,10 +1,10 @@
-package dev.replica.runner.report;
+package dev.replica.report;
 
 import dev.replica.api.UserException;
-import dev.replica.core.state.ModelFiles;
+import dev.replica.core.record.HistoryRow;
+import dev.replica.core.record.RunContents;
+import dev.replica.core.record.RunFolder;
 import dev.replica.core.state.SafeFiles;
-import dev.replica.runner.config.ReportSection;
-import dev.replica.runner.output.RunFolder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,13 +20,6 @@ import java.util.Map;
  * manifest, that opens offline in a browser.
  */
 public final class Report {
-
-    /** The Markdown report's file name. */
-    public static final String MARKDOWN = "report.md";
-    /** The HTML report's file name. */
-    public static final String HTML = "report.html";
-    /** The plots folder's name. */
-    public static final String PLOTS = "plots";
 
     private Report() {}
 
@@ -62,9 +55,9 @@ public final class Report {
 
     private static Written render(Path folder, RunContents run) throws IOException {
         Map<String, Map<Long, List<HistoryRow>>> histories = run.histories();
-        Path plots = SafeFiles.folderIn(folder, PLOTS);
+        Path plots = SafeFiles.folderIn(folder, RunFolder.PLOTS);
         List<Section> sections = new ArrayList<>();
-        ReportSection wanted = run.reportSection();
+        ReportSection wanted = ReportSection.ofRun(run);
         DepthStudyReport depth =
                 wanted == null || wanted.depthStudy() == null ? null : DepthStudyReport.of(run, wanted.depthStudy());
         if (depth != null) {
@@ -103,10 +96,10 @@ public final class Report {
                 (csv, label) -> Plots.outcomes(folder.resolve(csv), plots, label + "-outcome"));
         List<Path> all = new ArrayList<>();
         sections.forEach(s -> all.addAll(s.plots()));
-        Path md = folder.resolve(MARKDOWN);
-        Path html = folder.resolve(HTML);
-        ModelFiles.writeAtomically(md, markdown(run, depth, sections));
-        ModelFiles.writeAtomically(html, html(run, depth, sections));
+        Path md = folder.resolve(RunFolder.REPORT_MD);
+        Path html = folder.resolve(RunFolder.REPORT);
+        SafeFiles.writeAtomically(md, markdown(run, depth, sections));
+        SafeFiles.writeAtomically(html, html(run, depth, sections));
         return new Written(md, html, all);
     }
 
@@ -141,11 +134,11 @@ public final class Report {
             sb.append("> **Warning.** ").append(warning).append("\n\n");
         }
         sb.append("## Results\n\n");
-        String summary = run.text("summary.md");
+        String summary = run.text(RunFolder.SUMMARY_MD);
         sb.append(summary == null ? "The run has not finished: it has no summary.md yet.\n" : markdown(summary));
         if (run.severalSeeds()) {
             for (long seed : run.seeds()) {
-                String table = run.text("seed-" + seed + "/summary.md");
+                String table = run.text(RunFolder.seedFolder(seed) + "/" + RunFolder.SUMMARY_MD);
                 if (table != null) {
                     sb.append("\n### Seed ").append(seed).append("\n\n").append(markdown(table));
                 }
@@ -163,7 +156,7 @@ public final class Report {
                 sb.append("![")
                         .append(name)
                         .append("](")
-                        .append(PLOTS)
+                        .append(RunFolder.PLOTS)
                         .append('/')
                         .append(name)
                         .append(")\n");
@@ -225,7 +218,7 @@ public final class Report {
                     .append("</p>\n");
         }
         sb.append("<h2>Results</h2>\n");
-        String summary = run.text("summary.md");
+        String summary = run.text(RunFolder.SUMMARY_MD);
         if (summary == null) {
             sb.append("<p>The run has not finished: it has no summary.md yet.</p>\n");
         } else {
@@ -239,7 +232,7 @@ public final class Report {
         if (run.severalSeeds()) {
             sb.append("<details><summary>Each seed's table</summary>\n");
             for (long seed : run.seeds()) {
-                String table = run.text("seed-" + seed + "/summary.md");
+                String table = run.text(RunFolder.seedFolder(seed) + "/" + RunFolder.SUMMARY_MD);
                 if (table != null) {
                     sb.append("<h3>Seed ").append(seed).append("</h3>\n").append(markdownTable(table, null));
                 }
@@ -280,7 +273,7 @@ public final class Report {
         }
         sb.append("</table>\n");
         sb.append("<details><summary>manifest.json</summary><pre>")
-                .append(escape(run.text(RunContents.MANIFEST)))
+                .append(escape(run.text(RunFolder.MANIFEST)))
                 .append("</pre></details>\n");
         sb.append("<details><summary>experiment.yaml</summary><pre>")
                 .append(escape(run.text(RunFolder.EXPERIMENT)))

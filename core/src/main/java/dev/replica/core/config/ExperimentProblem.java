@@ -1,4 +1,4 @@
-package dev.replica.runner.config;
+package dev.replica.core.config;
 
 import java.util.Objects;
 

@@ -1,4 +1,4 @@
-package dev.replica.runner.config;
+package dev.replica.core.config;
 
 import dev.replica.api.UserException;
 import java.util.List;

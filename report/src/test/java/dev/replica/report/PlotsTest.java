@@ -1,15 +1,15 @@
-package dev.replica.runner.report;
+package dev.replica.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.replica.api.UserException;
+import dev.replica.core.record.HistoryRow;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,26 +23,11 @@ class PlotsTest {
     @TempDir
     Path dir;
 
-    /**
-     * A divergence CSV in the documented contract, shaped like the cross-engine check's: a step column,
-     * numeric series in any order, parameter columns left empty at steps not measured, a column of
-     * tensor names (text, ignored), and zeros that a log axis cannot show.
-     */
-    static final String DIVERGENCE = String.join(
-            "\n",
-            "loss_rel_diff,step,accuracy_abs_diff,params_max_rel_diff,params_max_rel_tensor,params_mean_rel_diff",
-            "0,0,0,0,,0",
-            "1.2e-7,1,0,,,",
-            "8.5e-6,2,0.0625,2.2e-5,04conv/weight,4.0e-6",
-            "2.1e-4,3,0,,,",
-            "3.3e-3,4,0.125,1.1e-2,10linear/bias,2.0e-3",
-            "");
-
     @Test
     void aDivergenceCsvBecomesALogScalePlotOfEveryNumericColumn() throws Exception {
         Path csv = dir.resolve("res").resolve("divergence.csv");
         Files.createDirectories(csv.getParent());
-        Files.writeString(csv, DIVERGENCE, StandardCharsets.UTF_8);
+        Files.writeString(csv, ReportFixtures.DIVERGENCE, StandardCharsets.UTF_8);
         Path png = Plots.divergence(csv, dir.resolve("plots").resolve("res-divergence.png"));
         assertImage(png);
         keep(png);
@@ -63,10 +48,10 @@ class PlotsTest {
 
     @Test
     void curvesAndComparisonsAreWrittenForOneSeedAndForSeveral() throws Exception {
-        Map<Long, List<HistoryRow>> one = Map.of(0L, history(0));
+        Map<Long, List<HistoryRow>> one = Map.of(0L, ReportFixtures.history(0));
         Map<Long, List<HistoryRow>> three = new LinkedHashMap<>();
         for (long s = 0; s < 3; s++) {
-            three.put(s, history(s));
+            three.put(s, ReportFixtures.history(s));
         }
         List<Path> single = Plots.curves("res", one, dir);
         List<Path> several = Plots.curves("vgg", three, dir);
@@ -81,19 +66,6 @@ class PlotsTest {
             assertImage(p);
             keep(p);
         }
-    }
-
-    /** Six epochs, rate steps after epochs 4 and 5, as in the quickstart; seeds shift the numbers a little. */
-    static List<HistoryRow> history(long seed) {
-        double[] lr = {0.1, 0.1, 0.1, 0.1, 0.01, 0.001};
-        List<HistoryRow> rows = new ArrayList<>();
-        for (int e = 1; e <= 6; e++) {
-            double trainLoss = 2.0 / e + 0.02 * seed;
-            double valLoss = 2.1 / e + 0.1 + 0.03 * seed;
-            rows.add(new HistoryRow(
-                    e, lr[e - 1], trainLoss, 0.3 + 0.1 * e - 0.01 * seed, valLoss, 0.28 + 0.09 * e - 0.02 * seed));
-        }
-        return rows;
     }
 
     private static void assertImage(Path png) throws Exception {

@@ -1,10 +1,9 @@
-package dev.replica.runner.report;
+package dev.replica.report;
 
 import dev.replica.api.UserException;
-import dev.replica.core.state.ModelFiles;
+import dev.replica.core.record.HistoryRow;
 import dev.replica.core.state.Numbers;
 import dev.replica.core.state.SafeFiles;
-import dev.replica.runner.output.SeedStatistics;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
@@ -632,11 +631,11 @@ public final class Plots {
     private static void write(Chart<?, ?> chart, Path png) throws IOException {
         Files.createDirectories(png.toAbsolutePath().getParent());
         // Atomically, like every file of a run folder: a crash leaves the old plot or the new one.
-        ModelFiles.writeAtomically(png, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
+        SafeFiles.writeAtomically(png, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
         String name = png.getFileName().toString();
         String stem = name.endsWith(".png") ? name.substring(0, name.length() - ".png".length()) : name;
         Path svg = png.resolveSibling(stem + ".svg");
-        ModelFiles.writeAtomically(
+        SafeFiles.writeAtomically(
                 svg,
                 out -> VectorGraphicsEncoder.saveVectorGraphic(
                         chart, out, VectorGraphicsEncoder.VectorGraphicsFormat.SVG));

@@ -1,4 +1,4 @@
-package dev.replica.runner.config;
+package dev.replica.core.config;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,10 +18,10 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * whole first, overrides last, ties in the order they were found. Only the first problem of a key
  * path at one place is kept, so that e.g. an unsupported tag is not reported again as a wrong type.
  */
-final class Problems {
+public final class Problems {
 
-    static final String OVERRIDE = "--set";
-    static final String FILE = "file";
+    public static final String OVERRIDE = "--set";
+    public static final String FILE = "file";
 
     private static final int RANK_FILE = 0;
     private static final int RANK_POSITION = 1;
@@ -32,7 +32,7 @@ final class Problems {
     private int reported;
 
     /** Records that a node and everything under it came from a {@code --set} override. */
-    void markOverride(Node node) {
+    public void markOverride(Node node) {
         if (node == null || !fromOverrides.add(node)) {
             return;
         }
@@ -51,7 +51,7 @@ final class Problems {
     /**
      * Returns where a node is, as the problem layout shows it: {@code line:column} or {@code --set}.
      */
-    String where(Node node) {
+    public String where(Node node) {
         Mark mark = node.getStartMark();
         if (fromOverrides.contains(node) || mark == null) {
             return OVERRIDE;
@@ -60,7 +60,7 @@ final class Problems {
     }
 
     /** Adds a problem located at a node. */
-    void at(String path, Node node, String message) {
+    public void at(String path, Node node, String message) {
         Mark mark = node.getStartMark();
         if (fromOverrides.contains(node) || mark == null) {
             override(path, message);
@@ -70,22 +70,22 @@ final class Problems {
     }
 
     /** Adds a problem located at a mark of the file. */
-    void at(String path, Mark mark, String message) {
+    public void at(String path, Mark mark, String message) {
         add(RANK_POSITION, mark.getLine(), mark.getColumn(), new ExperimentProblem(path, position(mark), message));
     }
 
     /** Adds a problem located at the first line and column of the file (e.g. an empty file). */
-    void atFileStart(String message) {
+    public void atFileStart(String message) {
         add(RANK_POSITION, 0, 0, new ExperimentProblem("", "1:1", message));
     }
 
     /** Adds a problem of a {@code --set} override. */
-    void override(String path, String message) {
+    public void override(String path, String message) {
         add(RANK_OVERRIDE, 0, 0, new ExperimentProblem(path, OVERRIDE, message));
     }
 
     /** Adds a problem of the file as a whole. */
-    void file(String message) {
+    public void file(String message) {
         add(RANK_FILE, 0, 0, new ExperimentProblem("", FILE, message));
     }
 
@@ -93,16 +93,16 @@ final class Problems {
      * Returns how many problems were reported so far, kept or not: a step is clean when this did not
      * change while it ran.
      */
-    int count() {
+    public int count() {
         return reported;
     }
 
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return entries.isEmpty();
     }
 
     /** Returns the problems in file order. */
-    List<ExperimentProblem> sorted() {
+    public List<ExperimentProblem> sorted() {
         List<Entry> copy = new ArrayList<>(entries);
         copy.sort(Comparator.comparingInt(Entry::rank)
                 .thenComparingInt(Entry::line)
@@ -116,14 +116,14 @@ final class Problems {
     }
 
     /** Throws every problem when there is one. */
-    void throwIfAny(String file) {
+    public void throwIfAny(String file) {
         if (!entries.isEmpty()) {
             throw new ExperimentException(file, sorted());
         }
     }
 
     /** Formats a SnakeYAML mark (0-based) as the 1-based {@code line:column}. */
-    static String position(Mark mark) {
+    public static String position(Mark mark) {
         return (mark.getLine() + 1) + ":" + (mark.getColumn() + 1);
     }
 

@@ -1,7 +1,9 @@
-package dev.replica.runner.report;
+package dev.replica.report;
 
 import com.google.gson.JsonElement;
 import dev.replica.api.UserException;
+import dev.replica.core.record.RunContents;
+import dev.replica.core.record.RunFolder;
 import dev.replica.core.record.RunManifest;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,8 +42,8 @@ public final class Reproduction {
      */
     public static void requireFinished(RunContents run) {
         if (!run.record().finished()) {
-            throw new UserException(run.folder() + " has not finished: its " + RunContents.MANIFEST + " has no "
-                    + WEIGHTS + "; finish it with 'replica run --resume " + run.folder() + "' first");
+            throw new UserException(run.folder() + " has not finished: its " + RunFolder.MANIFEST + " has no " + WEIGHTS
+                    + "; finish it with 'replica run --resume " + run.folder() + "' first");
         }
     }
 

@@ -1,8 +1,9 @@
-package dev.replica.runner.report;
+package dev.replica.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.replica.core.state.ModelFiles;
+import dev.replica.core.record.ModelFiles;
+import dev.replica.core.record.RunContents;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -115,7 +116,7 @@ class DepthStudyReportTest {
 
         List<String> sentences = DepthStudyReport.of(
                         RunContents.read(run),
-                        RunContents.read(run).reportSection().depthStudy())
+                        ReportSection.ofRun(RunContents.read(run)).depthStudy())
                 .sentences();
 
         assertThat(sentences)
