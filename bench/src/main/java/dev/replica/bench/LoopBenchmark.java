@@ -22,7 +22,6 @@ import dev.replica.core.training.TrainingSetup;
 import dev.replica.runner.RunAssembly;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.PluginUse;
-import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -151,7 +150,7 @@ public final class LoopBenchmark {
         }
         PluginUse optimizer = experiment.optimizer();
         requireComparable(experiment, "the experiment");
-        ModelPlugin plugin = registry.get(PluginKind.MODEL, use.plugin());
+        ModelPlugin plugin = registry.model(use.plugin());
         long seed = experiment.seeds().get(0);
         try (EngineSession session = assembly.openEngine(experiment)) {
             DataSplits data = assembly.openData(experiment, seed);

@@ -41,7 +41,7 @@ final class Faults {
                 b.add(kind, e.getValue());
             }
         }
-        OptimizerPlugin sgd = TinyCheck.REGISTRY.get(PluginKind.OPTIMIZER, "sgd");
+        OptimizerPlugin sgd = TinyCheck.REGISTRY.optimizer("sgd");
         return b.add(PluginKind.OPTIMIZER, new GradientsKept(sgd))
                 .add(PluginKind.MODEL, new BatchNormNet())
                 .build();

@@ -100,7 +100,7 @@ final class DoctorCommand implements Callable<Integer> {
         out.println("Verdicts kept in: " + context.verdictCache());
         boolean all = true;
         for (Map.Entry<String, Map<String, Object>> e : engines.entrySet()) {
-            EnginePlugin plugin = registry.get(PluginKind.ENGINE, e.getKey());
+            EnginePlugin plugin = registry.engine(e.getKey());
             Map<String, Object> raw = e.getValue();
             if (threads != null && plugin.schema().spec("threads").isPresent()) {
                 raw.put("threads", threads);

@@ -17,7 +17,6 @@ import dev.replica.runner.TinyExperiment;
 import dev.replica.runner.TrainedModel;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
-import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -160,7 +159,7 @@ class ExportEvalPredictTest {
         Environment env =
                 Environment.from(TinyExperiment.env(dir.resolve("data").toString()));
         RunAssembly assembly = new RunAssembly(registry, env);
-        ModelPlugin resnet = registry.get(PluginKind.MODEL, "resnet");
+        ModelPlugin resnet = registry.model("resnet");
         try (TrainedModel source = TrainedModel.open(registry, env, e, run, "res", null, TrainedModel.Weights.BEST);
                 EngineSession session = assembly.openEngine(e)) {
             TrainingSetup setup = assembly.setup(e, session, assembly.openData(e, 0), 0);

@@ -18,7 +18,6 @@ import dev.replica.core.training.TrainingSetup;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.config.PluginUse;
-import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -192,7 +191,7 @@ public final class ProbeProcess {
             DataSplits data = assembly.openData(experiment, seed);
             for (Map.Entry<String, PluginUse> m : experiment.models().entrySet()) {
                 TrainingSetup setup = assembly.setup(experiment, session, data, seed);
-                ModelPlugin plugin = registry.get(PluginKind.MODEL, m.getValue().plugin());
+                ModelPlugin plugin = registry.model(m.getValue().plugin());
                 try (ModelTrainer trainer = new ModelTrainer(
                         setup,
                         m.getKey(),

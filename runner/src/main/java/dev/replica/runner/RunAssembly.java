@@ -78,8 +78,7 @@ public final class RunAssembly {
      * @return the session; the caller closes it
      */
     public EngineSession openEngine(Experiment experiment) {
-        EnginePlugin plugin =
-                registry.get(PluginKind.ENGINE, experiment.engine().plugin());
+        EnginePlugin plugin = registry.engine(experiment.engine().plugin());
         EngineContext context = environment.engine();
         if (!context.probeProcess()) {
             context = context.withWorkload(probeWorkload(experiment));
@@ -162,8 +161,7 @@ public final class RunAssembly {
      * @return the splits
      */
     public DataSplits openData(Experiment experiment, long seed) {
-        DatasetPlugin plugin =
-                registry.get(PluginKind.DATASET, experiment.dataset().plugin());
+        DatasetPlugin plugin = registry.dataset(experiment.dataset().plugin());
         return plugin.open(
                 experiment.dataset().params(),
                 new DataContext(environment.dataRoot(), SeedStream.root(seed).child(SeedNames.DATA)));
@@ -179,8 +177,7 @@ public final class RunAssembly {
      * @return the setup
      */
     public TrainingSetup setup(Experiment experiment, EngineSession session, DataSplits data, long seed) {
-        OptimizerPlugin optimizer =
-                registry.get(PluginKind.OPTIMIZER, experiment.optimizer().plugin());
+        OptimizerPlugin optimizer = registry.optimizer(experiment.optimizer().plugin());
         int steps = Batch.perEpoch(data.train().size(), experiment.training().batchSize());
         if (steps < 1) {
             // An int that overflowed: a run of no steps would "finish" with a loss of 0, a wrong result.
@@ -192,8 +189,7 @@ public final class RunAssembly {
         UpdateRule rule = optimizer.create(
                 experiment.optimizer().params(),
                 new OptimizerContext(experiment.training().epochs(), steps));
-        SchedulePlugin schedulePlugin =
-                registry.get(PluginKind.SCHEDULE, experiment.schedule().plugin());
+        SchedulePlugin schedulePlugin = registry.schedule(experiment.schedule().plugin());
         LearningRateSchedule schedule = schedulePlugin.create(
                 experiment.schedule().params(),
                 new ScheduleContext(rule.baseRate(), experiment.training().epochs(), steps));

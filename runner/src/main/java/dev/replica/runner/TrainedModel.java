@@ -24,7 +24,6 @@ import dev.replica.core.training.ProgressListener;
 import dev.replica.core.training.TrainingSetup;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.PluginUse;
-import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -152,7 +151,7 @@ public final class TrainedModel implements AutoCloseable {
             throw new UserException("cannot read " + checkpoint.folder() + ": " + e.getMessage(), e);
         }
         RunAssembly assembly = new RunAssembly(registry, environment);
-        ModelPlugin plugin = registry.get(PluginKind.MODEL, use.plugin());
+        ModelPlugin plugin = registry.model(use.plugin());
         EngineSession session = assembly.openEngine(experiment);
         ModelTrainer trainer = null;
         try {
@@ -202,8 +201,7 @@ public final class TrainedModel implements AutoCloseable {
         if (facts == null || facts.classes() == null || facts.exampleShape() == null || facts.train() == null) {
             return assembly.openData(experiment, seed);
         }
-        DatasetPlugin plugin =
-                registry.get(PluginKind.DATASET, experiment.dataset().plugin());
+        DatasetPlugin plugin = registry.dataset(experiment.dataset().plugin());
         long[] dims = Arrays.stream(
                         facts.exampleShape().replaceAll("[()\\s]", "").split(","))
                 .mapToLong(Long::parseLong)

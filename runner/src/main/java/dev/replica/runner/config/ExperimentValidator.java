@@ -350,7 +350,7 @@ final class ExperimentValidator {
         if (dataset == null || models == null) {
             return models;
         }
-        DatasetPlugin data = registry.get(PluginKind.DATASET, dataset.plugin());
+        DatasetPlugin data = registry.dataset(dataset.plugin());
         OptionalInt known = data.classes(dataset.params());
         if (known.isEmpty()) {
             return models;

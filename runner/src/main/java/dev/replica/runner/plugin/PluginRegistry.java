@@ -1,6 +1,11 @@
 package dev.replica.runner.plugin;
 
+import dev.replica.api.DatasetPlugin;
+import dev.replica.api.EnginePlugin;
+import dev.replica.api.ModelPlugin;
+import dev.replica.api.OptimizerPlugin;
 import dev.replica.api.Plugin;
+import dev.replica.api.SchedulePlugin;
 import dev.replica.api.UserException;
 import java.security.CodeSource;
 import java.util.ArrayList;
@@ -73,18 +78,70 @@ public final class PluginRegistry {
      *
      * @param kind the kind
      * @param name the name as written in the experiment file
-     * @param <T> the SPI interface
-     * @return the plugin
+     * @return the plugin, an instance of {@code kind.type()}
      * @throws UserException when there is none, listing the names that exist
      */
-    public <T extends Plugin> T get(PluginKind kind, String name) {
+    public Plugin get(PluginKind kind, String name) {
         Plugin p = byKind.get(kind).get(name);
         if (p == null) {
             throw new UserException(unknownMessage(kind, name));
         }
-        @SuppressWarnings("unchecked")
-        T typed = (T) p;
-        return typed;
+        return p;
+    }
+
+    /**
+     * Returns an engine plugin by name.
+     *
+     * @param name the name
+     * @return the plugin
+     * @throws UserException when there is none
+     */
+    public EnginePlugin engine(String name) {
+        return EnginePlugin.class.cast(get(PluginKind.ENGINE, name));
+    }
+
+    /**
+     * Returns a dataset plugin by name.
+     *
+     * @param name the name
+     * @return the plugin
+     * @throws UserException when there is none
+     */
+    public DatasetPlugin dataset(String name) {
+        return DatasetPlugin.class.cast(get(PluginKind.DATASET, name));
+    }
+
+    /**
+     * Returns a model plugin by name.
+     *
+     * @param name the name
+     * @return the plugin
+     * @throws UserException when there is none
+     */
+    public ModelPlugin model(String name) {
+        return ModelPlugin.class.cast(get(PluginKind.MODEL, name));
+    }
+
+    /**
+     * Returns an optimizer plugin by name.
+     *
+     * @param name the name
+     * @return the plugin
+     * @throws UserException when there is none
+     */
+    public OptimizerPlugin optimizer(String name) {
+        return OptimizerPlugin.class.cast(get(PluginKind.OPTIMIZER, name));
+    }
+
+    /**
+     * Returns a schedule plugin by name.
+     *
+     * @param name the name
+     * @return the plugin
+     * @throws UserException when there is none
+     */
+    public SchedulePlugin schedule(String name) {
+        return SchedulePlugin.class.cast(get(PluginKind.SCHEDULE, name));
     }
 
     /**

@@ -66,6 +66,18 @@ class PluginRegistryTest {
     }
 
     @Test
+    void aTypedLookupGivesThatKindsInterfaceAndAnUnknownNameStaysAUserError() {
+        FakeSchedule steps = new FakeSchedule("multistep");
+        PluginRegistry registry =
+                PluginRegistry.builder().add(PluginKind.SCHEDULE, steps).build();
+        SchedulePlugin found = registry.schedule("multistep");
+        assertThat(found).isSameAs(steps);
+        assertThatThrownBy(() -> registry.model("multistep"))
+                .isInstanceOf(UserException.class)
+                .hasMessageStartingWith("unknown model plugin 'multistep'");
+    }
+
+    @Test
     void twoPluginsOfOneNameFailNamingBothClasses() {
         PluginRegistry.Builder builder = PluginRegistry.builder().add(PluginKind.SCHEDULE, new FakeSchedule("steps"));
         String location = FakeSchedule.class

@@ -62,8 +62,7 @@ class ClassesWhenDataOpensTest {
                 builder.add(kind, p);
             }
         }
-        PluginRegistry registry = builder.add(
-                        PluginKind.DATASET, new Untold(discovered.get(PluginKind.DATASET, "synthetic")))
+        PluginRegistry registry = builder.add(PluginKind.DATASET, new Untold(discovered.dataset("synthetic")))
                 .build();
         Path file = dir.resolve("untold.yaml");
         Files.writeString(

@@ -18,7 +18,6 @@ import dev.replica.runner.TinyExperiment;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.config.PluginUse;
-import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,7 +47,7 @@ class DeferredReadsTest {
             DataSplits data = assembly.openData(experiment, 3);
             TrainingSetup setup = assembly.setup(experiment, session, data, 3);
             for (Map.Entry<String, PluginUse> m : experiment.models().entrySet()) {
-                ModelPlugin plugin = registry.get(PluginKind.MODEL, m.getValue().plugin());
+                ModelPlugin plugin = registry.model(m.getValue().plugin());
                 int steps = 2 * setup.stepsPerEpoch();
                 try (ModelTrainer together = new ModelTrainer(
                                 setup, m.getKey(), plugin, m.getValue().params());

@@ -12,7 +12,6 @@ import ai.djl.util.Pair;
 import dev.replica.api.ModelContext;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.nn.Blocks;
-import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +28,7 @@ class ParallelInitializationTest {
     @CsvSource({"PyTorch, resnet", "PyTorch, vgg", "MXNet, resnet", "MXNet, vgg"})
     void parallelDrawsGiveTheOneByOneWeights(String engine, String model) {
         PluginRegistry registry = PluginRegistry.discover(getClass().getClassLoader());
-        ModelPlugin plugin = registry.get(PluginKind.MODEL, model);
+        ModelPlugin plugin = registry.model(model);
         Map<String, Object> values = model.equals("resnet")
                 ? Map.of("depth", 18, "width", 8, "classes", 10)
                 : Map.of("depth", 11, "width_divisor", 8, "classes", 10);

@@ -13,7 +13,6 @@ import dev.replica.runner.RunAssembly;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.config.PluginUse;
-import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,7 +62,7 @@ class ReadIntervalTest {
             DataSplits data = assembly.openData(experiment, 0);
             TrainingSetup setup = assembly.setup(experiment, session, data, 0);
             PluginUse vgg = experiment.models().get("vgg");
-            ModelPlugin plugin = registry.get(PluginKind.MODEL, vgg.plugin());
+            ModelPlugin plugin = registry.model(vgg.plugin());
             try (ModelTrainer trainer = new ModelTrainer(setup, "vgg", plugin, vgg.params())) {
                 long started = System.nanoTime();
                 trainer.trainEpoch(1, reads);
