@@ -5,16 +5,15 @@ import com.google.inject.Injector;
 import dev.replica.api.UserException;
 import dev.replica.core.config.ExperimentException;
 import dev.replica.core.record.RunFolder;
-import dev.replica.core.record.RunLock;
 import dev.replica.core.training.NonFiniteLossException;
 import dev.replica.core.training.ProgressListener;
 import dev.replica.core.training.StopRequest;
 import dev.replica.core.training.TrainingStoppedException;
 import dev.replica.core.training.WriteFailedException;
-import dev.replica.report.Report;
 import dev.replica.runner.Environment;
 import dev.replica.runner.ExperimentRunner;
 import dev.replica.runner.RunAssembly;
+import dev.replica.runner.RunLifecycle;
 import dev.replica.runner.RunnerModule;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
@@ -317,31 +316,30 @@ public final class ReplicaCli {
                     folder,
                     resume == null ? "run" : "run --resume",
                     resume == null,
-                    outcome -> {
+                    finished -> {
                         parent.out.println();
                         parent.out.print(
                                 experiment.seeds().size() > 1
                                         ? Files.readString(
                                                 folder.path().resolve(RunFolder.SUMMARY_MD), StandardCharsets.UTF_8)
-                                        : outcome.table().markdown());
+                                        : finished.outcome().table().markdown());
                         parent.out.println();
-                        Report.Written report = Report.write(folder.path());
-                        parent.out.println("Report " + report.html() + " (and report.md, plots/)");
+                        parent.out.println("Report " + finished.report().html() + " (and report.md, plots/)");
                         parent.out.println("Wrote " + folder.path());
                         return 0;
                     });
         }
 
-        /** What a command does once its experiment trained to the end, still holding the folder's lock. */
+        /** What a command does once its experiment trained to the end and its report is written. */
         interface Finish {
-            int accept(ExperimentRunner.Outcome outcome) throws IOException;
+            int accept(RunLifecycle.Finished finished) throws IOException;
         }
 
         /**
-         * Trains an experiment into its run folder: the one code path of {@code run}, {@code run --resume}
-         * and {@code reproduce}. The folder is locked for the while; Ctrl-C or SIGTERM stops at the next
-         * step with a checkpoint and says how to resume (exit 130 or 143); a full disk says how to go on; a
-         * new folder that trained nothing before a user error is removed.
+         * Trains an experiment into its run folder through the one {@link RunLifecycle}, for {@code run},
+         * {@code run --resume} and {@code reproduce}, and says what happened on the console: Ctrl-C or
+         * SIGTERM stops at the next step with a checkpoint and says how to resume (exit 130 or 143); a full
+         * disk says how to go on.
          *
          * @param parent the command line
          * @param runner the runner
@@ -362,41 +360,29 @@ public final class ReplicaCli {
                 Finish finish)
                 throws IOException {
             StopRequest stop = new StopRequest();
-            RunLock lock;
-            try {
-                lock = RunLock.exclusive(folder.path(), holder);
-            } catch (UserException e) {
-                if (started) {
-                    folder.deleteIfOnlyStarted();
+            RunLifecycle.Events events = new RunLifecycle.Events() {
+                @Override
+                public void tookOverLock(String previous) {
+                    parent.out.println("Took over the lock of " + previous + ", which ended without releasing it");
                 }
+
+                @Override
+                public void removedUnstarted(Path path) {
+                    parent.out.println("Removed " + path + ": the run stopped before it trained anything");
+                }
+            };
+            try (StopOnSignal signals = StopOnSignal.install(stop, parent.out)) {
+                return finish.accept(new RunLifecycle(runner)
+                        .train(experiment, folder, holder, started, progress(parent, experiment), stop, events));
+            } catch (WriteFailedException e) {
+                parent.out.println("Free space (or make the folder writable), then resume with: replica run --resume "
+                        + folder.path());
                 throw e;
-            }
-            try (lock;
-                    StopOnSignal signals = StopOnSignal.install(stop, parent.out)) {
-                lock.takenOverFrom()
-                        .ifPresent(p -> parent.out.println(
-                                "Took over the lock of " + p + ", which ended without releasing it"));
-                ExperimentRunner.Outcome outcome;
-                try {
-                    outcome = runner.run(experiment, folder, progress(parent, experiment), stop);
-                } catch (WriteFailedException e) {
-                    parent.out.println(
-                            "Free space (or make the folder writable), then resume with: replica run --resume "
-                                    + folder.path());
-                    throw e;
-                } catch (UserException e) {
-                    lock.close(); // before the folder, and its lock file, may go
-                    if (started && folder.deleteIfOnlyStarted()) {
-                        parent.out.println("Removed " + folder.path() + ": the run stopped before it trained anything");
-                    }
-                    throw e;
-                } catch (TrainingStoppedException e) {
-                    parent.out.println();
-                    parent.out.println("Stopped: " + e.getMessage() + ".");
-                    parent.out.println("Resume with: replica run --resume " + folder.path());
-                    return StopOnSignal.exitStatus(stop.reason());
-                }
-                return finish.accept(outcome);
+            } catch (TrainingStoppedException e) {
+                parent.out.println();
+                parent.out.println("Stopped: " + e.getMessage() + ".");
+                parent.out.println("Resume with: replica run --resume " + folder.path());
+                return StopOnSignal.exitStatus(stop.reason());
             }
         }
 

@@ -6,7 +6,6 @@ import dev.replica.core.record.RunContents;
 import dev.replica.core.record.RunFolder;
 import dev.replica.core.record.RunLock;
 import dev.replica.report.RecordedData;
-import dev.replica.report.Report;
 import dev.replica.report.Reproduction;
 import dev.replica.runner.Environment;
 import dev.replica.runner.ExperimentRunner;
@@ -113,7 +112,7 @@ final class ReproduceCommand implements Callable<Integer> {
                 target,
                 "reproduce",
                 true,
-                outcome -> compare(
+                finished -> compare(
                         original,
                         target,
                         differences,
@@ -131,7 +130,6 @@ final class ReproduceCommand implements Callable<Integer> {
             RunAssembly assembly,
             Experiment experiment)
             throws IOException {
-        Report.write(target.path());
         Reproduction.Verdict verdict = Reproduction.compare(original, RunContents.read(target.path()));
         text.println();
         for (String line : verdict.lines()) {

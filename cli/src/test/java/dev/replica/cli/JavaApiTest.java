@@ -3,10 +3,16 @@ package dev.replica.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.replica.api.UserException;
 import dev.replica.core.config.ExperimentException;
+import dev.replica.core.record.RunFolder;
 import dev.replica.core.state.Numbers;
+import dev.replica.core.training.ProgressListener;
+import dev.replica.core.training.StopRequest;
+import dev.replica.core.training.TrainingStoppedException;
 import dev.replica.runner.Replica;
 import dev.replica.runner.TinyExperiment;
+import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentWriter;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,6 +70,54 @@ class JavaApiTest {
                 .collect(Collectors.joining("\n"));
         String docs = Files.readString(Path.of("../docs/java-api.md"), StandardCharsets.UTF_8);
         assertThat(docs).contains("```java\n" + code + "\n}\n```");
+    }
+
+    @Test
+    void aStopRequestStopsAtAStepAndResumeEndsWithTheBitsOfARunThatNeverStopped() throws Exception {
+        Replica replica = Replica.withDataRoot(dir);
+        Experiment experiment = replica.load(TinyExperiment.write(dir, "mxnet", 3, 2));
+        Replica.Run whole = replica.run(experiment, dir.resolve("whole"));
+
+        StopRequest stop = new StopRequest();
+        ProgressListener stopAtThird = new ProgressListener() {
+            @Override
+            public void stepTrained(String label, int epoch, int step, int steps) {
+                if (epoch == 1 && step == 3) {
+                    stop.request("asked by the test");
+                }
+            }
+        };
+        Path out = dir.resolve("stopped");
+        assertThatThrownBy(() -> replica.run(experiment, out, stopAtThird, stop))
+                .isInstanceOf(TrainingStoppedException.class);
+        List<Path> folders;
+        try (Stream<Path> runs = Files.list(out.resolve("tiny"))) {
+            folders = runs.toList();
+        }
+        assertThat(folders).as("the stopped run's folder is kept").hasSize(1);
+        Path folder = folders.get(0);
+        assertThat(folder.resolve("res").resolve(RunFolder.CHECKPOINT)).isDirectory();
+        // Resume takes the folder's exclusive lock: the stopped run released it.
+        Replica.Run resumed = replica.resume(folder, ProgressListener.SILENT, new StopRequest());
+        assertThat(resumed.manifest().finished()).isTrue();
+        assertThat(resumed.folder().resolve(RunFolder.REPORT)).isRegularFile();
+        for (String model : List.of("res", "vgg")) {
+            assertThat(Files.readAllBytes(folder.resolve(model).resolve(RunFolder.HISTORY)))
+                    .as(model)
+                    .isEqualTo(Files.readAllBytes(whole.folder().resolve(model).resolve(RunFolder.HISTORY)));
+        }
+    }
+
+    @Test
+    void aRunRefusedBeforeItTrainedLeavesNoFolder() throws Exception {
+        // No CIFAR-10 files where the run looks: the data cannot open, a user error, after the folder started.
+        Replica replica = Replica.withDataRoot(dir.resolve("no-data"));
+        Experiment experiment = replica.load(TinyExperiment.cifar10Experiment(dir));
+        Path out = dir.resolve("runs");
+        assertThatThrownBy(() -> replica.run(experiment, out)).isInstanceOf(UserException.class);
+        assertThat(out)
+                .satisfiesAnyOf(
+                        o -> assertThat(o).doesNotExist(), o -> assertThat(o).isEmptyDirectory());
     }
 
     @Test

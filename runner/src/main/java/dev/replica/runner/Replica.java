@@ -6,10 +6,10 @@ import dev.replica.core.config.ExperimentException;
 import dev.replica.core.record.HistoryRow;
 import dev.replica.core.record.RunContents;
 import dev.replica.core.record.RunFolder;
-import dev.replica.core.record.RunLock;
 import dev.replica.core.record.RunManifest;
 import dev.replica.core.training.ProgressListener;
-import dev.replica.report.Report;
+import dev.replica.core.training.StopRequest;
+import dev.replica.core.training.TrainingStoppedException;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.config.ExperimentWriter;
@@ -112,14 +112,58 @@ public final class Replica {
      * @throws IOException when writing the run folder fails
      */
     public Run run(Experiment experiment, Path out, ProgressListener listener) throws IOException {
+        return run(experiment, out, listener, StopRequest.NEVER);
+    }
+
+    /**
+     * Runs an experiment into a new run folder under {@code out}, as {@code replica run} does: the folder is
+     * locked while it trains, a folder that trained nothing before a user error is removed, and a stop
+     * request stops at the next step with a checkpoint ({@link #resume} goes on from it).
+     *
+     * @param experiment the experiment; one built or changed in code is validated again first
+     * @param out where run folders go
+     * @param listener told of every step, evaluation and epoch
+     * @param stop asked at every step; {@link StopRequest#request} from any thread stops the run
+     * @return the finished run
+     * @throws TrainingStoppedException when stopped; the exception names the step
+     * @throws IOException when writing the run folder fails
+     */
+    public Run run(Experiment experiment, Path out, ProgressListener listener, StopRequest stop) throws IOException {
         Objects.requireNonNull(experiment, "experiment");
         Experiment checked = parse(ExperimentWriter.toYaml(experiment));
         RunFolder folder = checked.startFolder(out);
-        try (RunLock lock = RunLock.exclusive(folder.path(), "run (Java API)")) {
-            new ExperimentRunner(registry, models(), environment).run(checked, folder, listener);
-            Report.write(folder.path());
-        }
+        lifecycle().train(checked, folder, "run (Java API)", true, listener, stop, new RunLifecycle.Events() {});
         return open(folder.path());
+    }
+
+    /**
+     * Trains a run folder that stopped (a stop request, Ctrl-C, a crash) to its end, from its checkpoints.
+     *
+     * @param folder the run folder
+     * @param listener told of every step, evaluation and epoch
+     * @param stop asked at every step
+     * @return the finished run
+     * @throws TrainingStoppedException when stopped again
+     * @throws IOException when writing the run folder fails
+     */
+    public Run resume(Path folder, ProgressListener listener, StopRequest stop) throws IOException {
+        RunFolder existing = RunFolder.existing(folder);
+        Experiment experiment =
+                new ExperimentLoader(registry).loadRecorded(folder.resolve(RunFolder.EXPERIMENT), List.of());
+        lifecycle()
+                .train(
+                        experiment,
+                        existing,
+                        "run --resume (Java API)",
+                        false,
+                        listener,
+                        stop,
+                        new RunLifecycle.Events() {});
+        return open(folder);
+    }
+
+    private RunLifecycle lifecycle() {
+        return new RunLifecycle(new ExperimentRunner(registry, models(), environment));
     }
 
     /**

@@ -82,7 +82,16 @@ public final class LocalRunner {
             synchronized (out) {
                 out.println("  started " + task.folder());
             }
-            int status = pb.start().waitFor();
+            Process child = pb.start();
+            int status;
+            try {
+                status = child.waitFor();
+            } catch (InterruptedException e) {
+                // The sweep is stopping: the task stops too (SIGTERM: it checkpoints, like any run).
+                child.destroy();
+                Thread.currentThread().interrupt();
+                return 1;
+            }
             sweep.recordExit(task, status);
             synchronized (out) {
                 out.println("  "
@@ -92,9 +101,6 @@ public final class LocalRunner {
             return status;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
         }
     }
 }
