@@ -2,15 +2,15 @@ package dev.replica.check;
 
 import dev.replica.api.UserException;
 import dev.replica.api.params.Values;
+import dev.replica.check.config.Check;
+import dev.replica.check.config.Tolerance;
 import dev.replica.core.record.ModelFiles;
 import dev.replica.core.record.RunFolder;
 import dev.replica.core.state.Numbers;
 import dev.replica.core.state.SafeFiles;
 import dev.replica.core.training.Evaluation;
 import dev.replica.report.Plots;
-import dev.replica.runner.config.Check;
 import dev.replica.runner.config.Experiment;
-import dev.replica.runner.config.Tolerance;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

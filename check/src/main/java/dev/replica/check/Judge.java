@@ -1,8 +1,8 @@
 package dev.replica.check;
 
+import dev.replica.check.config.Tolerance;
 import dev.replica.core.state.Numbers;
 import dev.replica.core.training.Evaluation;
-import dev.replica.runner.config.Tolerance;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,7 +1,7 @@
 package dev.replica.check;
 
+import dev.replica.check.config.OutcomeCheck;
 import dev.replica.core.training.Evaluation;
-import dev.replica.runner.config.OutcomeCheck;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

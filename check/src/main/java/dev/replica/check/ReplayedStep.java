@@ -1,6 +1,6 @@
 package dev.replica.check;
 
-import dev.replica.runner.config.Tolerance;
+import dev.replica.check.config.Tolerance;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;

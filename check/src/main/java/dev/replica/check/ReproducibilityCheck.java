@@ -7,6 +7,9 @@ import dev.replica.api.DataSplits;
 import dev.replica.api.EngineSession;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.UserException;
+import dev.replica.check.config.Check;
+import dev.replica.check.config.CheckSection;
+import dev.replica.check.config.OutcomeCheck;
 import dev.replica.core.record.RunFolder;
 import dev.replica.core.record.RunManifest;
 import dev.replica.core.training.Evaluation;
@@ -14,9 +17,7 @@ import dev.replica.core.training.StopRequest;
 import dev.replica.core.training.TrainingSetup;
 import dev.replica.runner.Environment;
 import dev.replica.runner.RunAssembly;
-import dev.replica.runner.config.Check;
 import dev.replica.runner.config.Experiment;
-import dev.replica.runner.config.OutcomeCheck;
 import dev.replica.runner.config.PluginUse;
 import dev.replica.runner.output.Manifest;
 import dev.replica.runner.plugin.PluginRegistry;
@@ -145,7 +146,8 @@ public final class ReproducibilityCheck {
      * @return the reference side, then the other
      */
     static List<Side> sides(Experiment experiment) {
-        List<String> engines = experiment.check().engines();
+        List<String> engines =
+                experiment.section(CheckSection.SECTION).orElseThrow().engines();
         List<Side> sides = new ArrayList<>();
         for (String engine : engines) {
             String name = sides.stream().anyMatch(s -> s.name().equals(engine)) ? engine + "-2" : engine;
@@ -192,7 +194,9 @@ public final class ReproducibilityCheck {
         if (sides.size() != 2 || sides.get(0).name().equals(sides.get(1).name())) {
             throw new IllegalArgumentException("a check compares two sides with different names: " + sides);
         }
-        Check check = experiment.check(); // CheckCommand fills in the defaults where the file has no section
+        Check check = experiment
+                .section(CheckSection.SECTION)
+                .orElseThrow(); // CheckCommand fills in the defaults where the file has no section
         Map<String, EngineSession> sessions = new TreeMap<>();
         try {
             Map<String, DataSplits> data = new LinkedHashMap<>();

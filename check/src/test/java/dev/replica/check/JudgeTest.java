@@ -3,9 +3,9 @@ package dev.replica.check;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.replica.check.config.Tolerance;
 import dev.replica.core.training.Evaluation;
 import dev.replica.runner.config.Experiment;
-import dev.replica.runner.config.Tolerance;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -6,9 +6,10 @@ import dev.replica.check.CheckStoppedException;
 import dev.replica.check.OutcomeComparison;
 import dev.replica.check.ReproducibilityCheck;
 import dev.replica.check.Verdict;
+import dev.replica.check.config.Check;
+import dev.replica.check.config.CheckSection;
 import dev.replica.core.record.RunFolder;
 import dev.replica.core.training.StopRequest;
-import dev.replica.runner.config.Check;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.plugin.PluginKind;
@@ -70,7 +71,7 @@ final class CheckCommand implements Callable<Integer> {
         PrintWriter console = spec.commandLine().getOut();
         PluginRegistry registry = parent.registry();
         Experiment experiment = new ExperimentLoader(registry).load(file, options.overrides);
-        if (experiment.check() == null) {
+        if (experiment.section(CheckSection.SECTION).isEmpty()) {
             // The resolved file shows what was checked.
             List<String> defaults = Check.defaultEngines(
                     experiment.engine().plugin(),
@@ -81,7 +82,7 @@ final class CheckCommand implements Callable<Integer> {
                                 experiment.engine().plugin(),
                                 registry.all(PluginKind.ENGINE).keySet()));
             }
-            experiment = experiment.withCheck(Check.defaults(defaults));
+            experiment = experiment.withSection(CheckSection.SECTION, Check.defaults(defaults));
         }
         Experiment checked = experiment;
         ReproducibilityCheck check = parent.injector(registry).getInstance(ReproducibilityCheck.class);

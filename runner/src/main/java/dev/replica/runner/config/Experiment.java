@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A validated experiment file: every plugin resolved and its parameters typed, every default filled in.
@@ -22,8 +23,7 @@ import java.util.Objects;
  * @param optimizer the update rule
  * @param schedule the learning-rate schedule
  * @param training epochs and batch sizes
- * @param check what {@code replica check} compares, or {@code null} when the file has no {@code check}
- *     section (the check then uses {@link Check#defaults})
+ * @param sections the sections that tools above the runner own ({@code check:}), read by their owners
  * @param report what the report shows besides its table and plots, or {@code null} when the file has no
  *     {@code report} section
  */
@@ -37,7 +37,7 @@ public record Experiment(
         PluginUse optimizer,
         PluginUse schedule,
         Training training,
-        Check check,
+        Sections sections,
         ReportSection report) {
 
     /** Copies the collections and checks that nothing is {@code null}. */
@@ -50,38 +50,11 @@ public record Experiment(
         Objects.requireNonNull(optimizer, "optimizer");
         Objects.requireNonNull(schedule, "schedule");
         Objects.requireNonNull(training, "training");
+        Objects.requireNonNull(sections, "sections");
     }
 
     /**
-     * An experiment without a {@code report} section.
-     *
-     * @param format the file's format version
-     * @param name the experiment's name
-     * @param seeds the run seeds
-     * @param engine the engine
-     * @param dataset the dataset
-     * @param models the models by label
-     * @param optimizer the update rule
-     * @param schedule the learning-rate schedule
-     * @param training epochs and batch sizes
-     * @param check the check section, or {@code null}
-     */
-    public Experiment(
-            int format,
-            String name,
-            List<Long> seeds,
-            PluginUse engine,
-            PluginUse dataset,
-            Map<String, PluginUse> models,
-            PluginUse optimizer,
-            PluginUse schedule,
-            Training training,
-            Check check) {
-        this(format, name, seeds, engine, dataset, models, optimizer, schedule, training, check, null);
-    }
-
-    /**
-     * An experiment without a {@code check} section.
+     * An experiment with no {@code report} section and no section of a tool.
      *
      * @param format the file's format version
      * @param name the experiment's name
@@ -103,7 +76,7 @@ public record Experiment(
             PluginUse optimizer,
             PluginUse schedule,
             Training training) {
-        this(format, name, seeds, engine, dataset, models, optimizer, schedule, training, null, null);
+        this(format, name, seeds, engine, dataset, models, optimizer, schedule, training, Sections.NONE, null);
     }
 
     /**
@@ -114,7 +87,7 @@ public record Experiment(
      */
     public Experiment withEngine(PluginUse other) {
         return new Experiment(
-                format, name, seeds, other, dataset, models, optimizer, schedule, training, check, report);
+                format, name, seeds, other, dataset, models, optimizer, schedule, training, sections, report);
     }
 
     /**
@@ -135,7 +108,7 @@ public record Experiment(
                 optimizer,
                 schedule,
                 new Training(epochs, training.batchSize(), training.evalBatchSize()),
-                check,
+                sections,
                 report);
     }
 
@@ -147,18 +120,41 @@ public record Experiment(
      */
     public Experiment withSeeds(List<Long> other) {
         return new Experiment(
-                format, name, other, engine, dataset, models, optimizer, schedule, training, check, report);
+                format, name, other, engine, dataset, models, optimizer, schedule, training, sections, report);
     }
 
     /**
-     * Returns a copy with another {@code check} section.
+     * Returns a section that a tool owns.
      *
-     * @param other the section, or {@code null} for none
+     * @param owner the section
+     * @param <T> its value's type
+     * @return its value, or empty when the file has none
+     */
+    public <T> Optional<T> section(ExperimentSection<T> owner) {
+        return sections.get(owner);
+    }
+
+    /**
+     * Returns a copy with a tool's section set (or removed).
+     *
+     * @param owner the section
+     * @param value its value, or {@code null} for none
+     * @param <T> its value's type
      * @return the copy
      */
-    public Experiment withCheck(Check other) {
+    public <T> Experiment withSection(ExperimentSection<T> owner, T value) {
         return new Experiment(
-                format, name, seeds, engine, dataset, models, optimizer, schedule, training, other, report);
+                format,
+                name,
+                seeds,
+                engine,
+                dataset,
+                models,
+                optimizer,
+                schedule,
+                training,
+                sections.with(owner, value),
+                report);
     }
 
     /**

@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -50,7 +51,7 @@ final class ExperimentValidator {
     /** The only format version there is. */
     static final int FORMAT = 1;
 
-    /** The top-level keys, in the order the resolved file writes them. */
+    /** The runner's top-level keys, in the order the resolved file writes them; tools' sections follow. */
     static final List<String> TOP_KEYS = List.of(
             "replica",
             "name",
@@ -62,7 +63,6 @@ final class ExperimentValidator {
             "optimizer",
             "schedule",
             "training",
-            "check",
             "report",
             "cluster");
 
@@ -134,7 +134,7 @@ final class ExperimentValidator {
     static final int MAX_THREADS = 1024;
 
     /** The most epochs, and the largest batch: beyond them a value is a typo, and counts would overflow. */
-    static final int MAX_EPOCHS = 100_000;
+    static final int MAX_EPOCHS = Training.MAX_EPOCHS;
 
     static final int MAX_BATCH = 65_536;
 
@@ -179,10 +179,12 @@ final class ExperimentValidator {
     Experiment validate(MappingNode root) {
         int before = problems.count();
         Map<String, NodeTuple> top = YamlTree.entries(root);
+        List<String> allowed = new ArrayList<>(TOP_KEYS);
+        ExperimentSection.installed().forEach(s -> allowed.add(s.key()));
         for (Map.Entry<String, NodeTuple> e : top.entrySet()) {
-            if (!TOP_KEYS.contains(e.getKey())) {
+            if (!allowed.contains(e.getKey())) {
                 problems.at(
-                        e.getKey(), e.getValue().getKeyNode(), ParameterSchema.unknownKeyMessage(e.getKey(), TOP_KEYS));
+                        e.getKey(), e.getValue().getKeyNode(), ParameterSchema.unknownKeyMessage(e.getKey(), allowed));
             }
         }
         Map<String, NodeTuple> replica = new LinkedHashMap<>();
@@ -199,10 +201,17 @@ final class ExperimentValidator {
         PluginUse schedule = section(PluginKind.SCHEDULE, "schedule", root, top);
         Training training = training(root, top.get("training"));
         cluster = cluster(root, top.get("cluster"));
-        Check check = top.containsKey("check")
-                ? new CheckSection(registry, tree, problems)
-                        .read(top.get("check").getValueNode(), engine)
-                : null;
+        Sections sections = Sections.NONE;
+        for (ExperimentSection<?> owned : ExperimentSection.installed()) {
+            if (top.containsKey(owned.key())) {
+                sections = read(
+                        owned,
+                        top.get(owned.key()).getValueNode(),
+                        new SectionContext(
+                                registry, tree, problems, engine, models == null ? Set.of() : models.keySet()),
+                        sections);
+            }
+        }
         // Model labels it names are checked against the models, so only once those are known.
         ReportSection report = top.containsKey("report") && models != null
                 ? ReportSection.read(top.get("report").getValueNode(), models.keySet(), tree, problems)
@@ -220,8 +229,12 @@ final class ExperimentValidator {
                 optimizer,
                 schedule,
                 training,
-                check,
+                sections,
                 report);
+    }
+
+    private static <T> Sections read(ExperimentSection<T> owned, Node node, SectionContext context, Sections sections) {
+        return sections.with(owned, owned.read(node, context));
     }
 
     private String name(MappingNode root, NodeTuple tuple) {

@@ -1,6 +1,9 @@
 package dev.replica.runner.config;
 
-import dev.replica.api.params.Values;
+import static dev.replica.core.config.YamlNodes.block;
+import static dev.replica.core.config.YamlNodes.entry;
+import static dev.replica.core.config.YamlNodes.scalar;
+
 import dev.replica.core.state.SafeFiles;
 import dev.replica.core.training.Training;
 import dev.replica.report.ReportSection;
@@ -16,13 +19,9 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.NodeId;
 import org.yaml.snakeyaml.nodes.NodeTuple;
-import org.yaml.snakeyaml.nodes.ScalarNode;
-import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
 import org.yaml.snakeyaml.representer.Representer;
-import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
  * Writes an {@link Experiment} back as an experiment file: the resolved file of a run folder, with
@@ -35,8 +34,6 @@ public final class ExperimentWriter {
 
     private static final String HEADER =
             "# Resolved experiment: every default filled in, every --set override applied.\n";
-
-    private static final Resolver RESOLVER = new Resolver();
 
     private ExperimentWriter() {}
 
@@ -74,8 +71,9 @@ public final class ExperimentWriter {
                         entry("epochs", scalar(t.epochs())),
                         entry("batch_size", scalar(t.batchSize())),
                         entry("eval_batch_size", scalar(t.evalBatchSize()))))));
-        if (experiment.check() != null) {
-            top.add(entry("check", check(experiment.check())));
+        // Tools' sections before report, where check: has always been written.
+        for (Sections.Entry<?> section : experiment.sections().entries()) {
+            top.add(entry(section.owner().key(), write(section)));
         }
         if (experiment.report() != null) {
             top.add(entry("report", report(experiment.report())));
@@ -116,48 +114,8 @@ public final class ExperimentWriter {
         return block(tuples);
     }
 
-    /**
-     * The {@code check} section with every default filled in, except {@code steps}, which is left out
-     * when the file leaves it to the data (one epoch); each band is one flow mapping.
-     */
-    private static Node check(Check check) {
-        List<NodeTuple> tuples = new ArrayList<>();
-        tuples.add(entry("engines", scalar(check.engines())));
-        if (check.steps().isPresent()) {
-            tuples.add(entry("steps", scalar(check.steps().getAsInt())));
-        }
-        tuples.add(entry("record_params_every", scalar(check.recordParamsEvery())));
-        tuples.add(entry("rerun", scalar(check.rerun())));
-        List<Node> bands = new ArrayList<>();
-        for (Tolerance t : check.tolerances()) {
-            List<NodeTuple> band = new ArrayList<>();
-            band.add(entry("metric", scalar(t.metric())));
-            band.add(entry(t.bound().key(), scalar(t.limit())));
-            if (t.steps() != null) {
-                band.add(entry(
-                        "steps", scalar(List.of(t.steps().first(), t.steps().last()))));
-            }
-            bands.add(new MappingNode(Tag.MAP, band, DumperOptions.FlowStyle.FLOW));
-        }
-        tuples.add(entry(
-                "tolerances",
-                new SequenceNode(
-                        Tag.SEQ,
-                        bands,
-                        bands.isEmpty() ? DumperOptions.FlowStyle.FLOW : DumperOptions.FlowStyle.BLOCK)));
-        check.outcome().ifPresent(o -> {
-            List<NodeTuple> outcome = new ArrayList<>();
-            outcome.add(entry("seeds", scalar(o.seeds())));
-            if (o.epochs().isPresent()) {
-                outcome.add(entry("epochs", scalar(o.epochs().getAsInt())));
-            }
-            List<NodeTuple> margins = new ArrayList<>();
-            o.margins().forEach((metric, margin) -> margins.add(entry(metric, scalar(margin))));
-            outcome.add(entry("margins", new MappingNode(Tag.MAP, margins, DumperOptions.FlowStyle.FLOW)));
-            outcome.add(entry("alpha", scalar(o.alpha())));
-            tuples.add(entry("outcome", block(outcome)));
-        });
-        return block(tuples);
+    private static <T> Node write(Sections.Entry<T> section) {
+        return section.owner().write(section.value());
     }
 
     /** The {@code report} section: a depth study's groups and published errors as flow collections. */
@@ -185,43 +143,5 @@ public final class ExperimentWriter {
             tuples.add(entry(e.getKey(), scalar(e.getValue())));
         }
         return tuples;
-    }
-
-    private static NodeTuple entry(String key, Node value) {
-        return new NodeTuple(scalar(key), value);
-    }
-
-    private static MappingNode block(List<NodeTuple> tuples) {
-        return new MappingNode(Tag.MAP, new ArrayList<>(tuples), DumperOptions.FlowStyle.BLOCK);
-    }
-
-    /**
-     * A value as a node: strings plain (the emitter quotes those that would read as another type),
-     * numbers as {@link Values#formatNumber} writes them, lists in flow style ({@code [50, 75]}).
-     */
-    private static Node scalar(Object value) {
-        if (value instanceof List) {
-            List<Node> items = new ArrayList<>();
-            for (Object item : (List<?>) value) {
-                items.add(scalar(item));
-            }
-            return new SequenceNode(Tag.SEQ, items, DumperOptions.FlowStyle.FLOW);
-        }
-        if (value instanceof String) {
-            return new ScalarNode(Tag.STR, (String) value, null, null, DumperOptions.ScalarStyle.PLAIN);
-        }
-        String text;
-        if (value instanceof Double || value instanceof Float) {
-            double d = ((Number) value).doubleValue();
-            // formatNumber writes -0.0 as 0, which would read back as a different Double.
-            text = d == 0 ? Double.toString(d) : Values.formatNumber(d);
-        } else if (value instanceof Number || value instanceof Boolean) {
-            text = value.toString();
-        } else {
-            throw new IllegalArgumentException("cannot write a parameter value of type "
-                    + (value == null ? "null" : value.getClass().getName()));
-        }
-        return new ScalarNode(
-                RESOLVER.resolve(NodeId.scalar, text, true), text, null, null, DumperOptions.ScalarStyle.PLAIN);
     }
 }

@@ -128,7 +128,7 @@ public final class Sweep {
         return new Sweep(dir, plan);
     }
 
-    /** One task's experiment: the model alone, on the engine, with the seed; no check section. */
+    /** One task's experiment: the model alone, on the engine, with the seed; no tool's section, no report. */
     static Experiment experiment(Experiment base, String model, String engine, long seed) {
         Map<String, PluginUse> one = new LinkedHashMap<>();
         one.put(model, base.models().get(model));
@@ -141,8 +141,7 @@ public final class Sweep {
                 one,
                 base.optimizer(),
                 base.schedule(),
-                base.training(),
-                null);
+                base.training());
     }
 
     /**

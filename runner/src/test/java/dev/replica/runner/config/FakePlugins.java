@@ -28,11 +28,11 @@ import java.util.List;
  * Hand-made plugins whose schemas mimic the real ones, so that these tests do not depend on the
  * engine, model or built-in plugin modules. Their factories are never called.
  */
-final class FakePlugins {
+public final class FakePlugins {
 
     private FakePlugins() {}
 
-    static PluginRegistry registry() {
+    public static PluginRegistry registry() {
         ParameterSchema engine = ParameterSchema.of(
                 ParameterSpec.integer("threads", "intra-op threads")
                         .withDefault(2)

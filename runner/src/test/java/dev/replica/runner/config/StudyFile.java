@@ -7,13 +7,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-/** The study's experiment file (docs/design.md, section 3), with helpers to change one line and load it. */
-final class StudyFile {
+/**
+ * The study's experiment file (docs/design.md, section 3), with helpers to change one line and load it
+ * against {@link FakePlugins}; public for the tests of sections other modules own.
+ */
+public final class StudyFile {
 
-    static final String LABEL = "experiments/cifar10.yaml";
+    public static final String LABEL = "experiments/cifar10.yaml";
 
     /** Line numbers below are 1-based, as in problem messages. */
-    static final String TEXT = """
+    public static final String TEXT = """
             replica: 1
             name: resnet18-vs-vgg19bn-cifar10
             seed: 0
@@ -30,7 +33,7 @@ final class StudyFile {
     private StudyFile() {}
 
     /** Returns the file with line {@code line} replaced; an empty replacement removes the line. */
-    static String withLine(int line, String replacement) {
+    public static String withLine(int line, String replacement) {
         List<String> lines = new ArrayList<>(Arrays.asList(TEXT.split("\n", -1)));
         if (replacement.isEmpty()) {
             lines.remove(line - 1);
@@ -40,12 +43,12 @@ final class StudyFile {
         return String.join("\n", lines);
     }
 
-    static Experiment load(String text, String... overrides) {
+    public static Experiment load(String text, String... overrides) {
         return new ExperimentLoader(FakePlugins.registry()).read(LABEL, text, List.of(overrides));
     }
 
     /** Loads text that must fail and returns the exception's message. */
-    static String problems(String text, String... overrides) {
+    public static String problems(String text, String... overrides) {
         String[] message = new String[1];
         assertThatThrownBy(() -> load(text, overrides))
                 .isInstanceOfSatisfying(ExperimentException.class, e -> message[0] = e.getMessage());
@@ -53,7 +56,7 @@ final class StudyFile {
     }
 
     /** The message of a file with exactly one problem. */
-    static String one(String line) {
+    public static String one(String line) {
         return LABEL + ": 1 problem\n  " + line;
     }
 }

@@ -1,4 +1,4 @@
-package dev.replica.runner.config;
+package dev.replica.check.config;
 
 import dev.replica.api.params.Values;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package dev.replica.runner.config;
+package dev.replica.check.config;
 
 import dev.replica.api.Plugin;
 import dev.replica.api.params.ParameterProblem;
@@ -7,7 +7,12 @@ import dev.replica.api.params.ParameterSpec;
 import dev.replica.api.params.Params;
 import dev.replica.api.params.Values;
 import dev.replica.core.config.Problems;
+import dev.replica.core.config.YamlNodes;
 import dev.replica.core.config.YamlTree;
+import dev.replica.core.training.Training;
+import dev.replica.runner.config.ExperimentSection;
+import dev.replica.runner.config.PluginUse;
+import dev.replica.runner.config.SectionContext;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.util.ArrayList;
@@ -21,17 +26,23 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
 
 /**
- * Reads the optional {@code check} section into a {@link Check}, adding a problem for everything wrong
- * in it, in the layout of the rest of the file: key path, line:column, the value and what is allowed.
+ * The experiment file's optional {@code check} section, which this module owns: read into a {@link Check},
+ * with a problem for everything wrong in it in the layout of the rest of the file (key path, line:column,
+ * the value and what is allowed), and written back with every default filled in.
  */
-final class CheckSection {
+public final class CheckSection implements ExperimentSection<Check> {
+
+    /** The section, to look it up in an experiment: {@code experiment.section(CheckSection.SECTION)}. */
+    public static final CheckSection SECTION = new CheckSection();
 
     /** The keys of the section, in the order the resolved file writes them. */
     static final List<String> KEYS =
@@ -46,7 +57,7 @@ final class CheckSection {
             .atLeast(1)
             .atMost(1000);
     private static final ParameterSpec EPOCHS =
-            ParameterSpec.integer("epochs", "epochs each run trains").atLeast(1).atMost(ExperimentValidator.MAX_EPOCHS);
+            ParameterSpec.integer("epochs", "epochs each run trains").atLeast(1).atMost(Training.MAX_EPOCHS);
     private static final ParameterSpec ALPHA = ParameterSpec.real("alpha", "error rate of each one-sided test")
             .withDefault(0.05)
             .greaterThan(0)
@@ -95,10 +106,30 @@ final class CheckSection {
     private final YamlTree tree;
     private final Problems problems;
 
-    CheckSection(PluginRegistry registry, YamlTree tree, Problems problems) {
+    /** The section as ServiceLoader makes it. */
+    public CheckSection() {
+        this(null, null, null);
+    }
+
+    private CheckSection(PluginRegistry registry, YamlTree tree, Problems problems) {
         this.registry = registry;
         this.tree = tree;
         this.problems = problems;
+    }
+
+    @Override
+    public String key() {
+        return "check";
+    }
+
+    @Override
+    public Class<Check> type() {
+        return Check.class;
+    }
+
+    @Override
+    public Check read(Node node, SectionContext context) {
+        return new CheckSection(context.registry(), context.tree(), context.problems()).read(node, context.engine());
     }
 
     /**
@@ -278,8 +309,8 @@ final class CheckSection {
             return;
         }
         Plugin plugin = registry.get(PluginKind.ENGINE, name);
-        ParameterSchema.Validation v = ExperimentValidator.engineSchema(plugin)
-                .validate(engine.params().asMap());
+        ParameterSchema.Validation v =
+                SectionContext.engineSchema(plugin).validate(engine.params().asMap());
         if (!v.valid()) {
             ParameterProblem p = v.problems().get(0);
             problems.at(
@@ -456,5 +487,52 @@ final class CheckSection {
             }
         }
         return node;
+    }
+
+    /**
+     * The {@code check} section with every default filled in, except {@code steps}, which is left out
+     * when the file leaves it to the data (one epoch); each band is one flow mapping.
+     */
+    @Override
+    public Node write(Check check) {
+        List<NodeTuple> tuples = new ArrayList<>();
+        tuples.add(YamlNodes.entry("engines", YamlNodes.scalar(check.engines())));
+        if (check.steps().isPresent()) {
+            tuples.add(YamlNodes.entry("steps", YamlNodes.scalar(check.steps().getAsInt())));
+        }
+        tuples.add(YamlNodes.entry("record_params_every", YamlNodes.scalar(check.recordParamsEvery())));
+        tuples.add(YamlNodes.entry("rerun", YamlNodes.scalar(check.rerun())));
+        List<Node> bands = new ArrayList<>();
+        for (Tolerance t : check.tolerances()) {
+            List<NodeTuple> band = new ArrayList<>();
+            band.add(YamlNodes.entry("metric", YamlNodes.scalar(t.metric())));
+            band.add(YamlNodes.entry(t.bound().key(), YamlNodes.scalar(t.limit())));
+            if (t.steps() != null) {
+                band.add(YamlNodes.entry(
+                        "steps",
+                        YamlNodes.scalar(List.of(t.steps().first(), t.steps().last()))));
+            }
+            bands.add(YamlNodes.flow(band));
+        }
+        tuples.add(YamlNodes.entry(
+                "tolerances",
+                new SequenceNode(
+                        Tag.SEQ,
+                        bands,
+                        bands.isEmpty() ? DumperOptions.FlowStyle.FLOW : DumperOptions.FlowStyle.BLOCK)));
+        check.outcome().ifPresent(o -> {
+            List<NodeTuple> outcome = new ArrayList<>();
+            outcome.add(YamlNodes.entry("seeds", YamlNodes.scalar(o.seeds())));
+            if (o.epochs().isPresent()) {
+                outcome.add(
+                        YamlNodes.entry("epochs", YamlNodes.scalar(o.epochs().getAsInt())));
+            }
+            List<NodeTuple> margins = new ArrayList<>();
+            o.margins().forEach((metric, margin) -> margins.add(YamlNodes.entry(metric, YamlNodes.scalar(margin))));
+            outcome.add(YamlNodes.entry("margins", YamlNodes.flow(margins)));
+            outcome.add(YamlNodes.entry("alpha", YamlNodes.scalar(o.alpha())));
+            tuples.add(YamlNodes.entry("outcome", YamlNodes.block(outcome)));
+        });
+        return YamlNodes.block(tuples);
     }
 }

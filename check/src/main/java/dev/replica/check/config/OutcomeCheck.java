@@ -1,4 +1,4 @@
-package dev.replica.runner.config;
+package dev.replica.check.config;
 
 import java.util.Collections;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.replica.runner.config;
+package dev.replica.check.config;
 
 import static dev.replica.runner.config.StudyFile.LABEL;
 import static dev.replica.runner.config.StudyFile.TEXT;
@@ -7,6 +7,8 @@ import static dev.replica.runner.config.StudyFile.one;
 import static dev.replica.runner.config.StudyFile.problems;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.replica.runner.config.Experiment;
+import dev.replica.runner.config.ExperimentWriter;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,7 +30,7 @@ class CheckSectionTest {
     void aFileWithoutACheckSectionHasNoneAndTheCheckUsesTheDefaults() {
         Experiment e = load(TEXT);
 
-        assertThat(e.check()).isNull();
+        assertThat(e.section(CheckSection.SECTION).orElse(null)).isNull();
         // The experiment's engine is the reference, against the first other engine plugin there is.
         assertThat(Check.defaults(Check.defaultEngines(e.engine().plugin(), List.of("mxnet", "pytorch"))))
                 .isEqualTo(new Check(
@@ -47,8 +49,10 @@ class CheckSectionTest {
     @Test
     void anEmptyCheckSectionTakesEveryDefault() {
         Check defaults = Check.defaults(List.of("pytorch", "mxnet"));
-        assertThat(load(withCheck("check:")).check()).isEqualTo(defaults);
-        assertThat(load(withCheck("check: {}")).check()).isEqualTo(defaults);
+        assertThat(load(withCheck("check:")).section(CheckSection.SECTION).orElse(null))
+                .isEqualTo(defaults);
+        assertThat(load(withCheck("check: {}")).section(CheckSection.SECTION).orElse(null))
+                .isEqualTo(defaults);
     }
 
     @Test
@@ -66,7 +70,7 @@ class CheckSectionTest {
                 "    - {metric: update, noise_floor: 100, steps: [0, 9]}",
                 "  outcome: {seeds: 5, epochs: 2, margins: {eval_loss: 0.1, eval_accuracy: 0.03}}"));
 
-        assertThat(e.check())
+        assertThat(e.section(CheckSection.SECTION).orElse(null))
                 .isEqualTo(new Check(
                         List.of("mxnet", "pytorch"),
                         OptionalInt.of(30),
@@ -88,7 +92,8 @@ class CheckSectionTest {
     @Test
     void allowsOneEngineTwiceAndAnEmptyListOfBandsWhichDemandsIdentity() {
         Check check = load(withCheck("check: {engines: [pytorch, pytorch], tolerances: []}"))
-                .check();
+                .section(CheckSection.SECTION)
+                .orElse(null);
 
         assertThat(check.engines()).containsExactly("pytorch", "pytorch");
         assertThat(check.tolerances()).isEmpty();
@@ -102,14 +107,24 @@ class CheckSectionTest {
                 "check.tolerances[0].relative=0.01",
                 "check.engines=[mxnet, mxnet]");
 
-        assertThat(e.check().steps()).hasValue(7);
-        assertThat(e.check().tolerances().get(0).limit()).isEqualTo(0.01);
-        assertThat(e.check().engines()).containsExactly("mxnet", "mxnet");
-        assertThat(load(TEXT, "check.rerun=false").check().rerun()).isFalse();
+        assertThat(e.section(CheckSection.SECTION).orElse(null).steps()).hasValue(7);
+        assertThat(e.section(CheckSection.SECTION)
+                        .orElse(null)
+                        .tolerances()
+                        .get(0)
+                        .limit())
+                .isEqualTo(0.01);
+        assertThat(e.section(CheckSection.SECTION).orElse(null).engines()).containsExactly("mxnet", "mxnet");
+        assertThat(load(TEXT, "check.rerun=false")
+                        .section(CheckSection.SECTION)
+                        .orElse(null)
+                        .rerun())
+                .isFalse();
         Experiment both = load(withCheck("check: {outcome: {seeds: 3, margins: {eval_loss: 0.1}}}"));
-        assertThat(both.check().outcome()).isPresent();
+        assertThat(both.section(CheckSection.SECTION).orElse(null).outcome()).isPresent();
         assertThat(load(withCheck("check: {outcome: {seeds: 3, margins: {eval_loss: 0.1}}}"), "check.outcome=null")
-                        .check()
+                        .section(CheckSection.SECTION)
+                        .orElse(null)
                         .outcome())
                 .isEmpty();
     }
