@@ -62,8 +62,7 @@ final class BenchCommand implements Callable<Integer> {
             names = "--engines",
             split = ",",
             paramLabel = "E,E",
-            defaultValue = "pytorch,mxnet",
-            description = "the engines (default: ${DEFAULT-VALUE})")
+            description = "the engines (default: every engine installed, by name)")
     List<String> engines;
 
     @Option(names = "--models", split = ",", paramLabel = "LABEL,...", description = "only these models of the file")
@@ -114,6 +113,9 @@ final class BenchCommand implements Callable<Integer> {
                 throw new UserException("--models: no model '" + label + "' in " + (file == null ? BUILT_IN : file)
                         + "; its models: " + experiment.models().keySet());
             }
+        }
+        if (engines == null) {
+            engines = List.copyOf(registry.all(PluginKind.ENGINE).keySet());
         }
         for (String engine : engines) {
             registry.get(PluginKind.ENGINE, engine); // an unknown engine is named, with those there are
