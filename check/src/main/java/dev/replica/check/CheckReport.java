@@ -1,6 +1,7 @@
 package dev.replica.check;
 
 import dev.replica.api.UserException;
+import dev.replica.api.engine.EngineFacts;
 import dev.replica.api.params.Values;
 import dev.replica.check.config.Check;
 import dev.replica.check.config.Tolerance;
@@ -403,8 +404,8 @@ final class CheckReport {
             return side.engine();
         }
         Map<?, ?> m = (Map<?, ?>) facts;
-        return side.engine() + " (" + m.get("engine.name") + " " + m.get("engine.version") + ", " + m.get("threads")
-                + " threads, " + m.get("device") + ")";
+        return side.engine() + " (" + m.get(EngineFacts.ENGINE_NAME) + " " + m.get(EngineFacts.ENGINE_VERSION) + ", "
+                + m.get(EngineFacts.THREADS) + " threads, " + m.get(EngineFacts.DEVICE) + ")";
     }
 
     private static String definitions() {

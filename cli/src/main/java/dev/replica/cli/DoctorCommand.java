@@ -7,6 +7,7 @@ import dev.replica.api.Plugin;
 import dev.replica.api.UserException;
 import dev.replica.api.engine.CpuInfo;
 import dev.replica.api.engine.DeterminismVerdict;
+import dev.replica.api.engine.EngineFacts;
 import dev.replica.api.engine.ProbeWorkload;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.Params;
@@ -125,8 +126,8 @@ final class DoctorCommand implements Callable<Integer> {
                 }
                 List<String> settings = new ArrayList<>();
                 session.describe().forEach((k, v) -> {
-                    if (k.startsWith("native.")) {
-                        settings.add(k.substring("native.".length()) + "=" + v);
+                    if (k.startsWith(EngineFacts.NATIVE)) {
+                        settings.add(k.substring(EngineFacts.NATIVE.length()) + "=" + v);
                     }
                 });
                 out.println("  native settings: " + String.join(", ", settings));

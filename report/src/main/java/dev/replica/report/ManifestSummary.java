@@ -1,5 +1,6 @@
 package dev.replica.report;
 
+import dev.replica.api.engine.EngineFacts;
 import dev.replica.core.record.RunContents;
 import dev.replica.core.record.RunManifest;
 import java.util.ArrayList;
@@ -15,7 +16,7 @@ import java.util.Map;
 final class ManifestSummary {
 
     private static final String ABSENT = "(not recorded)";
-    private static final String SELF_CHECK = RunManifest.SELF_CHECK;
+    private static final String SELF_CHECK = EngineFacts.SELF_CHECK;
 
     private ManifestSummary() {}
 
@@ -38,10 +39,13 @@ final class ManifestSummary {
                 m.experiment().seeds().isEmpty() ? ABSENT : join(m.experiment().seeds()));
         out.put(
                 "Engine",
-                at(engine, "plugin") + ": " + at(engine, "engine.name") + " " + at(engine, "engine.version") + " on "
-                        + at(engine, "device"));
-        out.put("DJL", at(engine, "djl.version"));
-        out.put("Threads", "requested " + at(engine, "threads.requested") + ", observed " + at(engine, "threads"));
+                at(engine, EngineFacts.PLUGIN) + ": " + at(engine, EngineFacts.ENGINE_NAME) + " "
+                        + at(engine, EngineFacts.ENGINE_VERSION) + " on " + at(engine, EngineFacts.DEVICE));
+        out.put("DJL", at(engine, EngineFacts.DJL_VERSION));
+        out.put(
+                "Threads",
+                "requested " + at(engine, EngineFacts.THREADS_REQUESTED) + ", observed "
+                        + at(engine, EngineFacts.THREADS));
         String preload = env.getOrDefault("env.LD_PRELOAD", "");
         String mallocConf = env.getOrDefault("env.MALLOC_CONF", "");
         out.put(
@@ -52,7 +56,7 @@ final class ManifestSummary {
         out.put("OS", at(env, "os"));
         out.put("CPU", at(env, "cpu.model") + ", " + at(env, "cpu.cores") + " cores");
         out.put("CPU instruction sets", at(env, "cpu.isa_flags"));
-        out.put("Determinism", at(engine, RunManifest.DETERMINISM_IN_WORDS));
+        out.put("Determinism", at(engine, EngineFacts.DETERMINISM));
         out.put("Self-check", selfChecks(engine));
         out.put("Native settings", nativeSettings(engine));
         out.put("Dataset", dataset(m));
@@ -131,7 +135,7 @@ final class ManifestSummary {
         if (engine == null) {
             return null;
         }
-        return "Not bit-reproducible on the machine it ran on: " + at(engine, RunManifest.DETERMINISM_IN_WORDS)
+        return "Not bit-reproducible on the machine it ran on: " + at(engine, EngineFacts.DETERMINISM)
                 + ". A rerun there may give other bits; compare results with tolerances, not bit for bit.";
     }
 
@@ -149,8 +153,8 @@ final class ManifestSummary {
     private static String nativeSettings(Map<String, String> engine) {
         List<String> parts = new ArrayList<>();
         engine.forEach((k, v) -> {
-            if (k.startsWith("native.")) {
-                parts.add(k.substring("native.".length()) + "=" + v);
+            if (k.startsWith(EngineFacts.NATIVE)) {
+                parts.add(k.substring(EngineFacts.NATIVE.length()) + "=" + v);
             }
         });
         return parts.isEmpty() ? ABSENT : String.join(", ", parts);

@@ -2,6 +2,7 @@ package dev.replica.report;
 
 import com.google.gson.JsonElement;
 import dev.replica.api.UserException;
+import dev.replica.api.engine.EngineFacts;
 import dev.replica.core.record.RunContents;
 import dev.replica.core.record.RunFolder;
 import dev.replica.core.record.RunManifest;
@@ -156,7 +157,7 @@ public final class Reproduction {
         TreeMap<String, String> keys = new TreeMap<>(recorded);
         now.forEach(keys::putIfAbsent);
         for (String key : keys.keySet()) {
-            if (RunManifest.isRunEvidence(key)) {
+            if (EngineFacts.isRunEvidence(key)) {
                 continue; // the probe's evidence and the run's own first steps: results, not the machine
             }
             String was = recorded.getOrDefault(key, KeyPaths.ABSENT);

@@ -2,6 +2,7 @@ package dev.replica.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.replica.api.engine.EngineFacts;
 import dev.replica.core.record.RunManifest;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +17,8 @@ class ReproductionTest {
         TreeMap<String, String> e = new TreeMap<>();
         e.put("isa", isa);
         e.put("determinism.bit_identical", "true");
-        e.put(RunManifest.DETERMINISM_IN_WORDS, words);
-        e.put(RunManifest.SELF_CHECK + "res", selfCheck);
+        e.put(EngineFacts.DETERMINISM, words);
+        e.put(EngineFacts.SELF_CHECK + "res", selfCheck);
         return e;
     }
 

@@ -16,6 +16,7 @@ import dev.replica.api.ScheduleContext;
 import dev.replica.api.SchedulePlugin;
 import dev.replica.api.UpdateRule;
 import dev.replica.api.UserException;
+import dev.replica.api.engine.EngineFacts;
 import dev.replica.api.engine.ProbeWorkload;
 import dev.replica.api.seed.SeedNames;
 import dev.replica.api.seed.SeedStream;
@@ -141,7 +142,7 @@ public final class RunAssembly {
     public SortedMap<String, String> describeEngine(EngineSession session, PluginUse engine) {
         SortedMap<String, String> facts = new TreeMap<>(session.describe());
         int requested = engine.params().getInt("threads");
-        facts.put("threads.requested", Integer.toString(requested));
+        facts.put(EngineFacts.THREADS_REQUESTED, Integer.toString(requested));
         if (session.observedThreads() != requested) {
             LOG.warn(
                     "engine.threads is {} but {} runs {} threads in this process: it was loaded before in this "

@@ -3,8 +3,8 @@ package dev.replica.runner;
 import dev.replica.api.EngineSession;
 import dev.replica.api.UserException;
 import dev.replica.api.engine.DeterminismVerdict;
+import dev.replica.api.engine.EngineFacts;
 import dev.replica.api.engine.ProbeTrace;
-import dev.replica.core.record.RunManifest;
 import dev.replica.core.training.ModelTrainer;
 import dev.replica.runner.config.PluginUse;
 import java.util.SortedMap;
@@ -22,7 +22,7 @@ final class SelfCheck {
 
     private static final Logger LOG = LogManager.getLogger(SelfCheck.class);
 
-    private static final String KEY = RunManifest.SELF_CHECK;
+    private static final String KEY = EngineFacts.SELF_CHECK;
 
     private final EngineSession session;
     private final boolean strict;

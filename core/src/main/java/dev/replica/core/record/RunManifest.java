@@ -61,26 +61,6 @@ public record RunManifest(
     public static final String WEIGHTS = "weights.sha256";
     public static final String CHECK = "check";
     public static final String INITIAL_WEIGHTS = "initial_weights";
-    /** The prefix of the engine's keys for each model's self-check against its determinism probe. */
-    public static final String SELF_CHECK = "determinism.self_check.";
-    /**
-     * The engine's key for its determinism decision in words: the evidence, which differs from one probe to
-     * the next (how a refused setting failed) while the decision, in {@code isa} and {@code
-     * determinism.bit_identical}, does not.
-     */
-    public static final String DETERMINISM_IN_WORDS = "determinism";
-
-    /**
-     * Says whether an engine key explains or results from a run rather than describing the machine: a
-     * reproduction that differs there is not on another machine for that reason.
-     *
-     * @param key a key of the {@code engine} section
-     * @return whether the key is the determinism decision's words or a self-check
-     */
-    public static boolean isRunEvidence(String key) {
-        return key.equals(DETERMINISM_IN_WORDS) || key.startsWith(SELF_CHECK);
-    }
-
     private static final Gson GSON =
             new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 

@@ -13,6 +13,7 @@ import dev.replica.api.UserException;
 import dev.replica.api.engine.DeterminismVerdict;
 import dev.replica.api.engine.DeterminismVerdict.Outcome;
 import dev.replica.api.engine.DeterminismVerdict.Trial;
+import dev.replica.api.engine.EngineFacts;
 import dev.replica.api.engine.InstructionSet;
 import dev.replica.api.engine.ProbeWorkload;
 import dev.replica.api.params.ParameterSchema;
@@ -403,20 +404,20 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         @Override
         public SortedMap<String, String> describe() {
             SortedMap<String, String> d = new TreeMap<>(conventions());
-            d.put("plugin", name());
-            d.put("djl.version", Engine.getDjlVersion());
-            d.put("engine.name", engine.getEngineName());
-            d.put("engine.version", engine.getVersion());
-            d.put("device", device.toString());
-            d.put("threads", Integer.toString(threads));
-            d.put("isa.requested", determinism.requested().word());
-            d.put("isa", determinism.used().word());
-            d.put("determinism", determinism.summary());
-            d.put("determinism.bit_identical", Boolean.toString(determinism.bitIdentical()));
+            d.put(EngineFacts.PLUGIN, name());
+            d.put(EngineFacts.DJL_VERSION, Engine.getDjlVersion());
+            d.put(EngineFacts.ENGINE_NAME, engine.getEngineName());
+            d.put(EngineFacts.ENGINE_VERSION, engine.getVersion());
+            d.put(EngineFacts.DEVICE, device.toString());
+            d.put(EngineFacts.THREADS, Integer.toString(threads));
+            d.put(EngineFacts.ISA_REQUESTED, determinism.requested().word());
+            d.put(EngineFacts.ISA, determinism.used().word());
+            d.put(EngineFacts.DETERMINISM, determinism.summary());
+            d.put(EngineFacts.BIT_IDENTICAL, Boolean.toString(determinism.bitIdentical()));
             for (Map.Entry<String, String> e : nativeSettings.entrySet()) {
                 // What the natives really see, which is what was set unless something changed it since.
                 String seen = NativeEnvironment.get(e.getKey());
-                d.put("native." + e.getKey(), seen == null ? "unset" : seen);
+                d.put(EngineFacts.NATIVE + e.getKey(), seen == null ? "unset" : seen);
             }
             return d;
         }
