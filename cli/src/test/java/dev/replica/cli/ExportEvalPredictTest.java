@@ -171,7 +171,7 @@ class ExportEvalPredictTest {
                     DataType.FLOAT32,
                     e.models().get("res").weights())) {
                 assertThat(ModelState.checksum(imported.block()))
-                        .isEqualTo(ModelState.checksum(source.trainer().block()));
+                        .isEqualTo(ModelState.checksum(source.model().block()));
             }
         }
         CliRun.Result trained =
@@ -246,7 +246,7 @@ class ExportEvalPredictTest {
         try (TrainedModel model = TrainedModel.open(registry, env, e, run, "res", null, TrainedModel.Weights.BEST)) {
             var batch = model.data().test().batch(new int[] {0}, null);
             features = batch.features();
-            expected = model.trainer().logits(batch);
+            expected = model.model().logits(batch);
             int side = (int) model.data().exampleShape().get(1);
             BufferedImage image = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
             float[] mean = {0.4914f, 0.4822f, 0.4465f};

@@ -1,5 +1,6 @@
 package dev.replica.runner;
 
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.google.gson.Gson;
 import dev.replica.api.Batch;
@@ -18,8 +19,8 @@ import dev.replica.core.record.RunFolder;
 import dev.replica.core.record.RunManifest;
 import dev.replica.core.state.Checkpoint;
 import dev.replica.core.state.ModelState;
+import dev.replica.core.training.BuiltModel;
 import dev.replica.core.training.Evaluation;
-import dev.replica.core.training.ModelTrainer;
 import dev.replica.core.training.ProgressListener;
 import dev.replica.core.training.TrainingSetup;
 import dev.replica.runner.config.Experiment;
@@ -36,11 +37,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
  * One trained model of a run folder, on the run's engine, with the run's data: for evaluation, prediction
- * and export. It evaluates exactly as the run did (the same trainer, engine settings and batches), so
+ * and export. It evaluates exactly as the run did (the same model code, engine settings and batches), so
  * {@code replica eval} gives the run's summary table again to the last digit.
  */
 public final class TrainedModel implements AutoCloseable {
@@ -80,7 +82,7 @@ public final class TrainedModel implements AutoCloseable {
     private final ModelPlugin plugin;
     private final EngineSession session;
     private final DataSplits data;
-    private final ModelTrainer trainer;
+    private final BuiltModel model;
 
     private TrainedModel(
             Path runDir,
@@ -92,7 +94,7 @@ public final class TrainedModel implements AutoCloseable {
             ModelPlugin plugin,
             EngineSession session,
             DataSplits data,
-            ModelTrainer trainer) {
+            BuiltModel model) {
         this.runDir = runDir;
         this.label = label;
         this.seed = seed;
@@ -102,7 +104,7 @@ public final class TrainedModel implements AutoCloseable {
         this.plugin = plugin;
         this.session = session;
         this.data = data;
-        this.trainer = trainer;
+        this.model = model;
     }
 
     /**
@@ -153,14 +155,14 @@ public final class TrainedModel implements AutoCloseable {
         RunAssembly assembly = new RunAssembly(registry, environment);
         ModelPlugin plugin = registry.model(use.plugin());
         EngineSession session = assembly.openEngine(experiment);
-        ModelTrainer trainer = null;
+        BuiltModel model = null;
         try {
             DataSplits data = data(registry, assembly, experiment, runDir, s);
             TrainingSetup setup = assembly.setup(experiment, session, data, s);
-            trainer = new ModelTrainer(setup, label, plugin, use.params());
+            model = new BuiltModel(setup, label, plugin, use.params(), DataType.FLOAT32, null, new AtomicLong());
             int epoch;
             if (which == Weights.BEST) {
-                ModelState.load(trainer.block(), source);
+                ModelState.load(model.block(), source);
                 epoch = progress != null ? progress.bestEpoch() : 0;
             } else {
                 Checkpoint.Progress p = progress;
@@ -170,13 +172,13 @@ public final class TrainedModel implements AutoCloseable {
                                     + ", after step " + p.partial().steps() + ": its last checkpoint is not an epoch's "
                                     + "final weights; resume the run, or use --weights best");
                 }
-                checkpoint.restore(trainer.block(), trainer.optimizerState());
+                checkpoint.restoreWeights(model.block());
                 epoch = p.epoch();
             }
-            return new TrainedModel(runDir, label, s, which, epoch, use, plugin, session, data, trainer);
+            return new TrainedModel(runDir, label, s, which, epoch, use, plugin, session, data, model);
         } catch (IOException | RuntimeException e) {
-            if (trainer != null) {
-                trainer.close();
+            if (model != null) {
+                model.close();
             }
             session.close();
             if (e instanceof UserException u) {
@@ -252,12 +254,12 @@ public final class TrainedModel implements AutoCloseable {
     }
 
     /**
-     * Returns the trainer that holds the model, for its block and evaluation.
+     * Returns the model, for its block and evaluation.
      *
-     * @return the trainer
+     * @return the model
      */
-    public ModelTrainer trainer() {
-        return trainer;
+    public BuiltModel model() {
+        return model;
     }
 
     /**
@@ -269,7 +271,7 @@ public final class TrainedModel implements AutoCloseable {
      * @return loss, accuracy and the confusion matrix
      */
     public Evaluation evaluate(String split, ProgressListener listener, Consumer<float[]> logits) {
-        return trainer.evaluate(split(split), split, listener, logits);
+        return model.evaluate(split(split), split, listener, logits);
     }
 
     /**
@@ -300,7 +302,7 @@ public final class TrainedModel implements AutoCloseable {
     public List<Prediction> predict(BufferedImage image, int top) {
         float[] features = data.imageExample(image);
         Shape shape = new Shape(1).addAll(data.exampleShape());
-        float[] logits = trainer.logits(new Batch(features, shape, new int[] {0}));
+        float[] logits = model.logits(new Batch(features, shape, new int[] {0}));
         double max = Double.NEGATIVE_INFINITY;
         for (float l : logits) {
             max = Math.max(max, l);
@@ -328,7 +330,7 @@ public final class TrainedModel implements AutoCloseable {
      * @throws UserException when the model's plugin declares no PyTorch names
      */
     public WeightsFile.Contents pytorchWeights() {
-        Map<String, StoredTensor> tensors = PyTorchWeights.export(plugin, use.params(), trainer.block());
+        Map<String, StoredTensor> tensors = PyTorchWeights.export(plugin, use.params(), model.block());
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("format", "pt");
         metadata.put("replica.version", RunAssembly.replicaVersion());
@@ -347,7 +349,7 @@ public final class TrainedModel implements AutoCloseable {
     /** Frees the model and closes the engine. */
     @Override
     public void close() {
-        trainer.close();
+        model.close();
         session.close();
     }
 }

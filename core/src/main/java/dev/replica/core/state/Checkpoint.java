@@ -221,9 +221,7 @@ public final class Checkpoint {
      * @throws IOException when the checkpoint does not match
      */
     public void restore(Block block, OptimizerState state) throws IOException {
-        Path dir = require();
-        verify(dir);
-        ModelState.load(block, dir.resolve(WEIGHTS));
+        Path dir = restoreWeights(block);
         for (Map.Entry<String, TensorFile.Entry> e :
                 TensorFile.read(dir.resolve(OPTIMIZER)).entrySet()) {
             int slash = e.getKey().lastIndexOf('/');
@@ -232,6 +230,21 @@ public final class Checkpoint {
                 state.put(e.getKey().substring(0, slash), e.getKey().substring(slash + 1), a);
             }
         }
+    }
+
+    /**
+     * Restores the weights alone, as a model that only evaluates or predicts needs them: checksums
+     * verified, the optimizer state left on disk.
+     *
+     * @param block the model, built and initialised
+     * @return the complete checkpoint's folder
+     * @throws IOException when there is no complete checkpoint or it does not fit
+     */
+    public Path restoreWeights(Block block) throws IOException {
+        Path dir = require();
+        verify(dir);
+        ModelState.load(block, dir.resolve(WEIGHTS));
+        return dir;
     }
 
     private Path require() throws IOException {

@@ -1,30 +1,20 @@
 package dev.replica.core.training;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.training.ParameterStore;
-import dev.replica.api.Batch;
 import dev.replica.api.ExampleSet;
-import dev.replica.api.ModelContext;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.OptimizerState;
 import dev.replica.api.UserException;
 import dev.replica.api.engine.ProbeTrace;
-import dev.replica.api.nn.Blocks;
 import dev.replica.api.params.Params;
-import dev.replica.api.seed.SeedNames;
-import dev.replica.core.exchange.PyTorchWeights;
 import dev.replica.core.record.ModelFiles;
 import dev.replica.core.state.Checkpoint;
 import dev.replica.core.state.EpochRecord;
 import dev.replica.core.state.ModelState;
 import dev.replica.core.state.Numbers;
-import dev.replica.core.state.TensorFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -35,10 +25,11 @@ import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
- * Trains one model: builds it from its plugin with weights drawn from the run's seed streams, then runs
- * the loop. The loop owns the update (no DJL {@code Trainer}): gradients are collected, each trainable
- * parameter is updated by path, and gradients are zeroed, inside an {@link NDScope} that frees every
- * step's temporaries. That keeps PyTorch and MXNet on the same footing (docs/design.md, section 5).
+ * Trains one model, a {@link BuiltModel} (its plugin's network with weights drawn from the run's seed
+ * streams): the loop, its checkpoints and files. The loop owns the update (no DJL {@code Trainer}):
+ * gradients are collected, each trainable parameter is updated by path, and gradients are zeroed,
+ * inside an {@link NDScope} that frees every step's temporaries. That keeps PyTorch and MXNet on the
+ * same footing (docs/design.md, section 5).
  *
  * <p>Every random choice is a pure function of (seed, name, epoch, step): the order of examples is
  * {@code data/order/<epoch>}, augmentation {@code data/augment/<epoch>/<index>}, initial weights
@@ -47,11 +38,14 @@ import java.util.function.Consumer;
 public final class ModelTrainer implements AutoCloseable {
 
     private final TrainingSetup setup;
+    private final BuiltModel model;
     private final String label;
     private final NDManager manager;
     private final Block block;
     private final OptimizerState optimizerState;
-    private final AtomicLong globalStep = new AtomicLong();
+    /** The step the model's dropout draws its masks for: the loop moves it, the model reads it. */
+    private final AtomicLong globalStep;
+
     private final int classes;
     private final TrainingStep step;
     private final BatchPrefetcher batches;
@@ -111,32 +105,17 @@ public final class ModelTrainer implements AutoCloseable {
             Params params,
             DataType precision,
             Path initialWeights) {
+        this(setup, new BuiltModel(setup, label, plugin, params, precision, initialWeights, new AtomicLong()));
+    }
+
+    private ModelTrainer(TrainingSetup setup, BuiltModel model) {
         this.setup = setup;
-        this.label = label;
-        this.manager = setup.session().newManager();
-        this.classes = setup.data().classes();
-        // Seed the engine's own generator too, though nothing that decides a result draws from it.
-        setup.session().seed(setup.seeds().child(SeedNames.engine(label)).seed());
-        ModelContext context = setup.modelContext(label, globalStep::get);
-        if (plugin.schema().spec("classes").isPresent() && params.getInt("classes") != classes) {
-            // Validation checks this where the dataset tells its classes up front; this is where all do.
-            throw new UserException("model '" + label + "' (plugin '" + plugin.name() + "') has classes: "
-                    + params.getInt("classes") + ", but the dataset has " + classes + " classes; set classes: "
-                    + classes + " in the model's params");
-        }
-        this.block = plugin.create(params, context);
-        List<String> unseeded = Blocks.unseededParameters(block);
-        if (!unseeded.isEmpty()) {
-            throw new UserException(
-                    "model plugin '" + plugin.name() + "' (" + plugin.getClass().getName()
-                            + ") leaves parameters to the engine's random generator, which would make runs differ "
-                            + "between engines: " + unseeded);
-        }
-        Blocks.initialize(
-                block, manager, precision, new Shape(1).addAll(setup.data().exampleShape()));
-        if (initialWeights != null) {
-            PyTorchWeights.load(initialWeights, plugin, params, block, label);
-        }
+        this.model = model;
+        this.label = model.label();
+        this.manager = model.manager();
+        this.block = model.block();
+        this.classes = model.classes();
+        this.globalStep = model.step();
         this.optimizerState = new OptimizerState(manager);
         this.step = new TrainingStep(
                 setup.session().engine(),
@@ -589,7 +568,7 @@ public final class ModelTrainer implements AutoCloseable {
      * @return loss and accuracy
      */
     public Evaluation evaluate(ExampleSet split) {
-        return evaluate(split, "", ProgressListener.SILENT);
+        return model.evaluate(split);
     }
 
     /**
@@ -601,73 +580,16 @@ public final class ModelTrainer implements AutoCloseable {
      * @return loss and accuracy
      */
     public Evaluation evaluate(ExampleSet split, String name, ProgressListener listener) {
-        return evaluate(split, name, listener, null);
+        return model.evaluate(split, name, listener, null);
     }
 
     /**
-     * Evaluates in inference mode, and hands each batch's logits to a consumer: {@code replica eval}
-     * saves them, so that another framework can be compared example by example.
+     * Returns the model being trained.
      *
-     * @param split the split
-     * @param name the split's name for progress display, e.g. {@code test}
-     * @param listener progress display
-     * @param logits receives each batch's logits, row-major {@code (batch, classes)}, in split order; may
-     *     be {@code null}
-     * @return loss, accuracy and the confusion matrix
+     * @return the model
      */
-    public Evaluation evaluate(ExampleSet split, String name, ProgressListener listener, Consumer<float[]> logits) {
-        int n = split.size();
-        int batchSize = setup.training().evalBatchSize();
-        double lossSum = 0;
-        long correct = 0;
-        long[][] confusion = new long[classes][classes];
-        for (int from = 0; from < n; from += batchSize) {
-            int[] indices = new int[Math.min(batchSize, n - from)];
-            for (int i = 0; i < indices.length; i++) {
-                indices[i] = from + i;
-            }
-            Batch batch = split.batch(indices, null);
-            try (NDScope scope = new NDScope()) {
-                scope.suppressNotUsedWarning();
-                NDArray output = forward(batch);
-                lossSum += TrainingStep.scalar(TrainingStep.crossEntropy(manager, output, batch.labels(), classes))
-                        * (double) indices.length;
-                float[] values = TensorFile.floats(output);
-                int[] predicted = TrainingStep.predictions(values, classes);
-                for (int i = 0; i < predicted.length; i++) {
-                    confusion[batch.labels()[i]][predicted[i]]++;
-                    if (predicted[i] == batch.labels()[i]) {
-                        correct++;
-                    }
-                }
-                if (logits != null) {
-                    logits.accept(values);
-                }
-            }
-            listener.evaluation(label, name, from + indices.length, n);
-        }
-        return new Evaluation(
-                n == 0 ? Double.NaN : lossSum / n, n == 0 ? Double.NaN : (double) correct / n, n, confusion);
-    }
-
-    /**
-     * Returns the model's logits for a batch, in inference mode.
-     *
-     * @param batch the examples
-     * @return row-major {@code (batch, classes)}
-     */
-    public float[] logits(Batch batch) {
-        try (NDScope scope = new NDScope()) {
-            scope.suppressNotUsedWarning();
-            return TensorFile.floats(forward(batch));
-        }
-    }
-
-    /** The logits in inference mode, in the model's precision; the caller's scope frees them. */
-    private NDArray forward(Batch batch) {
-        NDArray x = TrainingStep.inPrecisionOf(block, manager.create(batch.features(), batch.shape()));
-        return block.forward(new ParameterStore(manager, false), new NDList(x), false)
-                .singletonOrThrow();
+    public BuiltModel model() {
+        return model;
     }
 
     /** Frees the model's arrays and the optimizer state. */
@@ -675,6 +597,6 @@ public final class ModelTrainer implements AutoCloseable {
     public void close() {
         batches.close();
         optimizerState.close();
-        manager.close();
+        model.close();
     }
 }
