@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
@@ -173,8 +174,17 @@ public final class BenchReport {
                 r -> quartile(ratios(r.replicaSeconds(), r.bareSeconds()), 0.75) >= BARE_RATIO
                         ? " (within the rounds' spread)"
                         : ""));
-        v.add(peerTarget("resnet", 18, "width", 16, RESNET_PEER_RATIO, "ResNet-18 width 16"));
-        v.add(peerTarget("vgg", 19, "width_divisor", 4, VGG_PEER_RATIO, "VGG19-BN /4"));
+        v.add(peerTarget(
+                r -> r.plugin().equals("resnet") && r.param("depth") == 18 && r.param("width") == 16,
+                RESNET_PEER_RATIO,
+                "ResNet-18 width 16"));
+        v.add(peerTarget(
+                r -> r.plugin().equals("cifar-resnet") && r.param("depth") == 56, RESNET_PEER_RATIO, "ResNet-56"));
+        v.add(everyModelAtParity());
+        v.add(peerTarget(
+                r -> r.plugin().equals("vgg") && r.param("depth") == 19 && r.param("width_divisor") == 4,
+                VGG_PEER_RATIO,
+                "VGG19-BN /4"));
         v.add(worst(
                 "the step never waits on data: prefetch wait < 1% of step time",
                 r -> true, r -> waitShare(r) * 100, false, WAIT_SHARE * 100, "%.2f%%", r -> ""));
@@ -239,13 +249,14 @@ public final class BenchReport {
         return new Verdict(target, failed.isEmpty(), detail);
     }
 
-    private Verdict peerTarget(String plugin, int depth, String key, int value, double bound, String name) {
-        String target = "Replica >= " + bound + "x the plain PyTorch loop on " + name;
+    /** A floor over the plain PyTorch loop, met when one engine reaches it (the target). */
+    private Verdict peerTarget(Predicate<LoopBenchmark.Result> which, double bound, String name) {
+        String target = "Replica >= " + bound + "x the plain PyTorch loop on " + name + ", on at least one engine";
         List<String> figures = new ArrayList<>();
-        boolean pass = true;
+        boolean pass = false;
         boolean any = false;
         for (LoopBenchmark.Result r : results) {
-            if (!r.plugin().equals(plugin) || r.param(key) != value || r.param("depth") != depth) {
+            if (!which.test(r)) {
                 continue;
             }
             double x = speedRatio(r.replicaSeconds(), r.peerSeconds());
@@ -253,7 +264,7 @@ public final class BenchReport {
                 continue;
             }
             any = true;
-            pass &= x >= bound;
+            pass |= x >= bound;
             // The bare loop's own ratio tells the loop's share of a gap from the engine's.
             figures.add(r.engine() + " " + String.format(Locale.ROOT, "%.2fx", x)
                     + (r.bareSeconds().length == 0
@@ -266,6 +277,27 @@ public final class BenchReport {
             return new Verdict(target, null, "not measured: " + (ran ? "no " + name + " in this run" : peer));
         }
         return new Verdict(target, pass, String.join(", ", figures));
+    }
+
+    /** At parity with the plain PyTorch loop on every model measured, each on its best engine. */
+    private Verdict everyModelAtParity() {
+        String target = "Replica >= 1.0x the plain PyTorch loop at every width and depth, each on its best engine";
+        Map<String, Double> best = new TreeMap<>();
+        Map<String, String> where = new TreeMap<>();
+        for (LoopBenchmark.Result r : results) {
+            double x = speedRatio(r.replicaSeconds(), r.peerSeconds());
+            if (!Double.isNaN(x) && x > best.getOrDefault(r.model(), Double.NEGATIVE_INFINITY)) {
+                best.put(r.model(), x);
+                where.put(r.model(), r.engine());
+            }
+        }
+        if (best.isEmpty()) {
+            return new Verdict(target, null, "not measured: " + peer);
+        }
+        List<String> figures = new ArrayList<>();
+        best.forEach((model, x) ->
+                figures.add(model + " " + String.format(Locale.ROOT, "%.2fx", x) + " (" + where.get(model) + ")"));
+        return new Verdict(target, best.values().stream().allMatch(x -> x >= 1.0), String.join(", ", figures));
     }
 
     /** The CPU-scale study (docs/design.md, section 6): 16 epochs of 50,000 training and 10,000 test images. */

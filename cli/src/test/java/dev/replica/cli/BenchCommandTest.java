@@ -59,15 +59,16 @@ class BenchCommandTest {
                 .skip(1)
                 .takeWhile(l -> l.startsWith("  "))
                 .toList();
-        assertThat(verdicts).hasSize(7).allMatch(l -> l.matches("  (PASS|FAIL|N/A ) {2}.+: .+"));
+        assertThat(verdicts).hasSize(9).allMatch(l -> l.matches("  (PASS|FAIL|N/A ) {2}.+: .+"));
         Path folder;
         try (Stream<Path> folders = Files.list(out)) {
             folder = folders.findFirst().orElseThrow();
         }
         List<String> csv = Files.readAllLines(folder.resolve("bench.csv"), StandardCharsets.UTF_8);
         assertThat(csv).hasSize(3);
-        assertThat(csv.get(1)).startsWith("pytorch,res,resnet,");
-        assertThat(csv.get(2)).startsWith("mxnet,res,resnet,");
+        // No --engines: every engine installed, by name.
+        assertThat(csv.get(1)).startsWith("mxnet,res,resnet,");
+        assertThat(csv.get(2)).startsWith("pytorch,res,resnet,");
         assertThat(Files.size(folder.resolve("bench.png"))).isPositive();
         assertThat(Files.readString(folder.resolve("bench.txt"))).contains("Targets");
         assertThat(folder.resolve("experiment.yaml")).isRegularFile();

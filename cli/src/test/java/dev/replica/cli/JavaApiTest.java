@@ -75,7 +75,10 @@ class JavaApiTest {
     @Test
     void aStopRequestStopsAtAStepAndResumeEndsWithTheBitsOfARunThatNeverStopped() throws Exception {
         Replica replica = Replica.withDataRoot(dir);
-        Experiment experiment = replica.load(TinyExperiment.write(dir, "mxnet", 3, 2));
+        // Relaxed: in the suite's shared JVM, where both engines' natives are loaded, MXNet's first step has
+        // differed from its probe's processes (the self-check stops such a run); this test is about the
+        // lifecycle, and compares two runs of one process.
+        Experiment experiment = replica.load(TinyExperiment.write(dir, "mxnet", 3, 2), "engine.determinism=relaxed");
         Replica.Run whole = replica.run(experiment, dir.resolve("whole"));
 
         StopRequest stop = new StopRequest();
