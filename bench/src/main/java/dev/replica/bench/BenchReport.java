@@ -1,6 +1,7 @@
 package dev.replica.bench;
 
 import dev.replica.api.engine.CpuInfo;
+import dev.replica.core.record.ModelFiles;
 import dev.replica.core.state.SafeFiles;
 import dev.replica.report.Plots;
 import java.io.IOException;
@@ -80,6 +81,19 @@ public final class BenchReport {
     private final List<LoopBenchmark.Result> results;
     private final List<IsaCost> isaCosts;
     private final String peer;
+    private final List<StepProfile> profiles;
+
+    /**
+     * Creates the report, without profiles.
+     *
+     * @param cpu the machine
+     * @param results one per model and engine
+     * @param isaCosts the instruction-set pin's cost, per engine
+     * @param peer the PyTorch peer's version, or why it did not run
+     */
+    public BenchReport(CpuInfo cpu, List<LoopBenchmark.Result> results, List<IsaCost> isaCosts, String peer) {
+        this(cpu, results, isaCosts, peer, List.of());
+    }
 
     /**
      * Creates the report.
@@ -88,12 +102,19 @@ public final class BenchReport {
      * @param results one per model and engine
      * @param isaCosts the instruction-set pin's cost, per engine
      * @param peer the PyTorch peer's version, or why it did not run
+     * @param profiles where the steps' time went, per model and engine
      */
-    public BenchReport(CpuInfo cpu, List<LoopBenchmark.Result> results, List<IsaCost> isaCosts, String peer) {
+    public BenchReport(
+            CpuInfo cpu,
+            List<LoopBenchmark.Result> results,
+            List<IsaCost> isaCosts,
+            String peer,
+            List<StepProfile> profiles) {
         this.cpu = cpu;
         this.results = List.copyOf(results);
         this.isaCosts = List.copyOf(isaCosts);
         this.peer = peer;
+        this.profiles = List.copyOf(profiles);
     }
 
     static double median(double[] values) {
@@ -406,6 +427,9 @@ public final class BenchReport {
             }
             table(b, List.of("engine", "model", "native img/s", "avx2 img/s", "avx2/native"), rows);
         }
+        if (!profiles.isEmpty()) {
+            profileTable(b);
+        }
         b.append("\nTargets\n");
         for (Verdict v : verdicts()) {
             b.append("  ")
@@ -417,6 +441,40 @@ public final class BenchReport {
                     .append('\n');
         }
         return b.toString();
+    }
+
+    /** Where a step's time goes: one column per profiled model and engine, one row per part. */
+    private void profileTable(StringBuilder b) {
+        b.append("\nWhere a step's time goes (share of CPU samples on every thread, async-profiler; "
+                + "ms/step timed without it)\n");
+        List<String> header = new ArrayList<>(List.of("part", "code"));
+        for (StepProfile p : profiles) {
+            header.add(p.engine() + " " + p.model());
+        }
+        List<List<String>> rows = new ArrayList<>();
+        List<String> timed = new ArrayList<>(List.of("ms/step, timed", ""));
+        List<String> profiled = new ArrayList<>(List.of("ms/step, profiled", ""));
+        for (StepProfile p : profiles) {
+            LoopBenchmark.Result r = results.stream()
+                    .filter(x -> x.engine().equals(p.engine()) && x.model().equals(p.model()))
+                    .findFirst()
+                    .orElse(null);
+            timed.add(r == null ? "-" : fixed(1000 * median(r.replicaSeconds()) / r.stepsPerRound(), 1));
+            profiled.add(fixed(1000 * p.seconds() / p.steps(), 1));
+        }
+        rows.add(timed);
+        rows.add(profiled);
+        for (String part : StepProfile.PARTS) {
+            if (profiles.stream().allMatch(p -> p.share(part) < 0.0005)) {
+                continue;
+            }
+            List<String> row = new ArrayList<>(List.of(part, StepProfile.code(part)));
+            for (StepProfile p : profiles) {
+                row.add(fixed(100 * p.share(part), 1) + "%");
+            }
+            rows.add(row);
+        }
+        table(b, header, rows);
     }
 
     private List<List<String>> loopRows() {
@@ -497,6 +555,9 @@ public final class BenchReport {
     public void write(Path folder) throws IOException {
         SafeFiles.writeAtomically(folder.resolve("bench.txt"), text());
         SafeFiles.writeAtomically(folder.resolve("bench.csv"), csv());
+        if (!profiles.isEmpty()) {
+            SafeFiles.writeAtomically(folder.resolve("profile.csv"), profileCsv());
+        }
         List<String> groups = new ArrayList<>();
         Map<String, List<Double>> series = new LinkedHashMap<>();
         series.put("Replica", new ArrayList<>());
@@ -514,6 +575,27 @@ public final class BenchReport {
                 groups,
                 series,
                 folder.resolve("bench.png"));
+    }
+
+    /** The profiles' samples, one row per model and engine, one column per part. */
+    String profileCsv() {
+        List<String> header = new ArrayList<>(List.of("engine", "model", "event", "steps", "seconds", "samples"));
+        header.addAll(StepProfile.PARTS);
+        List<List<String>> rows = new ArrayList<>();
+        for (StepProfile p : profiles) {
+            List<String> row = new ArrayList<>(List.of(
+                    p.engine(),
+                    p.model(),
+                    p.event(),
+                    Integer.toString(p.steps()),
+                    Double.toString(p.seconds()),
+                    Long.toString(p.total())));
+            for (String part : StepProfile.PARTS) {
+                row.add(Long.toString(p.samples().get(part)));
+            }
+            rows.add(row);
+        }
+        return ModelFiles.csv(header, rows);
     }
 
     String csv() {

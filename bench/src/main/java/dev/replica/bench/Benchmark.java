@@ -1,5 +1,6 @@
 package dev.replica.bench;
 
+import com.google.gson.Gson;
 import dev.replica.api.UserException;
 import dev.replica.core.state.SafeFiles;
 import dev.replica.runner.ThisJava;
@@ -18,11 +19,16 @@ import java.util.Locale;
  */
 public final class Benchmark {
 
+    private static final Gson GSON = new Gson();
+
     /** The exit status of a user error, as the command line gives it (ReplicaCli.USER_ERROR). */
     private static final int USER_ERROR = 2;
 
     /** Marks the worker's result line on its standard output. */
     public static final String RESULT = "BENCH ";
+
+    /** Marks a profiling worker's result line. */
+    public static final String PROFILE = "BENCH-PROFILE ";
 
     /**
      * What to measure.
@@ -35,6 +41,7 @@ public final class Benchmark {
      * @param peer the PyTorch peer, or one that says why it cannot run
      * @param isaModel the model whose pin cost is measured, or {@code null} for none
      * @param plugins the plugins folder, or {@code null}
+     * @param profileSteps steps of each model to profile in a process of their own, or 0 for none
      */
     public record Plan(
             Path file,
@@ -44,7 +51,8 @@ public final class Benchmark {
             double roundSeconds,
             PythonPeer.Command peer,
             String isaModel,
-            Path plugins) {}
+            Path plugins,
+            int profileSteps) {}
 
     private final PrintStream out;
 
@@ -67,6 +75,7 @@ public final class Benchmark {
      */
     public Measured run(Plan plan, Path folder) throws IOException {
         List<LoopBenchmark.Result> results = new ArrayList<>();
+        List<StepProfile> profiles = new ArrayList<>();
         for (String engine : plan.engines()) {
             for (String model : plan.models()) {
                 List<String> args = workerArgs(plan, engine, model, plan.rounds(), false, folder);
@@ -95,6 +104,22 @@ public final class Benchmark {
                                         BenchReport.imagesPerSecond(r, r.peerSeconds()),
                                         BenchReport.speedRatio(r.replicaSeconds(), r.peerSeconds())),
                         r.startSeconds());
+                if (plan.profileSteps() > 0) {
+                    List<String> profiling = workerArgs(plan, engine, model, 1, false, folder);
+                    profiling.addAll(List.of("--profile-steps", Integer.toString(plan.profileSteps())));
+                    String json = workerJson(
+                            plan, profiling, folder.resolve("logs/" + engine + "-" + model + "-profile.log"), PROFILE);
+                    StepProfile p = GSON.fromJson(json, StepProfile.class);
+                    profiles.add(p);
+                    out.printf(
+                            Locale.ROOT,
+                            "%s %s profiled: %d steps, %d samples (%s)%n",
+                            engine,
+                            model,
+                            p.steps(),
+                            p.total(),
+                            p.event());
+                }
             }
         }
         List<BenchReport.IsaCost> costs = new ArrayList<>();
@@ -141,7 +166,7 @@ public final class Benchmark {
                         cost.ratio());
             }
         }
-        return new Measured(results, costs);
+        return new Measured(results, costs, profiles);
     }
 
     /**
@@ -149,8 +174,10 @@ public final class Benchmark {
      *
      * @param results one per model and engine
      * @param isaCosts the pin's cost per engine
+     * @param profiles where the steps' time went, per model and engine (empty without --profile)
      */
-    public record Measured(List<LoopBenchmark.Result> results, List<BenchReport.IsaCost> isaCosts) {}
+    public record Measured(
+            List<LoopBenchmark.Result> results, List<BenchReport.IsaCost> isaCosts, List<StepProfile> profiles) {}
 
     private static List<String> workerArgs(
             Plan plan, String engine, String model, int rounds, boolean replicaOnly, Path folder) {
@@ -175,6 +202,11 @@ public final class Benchmark {
 
     /** Runs a worker in a fresh JVM and reads its result; its standard error goes to a log. */
     private LoopBenchmark.Result worker(Plan plan, List<String> args, Path log) throws IOException {
+        return LoopBenchmark.fromJson(workerJson(plan, args, log, RESULT));
+    }
+
+    /** Runs a worker in a fresh JVM and returns the JSON on its line that starts with {@code mark}. */
+    private String workerJson(Plan plan, List<String> args, Path log, String mark) throws IOException {
         Files.createDirectories(log.getParent());
         Process p = new ProcessBuilder(ThisJava.replica(plan.plugins(), args))
                 .redirectError(log.toFile())
@@ -189,15 +221,15 @@ public final class Benchmark {
             throw new UserException("bench interrupted");
         }
         for (String line : stdout.split("\n")) {
-            if (line.startsWith(RESULT)) {
-                String json = line.substring(RESULT.length());
+            if (line.startsWith(mark)) {
+                String json = line.substring(mark.length());
                 // Kept as it comes, so a later failure loses no measurement.
                 Path kept = log.getParent()
                         .resolveSibling("results")
                         .resolve(log.getFileName().toString().replace(".log", ".json"));
                 Files.createDirectories(kept.getParent());
                 SafeFiles.writeAtomically(kept, json + "\n");
-                return LoopBenchmark.fromJson(json);
+                return json;
             }
         }
         List<String> tail = Files.readAllLines(log, StandardCharsets.UTF_8);

@@ -143,19 +143,79 @@ public final class LoopBenchmark {
             Path scratch,
             boolean replicaOnly)
             throws IOException {
+        PluginUse optimizer = experiment.optimizer();
+        return withTrainer(experiment, label, (session, setup, trainer, plugin, use) -> {
+            Figures f = new Figures();
+            // Start-up: the JVM, the engine, the data and the model's seeded weights, up to the first step.
+            f.start = secondsSinceJvmStart();
+            f.replicaLosses.addAll(trainer.trainSteps(0, 1));
+            long started = System.nanoTime();
+            f.replicaLosses.addAll(trainer.trainSteps(1, 2));
+            double stepSeconds = (System.nanoTime() - started) / 2e9;
+            f.steps = Math.max(2, (int) Math.round(roundSeconds / stepSeconds));
+            f.rss = Memory.peakRssBytes();
+            if (replicaOnly) {
+                f.replicaSeconds = new double[rounds];
+                for (int r = 0; r < rounds; r++) {
+                    long t0 = System.nanoTime();
+                    trainer.trainSteps(3 + (long) r * f.steps, f.steps);
+                    f.replicaSeconds[r] = (System.nanoTime() - t0) / 1e9;
+                }
+            } else {
+                around(f, trainer, setup, label, plugin, use.params(), scratch);
+                againstTheOthers(
+                        f, trainer, setup, label, plugin, use.params(), optimizer.params(), rounds, peer, scratch);
+            }
+            return new Result(
+                    experiment.engine().plugin(),
+                    label,
+                    plugin.name(),
+                    use.params().asMap(),
+                    session.determinism().used().word(),
+                    session.observedThreads(),
+                    setup.training().batchSize(),
+                    Blocks.trainableParameterCount(trainer.block()),
+                    f.start,
+                    f.pipeline,
+                    f.eval,
+                    f.write,
+                    f.load,
+                    f.bytes,
+                    f.rss,
+                    f.steps,
+                    f.replicaSeconds,
+                    f.bareSeconds,
+                    f.peerSeconds,
+                    f.peer,
+                    f.wait,
+                    f.stepTime,
+                    f.replicaLosses.size(),
+                    f.sameLosses());
+        });
+    }
+
+    /** What runs with a model ready to train on its engine and data, as a run trains it. */
+    private interface TrainerWork<T> {
+        T apply(EngineSession session, TrainingSetup setup, ModelTrainer trainer, ModelPlugin plugin, PluginUse use)
+                throws IOException;
+    }
+
+    /**
+     * Opens the experiment's engine and data, and builds the model as a run does, at one rate throughout
+     * (rounds must not cross a milestone) and with epochs enough for every round.
+     */
+    private <T> T withTrainer(Experiment experiment, String label, TrainerWork<T> work) throws IOException {
         PluginUse use = experiment.models().get(label);
         if (use == null) {
             throw new UserException("no model '" + label + "' in the file; models: "
                     + experiment.models().keySet());
         }
-        PluginUse optimizer = experiment.optimizer();
         requireComparable(experiment, "the experiment");
         ModelPlugin plugin = registry.model(use.plugin());
         long seed = experiment.seeds().get(0);
         try (EngineSession session = assembly.openEngine(experiment)) {
             DataSplits data = assembly.openData(experiment, seed);
             TrainingSetup run = assembly.setup(experiment, session, data, seed);
-            // One rate throughout (rounds must not cross a milestone), and epochs enough for every round.
             TrainingSetup setup = new TrainingSetup(
                     session,
                     data,
@@ -165,55 +225,35 @@ public final class LoopBenchmark {
                     run.rule(),
                     (epoch, step) -> run.rule().baseRate());
             try (ModelTrainer trainer = new ModelTrainer(setup, label, plugin, use.params())) {
-                Figures f = new Figures();
-                // Start-up: the JVM, the engine, the data and the model's seeded weights, up to the first step.
-                f.start = secondsSinceJvmStart();
-                f.replicaLosses.addAll(trainer.trainSteps(0, 1));
-                long started = System.nanoTime();
-                f.replicaLosses.addAll(trainer.trainSteps(1, 2));
-                double stepSeconds = (System.nanoTime() - started) / 2e9;
-                f.steps = Math.max(2, (int) Math.round(roundSeconds / stepSeconds));
-                f.rss = Memory.peakRssBytes();
-                if (replicaOnly) {
-                    f.replicaSeconds = new double[rounds];
-                    for (int r = 0; r < rounds; r++) {
-                        long t0 = System.nanoTime();
-                        trainer.trainSteps(3 + (long) r * f.steps, f.steps);
-                        f.replicaSeconds[r] = (System.nanoTime() - t0) / 1e9;
-                    }
-                } else {
-                    around(f, trainer, setup, label, plugin, use.params(), scratch);
-                    againstTheOthers(
-                            f, trainer, setup, label, plugin, use.params(), optimizer.params(), rounds, peer, scratch);
-                }
-                return new Result(
-                        experiment.engine().plugin(),
-                        label,
-                        plugin.name(),
-                        use.params().asMap(),
-                        session.determinism().used().word(),
-                        session.observedThreads(),
-                        setup.training().batchSize(),
-                        Blocks.trainableParameterCount(trainer.block()),
-                        f.start,
-                        f.pipeline,
-                        f.eval,
-                        f.write,
-                        f.load,
-                        f.bytes,
-                        f.rss,
-                        f.steps,
-                        f.replicaSeconds,
-                        f.bareSeconds,
-                        f.peerSeconds,
-                        f.peer,
-                        f.wait,
-                        f.stepTime,
-                        f.replicaLosses.size(),
-                        f.sameLosses());
+                return work.apply(session, setup, trainer, plugin, use);
             }
         }
     }
+
+    /**
+     * Profiles Replica's loop on one model: after a warm-up (the JIT, oneDNN's primitive cache), a sampling
+     * profiler records every thread's stacks, Java and native, while the loop trains {@code steps} steps.
+     *
+     * @param experiment the experiment, its engine the one to profile
+     * @param label the model's label
+     * @param steps the steps to profile
+     * @return where their time went
+     * @throws IOException when the profiler cannot be loaded or started
+     */
+    public StepProfile profile(Experiment experiment, String label, int steps) throws IOException {
+        return withTrainer(experiment, label, (session, setup, trainer, plugin, use) -> {
+            trainer.trainSteps(0, PROFILE_WARM_UP);
+            SamplingProfiler profiler = SamplingProfiler.start();
+            long t0 = System.nanoTime();
+            trainer.trainSteps(PROFILE_WARM_UP, steps);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            String collapsed = profiler.stop();
+            return StepProfile.of(experiment.engine().plugin(), label, profiler.event(), steps, seconds, collapsed);
+        });
+    }
+
+    /** Steps trained before a profile starts. */
+    static final int PROFILE_WARM_UP = 5;
 
     /**
      * Checks that the bare loop can train what the experiment trains: it writes out PyTorch's SGD only.

@@ -1,5 +1,6 @@
 package dev.replica.cli;
 
+import com.google.gson.Gson;
 import dev.replica.api.UserException;
 import dev.replica.api.engine.CpuInfo;
 import dev.replica.api.params.Params;
@@ -7,6 +8,7 @@ import dev.replica.bench.BenchReport;
 import dev.replica.bench.Benchmark;
 import dev.replica.bench.LoopBenchmark;
 import dev.replica.bench.PythonPeer;
+import dev.replica.bench.StepProfile;
 import dev.replica.core.record.RunFolder;
 import dev.replica.core.state.SafeFiles;
 import dev.replica.runner.Environment;
@@ -94,6 +96,15 @@ final class BenchCommand implements Callable<Integer> {
     String isaModel;
 
     @Option(
+            names = "--profile",
+            arity = "0..1",
+            fallbackValue = "20",
+            paramLabel = "STEPS",
+            description = "also profile STEPS steps (default 20) of each model and engine in a fresh process, "
+                    + "with a sampling profiler of Java and native stacks: where a step's time goes")
+    Integer profile;
+
+    @Option(
             names = "--out",
             paramLabel = "DIR",
             defaultValue = "bench",
@@ -122,6 +133,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (rounds < 1) {
             throw new UserException("--rounds " + rounds + ": it must be 1 or more");
+        }
+        if (profile != null && (profile < 1 || profile > 10_000)) {
+            throw new UserException("--profile " + profile + ": it must be 1 to 10000 steps");
         }
         if (!(roundSeconds > 0)) {
             throw new UserException("--round-seconds " + roundSeconds + ": it must be above 0");
@@ -155,13 +169,22 @@ final class BenchCommand implements Callable<Integer> {
         Benchmark.Measured measured = new Benchmark(parent.out())
                 .run(
                         new Benchmark.Plan(
-                                resolved, engines, labels, rounds, roundSeconds, peer, pinned, parent.pluginsFolder()),
+                                resolved,
+                                engines,
+                                labels,
+                                rounds,
+                                roundSeconds,
+                                peer,
+                                pinned,
+                                parent.pluginsFolder(),
+                                profile == null ? 0 : profile),
                         folder);
         BenchReport report = new BenchReport(
                 cpu,
                 measured.results(),
                 measured.isaCosts(),
-                peer.script() == null ? peer.missing() : peerVersion(measured));
+                peer.script() == null ? peer.missing() : peerVersion(measured),
+                measured.profiles());
         parent.out().println();
         parent.out().print(report.text());
         report.write(folder);
@@ -242,6 +265,9 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--replica-only")
         boolean replicaOnly;
 
+        @Option(names = "--profile-steps", defaultValue = "0")
+        int profileSteps;
+
         @Option(names = "--peer-python")
         String peerPython;
 
@@ -266,9 +292,15 @@ final class BenchCommand implements Callable<Integer> {
                             null);
             Path dir = Files.createTempDirectory(Files.createDirectories(scratch), "worker");
             try {
-                LoopBenchmark.Result r = new LoopBenchmark(assembly, registry)
-                        .measure(experiment, model, rounds, roundSeconds, peer, dir, replicaOnly);
-                parent.out().println(Benchmark.RESULT + LoopBenchmark.toJson(r));
+                LoopBenchmark bench = new LoopBenchmark(assembly, registry);
+                if (profileSteps > 0) {
+                    StepProfile p = bench.profile(experiment, model, profileSteps);
+                    parent.out().println(Benchmark.PROFILE + new Gson().toJson(p));
+                } else {
+                    LoopBenchmark.Result r =
+                            bench.measure(experiment, model, rounds, roundSeconds, peer, dir, replicaOnly);
+                    parent.out().println(Benchmark.RESULT + LoopBenchmark.toJson(r));
+                }
             } finally {
                 SafeFiles.deleteTree(dir);
             }

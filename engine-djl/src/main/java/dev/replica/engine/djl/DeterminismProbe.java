@@ -57,7 +57,7 @@ import org.apache.logging.log4j.Logger;
 public final class DeterminismProbe {
 
     /** Changes whenever the probe network or the comparison changes, so old verdicts are not reused. */
-    static final int VERSION = 4;
+    static final int VERSION = 5;
 
     static final int STEPS = 6;
     private static final String MARK = ProbeWorkload.ANSWER_MARK;

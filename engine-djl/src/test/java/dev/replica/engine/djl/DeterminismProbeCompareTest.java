@@ -130,12 +130,12 @@ class DeterminismProbeCompareTest {
         assertThat(t.outcome()).isEqualTo(Outcome.INEXACT);
         assertThat(t.detail())
                 .isEqualTo("model m: float32 is 0.30 away from float64 (relative, the gradient of conv at step 0), "
-                        + "more than float32 rounding explains (1e-02, or 10 times the 1.0e-06 that weights moved "
+                        + "more than float32 rounding explains (1e-01, or 10 times the 1.0e-06 that weights moved "
                         + "one ulp give)");
         List<ProbeTrace> right = List.of(traced.withInexactness(2e-3, "x", 1e-7));
         Trial ok = DeterminismProbe.compare(InstructionSet.AVX2, right, right, 1);
         assertThat(ok.outcome()).isEqualTo(Outcome.IDENTICAL);
-        assertThat(ok.detail()).isEqualTo("float32 as close to float64 as rounding explains: at most 0.20 of it");
+        assertThat(ok.detail()).isEqualTo("float32 as close to float64 as rounding explains: at most 0.020 of it");
     }
 
     @Test
