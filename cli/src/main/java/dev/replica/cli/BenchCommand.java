@@ -26,7 +26,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -152,7 +154,12 @@ final class BenchCommand implements Callable<Integer> {
                 experiment.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         Files.createDirectories(folder);
         Path resolved = folder.resolve(RunFolder.EXPERIMENT).toAbsolutePath();
-        ExperimentWriter.write(experiment, resolved);
+        // The measured models only: each worker's determinism probe trains every model of its file.
+        Set<String> kept = new LinkedHashSet<>(labels);
+        if (pinned != null) {
+            kept.add(pinned);
+        }
+        ExperimentWriter.write(experiment.withModels(kept), resolved);
         Params sgd = experiment.optimizer().params();
         int threads = experiment.engine().params().getInt("threads");
         PythonPeer.Command peer = noPeer

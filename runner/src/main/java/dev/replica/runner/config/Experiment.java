@@ -4,6 +4,7 @@ import dev.replica.core.record.RunFolder;
 import dev.replica.core.training.Training;
 import dev.replica.report.ReportSection;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -121,6 +122,30 @@ public record Experiment(
     public Experiment withSeeds(List<Long> other) {
         return new Experiment(
                 format, name, other, engine, dataset, models, optimizer, schedule, training, sections, report);
+    }
+
+    /**
+     * Returns a copy with some of the models only, in this experiment's order, and no report section (which
+     * may name the others).
+     *
+     * @param labels the labels to keep, each one of this experiment's
+     * @return the copy
+     * @throws IllegalArgumentException when a label is not a model of this experiment
+     */
+    public Experiment withModels(Collection<String> labels) {
+        for (String label : labels) {
+            if (!models.containsKey(label)) {
+                throw new IllegalArgumentException("no model '" + label + "'; models: " + models.keySet());
+            }
+        }
+        Map<String, PluginUse> kept = new LinkedHashMap<>();
+        models.forEach((label, use) -> {
+            if (labels.contains(label)) {
+                kept.put(label, use);
+            }
+        });
+        return new Experiment(
+                format, name, seeds, engine, dataset, kept, optimizer, schedule, training, sections, null);
     }
 
     /**
