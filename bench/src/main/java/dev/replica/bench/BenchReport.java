@@ -475,6 +475,10 @@ public final class BenchReport {
             rows.add(row);
         }
         table(b, header, rows);
+        if (profiles.stream().anyMatch(p -> p.share(StepProfile.UNWOUND) > 0.2)) {
+            b.append("(Where much is not unwound: oneDNN's AVX-512 kernels keep no frame pointers; at "
+                    + "--set engine.isa=avx2 their callers name them.)\n");
+        }
     }
 
     private List<List<String>> loopRows() {

@@ -106,7 +106,13 @@ public final class Benchmark {
                         r.startSeconds());
                 if (plan.profileSteps() > 0) {
                     List<String> profiling = workerArgs(plan, engine, model, 1, false, folder);
-                    profiling.addAll(List.of("--profile-steps", Integer.toString(plan.profileSteps())));
+                    Path stacks = folder.resolve("profiles").resolve(engine + "-" + model + ".collapsed");
+                    Files.createDirectories(stacks.getParent());
+                    profiling.addAll(List.of(
+                            "--profile-steps",
+                            Integer.toString(plan.profileSteps()),
+                            "--profile-stacks",
+                            stacks.toString()));
                     String json = workerJson(
                             plan, profiling, folder.resolve("logs/" + engine + "-" + model + "-profile.log"), PROFILE);
                     StepProfile p = GSON.fromJson(json, StepProfile.class);

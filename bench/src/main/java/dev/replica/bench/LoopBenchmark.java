@@ -16,6 +16,7 @@ import dev.replica.api.nn.Blocks;
 import dev.replica.api.params.Params;
 import dev.replica.api.seed.SeedStream;
 import dev.replica.core.state.Checkpoint;
+import dev.replica.core.state.SafeFiles;
 import dev.replica.core.training.ModelTrainer;
 import dev.replica.core.training.Training;
 import dev.replica.core.training.TrainingSetup;
@@ -237,10 +238,11 @@ public final class LoopBenchmark {
      * @param experiment the experiment, its engine the one to profile
      * @param label the model's label
      * @param steps the steps to profile
+     * @param stacks where the profiler's collapsed stacks are written (a flame graph's input)
      * @return where their time went
-     * @throws IOException when the profiler cannot be loaded or started
+     * @throws IOException when the profiler cannot be loaded or started, or the stacks not written
      */
-    public StepProfile profile(Experiment experiment, String label, int steps) throws IOException {
+    public StepProfile profile(Experiment experiment, String label, int steps, Path stacks) throws IOException {
         return withTrainer(experiment, label, (session, setup, trainer, plugin, use) -> {
             trainer.trainSteps(0, PROFILE_WARM_UP);
             SamplingProfiler profiler = SamplingProfiler.start();
@@ -248,6 +250,7 @@ public final class LoopBenchmark {
             trainer.trainSteps(PROFILE_WARM_UP, steps);
             double seconds = (System.nanoTime() - t0) / 1e9;
             String collapsed = profiler.stop();
+            SafeFiles.writeAtomically(stacks, collapsed);
             return StepProfile.of(experiment.engine().plugin(), label, profiler.event(), steps, seconds, collapsed);
         });
     }

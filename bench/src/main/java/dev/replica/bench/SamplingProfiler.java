@@ -36,7 +36,7 @@ final class SamplingProfiler {
         IllegalStateException refused = null;
         for (String event : new String[] {"cpu", "itimer"}) {
             try {
-                profiler.execute("start,event=" + event + ",interval=1ms,threads");
+                profiler.execute("start,event=" + event + ",interval=1ms,threads,cstack=vm");
                 return new SamplingProfiler(profiler, event);
             } catch (IllegalStateException e) {
                 refused = e; // perf events not allowed here: the timer signal works everywhere

@@ -50,6 +50,12 @@ public record StepProfile(
     public static final String JVM = "JVM (JDK, JIT, GC)";
     /** The thread that makes the next batches. */
     public static final String DATA = "data thread";
+    /**
+     * Native code the profiler could not walk: JIT-generated kernels without frame pointers (oneDNN's
+     * AVX-512 brgemm kernels), seen as a thread of unknown frames or as a DJL native method with nothing
+     * below it.
+     */
+    public static final String UNWOUND = "native, not unwound (JIT kernels)";
     /** Native code none of the above names (frames without symbols, other libraries). */
     public static final String OTHER = "other native";
 
@@ -71,10 +77,14 @@ public record StepProfile(
             REPLICA,
             JVM,
             DATA,
+            UNWOUND,
             OTHER);
 
-    /** Copies the samples into {@link #PARTS} order. */
+    /** Copies the samples into {@link #PARTS} order; a part not among them is a mistake, not dropped. */
     public StepProfile {
+        if (!PARTS.containsAll(samples.keySet())) {
+            throw new IllegalArgumentException("parts not in PARTS: " + samples.keySet());
+        }
         Map<String, Long> ordered = new LinkedHashMap<>();
         for (String p : PARTS) {
             ordered.put(p, samples.getOrDefault(p, 0L));
@@ -161,6 +171,13 @@ public record StepProfile(
             return JVM;
         }
         List<String> stack = new ArrayList<>(frames.subList(thread.startsWith("[") ? 1 : 0, frames.size()));
+        if (stack.stream().allMatch(f -> f.equals("[unknown]") || f.isEmpty())) {
+            return UNWOUND;
+        }
+        String leaf = stack.get(stack.size() - 1);
+        if (isJava(leaf) && leaf.startsWith("ai/djl/") && leaf.contains("/jni/")) {
+            return UNWOUND; // in a JNI method, and nothing native below it: a walk that failed
+        }
         for (int i = stack.size() - 1; i >= 0; i--) {
             String f = stack.get(i);
             if (f.equals("[unknown]") || f.isEmpty()) {

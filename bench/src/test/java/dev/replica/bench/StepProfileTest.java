@@ -50,6 +50,9 @@ class StepProfileTest {
                 .isEqualTo(StepProfile.REPLICA);
         assertThat(part(TRAIN))
                 .as("in DJL's JNI method, its native frames not walked")
+                .isEqualTo(StepProfile.UNWOUND);
+        assertThat(part("[tid=41];[unknown];[unknown]")).isEqualTo(StepProfile.UNWOUND);
+        assertThat(part("[main tid=1];ai/djl/ndarray/NDArrayAdapter.getShape_[j]"))
                 .isEqualTo(StepProfile.DJL);
         assertThat(part("[main tid=1];java/util/HashMap.get_[j]")).isEqualTo(StepProfile.JVM);
         assertThat(part("[tid=77];MXImperativeInvoke;mxnet::imperative::Invoke"))

@@ -275,6 +275,9 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--profile-steps", defaultValue = "0")
         int profileSteps;
 
+        @Option(names = "--profile-stacks")
+        Path profileStacks;
+
         @Option(names = "--peer-python")
         String peerPython;
 
@@ -301,7 +304,7 @@ final class BenchCommand implements Callable<Integer> {
             try {
                 LoopBenchmark bench = new LoopBenchmark(assembly, registry);
                 if (profileSteps > 0) {
-                    StepProfile p = bench.profile(experiment, model, profileSteps);
+                    StepProfile p = bench.profile(experiment, model, profileSteps, profileStacks);
                     parent.out().println(Benchmark.PROFILE + new Gson().toJson(p));
                 } else {
                     LoopBenchmark.Result r =
