@@ -1,6 +1,7 @@
 package dev.replica.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.replica.runner.TinyExperiment;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +38,8 @@ class BenchCommandTest {
                 "0.2",
                 "--isa-model",
                 "res",
+                "--profile",
+                "4",
                 "--out",
                 out.toString());
         assertThat(r.exit()).as(r.err()).isZero();
@@ -72,6 +75,27 @@ class BenchCommandTest {
         assertThat(Files.size(folder.resolve("bench.png"))).isPositive();
         assertThat(Files.readString(folder.resolve("bench.txt"))).contains("Targets");
         assertThat(folder.resolve("experiment.yaml")).isRegularFile();
+
+        // --profile: a part per row, a share per engine; each column's shares make the whole.
+        List<String> profile = r.out()
+                .lines()
+                .dropWhile(l -> !l.startsWith("Where a step's time goes"))
+                .skip(5) // title, header, rule, two ms/step rows
+                .takeWhile(l -> l.startsWith("| "))
+                .toList();
+        assertThat(profile).isNotEmpty().allMatch(l -> l.matches("\\| [a-zA-Z].*\\|.*%.*%.*\\|"));
+        for (int column = 0; column < 2; column++) {
+            int c = column;
+            double sum = profile.stream()
+                    .mapToDouble(l ->
+                            Double.parseDouble(l.split("\\|")[3 + c].strip().replace("%", "")))
+                    .sum();
+            assertThat(sum).as("column " + c).isCloseTo(100, within(1.0));
+        }
+        List<String> samples = Files.readAllLines(folder.resolve("profile.csv"), StandardCharsets.UTF_8);
+        assertThat(samples).hasSize(3);
+        assertThat(samples.get(0)).startsWith("engine,model,event,steps,seconds,samples,oneDNN convolution,");
+        assertThat(folder.resolve("profiles").resolve("pytorch-res.collapsed")).isNotEmptyFile();
     }
 
     @Test
