@@ -133,13 +133,11 @@ final class ExperimentValidator {
     /** The most threads an engine may be given: beyond any machine's cores, where a typo is the likelier cause. */
     static final int MAX_THREADS = 1024;
 
-    /** The most epochs, and the largest batch: beyond them a value is a typo, and counts would overflow. */
-    static final int MAX_EPOCHS = Training.MAX_EPOCHS;
-
+    /** The largest batch: beyond it a value is a typo, and counts would overflow (epochs: Training.MAX_EPOCHS). */
     static final int MAX_BATCH = 65_536;
 
     private static final ParameterSchema TRAINING_SCHEMA = ParameterSchema.of(
-            ParameterSpec.integer("epochs", "number of epochs").atLeast(1).atMost(MAX_EPOCHS),
+            ParameterSpec.integer("epochs", "number of epochs").atLeast(1).atMost(Training.MAX_EPOCHS),
             ParameterSpec.integer("batch_size", "examples per training step")
                     .atLeast(1)
                     .atMost(MAX_BATCH),

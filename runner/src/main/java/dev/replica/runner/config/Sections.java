@@ -2,7 +2,6 @@ package dev.replica.runner.config;
 
 import java.util.Collection;
 import java.util.Collections;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -69,21 +68,19 @@ public final class Sections {
 
     @Override
     public boolean equals(Object o) {
-        if (!(o instanceof Sections other) || !entries.keySet().equals(other.entries.keySet())) {
-            return false;
-        }
-        return entries.keySet().stream()
-                .allMatch(k -> Objects.equals(
-                        entries.get(k).value(), other.entries.get(k).value()));
+        return o instanceof Sections other && values().equals(other.values());
     }
 
     @Override
     public int hashCode() {
-        int h = 0;
-        for (var e : entries.entrySet()) {
-            h = 31 * h + e.getKey().hashCode() ^ Objects.hashCode(e.getValue().value());
-        }
-        return h;
+        return values().hashCode();
+    }
+
+    /** The values by key: what equality means. */
+    private SortedMap<String, Object> values() {
+        SortedMap<String, Object> values = new TreeMap<>();
+        entries.forEach((k, e) -> values.put(k, e.value()));
+        return values;
     }
 
     @Override
