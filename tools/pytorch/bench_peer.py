@@ -7,7 +7,9 @@ optim.SGD step, loss.item() and the accuracy every step. Its batches are made be
 timed, as for the bare DJL loop.
 
 Protocol, one line each: it prints `ready <torch version> <threads>`; then for each line `steps N` on
-stdin it trains N steps and prints `seconds S`; it ends at `quit` or end of input.
+stdin it trains N steps and prints `seconds S`; `profile N PATH` does the same under torch's profiler,
+writes its Chrome trace to PATH and prints `seconds S faults F` (minor page faults); it ends at `quit`
+or end of input.
 """
 import argparse
 import json
@@ -46,6 +48,15 @@ def batches(cifar_dir, batch, count, classes, shape):
             for i in range(count)]
 
 
+def minor_faults():
+    """The process's minor page faults so far (Linux), or -1 where /proc does not say."""
+    try:
+        with open('/proc/self/stat') as f:
+            return int(f.read().rsplit(')', 1)[1].split()[7])
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--plugin', required=True)
@@ -70,11 +81,9 @@ def main():
     data = batches(a.cifar10, a.batch, a.batches, a.classes, [int(v) for v in a.shape.split(',')])
     print(f'ready {torch.__version__} {torch.get_num_threads()}', flush=True)
     k = 0
-    for line in sys.stdin:
-        words = line.split()
-        if not words or words[0] == 'quit':
-            break
-        n = int(words[1])
+
+    def train(n):
+        nonlocal k
         train_loss, correct, total = 0.0, 0, 0
         start = time.perf_counter()
         for _ in range(n):
@@ -89,7 +98,23 @@ def main():
             _, predicted = outputs.max(1)
             total += targets.size(0)
             correct += predicted.eq(targets).sum().item()
-        print(f'seconds {time.perf_counter() - start:.6f}', flush=True)
+        return time.perf_counter() - start
+
+    for line in sys.stdin:
+        words = line.split(maxsplit=2)
+        if not words or words[0] == 'quit':
+            break
+        if words[0] == 'profile':
+            # torch's own profiler over N steps, its Chrome trace to the path (the rest of the line), and
+            # the minor page faults those steps took (touches of memory the process had not used yet)
+            faults = minor_faults()
+            with torch.autograd.profiler.profile() as prof:
+                seconds = train(int(words[1]))
+            faults = minor_faults() - faults
+            prof.export_chrome_trace(words[2].rstrip('\n'))
+            print(f'seconds {seconds:.6f} faults {faults}', flush=True)
+        else:
+            print(f'seconds {train(int(words[1])):.6f}', flush=True)
 
 
 if __name__ == '__main__':

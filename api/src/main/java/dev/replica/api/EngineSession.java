@@ -7,6 +7,8 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import dev.replica.api.engine.DeterminismVerdict;
+import dev.replica.api.engine.OperatorProfiler;
+import java.util.Optional;
 import java.util.SortedMap;
 
 /** A loaded engine on one device, with what the manifest needs to know about it. */
@@ -101,6 +103,15 @@ public interface EngineSession extends AutoCloseable {
      * @param why what disproved it, for the record
      */
     default void withdrawVerdict(String why) {}
+
+    /**
+     * Returns the engine's own profiler of operator calls, where it has one; by default none.
+     *
+     * @return the profiler, or empty
+     */
+    default Optional<OperatorProfiler> operatorProfiler() {
+        return Optional.empty();
+    }
 
     @Override
     void close();

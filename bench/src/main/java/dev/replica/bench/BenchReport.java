@@ -10,11 +10,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.ToDoubleFunction;
@@ -430,6 +433,11 @@ public final class BenchReport {
         if (!profiles.isEmpty()) {
             profileTable(b);
         }
+        for (StepProfile p : profiles) {
+            if (p.operators() != null) {
+                operatorTable(b, p);
+            }
+        }
         b.append("\nTargets\n");
         for (Verdict v : verdicts()) {
             b.append("  ")
@@ -479,6 +487,105 @@ public final class BenchReport {
             b.append("(Where much is not unwound: oneDNN's AVX-512 kernels keep no frame pointers; at "
                     + "--set engine.isa=avx2 their callers name them.)\n");
         }
+    }
+
+    /** Operators shown one by one in a step's operator table; the rest share a row. */
+    static final int OPERATOR_ROWS = 12;
+
+    /**
+     * A step's operators in Replica's loop beside the plain PyTorch loop's, both from PyTorch's own
+     * profiler: the most expensive, the rest, and the time between operators.
+     */
+    private static void operatorTable(StringBuilder b, StepProfile p) {
+        OperatorProfile replica = p.operators().replica();
+        OperatorProfile peer = p.operators().peer();
+        b.append("\nOperators of a step, ")
+                .append(p.engine())
+                .append(' ')
+                .append(p.model())
+                .append(" (PyTorch's profiler, self time, ms per step over ")
+                .append(replica.steps())
+                .append(" steps; the PyTorch loop: ")
+                .append(
+                        peer == null
+                                ? "not run, " + p.operators().peerVersion()
+                                : p.operators().peerVersion())
+                .append(")\n");
+        List<String> names = new ArrayList<>(operatorNames(replica, peer));
+        names.sort(Comparator.comparingDouble((String n) -> -Math.max(
+                        replica.get(n).selfMs(), peer == null ? 0 : peer.get(n).selfMs()))
+                .thenComparing(Comparator.naturalOrder()));
+        List<String> shown = names.subList(0, Math.min(OPERATOR_ROWS, names.size()));
+        List<List<String>> rows = new ArrayList<>();
+        for (String n : shown) {
+            rows.add(operatorRow(n, replica.get(n), peer == null ? null : peer.get(n)));
+        }
+        if (shown.size() < names.size()) {
+            rows.add(operatorRow(
+                    "other operators (" + (names.size() - shown.size()) + ")",
+                    rest(replica, shown),
+                    peer == null ? null : rest(peer, shown)));
+        }
+        rows.add(operatorRow(
+                "all operators",
+                new OperatorProfile.Operator(count(replica), replica.operatorMs()),
+                peer == null ? null : new OperatorProfile.Operator(count(peer), peer.operatorMs())));
+        rows.add(operatorRow(
+                "between operators (Java or Python, JNI, waits)",
+                new OperatorProfile.Operator(0, replica.stepMs() - replica.operatorMs()),
+                peer == null ? null : new OperatorProfile.Operator(0, peer.stepMs() - peer.operatorMs())));
+        rows.add(operatorRow(
+                "the step, profiled",
+                new OperatorProfile.Operator(0, replica.stepMs()),
+                peer == null ? null : new OperatorProfile.Operator(0, peer.stepMs())));
+        rows.add(List.of(
+                "minor page faults, profiler running (count)",
+                "",
+                fixed(replica.pageFaults(), 0),
+                "",
+                peer == null ? "-" : fixed(peer.pageFaults(), 0),
+                peer == null ? "-" : String.format(Locale.ROOT, "%+.0f", replica.pageFaults() - peer.pageFaults())));
+        table(
+                b,
+                List.of("operator", "Replica calls", "Replica ms", "PyTorch calls", "PyTorch ms", "Replica - PyTorch"),
+                rows);
+    }
+
+    private static Set<String> operatorNames(OperatorProfile replica, OperatorProfile peer) {
+        Set<String> names = new TreeSet<>(replica.operators().keySet());
+        if (peer != null) {
+            names.addAll(peer.operators().keySet());
+        }
+        return names;
+    }
+
+    private static OperatorProfile.Operator rest(OperatorProfile profile, List<String> shown) {
+        double calls = 0;
+        double ms = 0;
+        for (Map.Entry<String, OperatorProfile.Operator> e : profile.operators().entrySet()) {
+            if (!shown.contains(e.getKey())) {
+                calls += e.getValue().calls();
+                ms += e.getValue().selfMs();
+            }
+        }
+        return new OperatorProfile.Operator(calls, ms);
+    }
+
+    private static double count(OperatorProfile profile) {
+        return profile.operators().values().stream()
+                .mapToDouble(OperatorProfile.Operator::calls)
+                .sum();
+    }
+
+    private static List<String> operatorRow(
+            String name, OperatorProfile.Operator replica, OperatorProfile.Operator peer) {
+        return List.of(
+                name,
+                replica.calls() == 0 ? "" : fixed(replica.calls(), 1),
+                fixed(replica.selfMs(), 2),
+                peer == null || peer.calls() == 0 ? "" : fixed(peer.calls(), 1),
+                peer == null ? "-" : fixed(peer.selfMs(), 2),
+                peer == null ? "-" : String.format(Locale.ROOT, "%+.2f", replica.selfMs() - peer.selfMs()));
     }
 
     private List<List<String>> loopRows() {
@@ -562,6 +669,9 @@ public final class BenchReport {
         if (!profiles.isEmpty()) {
             SafeFiles.writeAtomically(folder.resolve("profile.csv"), profileCsv());
         }
+        if (profiles.stream().anyMatch(p -> p.operators() != null)) {
+            SafeFiles.writeAtomically(folder.resolve("operators.csv"), operatorCsv());
+        }
         List<String> groups = new ArrayList<>();
         Map<String, List<Double>> series = new LinkedHashMap<>();
         series.put("Replica", new ArrayList<>());
@@ -600,6 +710,30 @@ public final class BenchReport {
             rows.add(row);
         }
         return ModelFiles.csv(header, rows);
+    }
+
+    /** Every operator of every operator profile: calls and self milliseconds per step, Replica's and the peer's. */
+    String operatorCsv() {
+        List<List<String>> rows = new ArrayList<>();
+        for (StepProfile p : profiles) {
+            if (p.operators() == null) {
+                continue;
+            }
+            OperatorProfile replica = p.operators().replica();
+            OperatorProfile peer = p.operators().peer();
+            for (String n : operatorNames(replica, peer)) {
+                rows.add(List.of(
+                        p.engine(),
+                        p.model(),
+                        n,
+                        Double.toString(replica.get(n).calls()),
+                        Double.toString(replica.get(n).selfMs()),
+                        peer == null ? "" : Double.toString(peer.get(n).calls()),
+                        peer == null ? "" : Double.toString(peer.get(n).selfMs())));
+            }
+        }
+        return ModelFiles.csv(
+                List.of("engine", "model", "operator", "replica_calls", "replica_ms", "peer_calls", "peer_ms"), rows);
     }
 
     String csv() {

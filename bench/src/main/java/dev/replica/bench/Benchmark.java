@@ -79,13 +79,7 @@ public final class Benchmark {
         for (String engine : plan.engines()) {
             for (String model : plan.models()) {
                 List<String> args = workerArgs(plan, engine, model, plan.rounds(), false, folder);
-                if (plan.peer().script() != null) {
-                    args.addAll(List.of(
-                            "--peer-python",
-                            plan.peer().python(),
-                            "--peer-script",
-                            plan.peer().script().toString()));
-                }
+                args.addAll(peerArgs(plan));
                 LoopBenchmark.Result r = worker(plan, args, folder.resolve("logs/" + engine + "-" + model + ".log"));
                 results.add(r);
                 out.printf(
@@ -106,6 +100,7 @@ public final class Benchmark {
                         r.startSeconds());
                 if (plan.profileSteps() > 0) {
                     List<String> profiling = workerArgs(plan, engine, model, 1, false, folder);
+                    profiling.addAll(peerArgs(plan));
                     Path stacks = folder.resolve("profiles").resolve(engine + "-" + model + ".collapsed");
                     Files.createDirectories(stacks.getParent());
                     profiling.addAll(List.of(
@@ -116,6 +111,13 @@ public final class Benchmark {
                     String json = workerJson(
                             plan, profiling, folder.resolve("logs/" + engine + "-" + model + "-profile.log"), PROFILE);
                     StepProfile p = GSON.fromJson(json, StepProfile.class);
+                    if (p.operators() != null
+                            && p.operators().peer() == null
+                            && plan.peer().missing() != null) {
+                        // The worker knows only that it was given no peer; the plan knows why.
+                        p = p.withOperators(new StepProfile.Operators(
+                                p.operators().replica(), null, plan.peer().missing()));
+                    }
                     profiles.add(p);
                     out.printf(
                             Locale.ROOT,
@@ -204,6 +206,17 @@ public final class Benchmark {
             args.add("--replica-only");
         }
         return args;
+    }
+
+    /** The worker's arguments that start the plain PyTorch loop, where there is one. */
+    private static List<String> peerArgs(Plan plan) {
+        return plan.peer().script() == null
+                ? List.of()
+                : List.of(
+                        "--peer-python",
+                        plan.peer().python(),
+                        "--peer-script",
+                        plan.peer().script().toString());
     }
 
     /** Runs a worker in a fresh JVM and reads its result; its standard error goes to a log. */

@@ -12,6 +12,7 @@ import dev.replica.api.EngineSession;
 import dev.replica.api.ExampleSet;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.UserException;
+import dev.replica.api.engine.OperatorProfiler;
 import dev.replica.api.nn.Blocks;
 import dev.replica.api.params.Params;
 import dev.replica.api.seed.SeedStream;
@@ -31,6 +32,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -234,15 +236,21 @@ public final class LoopBenchmark {
     /**
      * Profiles Replica's loop on one model: after a warm-up (the JIT, oneDNN's primitive cache), a sampling
      * profiler records every thread's stacks, Java and native, while the loop trains {@code steps} steps.
+     * Where the engine has a profiler of its own operators, the next {@code steps} steps run under it, and
+     * then as many of the plain PyTorch loop's, warmed up alike, under torch's.
      *
      * @param experiment the experiment, its engine the one to profile
      * @param label the model's label
      * @param steps the steps to profile
      * @param stacks where the profiler's collapsed stacks are written (a flame graph's input)
+     * @param peer the plain PyTorch loop, or {@code null} for none
+     * @param scratch a folder of the caller's own, for the operator traces
      * @return where their time went
      * @throws IOException when the profiler cannot be loaded or started, or the stacks not written
      */
-    public StepProfile profile(Experiment experiment, String label, int steps, Path stacks) throws IOException {
+    public StepProfile profile(
+            Experiment experiment, String label, int steps, Path stacks, PythonPeer.Command peer, Path scratch)
+            throws IOException {
         return withTrainer(experiment, label, (session, setup, trainer, plugin, use) -> {
             trainer.trainSteps(0, PROFILE_WARM_UP);
             SamplingProfiler profiler = SamplingProfiler.start();
@@ -251,7 +259,38 @@ public final class LoopBenchmark {
             double seconds = (System.nanoTime() - t0) / 1e9;
             String collapsed = profiler.stop();
             SafeFiles.writeAtomically(stacks, collapsed);
-            return StepProfile.of(experiment.engine().plugin(), label, profiler.event(), steps, seconds, collapsed);
+            StepProfile samples =
+                    StepProfile.of(experiment.engine().plugin(), label, profiler.event(), steps, seconds, collapsed);
+            Optional<OperatorProfiler> operators = session.operatorProfiler();
+            if (operators.isEmpty()) {
+                return samples;
+            }
+            Path trace = scratch.resolve("replica-operators.json");
+            long faults = OperatorProfile.minorPageFaults();
+            operators.get().start();
+            long t1 = System.nanoTime();
+            trainer.trainSteps(PROFILE_WARM_UP + steps, steps);
+            double traced = (System.nanoTime() - t1) / 1e9;
+            operators.get().stop(trace);
+            long faulted = faults < 0 ? -1 : OperatorProfile.minorPageFaults() - faults;
+            OperatorProfile replica = OperatorProfile.read(trace, steps, traced, faulted);
+            if (peer == null) {
+                return samples.withOperators(new StepProfile.Operators(replica, null, "left out"));
+            }
+            if (peer.script() == null) {
+                return samples.withOperators(new StepProfile.Operators(replica, null, peer.missing()));
+            }
+            try (PythonPeer python = peer.start(
+                    plugin.name(),
+                    use.params(),
+                    setup.training().batchSize(),
+                    setup.data().classes(),
+                    setup.data().exampleShape().getShape(),
+                    scratch.resolve("peer.log"))) {
+                python.train(2 * PROFILE_WARM_UP);
+                OperatorProfile theirs = python.profile(steps, scratch.resolve("peer-operators.json"));
+                return samples.withOperators(new StepProfile.Operators(replica, theirs, python.version()));
+            }
         });
     }
 

@@ -167,6 +167,27 @@ public final class PythonPeer implements AutoCloseable {
         return Double.parseDouble(expect("seconds").split(" ")[1]);
     }
 
+    /**
+     * Trains some steps under torch's own profiler, which writes its Chrome trace.
+     *
+     * @param steps how many
+     * @param trace where the trace goes, a new file in a folder of the caller's own
+     * @return the steps' operators, time and page faults
+     * @throws IOException when the peer failed (the message is its last words) or its trace is unreadable
+     */
+    OperatorProfile profile(int steps, Path trace) throws IOException {
+        String path = trace.toAbsolutePath().toString();
+        if (path.chars().anyMatch(Character::isISOControl)) {
+            throw new IOException("a trace path with a control character cannot be sent to the peer: " + path);
+        }
+        in.println("profile " + steps + " " + path);
+        String[] words = expect("seconds").split(" ");
+        if (words.length != 4 || !words[2].equals("faults")) {
+            throw new IOException("the PyTorch peer answered '" + String.join(" ", words) + "' to profile");
+        }
+        return OperatorProfile.read(trace, steps, Double.parseDouble(words[1]), Long.parseLong(words[3]));
+    }
+
     private String expect(String word) throws IOException {
         String line = out.readLine();
         if (line == null || !line.startsWith(word + " ")) {

@@ -20,9 +20,26 @@ import java.util.regex.Pattern;
  * @param steps the steps profiled
  * @param seconds their wall time, profiler running
  * @param samples samples by part, in {@link #PARTS} order
+ * @param operators the engine's own profile of the same steps' operators beside the plain PyTorch loop's,
+ *     or {@code null} where the engine has no such profiler
  */
 public record StepProfile(
-        String engine, String model, String event, int steps, double seconds, Map<String, Long> samples) {
+        String engine,
+        String model,
+        String event,
+        int steps,
+        double seconds,
+        Map<String, Long> samples,
+        Operators operators) {
+
+    /**
+     * Replica's operators and the plain PyTorch loop's, each from PyTorch's own profiler over as many steps.
+     *
+     * @param replica Replica's loop's
+     * @param peer the plain PyTorch loop's, or {@code null} without the peer
+     * @param peerVersion the peer's torch version, or why it is missing
+     */
+    public record Operators(OperatorProfile replica, OperatorProfile peer, String peerVersion) {}
 
     /** oneDNN's convolutions (forward, backward data and weights): JIT kernels and their drivers. */
     public static final String CONVOLUTION = "oneDNN convolution";
@@ -119,7 +136,17 @@ public record StepProfile(
             }
             samples.merge(part(List.of(line.substring(0, space).split(";"))), count, Long::sum);
         }
-        return new StepProfile(engine, model, event, steps, seconds, samples);
+        return new StepProfile(engine, model, event, steps, seconds, samples, null);
+    }
+
+    /**
+     * Returns this profile with the steps' operators.
+     *
+     * @param operators Replica's and the peer's operators
+     * @return the profile with them
+     */
+    public StepProfile withOperators(Operators operators) {
+        return new StepProfile(engine, model, event, steps, seconds, samples, operators);
     }
 
     /**

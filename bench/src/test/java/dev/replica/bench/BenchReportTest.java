@@ -102,4 +102,38 @@ class BenchReportTest {
         assertThat(report.csv().lines().count()).isEqualTo(2);
         assertThat(report.csv().lines().findFirst().orElseThrow()).startsWith("engine,model,plugin,isa");
     }
+
+    @Test
+    void theOperatorTableSetsReplicasOperatorsBesideThePeersWithTheTimeBetweenThem() {
+        OperatorProfile replica = new OperatorProfile(
+                10,
+                2.0, // 200 ms a step
+                650,
+                Map.of(
+                        "aten::mkldnn_convolution", new OperatorProfile.Operator(19, 60),
+                        "aten::mul", new OperatorProfile.Operator(179, 3)));
+        OperatorProfile peer = new OperatorProfile(
+                10,
+                1.5, // 150 ms a step
+                0,
+                Map.of(
+                        "aten::mkldnn_convolution", new OperatorProfile.Operator(19, 40),
+                        "Optimizer.step#SGD.step", new OperatorProfile.Operator(1, 1)));
+        StepProfile profile = StepProfile.of("pytorch", "res", "cpu", 10, 2.0, "")
+                .withOperators(new StepProfile.Operators(replica, peer, "PyTorch 1.13"));
+        String text = new BenchReport(CPU, List.of(), List.of(), "", List.of(profile)).text();
+        assertThat(text)
+                .contains("Operators of a step, pytorch res (PyTorch's profiler")
+                .containsPattern(
+                        "\\| aten::mkldnn_convolution +\\| +19\\.0 +\\| +60\\.00 \\| +19\\.0 +\\| +40\\.00 \\| +\\+20\\.00 \\|")
+                .containsPattern("\\| aten::mul +\\| +179\\.0 +\\| +3\\.00 \\| +\\| +0\\.00 \\| +\\+3\\.00 \\|")
+                .containsPattern(
+                        "\\| all operators +\\| +198\\.0 +\\| +63\\.00 \\| +20\\.0 +\\| +41\\.00 \\| +\\+22\\.00 \\|")
+                .containsPattern(
+                        "\\| between operators \\(Java or Python, JNI, waits\\) +\\| +\\| +137\\.00 \\| +\\| +109\\.00 \\|")
+                .containsPattern(
+                        "\\| minor page faults, profiler running \\(count\\) +\\| +\\| +650 \\| +\\| +0 \\| +\\+650 \\|")
+                .doesNotContain("other operators")
+                .containsPattern("\\| the step, profiled +\\| +\\| +200\\.00 \\| +\\| +150\\.00 \\| +\\+50\\.00 \\|");
+    }
 }

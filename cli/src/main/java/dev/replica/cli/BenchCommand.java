@@ -304,7 +304,7 @@ final class BenchCommand implements Callable<Integer> {
             try {
                 LoopBenchmark bench = new LoopBenchmark(assembly, registry);
                 if (profileSteps > 0) {
-                    StepProfile p = bench.profile(experiment, model, profileSteps, profileStacks);
+                    StepProfile p = bench.profile(experiment, model, profileSteps, profileStacks, peer, dir);
                     parent.out().println(Benchmark.PROFILE + new Gson().toJson(p));
                 } else {
                     LoopBenchmark.Result r =

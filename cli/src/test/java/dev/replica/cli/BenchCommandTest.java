@@ -96,6 +96,30 @@ class BenchCommandTest {
         assertThat(samples).hasSize(3);
         assertThat(samples.get(0)).startsWith("engine,model,event,steps,seconds,samples,oneDNN convolution,");
         assertThat(folder.resolve("profiles").resolve("pytorch-res.collapsed")).isNotEmptyFile();
+
+        // PyTorch's own profiler names the operators of a step; MXNet has none to ask.
+        assertThat(r.out()).contains("Operators of a step, pytorch res").doesNotContain("Operators of a step, mxnet");
+        List<String> operators = r.out()
+                .lines()
+                .dropWhile(l -> !l.startsWith("Operators of a step, pytorch res"))
+                .skip(3)
+                .takeWhile(l -> l.startsWith("| "))
+                .toList();
+        assertThat(operators).anyMatch(l -> l.startsWith("| aten::"));
+        double all = replicaMs(operators, "| all operators ");
+        double between = replicaMs(operators, "| between operators ");
+        double step = replicaMs(operators, "| the step, profiled ");
+        assertThat(all).isPositive();
+        assertThat(all + between).isCloseTo(step, within(0.02));
+        List<String> perOperator = Files.readAllLines(folder.resolve("operators.csv"), StandardCharsets.UTF_8);
+        assertThat(perOperator.get(0)).isEqualTo("engine,model,operator,replica_calls,replica_ms,peer_calls,peer_ms");
+        assertThat(perOperator.subList(1, perOperator.size())).isNotEmpty().allMatch(l -> l.startsWith("pytorch,res,"));
+    }
+
+    /** The Replica ms of an operator table's row. */
+    private static double replicaMs(List<String> table, String row) {
+        String line = table.stream().filter(l -> l.startsWith(row)).findFirst().orElseThrow();
+        return Double.parseDouble(line.split("\\|")[3].strip());
     }
 
     @Test

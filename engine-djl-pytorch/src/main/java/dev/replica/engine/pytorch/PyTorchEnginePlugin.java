@@ -8,10 +8,13 @@ import ai.djl.pytorch.jni.LibUtils;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import dev.replica.api.engine.InstructionSet;
+import dev.replica.api.engine.OperatorProfiler;
 import dev.replica.engine.djl.DeterminismProbe;
 import dev.replica.engine.djl.DjlEnginePlugin;
 import dev.replica.engine.djl.NativeEnvironment;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -113,6 +116,28 @@ public final class PyTorchEnginePlugin extends DjlEnginePlugin {
         NativeLibrary torch = NativeLibrary.getInstance(library.toString());
         return Optional.of(new LibtorchContext(
                 torch, torch.getFunction("_ZN2at13globalContextEv").invokePointer(new Object[0])));
+    }
+
+    @Override
+    protected Optional<OperatorProfiler> operatorProfiler() {
+        return Optional.of(new OperatorProfiler() {
+            @Override
+            public void start() {
+                // Shapes and memory off: they cost time in every call, which would be measured too.
+                JniUtils.startProfile(false, false, false);
+            }
+
+            @Override
+            public void stop(Path trace) throws IOException {
+                if (Files.exists(trace, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new IOException(trace + " exists; a trace is written to a new file only");
+                }
+                JniUtils.stopProfile(trace.toString());
+                if (!Files.isRegularFile(trace, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new IOException("libtorch's profiler wrote no trace to " + trace);
+                }
+            }
+        });
     }
 
     @Override

@@ -15,6 +15,7 @@ import dev.replica.api.engine.DeterminismVerdict.Outcome;
 import dev.replica.api.engine.DeterminismVerdict.Trial;
 import dev.replica.api.engine.EngineFacts;
 import dev.replica.api.engine.InstructionSet;
+import dev.replica.api.engine.OperatorProfiler;
 import dev.replica.api.engine.ProbeWorkload;
 import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
@@ -22,6 +23,7 @@ import dev.replica.api.params.Params;
 import dev.replica.api.seed.SeedStream;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.apache.logging.log4j.LogManager;
@@ -332,6 +334,16 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         return EngineSession.finiteChecks(gradients);
     }
 
+    /**
+     * The engine's own profiler of operator calls, for {@link EngineSession#operatorProfiler}; by default
+     * none.
+     *
+     * @return the profiler, or empty
+     */
+    protected Optional<OperatorProfiler> operatorProfiler() {
+        return Optional.empty();
+    }
+
     private final class Session implements EngineSession {
         private final Engine engine;
         private final Device device;
@@ -369,6 +381,11 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
                         workload,
                         why);
             }
+        }
+
+        @Override
+        public Optional<OperatorProfiler> operatorProfiler() {
+            return DjlEnginePlugin.this.operatorProfiler();
         }
 
         @Override
