@@ -1,7 +1,6 @@
 package dev.replica.check;
 
 import ai.djl.ndarray.types.DataType;
-import com.google.gson.Gson;
 import dev.replica.api.Batch;
 import dev.replica.api.DataSplits;
 import dev.replica.api.EngineSession;
@@ -19,7 +18,6 @@ import dev.replica.runner.Environment;
 import dev.replica.runner.RunAssembly;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.PluginUse;
-import dev.replica.runner.output.Manifest;
 import dev.replica.runner.plugin.PluginRegistry;
 import jakarta.inject.Inject;
 import java.io.IOException;
@@ -44,7 +42,6 @@ import org.apache.logging.log4j.Logger;
  */
 public final class ReproducibilityCheck {
 
-    private static final Gson GSON = new Gson();
     private static final Logger LOG = LogManager.getLogger(ReproducibilityCheck.class);
 
     private final RunAssembly assembly;
@@ -240,7 +237,7 @@ public final class ReproducibilityCheck {
                     progress,
                     stop);
             Map<String, Verdict> verdicts = new LinkedHashMap<>();
-            SortedMap<String, Object> results = new TreeMap<>();
+            SortedMap<String, RunManifest.CheckedModel> results = new TreeMap<>();
             for (String label : experiment.models().keySet()) {
                 LOG.info(
                         "Checking {}: {} against {}, {} steps{}",
@@ -254,18 +251,18 @@ public final class ReproducibilityCheck {
                 Verdict verdict = Judge.judge(comparison, check.tolerances());
                 verdicts.put(label, verdict);
                 report.model(comparison, verdict);
-                Map<String, Object> facts = new LinkedHashMap<>();
-                facts.put("verdict", verdict.toString());
-                facts.put(
-                        "initial.sha256",
-                        Manifest.section(a.name(), comparison.initialA(), b.name(), comparison.initialB()));
-                facts.put(
-                        "final.sha256", Manifest.section(a.name(), comparison.finalA(), b.name(), comparison.finalB()));
-                if (comparison.rerun() != null) {
-                    facts.put("rerun.final.sha256", comparison.rerun().finalChecksum());
-                }
-                results.put(label, new TreeMap<>(facts));
-                manifest = manifest.withCheck(GSON.toJsonTree(results).getAsJsonObject());
+                results.put(
+                        label,
+                        new RunManifest.CheckedModel(
+                                verdict.toString(),
+                                bySide(a, comparison.initialA(), b, comparison.initialB()),
+                                bySide(a, comparison.finalA(), b, comparison.finalB()),
+                                comparison.rerun() == null
+                                        ? null
+                                        : comparison.rerun().finalChecksum(),
+                                null,
+                                new TreeMap<>()));
+                manifest = manifest.withCheck(results);
                 manifest.write(manifestFile);
             }
             Map<String, OutcomeComparison> outcomes = new LinkedHashMap<>();
@@ -274,11 +271,9 @@ public final class ReproducibilityCheck {
                     OutcomeComparison o = outcome(label, a, b, check.outcome().get(), sessions, progress, stop);
                     outcomes.put(label, o);
                     report.outcome(o);
-                    @SuppressWarnings("unchecked")
-                    Map<String, Object> facts = (Map<String, Object>) results.get(label);
-                    facts.put("outcome.verdict", OutcomeComparison.text(o.verdict()));
-                    facts.put("outcome.detail", new TreeMap<>(o.details()));
-                    manifest = manifest.withCheck(GSON.toJsonTree(results).getAsJsonObject());
+                    results.put(
+                            label, results.get(label).withOutcome(OutcomeComparison.text(o.verdict()), o.details()));
+                    manifest = manifest.withCheck(results);
                     manifest.write(manifestFile);
                 }
             }
@@ -287,6 +282,14 @@ public final class ReproducibilityCheck {
         } finally {
             sessions.values().forEach(EngineSession::close);
         }
+    }
+
+    /** Each side's checksum, by engine: the two sides of a check are different engines or the same twice. */
+    private static SortedMap<String, String> bySide(Side a, String checksumA, Side b, String checksumB) {
+        SortedMap<String, String> m = new TreeMap<>();
+        m.put(a.name(), checksumA);
+        m.put(b.name(), checksumB);
+        return m;
     }
 
     /**

@@ -31,7 +31,7 @@ import java.util.TreeMap;
  * @param engines each side's engine description (a check), by side; empty for a run
  * @param datasets the data's facts by seed
  * @param weights the final weights' SHA-256 by model (and seed); empty until the run finished
- * @param check a check's verdicts and checksums per model, or {@code null} for a run
+ * @param check a check's findings by model label; empty for a run
  * @param initialWeights the SHA-256 and path of each model's initial weights file, by model label; empty
  *     when every model starts from its seeded initialisation
  */
@@ -45,7 +45,7 @@ public record RunManifest(
         SortedMap<String, SortedMap<String, String>> engines,
         SortedMap<String, DatasetFacts> datasets,
         SortedMap<String, String> weights,
-        JsonObject check,
+        SortedMap<String, CheckedModel> check,
         SortedMap<String, String> initialWeights) {
 
     /** The section names of the file. */
@@ -112,6 +112,80 @@ public record RunManifest(
             SortedMap<String, String> provenance) {}
 
     /**
+     * What a check found for one model: the lockstep verdict, each side's weights before and after, the
+     * rerun's, and the outcome comparison where the check had one.
+     *
+     * @param verdict the lockstep verdict, e.g. {@code identical}
+     * @param initialSha256 each side's initial weights' SHA-256, by engine
+     * @param finalSha256 each side's final weights' SHA-256, by engine
+     * @param rerunFinalSha256 the first side's rerun's final SHA-256, or {@code null} without a rerun
+     * @param outcomeVerdict the outcome comparison's verdict, or {@code null} without one
+     * @param outcomeDetail the outcome comparison's line per metric; empty without one
+     */
+    public record CheckedModel(
+            String verdict,
+            SortedMap<String, String> initialSha256,
+            SortedMap<String, String> finalSha256,
+            String rerunFinalSha256,
+            String outcomeVerdict,
+            SortedMap<String, String> outcomeDetail) {
+
+        /** The keys of a model's entry in the check section, in the order they are written. */
+        static final String FINAL = "final.sha256";
+
+        static final String INITIAL = "initial.sha256";
+        static final String OUTCOME_DETAIL = "outcome.detail";
+        static final String OUTCOME_VERDICT = "outcome.verdict";
+        static final String RERUN_FINAL = "rerun.final.sha256";
+        static final String VERDICT = "verdict";
+
+        /** Copies the maps: a manifest's records do not change under it. */
+        public CheckedModel {
+            initialSha256 = Collections.unmodifiableSortedMap(new TreeMap<>(initialSha256));
+            finalSha256 = Collections.unmodifiableSortedMap(new TreeMap<>(finalSha256));
+            outcomeDetail = Collections.unmodifiableSortedMap(new TreeMap<>(outcomeDetail));
+        }
+
+        /**
+         * Returns these findings with the outcome comparison's.
+         *
+         * @param outcome its verdict
+         * @param detail its line per metric
+         * @return the findings
+         */
+        public CheckedModel withOutcome(String outcome, Map<String, String> detail) {
+            return new CheckedModel(
+                    verdict, initialSha256, finalSha256, rerunFinalSha256, outcome, new TreeMap<>(detail));
+        }
+
+        JsonObject toJson() {
+            JsonObject o = new JsonObject();
+            o.add(FINAL, GSON.toJsonTree(finalSha256));
+            o.add(INITIAL, GSON.toJsonTree(initialSha256));
+            if (outcomeVerdict != null) {
+                o.add(OUTCOME_DETAIL, GSON.toJsonTree(outcomeDetail));
+                o.addProperty(OUTCOME_VERDICT, outcomeVerdict);
+            }
+            if (rerunFinalSha256 != null) {
+                o.addProperty(RERUN_FINAL, rerunFinalSha256);
+            }
+            o.addProperty(VERDICT, verdict);
+            return o;
+        }
+
+        static CheckedModel read(JsonObject o) {
+            Map<String, String> values = strings(o);
+            return new CheckedModel(
+                    values.get(VERDICT),
+                    strings(o.get(INITIAL)),
+                    strings(o.get(FINAL)),
+                    values.get(RERUN_FINAL),
+                    values.get(OUTCOME_VERDICT),
+                    strings(o.get(OUTCOME_DETAIL)));
+        }
+    }
+
+    /**
      * Whether the run finished: its final weights' checksums are recorded.
      *
      * @return true when finished
@@ -146,7 +220,7 @@ public record RunManifest(
                 new TreeMap<>(),
                 new TreeMap<>(),
                 new TreeMap<>(),
-                null,
+                new TreeMap<>(),
                 new TreeMap<>());
     }
 
@@ -256,12 +330,12 @@ public record RunManifest(
     }
 
     /**
-     * Returns this manifest with a check's results.
+     * Returns this manifest with a check's findings.
      *
-     * @param results the verdicts and checksums per model
+     * @param results the findings by model label
      * @return the manifest
      */
-    public RunManifest withCheck(JsonObject results) {
+    public RunManifest withCheck(SortedMap<String, CheckedModel> results) {
         return new RunManifest(
                 replica,
                 experiment,
@@ -272,7 +346,7 @@ public record RunManifest(
                 engines,
                 datasets,
                 weights,
-                results,
+                Collections.unmodifiableSortedMap(new TreeMap<>(results)),
                 initialWeights);
     }
 
@@ -340,8 +414,10 @@ public record RunManifest(
         if (!weights.isEmpty()) {
             json.add(WEIGHTS, GSON.toJsonTree(weights));
         }
-        if (check != null) {
-            json.add(CHECK, check);
+        if (!check.isEmpty()) {
+            JsonObject c = new JsonObject();
+            check.forEach((label, found) -> c.add(label, found.toJson()));
+            json.add(CHECK, c);
         }
         return json;
     }
@@ -400,8 +476,22 @@ public record RunManifest(
                 Collections.unmodifiableSortedMap(engines),
                 datasets(json.get(DATASET), seeds),
                 strings(json.get(WEIGHTS)),
-                object(json.get(CHECK)),
+                checked(json.get(CHECK)),
                 strings(json.get(INITIAL_WEIGHTS)));
+    }
+
+    private static SortedMap<String, CheckedModel> checked(JsonElement section) {
+        SortedMap<String, CheckedModel> out = new TreeMap<>();
+        JsonObject c = object(section);
+        if (c != null) {
+            c.entrySet().forEach(e -> {
+                JsonObject found = object(e.getValue());
+                if (found != null) {
+                    out.put(e.getKey(), CheckedModel.read(found));
+                }
+            });
+        }
+        return Collections.unmodifiableSortedMap(out);
     }
 
     /** One seed's facts are the section itself; several seeds' are keyed by seed. */

@@ -119,9 +119,45 @@ class RunManifestTest {
                 one.engines(),
                 new TreeMap<>(Map.of("0", facts, "1", facts)),
                 one.weights(),
-                null,
+                new TreeMap<>(),
                 new TreeMap<>(Map.of("res", "ab12  /w/res.safetensors")));
         assertThat(two.toJson().getAsJsonObject("dataset").keySet()).containsExactly("0", "1");
         assertThat(RunManifest.read(two.toJson())).isEqualTo(two);
+    }
+
+    @Test
+    void aChecksFindingsAreTypedAndWrittenAsTheSectionAlwaysWas() {
+        RunManifest.CheckedModel res = new RunManifest.CheckedModel(
+                "identical",
+                new TreeMap<>(Map.of("mxnet", "b0", "pytorch", "a0")),
+                new TreeMap<>(Map.of("mxnet", "b1", "pytorch", "a1")),
+                "a1",
+                null,
+                new TreeMap<>());
+        RunManifest check = RunManifest.start(
+                        new RunManifest.Replica("0.1.0", 1, "check"),
+                        new RunManifest.Experiment("tiny", "ab12", List.of(0L)),
+                        "c0ffee",
+                        new TreeMap<>(),
+                        new TreeMap<>())
+                .withCheck(new TreeMap<>(
+                        Map.of("res", res.withOutcome("equivalent", Map.of("eval_loss", "within 0.1")), "vgg", res)));
+        // The keys of a model's entry, sorted, as the untyped maps wrote them before.
+        assertThat(check.toJson().getAsJsonObject("check").toString())
+                .isEqualTo("{\"res\":{\"final.sha256\":{\"mxnet\":\"b1\",\"pytorch\":\"a1\"},"
+                        + "\"initial.sha256\":{\"mxnet\":\"b0\",\"pytorch\":\"a0\"},"
+                        + "\"outcome.detail\":{\"eval_loss\":\"within 0.1\"},\"outcome.verdict\":\"equivalent\","
+                        + "\"rerun.final.sha256\":\"a1\",\"verdict\":\"identical\"},"
+                        + "\"vgg\":{\"final.sha256\":{\"mxnet\":\"b1\",\"pytorch\":\"a1\"},"
+                        + "\"initial.sha256\":{\"mxnet\":\"b0\",\"pytorch\":\"a0\"},"
+                        + "\"rerun.final.sha256\":\"a1\",\"verdict\":\"identical\"}}");
+        RunManifest read = RunManifest.read(check.toJson());
+        assertThat(read).isEqualTo(check);
+        assertThat(read.check().get("res").outcomeDetail()).containsEntry("eval_loss", "within 0.1");
+        assertThat(read.check().get("vgg").outcomeVerdict()).isNull();
+        // A run has no check section, and a hand-edited one that is not an object reads as none.
+        assertThat(RunManifest.read(JsonParser.parseString("{\"check\": [1]}").getAsJsonObject())
+                        .check())
+                .isEmpty();
     }
 }

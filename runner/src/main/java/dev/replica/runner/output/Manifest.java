@@ -16,21 +16,6 @@ import java.util.concurrent.TimeUnit;
 public final class Manifest {
 
     /**
-     * Makes a section from key-value pairs, sorted by key, so the manifest's text never depends on hash
-     * order (as {@code Map.of} would make it).
-     *
-     * @param keysAndValues alternating keys (strings) and values
-     * @return the section
-     */
-    public static SortedMap<String, Object> section(Object... keysAndValues) {
-        SortedMap<String, Object> map = new TreeMap<>();
-        for (int i = 0; i < keysAndValues.length; i += 2) {
-            map.put((String) keysAndValues[i], keysAndValues[i + 1]);
-        }
-        return map;
-    }
-
-    /**
      * Describes this machine and process: Java, OS, the processor's model and instruction-set flags, and
      * the allocator the launcher chose. The engine describes its own native settings.
      *
