@@ -2,6 +2,7 @@ package dev.replica.cli;
 
 import dev.replica.api.EngineSession;
 import dev.replica.api.Plugin;
+import dev.replica.core.record.EnvironmentFacts;
 import dev.replica.core.record.RunContents;
 import dev.replica.core.record.RunFolder;
 import dev.replica.core.record.RunLock;
@@ -13,7 +14,6 @@ import dev.replica.runner.RunAssembly;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentLoader;
 import dev.replica.runner.config.ExperimentWriter;
-import dev.replica.runner.output.Manifest;
 import dev.replica.runner.plugin.PluginKind;
 import dev.replica.runner.plugin.PluginRegistry;
 import java.io.IOException;
@@ -81,7 +81,7 @@ final class ReproduceCommand implements Callable<Integer> {
         Environment environment = environment(original, text);
         List<String> differences = Reproduction.machineDifferences(
                 original.record(),
-                Manifest.environment(),
+                EnvironmentFacts.current(),
                 engineNow(parent.injector(registry, environment).getInstance(RunAssembly.class), experiment),
                 pluginVersions(registry, original),
                 RunAssembly.replicaVersion());

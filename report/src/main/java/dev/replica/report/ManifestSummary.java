@@ -1,6 +1,7 @@
 package dev.replica.report;
 
 import dev.replica.api.engine.EngineFacts;
+import dev.replica.core.record.EnvironmentFacts;
 import dev.replica.core.record.RunContents;
 import dev.replica.core.record.RunManifest;
 import java.util.ArrayList;
@@ -46,16 +47,19 @@ final class ManifestSummary {
                 "Threads",
                 "requested " + at(engine, EngineFacts.THREADS_REQUESTED) + ", observed "
                         + at(engine, EngineFacts.THREADS));
-        String preload = env.getOrDefault("env.LD_PRELOAD", "");
-        String mallocConf = env.getOrDefault("env.MALLOC_CONF", "");
+        String preload = env.getOrDefault(EnvironmentFacts.LD_PRELOAD, "");
+        String mallocConf = env.getOrDefault(EnvironmentFacts.MALLOC_CONF, "");
         out.put(
                 "Allocator",
                 (preload.isEmpty() ? "system malloc (no LD_PRELOAD)" : preload)
                         + (mallocConf.isEmpty() ? "" : ", MALLOC_CONF=" + mallocConf));
-        out.put("Java", at(env, "java.version") + " (" + at(env, "java.vendor") + ", " + at(env, "java.vm") + ")");
-        out.put("OS", at(env, "os"));
-        out.put("CPU", at(env, "cpu.model") + ", " + at(env, "cpu.cores") + " cores");
-        out.put("CPU instruction sets", at(env, "cpu.isa_flags"));
+        out.put(
+                "Java",
+                at(env, EnvironmentFacts.JAVA_VERSION) + " (" + at(env, EnvironmentFacts.JAVA_VENDOR) + ", "
+                        + at(env, EnvironmentFacts.JAVA_VM) + ")");
+        out.put("OS", at(env, EnvironmentFacts.OS));
+        out.put("CPU", at(env, EnvironmentFacts.CPU_MODEL) + ", " + at(env, EnvironmentFacts.CPU_CORES) + " cores");
+        out.put("CPU instruction sets", at(env, EnvironmentFacts.CPU_ISA_FLAGS));
         out.put("Determinism", at(engine, EngineFacts.DETERMINISM));
         out.put("Self-check", selfChecks(engine));
         out.put("Native settings", nativeSettings(engine));

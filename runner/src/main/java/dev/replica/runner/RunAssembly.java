@@ -20,6 +20,7 @@ import dev.replica.api.engine.EngineFacts;
 import dev.replica.api.engine.ProbeWorkload;
 import dev.replica.api.seed.SeedNames;
 import dev.replica.api.seed.SeedStream;
+import dev.replica.core.record.EnvironmentFacts;
 import dev.replica.core.record.RunFolder;
 import dev.replica.core.record.RunManifest;
 import dev.replica.core.state.SafeFiles;
@@ -218,7 +219,7 @@ public final class RunAssembly {
                         new RunManifest.Replica(replicaVersion(), experiment.format(), command),
                         new RunManifest.Experiment(experiment.name(), RunFolder.sha256(resolved), List.copyOf(seeds)),
                         Manifest.gitCommit(Path.of("").toAbsolutePath()),
-                        Manifest.environment(),
+                        EnvironmentFacts.current(),
                         pluginFacts(used))
                 .withInitialWeights(initialWeights(experiment, recordedInitialWeights(folder)));
     }
