@@ -9,6 +9,7 @@ import dev.replica.core.state.ModelState;
 import dev.replica.core.state.TensorFile;
 import dev.replica.core.training.ModelTrainer;
 import dev.replica.core.training.TrainingSetup;
+import dev.replica.core.training.TrainingStep;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Collections;
@@ -79,8 +80,15 @@ final class Lane implements AutoCloseable {
         ModelTrainer.StepResult r = trainer.trainStep(step);
         double norm = measureNorm ? Weights.norm(trainer.block()) : Double.NaN;
         // A gradient that is not finite stopped the step before its update: the lane has diverged.
-        double loss = r.nonFiniteGradient() == null ? r.loss() : Double.NaN;
-        return new StepMetrics(step, r.epoch(), r.rate(), loss, (double) r.correct() / r.examples(), norm);
+        TrainingStep.Outcome o = r.outcome();
+        boolean updated = o.nonFiniteGradient() == null;
+        return new StepMetrics(
+                step,
+                r.epoch(),
+                r.rate(),
+                updated ? o.loss() : Double.NaN,
+                updated ? (double) o.correct() / o.examples() : 0,
+                norm);
     }
 
     /**

@@ -370,18 +370,14 @@ public final class ModelTrainer implements AutoCloseable {
     }
 
     /**
-     * What one training step gave.
+     * What one global training step gave, and where in training it was.
      *
-     * @param loss the batch's mean loss before the update
-     * @param correct how many examples of the batch were classified right before the update
-     * @param examples the number of examples in the batch
+     * @param outcome the step's loss, examples classified right and first non-finite gradient, all before
+     *     the update (a step whose gradient is not finite does not update)
      * @param epoch the step's epoch, from 1
      * @param rate the learning rate the step trained with
-     * @param nonFiniteGradient the first parameter whose gradient held a NaN or an infinity, in which case
-     *     the step did not update; {@code null} when every gradient was finite
      */
-    public record StepResult(
-            double loss, int correct, int examples, int epoch, double rate, String nonFiniteGradient) {}
+    public record StepResult(TrainingStep.Outcome outcome, int epoch, double rate) {}
 
     /**
      * Trains one global step (from 0, counted across epochs) and reads what it computed: its batch is the
@@ -396,13 +392,7 @@ public final class ModelTrainer implements AutoCloseable {
         Unread unread = new Unread();
         unread.add(startStep(step));
         Read r = unread.read().get(0);
-        return new StepResult(
-                r.outcome().loss(),
-                r.outcome().nonFiniteGradient() == null ? r.outcome().correct() : 0,
-                r.outcome().examples(),
-                r.epoch(),
-                r.rate(),
-                r.outcome().nonFiniteGradient());
+        return new StepResult(r.outcome(), r.epoch(), r.rate());
     }
 
     /**

@@ -40,14 +40,6 @@ import java.util.function.Function;
 public final class TrainingStep {
 
     /**
-     * What a step computed.
-     *
-     * @param loss the batch's mean loss before the update
-     * @param correct how many examples the logits classified right
-     */
-    public record Result(double loss, int correct) {}
-
-    /**
      * A step whose figures are still on the engine.
      *
      * @param loss the mean loss, a scalar
@@ -157,11 +149,11 @@ public final class TrainingStep {
      *
      * @param batch the batch
      * @param rate the learning rate
-     * @return the loss and the number classified right, both before the update
+     * @return the loss and the number classified right, both before the update; every gradient finite
      * @throws NonFiniteGradientException when a gradient held a NaN or an infinity (the weights were
      *     updated with it: stop training)
      */
-    public Result run(Batch batch, double rate) {
+    public Outcome run(Batch batch, double rate) {
         Outcome o;
         try (Pending p = start(batch, rate)) {
             o = finish(List.of(p), classes, trainablePaths()).get(0);
@@ -169,7 +161,7 @@ public final class TrainingStep {
         if (o.nonFiniteGradient() != null) {
             throw new NonFiniteGradientException(o.nonFiniteGradient(), o.loss());
         }
-        return new Result(o.loss(), o.correct());
+        return o;
     }
 
     /**

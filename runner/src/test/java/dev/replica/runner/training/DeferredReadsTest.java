@@ -12,6 +12,7 @@ import dev.replica.core.state.EpochRecord;
 import dev.replica.core.training.ModelTrainer;
 import dev.replica.core.training.ProgressListener;
 import dev.replica.core.training.TrainingSetup;
+import dev.replica.core.training.TrainingStep;
 import dev.replica.runner.Environment;
 import dev.replica.runner.RunAssembly;
 import dev.replica.runner.TinyExperiment;
@@ -59,7 +60,7 @@ class DeferredReadsTest {
                     List<Double> single = new ArrayList<>();
                     double lossSum = 0;
                     for (int s = 0; s < steps; s++) {
-                        ModelTrainer.StepResult r = oneByOne.trainStep(s);
+                        TrainingStep.Outcome r = oneByOne.trainStep(s).outcome();
                         single.add(r.loss());
                         if (s < setup.stepsPerEpoch()) {
                             lossSum += r.loss() * r.examples();
