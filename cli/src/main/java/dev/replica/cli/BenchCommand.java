@@ -28,6 +28,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -168,7 +169,7 @@ final class BenchCommand implements Callable<Integer> {
                         home(),
                         threads,
                         new double[] {sgd.getDouble("lr"), sgd.getDouble("momentum"), sgd.getDouble("weight_decay")},
-                        cifar10(experiment));
+                        cifar10(experiment, parent.env()));
         CpuInfo cpu = CpuInfo.current();
         parent.out()
                 .println("replica bench: " + labels.size() + " models x " + engines.size() + " engines, " + rounds
@@ -214,7 +215,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The CIFAR-10 folder the PyTorch peer reads its batches from, when the file trains on CIFAR-10. */
-    private Path cifar10(Experiment experiment) {
+    static Path cifar10(Experiment experiment, Map<String, String> env) {
         if (!experiment.dataset().plugin().equals("cifar10")) {
             return null;
         }
@@ -222,7 +223,7 @@ final class BenchCommand implements Callable<Integer> {
         if (root != null && !root.toString().isBlank()) {
             return Path.of(root.toString());
         }
-        return Environment.from(parent.env()).dataRoot().resolve("cifar10");
+        return Environment.from(env).dataRoot().resolve("cifar10");
     }
 
     /** The checkout this build runs from, where {@code tools/pytorch} is. */
@@ -299,7 +300,7 @@ final class BenchCommand implements Callable<Integer> {
                             experiment.engine().params().getInt("threads"),
                             new double[] {sgd.getDouble("lr"), sgd.getDouble("momentum"), sgd.getDouble("weight_decay")
                             },
-                            null);
+                            cifar10(experiment, parent.env()));
             Path dir = Files.createTempDirectory(Files.createDirectories(scratch), "worker");
             try {
                 LoopBenchmark bench = new LoopBenchmark(assembly, registry);
