@@ -544,7 +544,9 @@ public final class BenchReport {
                 fixed(replica.pageFaults(), 0),
                 "",
                 peer == null ? "-" : fixed(peer.pageFaults(), 0),
-                peer == null ? "-" : String.format(Locale.ROOT, "%+.0f", replica.pageFaults() - peer.pageFaults())));
+                peer == null || Double.isNaN(replica.pageFaults() - peer.pageFaults())
+                        ? "-"
+                        : String.format(Locale.ROOT, "%+.0f", replica.pageFaults() - peer.pageFaults())));
         table(
                 b,
                 List.of("operator", "Replica calls", "Replica ms", "PyTorch calls", "PyTorch ms", "Replica - PyTorch"),

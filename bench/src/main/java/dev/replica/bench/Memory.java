@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The process's resident memory as Linux reports it. */
+/** The process's memory as Linux reports it: its peak resident size, its page faults. */
 final class Memory {
 
     private Memory() {}
@@ -27,5 +27,22 @@ final class Memory {
             return -1;
         }
         return -1;
+    }
+
+    /**
+     * Returns this process's minor page faults so far ({@code minflt} of {@code /proc/self/stat}): its first
+     * touches of memory pages.
+     *
+     * @return the count, or -1 where the system does not report it
+     */
+    static long minorPageFaults() {
+        try {
+            String stat = Files.readString(Path.of("/proc/self/stat"), StandardCharsets.US_ASCII);
+            // After the command's closing parenthesis: state, ppid, pgrp, session, tty, tpgid, flags, minflt.
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(fields[7]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 }

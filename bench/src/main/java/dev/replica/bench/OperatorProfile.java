@@ -162,22 +162,6 @@ public record OperatorProfile(int steps, double seconds, double pageFaults, Map<
     }
 
     /**
-     * Returns this process's minor page faults so far, from Linux's {@code /proc/self/stat}.
-     *
-     * @return the count, or -1 where the system does not say
-     */
-    public static long minorPageFaults() {
-        try {
-            String stat = Files.readString(Path.of("/proc/self/stat"), StandardCharsets.US_ASCII);
-            // After the command's closing parenthesis: state, ppid, pgrp, session, tty, tpgid, flags, minflt.
-            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(fields[7]);
-        } catch (IOException | RuntimeException e) {
-            return -1; // not Linux, or /proc not mounted
-        }
-    }
-
-    /**
      * Returns a step's wall time, profiler running.
      *
      * @return milliseconds per step
