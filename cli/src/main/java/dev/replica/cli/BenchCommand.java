@@ -56,8 +56,8 @@ final class BenchCommand implements Callable<Integer> {
             index = "0",
             arity = "0..1",
             paramLabel = "FILE",
-            description = "an experiment file whose models to measure (default: resnet18 at widths 8, 16, 64 "
-                    + "and vgg19bn at /8, /4 and full width, on CIFAR-10, batch 128)")
+            description = "an experiment file whose models to measure (default: resnet18 at widths 8, 16, 64, "
+                    + "vgg19bn at /8, /4 and full width, and the CIFAR ResNet-20 and -56, on CIFAR-10, batch 128)")
     Path file;
 
     @CommandLine.Mixin

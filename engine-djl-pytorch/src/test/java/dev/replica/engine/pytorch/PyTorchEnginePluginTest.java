@@ -5,13 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
 import dev.replica.api.EngineContext;
 import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
 import dev.replica.api.UserException;
 import dev.replica.api.engine.InstructionSet;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
@@ -43,6 +49,34 @@ class PyTorchEnginePluginTest {
                     .containsEntry("batchnorm.running_var", "unbiased batch variance")
                     .containsKeys("device", "threads");
         }
+    }
+
+    @Test
+    void blocksInferTheirShapesOnThisEngineWhateverDjlsDefaultWas() {
+        // DJL's LambdaBlock infers its shape on a dummy input of DJL's default engine: MXNet wherever it is
+        // installed. Its oneDNN would start a second OpenMP pool in libtorch's libgomp and slow every step.
+        String property = "ai.djl.default_engine";
+        String before = System.getProperty(property);
+        plugin.open(plugin.schema().defaults(), CONTEXT).close(); // DJL checks its default when it first loads
+        System.setProperty(property, "NoSuchEngine");
+        List<String> inferredOn = new ArrayList<>();
+        try (EngineSession session = plugin.open(plugin.schema().defaults(), CONTEXT);
+                NDManager manager = session.newManager()) {
+            SequentialBlock block = new SequentialBlock()
+                    .add(new LambdaBlock(x -> {
+                        inferredOn.add(x.head().getManager().getEngine().getEngineName());
+                        return x;
+                    }))
+                    .add(Linear.builder().setUnits(2).build());
+            block.initialize(manager, DataType.FLOAT32, new Shape(1, 3));
+        } finally {
+            if (before == null) {
+                System.clearProperty(property);
+            } else {
+                System.setProperty(property, before);
+            }
+        }
+        assertThat(inferredOn).isNotEmpty().containsOnly("PyTorch");
     }
 
     @Test
