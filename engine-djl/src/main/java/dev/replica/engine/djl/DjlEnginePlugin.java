@@ -45,9 +45,6 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
 
     public static final String RELAXED = "relaxed";
 
-    /** DJL's system property for its default engine. */
-    static final String DJL_DEFAULT_ENGINE = "ai.djl.default_engine";
-
     private static final Logger LOG = LogManager.getLogger(DjlEnginePlugin.class);
 
     private static final ParameterSchema SCHEMA = ParameterSchema.of(
@@ -148,20 +145,6 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
                         e.getValue() == null ? "it unset" : e.getKey() + "=" + e.getValue());
             }
         }
-    }
-
-    /**
-     * Makes an engine DJL's default, the one its shape inference ({@code LambdaBlock}, {@code ParallelBlock})
-     * builds dummy inputs on. Left to DJL, the default is MXNet whenever it is installed: a PyTorch model's
-     * first initialisation then loads MXNet and runs its oneDNN, whose OpenMP binds to libtorch's libgomp
-     * and starts a second thread pool there. With more pool threads than cores libgomp stops spinning, so
-     * every parallel region of the PyTorch step waits for a sleeping thread (design.md, section
-     * "One OpenMP pool").
-     *
-     * @param djlName DJL's name of the engine
-     */
-    static void makeDjlDefault(String djlName) {
-        System.setProperty(DJL_DEFAULT_ENGINE, djlName);
     }
 
     /**
@@ -307,7 +290,10 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         requestThreads(threads);
         try {
             Engine engine = Engine.getEngine(djlEngineName());
-            makeDjlDefault(djlEngineName());
+            // DJL infers LambdaBlock and ParallelBlock shapes on its default engine (MXNet wherever it is
+            // installed); left so, a PyTorch run loads MXNet, whose oneDNN starts a second OpenMP pool in
+            // libtorch's libgomp and stops its spinning (design.md, "One OpenMP pool").
+            System.setProperty("ai.djl.default_engine", djlEngineName());
             if (first) {
                 afterFirstLoad(engine);
             }
