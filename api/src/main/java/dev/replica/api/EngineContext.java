@@ -1,5 +1,6 @@
 package dev.replica.api;
 
+import dev.replica.api.engine.InstructionSet;
 import dev.replica.api.engine.ProbeWorkload;
 import java.nio.file.Path;
 import java.util.Map;
@@ -15,12 +16,19 @@ import java.util.Objects;
  * @param probeProcess whether this process is one of the probe's own: it loads with the instruction set
  *     it was given and proves nothing
  * @param fresh whether to probe again, ignoring kept verdicts ({@code replica doctor --fresh})
+ * @param trainedAt the instruction set {@code engine.isa: auto} tries first, or {@code null}: the one a run
+ *     folder's manifest records, so that resuming, evaluating or reproducing a run computes with the kernels
+ *     that trained it (a process whose {@code auto} would choose otherwise, e.g. after a verdict was withdrawn)
  */
-public record EngineContext(Path verdictCache, ProbeWorkload workload, boolean probeProcess, boolean fresh) {
+public record EngineContext(
+        Path verdictCache, ProbeWorkload workload, boolean probeProcess, boolean fresh, InstructionSet trainedAt) {
 
-    /** Checks that the cache folder is given. */
+    /** Checks that the cache folder is given, and that a run's setting is a setting. */
     public EngineContext {
         Objects.requireNonNull(verdictCache, "verdictCache");
+        if (trainedAt == InstructionSet.AUTO) {
+            throw new IllegalArgumentException("trainedAt: a run records the setting it used, never auto");
+        }
     }
 
     /**
@@ -29,7 +37,7 @@ public record EngineContext(Path verdictCache, ProbeWorkload workload, boolean p
      * @param verdictCache where verdicts are kept
      */
     public EngineContext(Path verdictCache) {
-        this(verdictCache, null, false, false);
+        this(verdictCache, null, false, false, null);
     }
 
     /**
@@ -52,7 +60,7 @@ public record EngineContext(Path verdictCache, ProbeWorkload workload, boolean p
      * @return the context
      */
     public EngineContext withWorkload(ProbeWorkload probed) {
-        return new EngineContext(verdictCache, probed, probeProcess, fresh);
+        return new EngineContext(verdictCache, probed, probeProcess, fresh, trainedAt);
     }
 
     /**
@@ -61,7 +69,7 @@ public record EngineContext(Path verdictCache, ProbeWorkload workload, boolean p
      * @return the context
      */
     public EngineContext probingAgain() {
-        return new EngineContext(verdictCache, workload, probeProcess, true);
+        return new EngineContext(verdictCache, workload, probeProcess, true, trainedAt);
     }
 
     /**
@@ -70,6 +78,16 @@ public record EngineContext(Path verdictCache, ProbeWorkload workload, boolean p
      * @return the context
      */
     public EngineContext inProbeProcess() {
-        return new EngineContext(verdictCache, workload, true, fresh);
+        return new EngineContext(verdictCache, workload, true, fresh, trainedAt);
+    }
+
+    /**
+     * Returns this context for a run that trained at an instruction set: {@code auto} tries it first.
+     *
+     * @param isa the setting the run's manifest records, or {@code null} for none
+     * @return the context
+     */
+    public EngineContext withTrainedAt(InstructionSet isa) {
+        return new EngineContext(verdictCache, workload, probeProcess, fresh, isa);
     }
 }

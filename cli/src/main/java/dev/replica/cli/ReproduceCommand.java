@@ -78,7 +78,8 @@ final class ReproduceCommand implements Callable<Integer> {
         PrintWriter text = spec.commandLine().getOut();
 
         // The data first: the engine's probe trains the run's models on it.
-        Environment environment = environment(original, text);
+        // At the instruction set the run trained at, when this machine still proves it: the same kernels.
+        Environment environment = environment(original, text).trainedLike(folder);
         List<String> differences = Reproduction.machineDifferences(
                 original.record(),
                 EnvironmentFacts.current(),

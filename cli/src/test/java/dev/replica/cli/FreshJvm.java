@@ -72,8 +72,22 @@ public final class FreshJvm {
      * @return what it printed
      */
     public static Result run(Path workDir, String... args) throws IOException, InterruptedException {
+        return run(workDir, List.of(), args);
+    }
+
+    /**
+     * Runs to completion (at most five minutes) with extra JVM arguments, e.g. a system property.
+     *
+     * @param workDir the working directory
+     * @param jvmArgs the JVM's arguments
+     * @param args the command line
+     * @return what it printed
+     */
+    public static Result run(Path workDir, List<String> jvmArgs, String... args)
+            throws IOException, InterruptedException {
         Path log = Files.createTempFile(workDir, "jvm", ".out");
-        Process p = builder(workDir, log, args).start();
+        Process p = builder(workDir, log, jvmArgs, "dev.replica.cli.ReplicaCli", args)
+                .start();
         if (!p.waitFor(5, TimeUnit.MINUTES)) {
             p.destroyForcibly();
             throw new AssertionError("replica " + String.join(" ", args) + " did not finish in 5 minutes");

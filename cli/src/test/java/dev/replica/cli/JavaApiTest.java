@@ -11,6 +11,7 @@ import dev.replica.core.training.ProgressListener;
 import dev.replica.core.training.StopRequest;
 import dev.replica.core.training.TrainingStoppedException;
 import dev.replica.runner.Replica;
+import dev.replica.runner.RunAssembly;
 import dev.replica.runner.TinyExperiment;
 import dev.replica.runner.config.Experiment;
 import dev.replica.runner.config.ExperimentWriter;
@@ -48,11 +49,19 @@ class JavaApiTest {
                 .isGreaterThanOrEqualTo(seen.top().get(1).probability());
         assertThat(seen.run().histories().get("small").get(1L)).hasSize(2);
 
-        // The command, given the same experiment in a fresh process, writes the same history to the byte.
+        // The command, given the same experiment in a fresh process, writes the same history to the byte: at
+        // the instruction set this JVM ran it (its auto is pinned; a fresh JVM's auto decides for itself).
         Path file = dir.resolve("same.yaml");
         Files.writeString(file, ExperimentWriter.toYaml(seen.run().experiment()));
+        String isa = RunAssembly.trainedAt(seen.run().folder()).word();
         FreshJvm.Result r = FreshJvm.run(
-                dir, "run", file.toString(), "--out", dir.resolve("cli").toString());
+                dir,
+                "run",
+                file.toString(),
+                "--set",
+                "engine.isa=" + isa,
+                "--out",
+                dir.resolve("cli").toString());
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
         Path cli = TinyExperiment.runFolder(dir, r.out());
         assertThat(Files.readAllBytes(cli.resolve("small/history.csv")))

@@ -1,6 +1,7 @@
 package dev.replica.runner;
 
 import dev.replica.api.EngineContext;
+import dev.replica.api.engine.InstructionSet;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -20,6 +21,18 @@ public record Environment(Path dataRoot, EngineContext engine) {
      */
     public Environment(Path dataRoot) {
         this(dataRoot, EngineContext.from(System.getenv()));
+    }
+
+    /**
+     * Returns these settings for a command that goes on from a run folder (resume, eval, reproduce): {@code
+     * engine.isa: auto} tries first the instruction set the folder's manifest records.
+     *
+     * @param runFolder the run folder
+     * @return the settings; these when the folder records no setting
+     */
+    public Environment trainedLike(Path runFolder) {
+        InstructionSet isa = RunAssembly.trainedAt(runFolder);
+        return isa == null ? this : new Environment(dataRoot, engine.withTrainedAt(isa));
     }
 
     /**

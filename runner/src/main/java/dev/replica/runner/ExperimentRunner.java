@@ -97,7 +97,7 @@ public final class ExperimentRunner {
             throws IOException {
         RunManifest manifest = assembly.manifest(folder, experiment, "run", experiment.seeds(), List.of(experiment));
         Path manifestFile = folder.path().resolve(RunFolder.MANIFEST);
-        try (EngineSession session = assembly.openEngine(experiment)) {
+        try (EngineSession session = assembly.openEngine(experiment, folder.path())) {
             SortedMap<String, String> engineFacts = assembly.describeEngine(session, experiment.engine());
             manifest = manifest.withEngine(engineFacts);
             manifest.write(manifestFile);

@@ -17,6 +17,7 @@ import dev.replica.api.SchedulePlugin;
 import dev.replica.api.UpdateRule;
 import dev.replica.api.UserException;
 import dev.replica.api.engine.EngineFacts;
+import dev.replica.api.engine.InstructionSet;
 import dev.replica.api.engine.ProbeWorkload;
 import dev.replica.api.seed.SeedNames;
 import dev.replica.api.seed.SeedStream;
@@ -35,12 +36,14 @@ import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.apache.logging.log4j.LogManager;
@@ -80,8 +83,25 @@ public final class RunAssembly {
      * @return the session; the caller closes it
      */
     public EngineSession openEngine(Experiment experiment) {
+        return open(experiment, environment.engine());
+    }
+
+    /**
+     * Opens the engine of a run folder's experiment: under {@code engine.isa: auto} the instruction set its
+     * manifest records comes first, so that resuming or evaluating the run computes with the kernels that
+     * trained it, whatever this process's {@code auto} would choose.
+     *
+     * @param experiment the run's experiment
+     * @param runFolder the run folder; a new one (no manifest yet) changes nothing
+     * @return the session; the caller closes it
+     */
+    public EngineSession openEngine(Experiment experiment, Path runFolder) {
+        return open(experiment, environment.trainedLike(runFolder).engine());
+    }
+
+    private EngineSession open(Experiment experiment, EngineContext given) {
         EnginePlugin plugin = registry.engine(experiment.engine().plugin());
-        EngineContext context = environment.engine();
+        EngineContext context = given;
         if (!context.probeProcess()) {
             context = context.withWorkload(probeWorkload(experiment));
         }
@@ -225,17 +245,39 @@ public final class RunAssembly {
     }
 
     /** What a run folder's manifest already says its models started from: a resumed run keeps it. */
-    private static Map<String, String> recordedInitialWeights(RunFolder folder) throws IOException {
-        Path file = folder.path().resolve(RunFolder.MANIFEST);
-        if (!Files.isRegularFile(file)) {
-            return Map.of();
+    private static Map<String, String> recordedInitialWeights(RunFolder folder) {
+        return recorded(folder.path())
+                .<Map<String, String>>map(RunManifest::initialWeights)
+                .orElse(Map.of());
+    }
+
+    /**
+     * The instruction set a run folder's engine ran at, as its manifest records it.
+     *
+     * @param runFolder the run folder
+     * @return the setting, or {@code null} for a folder without one (new, a check's, an older or unreadable manifest)
+     */
+    public static InstructionSet trainedAt(Path runFolder) {
+        String word =
+                recorded(runFolder).map(m -> m.engine().get(EngineFacts.ISA)).orElse(null);
+        try {
+            return word == null || word.equals(InstructionSet.AUTO.word()) ? null : InstructionSet.of(word);
+        } catch (IllegalArgumentException e) {
+            return null; // a setting of a later version: this process's auto decides
+        }
+    }
+
+    /** A run folder's manifest, when it has one that reads; the commands that need it whole check it. */
+    private static Optional<RunManifest> recorded(Path runFolder) {
+        Path file = runFolder.resolve(RunFolder.MANIFEST);
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
         }
         try {
-            return RunManifest.read(JsonParser.parseString(Files.readString(file, StandardCharsets.UTF_8))
-                            .getAsJsonObject())
-                    .initialWeights();
-        } catch (RuntimeException e) {
-            return Map.of();
+            return Optional.of(RunManifest.read(
+                    JsonParser.parseString(SafeFiles.readText(file, "manifest")).getAsJsonObject()));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
         }
     }
 

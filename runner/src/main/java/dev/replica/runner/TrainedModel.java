@@ -154,7 +154,7 @@ public final class TrainedModel implements AutoCloseable {
         }
         RunAssembly assembly = new RunAssembly(registry, environment);
         ModelPlugin plugin = registry.model(use.plugin());
-        EngineSession session = assembly.openEngine(experiment);
+        EngineSession session = assembly.openEngine(experiment, runDir);
         BuiltModel model = null;
         try {
             DataSplits data = data(registry, assembly, experiment, runDir, s);

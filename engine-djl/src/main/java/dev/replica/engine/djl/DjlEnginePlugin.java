@@ -21,6 +21,7 @@ import dev.replica.api.params.ParameterSchema;
 import dev.replica.api.params.ParameterSpec;
 import dev.replica.api.params.Params;
 import dev.replica.api.seed.SeedStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -194,6 +195,19 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         DeterminismProbe probe = this.probe != null ? this.probe : DeterminismProbe.at(context.verdictCache());
         InstructionSet loaded = loadedInstructionSet(threads);
         List<InstructionSet> candidates = requested == InstructionSet.AUTO ? autoCandidates() : List.of(requested);
+        // A setting the experiment names is proved as it is; only auto's choice follows the run.
+        InstructionSet trainedAt = requested == InstructionSet.AUTO ? context.trainedAt() : null;
+        String whyNotTrainedAt = null;
+        if (trainedAt != null && candidates.contains(trainedAt)) {
+            // A run's own setting first: resuming or evaluating it then computes with the kernels that trained it.
+            List<InstructionSet> reordered = new ArrayList<>(List.of(trainedAt));
+            candidates.stream().filter(c -> c != trainedAt).forEach(reordered::add);
+            candidates = reordered;
+        } else if (trainedAt != null) {
+            whyNotTrainedAt = "auto may choose only "
+                    + candidates.stream().map(InstructionSet::word).toList() + " here (-D"
+                    + InstructionSet.AUTO_PROPERTY + ")";
+        }
         if (loaded != null && requested == InstructionSet.AUTO) {
             // The natives read their settings once: once loaded here, the engine's is the only one left.
             candidates = List.of(loaded);
@@ -230,8 +244,21 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
                         + "here)");
             }
             LOG.warn("{}; engine.determinism is relaxed, so this goes on and the manifest says so", verdict.summary());
+        } else if (trainedAt != null && verdict.used() == trainedAt) {
+            LOG.info("Determinism: {}, the setting the run trained at", verdict.summary());
         } else if (verdict.pinned()) {
             LOG.info("Determinism: {}", verdict.summary());
+        }
+        if (trainedAt != null && verdict.used() != trainedAt) {
+            LOG.warn(
+                    "The run trained at instruction sets {}, which this process cannot use ({}): it computes at {}, "
+                            + "so its numbers may differ from the run's (a resumed run's from those of a run that "
+                            + "never stopped)",
+                    trainedAt.word(),
+                    loaded != null
+                            ? "the engine already loaded here at " + loaded.word()
+                            : whyNotTrainedAt != null ? whyNotTrainedAt : verdict.summary(),
+                    verdict.used().word());
         }
         Engine engine = load(threads, verdict.used());
         return new Session(
