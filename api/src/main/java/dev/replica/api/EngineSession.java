@@ -105,6 +105,18 @@ public interface EngineSession extends AutoCloseable {
     default void withdrawVerdict(String why) {}
 
     /**
+     * Returns a model's input batch in the memory layout this session's kernels are set to read (an engine's
+     * {@code memory_format}): the same values, in another order in memory. Training, evaluation and the
+     * determinism probe all feed models through it. By default the batch as made.
+     *
+     * @param batch the batch, as made from the data
+     * @return the batch the model reads
+     */
+    default NDArray inKernelLayout(NDArray batch) {
+        return batch;
+    }
+
+    /**
      * Returns the engine's own profiler of operator calls, where it has one; by default none.
      *
      * @return the profiler, or empty

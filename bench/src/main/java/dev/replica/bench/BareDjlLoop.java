@@ -13,6 +13,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import dev.replica.api.Batch;
+import dev.replica.api.EngineSession;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,6 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class BareDjlLoop implements AutoCloseable {
 
     private final Engine engine;
+    private final EngineSession session;
     private final NDManager manager;
     private final Block block;
     private final AtomicLong step;
@@ -40,7 +42,7 @@ final class BareDjlLoop implements AutoCloseable {
     /**
      * Creates the loop over an initialised block.
      *
-     * @param engine the engine
+     * @param session the engine, whose memory layout the input takes as Replica's does
      * @param manager the block's manager
      * @param block the model, initialised
      * @param step the step the block's dropout reads; set before each step
@@ -50,7 +52,7 @@ final class BareDjlLoop implements AutoCloseable {
      * @param weightDecay the L2 factor
      */
     BareDjlLoop(
-            Engine engine,
+            EngineSession session,
             NDManager manager,
             Block block,
             AtomicLong step,
@@ -58,7 +60,8 @@ final class BareDjlLoop implements AutoCloseable {
             double lr,
             double momentum,
             double weightDecay) {
-        this.engine = engine;
+        this.engine = session.engine();
+        this.session = session;
         this.manager = manager;
         this.block = block;
         this.step = step;
@@ -86,7 +89,7 @@ final class BareDjlLoop implements AutoCloseable {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             int n = batch.size();
-            NDArray x = manager.create(batch.features(), batch.shape());
+            NDArray x = session.inKernelLayout(manager.create(batch.features(), batch.shape()));
             float[] oneHot = new float[n * classes];
             for (int i = 0; i < n; i++) {
                 oneHot[i * classes + batch.labels()[i]] = 1f;

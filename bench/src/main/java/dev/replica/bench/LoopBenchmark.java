@@ -403,7 +403,7 @@ public final class LoopBenchmark {
                                 setup.data().exampleShape().getShape(),
                                 scratch.resolve("peer.log"));
                 BareDjlLoop bare = new BareDjlLoop(
-                        setup.session().engine(),
+                        setup.session(),
                         manager,
                         bareBlock(setup, label, plugin, params, bareStep, manager),
                         bareStep,

@@ -31,6 +31,9 @@ public record EngineFacts(SortedMap<String, String> all) {
     public static final String ISA_REQUESTED = "isa.requested";
     /** The instruction-set setting the engine used: the determinism decision. */
     public static final String ISA = "isa";
+
+    /** The memory layout of a model's input that the kernels read ({@code contiguous}, {@code channels_last}). */
+    public static final String MEMORY_FORMAT = "memory_format";
     /** The determinism decision in words, with its evidence. */
     public static final String DETERMINISM = "determinism";
     /** Whether the probe proved the setting bit-identical across processes. */

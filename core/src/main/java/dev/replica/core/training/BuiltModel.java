@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * One model of a run, built from its plugin on the run's engine, checked (its classes, no parameter left to
@@ -37,6 +38,7 @@ public final class BuiltModel implements AutoCloseable {
     private final int classes;
     private final int evalBatchSize;
     private final AtomicLong step;
+    private final UnaryOperator<NDArray> inputLayout;
 
     /**
      * Builds, checks and initialises a model.
@@ -72,6 +74,7 @@ public final class BuiltModel implements AutoCloseable {
                     + classes + " in the model's params");
         }
         this.manager = setup.session().newManager();
+        this.inputLayout = setup.session()::inKernelLayout;
         try {
             // Seed the engine's own generator too, though nothing that decides a result draws from it.
             setup.session().seed(setup.seeds().child(SeedNames.engine(label)).seed());
@@ -215,7 +218,8 @@ public final class BuiltModel implements AutoCloseable {
 
     /** The logits in inference mode, in the model's precision; the caller's scope frees them. */
     private NDArray forward(Batch batch) {
-        NDArray x = TrainingStep.inPrecisionOf(block, manager.create(batch.features(), batch.shape()));
+        NDArray x =
+                inputLayout.apply(TrainingStep.inPrecisionOf(block, manager.create(batch.features(), batch.shape())));
         return block.forward(new ParameterStore(manager, false), new NDList(x), false)
                 .singletonOrThrow();
     }

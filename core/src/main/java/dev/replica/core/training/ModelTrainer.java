@@ -124,7 +124,8 @@ public final class ModelTrainer implements AutoCloseable {
                 setup.rule(),
                 optimizerState,
                 classes,
-                setup.session()::gradientCheck);
+                setup.session()::gradientCheck,
+                setup.session()::inKernelLayout);
         this.batches = new BatchPrefetcher(setup, label);
     }
 

@@ -24,6 +24,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * The one training step every part of Replica runs (run, resume, reproduce, check and the testkit's
@@ -89,6 +90,7 @@ public final class TrainingStep {
     private final int classes;
     private final DataType precision;
     private final Function<NDList, NDArray> gradientCheck;
+    private final UnaryOperator<NDArray> inputLayout;
     private final List<Pair<String, Parameter>> trainable = new ArrayList<>();
     private final KernelFault fault = KernelFault.installed();
     private ProbeTrace.Recorder recorder;
@@ -107,7 +109,7 @@ public final class TrainingStep {
      */
     public TrainingStep(
             Engine engine, NDManager manager, Block block, UpdateRule rule, OptimizerState state, int classes) {
-        this(engine, manager, block, rule, state, classes, EngineSession::finiteChecks);
+        this(engine, manager, block, rule, state, classes, EngineSession::finiteChecks, UnaryOperator.identity());
     }
 
     /**
@@ -120,6 +122,7 @@ public final class TrainingStep {
      * @param state the rule's state
      * @param classes the number of classes (logits per example)
      * @param gradientCheck the engine session's {@link EngineSession#gradientCheck}
+     * @param inputLayout the engine session's {@link EngineSession#inKernelLayout}
      */
     public TrainingStep(
             Engine engine,
@@ -128,8 +131,10 @@ public final class TrainingStep {
             UpdateRule rule,
             OptimizerState state,
             int classes,
-            Function<NDList, NDArray> gradientCheck) {
+            Function<NDList, NDArray> gradientCheck,
+            UnaryOperator<NDArray> inputLayout) {
         this.gradientCheck = gradientCheck;
+        this.inputLayout = inputLayout;
         this.engine = engine;
         this.manager = manager;
         this.block = block;
@@ -178,6 +183,7 @@ public final class TrainingStep {
             if (x.getDataType() != precision) {
                 x = x.toType(precision, false);
             }
+            x = inputLayout.apply(x);
             NDArray logits;
             NDArray loss;
             try (GradientCollector collector = engine.newGradientCollector()) {

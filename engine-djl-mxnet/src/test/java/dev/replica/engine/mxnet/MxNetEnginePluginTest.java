@@ -7,6 +7,7 @@ import dev.replica.api.EngineContext;
 import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
 import dev.replica.engine.djl.NativeEnvironment;
+import java.util.Map;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
 
@@ -15,6 +16,18 @@ class MxNetEnginePluginTest {
     private static final EngineContext CONTEXT = EngineContext.from(System.getenv());
 
     private final EnginePlugin plugin = new MxNetEnginePlugin();
+
+    @Test
+    void readsItsInputOnlyAsMadeAndSaysSo() {
+        // MXNet's convolutions read NCHW arrays only; channels_last is a PyTorch layout.
+        assertThat(plugin.schema()
+                        .validate(Map.of("memory_format", "channels_last"))
+                        .problems())
+                .singleElement()
+                .satisfies(p -> assertThat(p.key()).isEqualTo("memory_format"))
+                .satisfies(p -> assertThat(p.message()).contains("channels_last", "contiguous"));
+        assertThat(plugin.schema().defaults().getString("memory_format")).isEqualTo("contiguous");
+    }
 
     @Test
     void isFoundThroughMetaInfServices() {

@@ -1,6 +1,7 @@
 package dev.replica.engine.pytorch;
 
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
@@ -16,10 +17,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 
 /**
  * The {@code pytorch} engine: DJL's PyTorch backend on the CPU natives from Maven Central. PyTorch reads
@@ -27,6 +30,9 @@ import java.util.TreeMap;
  * JVM it runs in.
  */
 public final class PyTorchEnginePlugin extends DjlEnginePlugin {
+
+    /** The memory layout of PyTorch's {@code torch.channels_last}: NCHW values stored NHWC. */
+    public static final String CHANNELS_LAST = "channels_last";
 
     /** Creates the plugin (ServiceLoader). */
     public PyTorchEnginePlugin() {}
@@ -54,6 +60,37 @@ public final class PyTorchEnginePlugin extends DjlEnginePlugin {
     protected void requestThreads(int threads) {
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    }
+
+    @Override
+    protected List<String> memoryFormats() {
+        return List.of(CONTIGUOUS, CHANNELS_LAST);
+    }
+
+    @Override
+    protected UnaryOperator<NDArray> inputLayout(String memoryFormat) {
+        return CHANNELS_LAST.equals(memoryFormat) ? PyTorchEnginePlugin::channelsLast : super.inputLayout(memoryFormat);
+    }
+
+    /**
+     * Stores an NCHW batch in NHWC order, PyTorch's {@code channels_last}: the shape and every value stay,
+     * and convolutions, BatchNorm, ReLU and additions then keep the layout, so oneDNN reads and writes
+     * activations without reordering them. DJL has no call for a memory format: a reshape cannot view the
+     * NHWC permutation of NCHW memory as one row, so it copies it in that order, and the permutation back
+     * is a view.
+     *
+     * @param x a batch, {@code (N, C, H, W)}; another rank is returned as it is
+     * @return the batch in NHWC memory
+     */
+    static NDArray channelsLast(NDArray x) {
+        Shape s = x.getShape();
+        if (s.dimension() != 4) {
+            return x;
+        }
+        return x.transpose(0, 2, 3, 1)
+                .reshape(s.get(0), -1)
+                .reshape(s.get(0), s.get(2), s.get(3), s.get(1))
+                .transpose(0, 3, 1, 2);
     }
 
     @Override

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -46,31 +47,38 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
 
     public static final String RELAXED = "relaxed";
 
+    /** The memory layout every engine reads: a model's input as the data makes it (NCHW, row-major). */
+    public static final String CONTIGUOUS = "contiguous";
+
+    /** The engine parameter that names the layout of a model's input. */
+    public static final String MEMORY_FORMAT = "memory_format";
+
     private static final Logger LOG = LogManager.getLogger(DjlEnginePlugin.class);
 
-    private static final ParameterSchema SCHEMA = ParameterSchema.of(
-            ParameterSpec.integer("threads", "intra-op threads of the engine, set before its native " + "library loads")
-                    .withDefault(2)
-                    .atLeast(1),
-            ParameterSpec.string(
-                            "device",
-                            "where to run: cpu, gpu (fails if none is usable) "
-                                    + "or auto (gpu when one is usable, else cpu)")
-                    .withDefault(DEVICE_CPU)
-                    .allowing("cpu", "gpu", "auto"),
-            ParameterSpec.string(
-                            "isa",
-                            "the widest instruction set oneDNN's kernels may use; auto: the "
-                                    + "widest that the determinism probe proved bit-identical on this machine")
-                    .withDefault(InstructionSet.AUTO.word())
-                    .allowing(InstructionSet.words()),
-            ParameterSpec.string(
-                            "determinism",
-                            "strict: stop when two processes do not compute the same "
-                                    + "bits here (the probe); relaxed: run anyway and record that the run is not "
-                                    + "bit-reproducible here")
-                    .withDefault(STRICT)
-                    .allowing(STRICT, RELAXED));
+    private static final ParameterSpec[] SPECS = {
+        ParameterSpec.integer("threads", "intra-op threads of the engine, set before its native " + "library loads")
+                .withDefault(2)
+                .atLeast(1),
+        ParameterSpec.string(
+                        "device",
+                        "where to run: cpu, gpu (fails if none is usable) "
+                                + "or auto (gpu when one is usable, else cpu)")
+                .withDefault(DEVICE_CPU)
+                .allowing("cpu", "gpu", "auto"),
+        ParameterSpec.string(
+                        "isa",
+                        "the widest instruction set oneDNN's kernels may use; auto: the "
+                                + "widest that the determinism probe proved bit-identical on this machine")
+                .withDefault(InstructionSet.AUTO.word())
+                .allowing(InstructionSet.words()),
+        ParameterSpec.string(
+                        "determinism",
+                        "strict: stop when two processes do not compute the same "
+                                + "bits here (the probe); relaxed: run anyway and record that the run is not "
+                                + "bit-reproducible here")
+                .withDefault(STRICT)
+                .allowing(STRICT, RELAXED)
+    };
 
     private final DeterminismProbe probe;
 
@@ -172,7 +180,35 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
 
     @Override
     public ParameterSchema schema() {
-        return SCHEMA;
+        List<ParameterSpec> specs = new ArrayList<>(List.of(SPECS));
+        specs.add(ParameterSpec.string(
+                        MEMORY_FORMAT,
+                        "the memory layout of a model's input, which its convolutions keep: contiguous (NCHW, "
+                                + "every engine) or, on pytorch, channels_last (NHWC in memory, which oneDNN "
+                                + "reads without reordering: faster on narrow nets, and other bits than contiguous)")
+                .withDefault(CONTIGUOUS)
+                .allowing(memoryFormats().toArray(String[]::new)));
+        return ParameterSchema.of(specs.toArray(ParameterSpec[]::new));
+    }
+
+    /**
+     * Returns the memory layouts this engine's kernels can read a model's input in; by default only
+     * {@value #CONTIGUOUS}.
+     *
+     * @return the layouts, the default first
+     */
+    protected List<String> memoryFormats() {
+        return List.of(CONTIGUOUS);
+    }
+
+    /**
+     * Returns how a model's input is put in a memory layout of {@link #memoryFormats}; by default as it is.
+     *
+     * @param memoryFormat the layout
+     * @return the conversion, which keeps every value
+     */
+    protected UnaryOperator<NDArray> inputLayout(String memoryFormat) {
+        return UnaryOperator.identity();
     }
 
     @Override
@@ -180,6 +216,7 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         int threads = params.getInt("threads");
         String device = params.getString("device");
         InstructionSet requested = InstructionSet.of(params.getString("isa"));
+        String memoryFormat = params.getString(MEMORY_FORMAT);
         if (context.probeProcess()) {
             // One of the probe's own processes: it runs what it was given and proves nothing itself.
             Engine engine = load(threads, requested);
@@ -190,7 +227,14 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
                     DeterminismVerdict.unproved(name(), threads, requested, "a probe process"),
                     nativeSettings(threads, requested),
                     null,
-                    context.workload());
+                    context.workload(),
+                    memoryFormat);
+        }
+        if (context.workload() == null && !CONTIGUOUS.equals(memoryFormat)) {
+            // The generic network the probe trains without an experiment reads its input as made.
+            throw new UserException("engine " + MEMORY_FORMAT + ": " + memoryFormat + " is proved on an "
+                    + "experiment's own models; open the engine through an experiment (replica run, the Java API's "
+                    + "Replica.run), or use " + MEMORY_FORMAT + ": " + CONTIGUOUS);
         }
         DeterminismProbe probe = this.probe != null ? this.probe : DeterminismProbe.at(context.verdictCache());
         InstructionSet loaded = loadedInstructionSet(threads);
@@ -268,7 +312,8 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
                 verdict,
                 nativeSettings(threads, verdict.used()),
                 probe,
-                context.workload());
+                context.workload(),
+                memoryFormat);
     }
 
     /** Auto's candidates here; a bad {@code replica.isa.auto} property is the user's error, said as one. */
@@ -383,6 +428,8 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         private final SortedMap<String, String> nativeSettings;
         private final DeterminismProbe probe;
         private final ProbeWorkload workload;
+        private final String memoryFormat;
+        private final UnaryOperator<NDArray> layout;
 
         Session(
                 Engine engine,
@@ -391,7 +438,10 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
                 DeterminismVerdict determinism,
                 SortedMap<String, String> nativeSettings,
                 DeterminismProbe probe,
-                ProbeWorkload workload) {
+                ProbeWorkload workload,
+                String memoryFormat) {
+            this.memoryFormat = memoryFormat;
+            this.layout = inputLayout(memoryFormat);
             this.engine = engine;
             this.device = device;
             this.threads = threads;
@@ -417,6 +467,11 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         @Override
         public Optional<OperatorProfiler> operatorProfiler() {
             return DjlEnginePlugin.this.operatorProfiler();
+        }
+
+        @Override
+        public NDArray inKernelLayout(NDArray batch) {
+            return layout.apply(batch);
         }
 
         @Override
@@ -458,6 +513,7 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
             d.put(EngineFacts.ENGINE_VERSION, engine.getVersion());
             d.put(EngineFacts.DEVICE, device.toString());
             d.put(EngineFacts.THREADS, Integer.toString(threads));
+            d.put(EngineFacts.MEMORY_FORMAT, memoryFormat);
             d.put(EngineFacts.ISA_REQUESTED, determinism.requested().word());
             d.put(EngineFacts.ISA, determinism.used().word());
             d.put(EngineFacts.DETERMINISM, determinism.summary());
