@@ -594,7 +594,8 @@ public final class BenchReport {
         List<List<String>> rows = new ArrayList<>();
         for (LoopBenchmark.Result r : results) {
             rows.add(List.of(
-                    r.engine(),
+                    // A layout other than the default changes the kernels: the row says which it measured.
+                    "contiguous".equals(r.memoryFormat()) ? r.engine() : r.engine() + ", " + r.memoryFormat(),
                     r.model(),
                     fixed(r.parameters() / 1e6, 2),
                     r.stepsPerRound() + " x " + r.replicaSeconds().length,
@@ -747,6 +748,7 @@ public final class BenchReport {
                     "model",
                     "plugin",
                     "isa",
+                    "memory_format",
                     "threads",
                     "batch",
                     "parameters",
@@ -773,6 +775,7 @@ public final class BenchReport {
                         r.model(),
                         r.plugin(),
                         r.isa(),
+                        r.memoryFormat(),
                         r.threads(),
                         r.batchSize(),
                         r.parameters(),

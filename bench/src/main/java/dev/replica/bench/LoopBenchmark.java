@@ -12,6 +12,7 @@ import dev.replica.api.EngineSession;
 import dev.replica.api.ExampleSet;
 import dev.replica.api.ModelPlugin;
 import dev.replica.api.UserException;
+import dev.replica.api.engine.EngineFacts;
 import dev.replica.api.engine.OperatorProfiler;
 import dev.replica.api.nn.Blocks;
 import dev.replica.api.params.Params;
@@ -51,6 +52,7 @@ public final class LoopBenchmark {
      * @param plugin the model plugin
      * @param params the model's resolved params
      * @param isa the instruction-set setting the engine ran with
+     * @param memoryFormat the memory layout of the models' input ({@code engine.memory_format})
      * @param threads the engine's threads
      * @param batchSize examples per step
      * @param parameters trainable parameters
@@ -79,6 +81,7 @@ public final class LoopBenchmark {
             String plugin,
             Map<String, Object> params,
             String isa,
+            String memoryFormat,
             int threads,
             int batchSize,
             long parameters,
@@ -175,6 +178,7 @@ public final class LoopBenchmark {
                     plugin.name(),
                     use.params().asMap(),
                     session.determinism().used().word(),
+                    experiment.engine().params().getString(EngineFacts.MEMORY_FORMAT),
                     session.observedThreads(),
                     setup.training().batchSize(),
                     Blocks.trainableParameterCount(trainer.block()),

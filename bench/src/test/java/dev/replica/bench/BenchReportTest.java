@@ -20,6 +20,7 @@ class BenchReportTest {
                 plugin,
                 params,
                 "native",
+                "contiguous",
                 2,
                 128,
                 1_000_000,
