@@ -14,13 +14,23 @@ class BenchReportTest {
     /** A result with 10 steps of 128 per round: Replica at 1 s a round, the others as given. */
     private static LoopBenchmark.Result result(
             String engine, String plugin, Map<String, Object> params, double bareSeconds, Double peerSeconds) {
+        return result(engine, plugin, params, bareSeconds, peerSeconds, "contiguous");
+    }
+
+    private static LoopBenchmark.Result result(
+            String engine,
+            String plugin,
+            Map<String, Object> params,
+            double bareSeconds,
+            Double peerSeconds,
+            String memoryFormat) {
         return new LoopBenchmark.Result(
                 engine,
                 plugin + params,
                 plugin,
                 params,
                 "native",
-                "contiguous",
+                memoryFormat,
                 2,
                 128,
                 1_000_000,
@@ -62,6 +72,25 @@ class BenchReportTest {
         // 1.5 s for PyTorch against Replica's 1 s is 1.5x: above 1.2.
         assertThat(verdict(fast, "Replica >= 1.2x").pass()).isTrue();
         assertThat(verdict(fast, "Replica >= 1.2x").detail()).isEqualTo("pytorch 1.50x (bare DJL 1.52x)");
+    }
+
+    @Test
+    void aRowAtAnotherMemoryLayoutSaysWhichInTheTableAndTheCsv() {
+        Map<String, Object> w16 = Map.of("depth", 18, "width", 16);
+        BenchReport report = new BenchReport(
+                CPU,
+                List.of(
+                        result("pytorch", "resnet", w16, 1.0, 1.5),
+                        result("pytorch", "resnet", w16, 1.0, 1.5, "channels_last")),
+                List.of(),
+                "");
+        assertThat(report.text())
+                .contains("| pytorch, channels_last | resnet")
+                .contains("| pytorch                | resnet");
+        assertThat(report.csv().lines().toList()).first().asString().contains("isa,memory_format,threads");
+        assertThat(report.csv().lines().skip(1).toList())
+                .anySatisfy(l -> assertThat(l).contains(",native,channels_last,2,"))
+                .anySatisfy(l -> assertThat(l).contains(",native,contiguous,2,"));
     }
 
     @Test
