@@ -89,6 +89,24 @@ class CheckCommandTest {
     }
 
     @Test
+    void exitsTwoWhenTheOtherEngineCannotTakeTheEngineSectionNamedOrByDefault() throws Exception {
+        // channels_last is a PyTorch layout: the MXNet side would run contiguous while its manifest said otherwise.
+        String channelsLast = "engine: {plugin: pytorch, threads: 2, device: cpu, memory_format: channels_last}";
+        Result named = check(TinyCheck.yaml("engines: [pytorch, mxnet]")
+                .replace("engine: {plugin: pytorch, threads: 2, device: cpu}", channelsLast));
+        assertThat(named.exit()).isEqualTo(2);
+        assertThat(named.err())
+                .contains("check.engines[1] (13:22): the engine section's parameters do not fit engine 'mxnet': "
+                        + "memory_format: 'channels_last' is not allowed; allowed: ['contiguous']");
+        Result byDefault = check(
+                TinyCheck.yaml("steps: 1").replace("engine: {plugin: pytorch, threads: 2, device: cpu}", channelsLast));
+        assertThat(byDefault.exit()).isEqualTo(2);
+        assertThat(byDefault.err())
+                .contains("check.engines (default [pytorch, mxnet])", "do not fit engine 'mxnet'", "channels_last");
+        assertThat(named.out() + byDefault.out()).doesNotContain("Check folder");
+    }
+
+    @Test
     void exitsTwoWhenTheCheckAsksForMoreStepsThanTheRunTrainsAndLeavesNoFolder() throws Exception {
         Result r = check(TinyCheck.yaml("steps: 13"));
 

@@ -264,6 +264,9 @@ public final class CheckSection implements ExperimentSection<Check> {
                         section,
                         "the default compares engine '" + engine.plugin()
                                 + "' with another engine plugin, and there is none; allowed: " + rule);
+            } else {
+                // The other engine runs with the same parameters: they must be ones it takes (memory_format).
+                fits("check.engines (default " + defaults + ")", section, defaults.get(1), engine);
             }
             return problems.count() == before ? defaults : null;
         }

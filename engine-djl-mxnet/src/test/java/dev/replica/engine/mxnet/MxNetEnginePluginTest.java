@@ -1,11 +1,16 @@
 package dev.replica.engine.mxnet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import dev.replica.api.EngineContext;
 import dev.replica.api.EnginePlugin;
 import dev.replica.api.EngineSession;
+import dev.replica.api.UserException;
+import dev.replica.api.params.ParameterSchema;
+import dev.replica.api.params.ParameterSpec;
+import dev.replica.api.params.Params;
 import dev.replica.engine.djl.NativeEnvironment;
 import java.util.Map;
 import java.util.ServiceLoader;
@@ -27,6 +32,17 @@ class MxNetEnginePluginTest {
                 .satisfies(p -> assertThat(p.key()).isEqualTo("memory_format"))
                 .satisfies(p -> assertThat(p.message()).contains("channels_last", "contiguous"));
         assertThat(plugin.schema().defaults().getString("memory_format")).isEqualTo("contiguous");
+        // Parameters validated for PyTorch (a check's two sides share them) are refused when MXNet opens.
+        Params forPyTorch = ParameterSchema.of(
+                        ParameterSpec.integer("threads", "").withDefault(2),
+                        ParameterSpec.string("device", "").withDefault("cpu"),
+                        ParameterSpec.string("isa", "").withDefault("auto"),
+                        ParameterSpec.string("determinism", "").withDefault("strict"),
+                        ParameterSpec.string("memory_format", "").withDefault("channels_last"))
+                .defaults();
+        assertThatThrownBy(() -> plugin.open(forPyTorch, CONTEXT))
+                .isInstanceOf(UserException.class)
+                .hasMessage("engine memory_format: 'channels_last' is not a layout mxnet reads; allowed: [contiguous]");
     }
 
     @Test

@@ -217,6 +217,11 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         String device = params.getString("device");
         InstructionSet requested = InstructionSet.of(params.getString("isa"));
         String memoryFormat = params.getString(MEMORY_FORMAT);
+        if (!memoryFormats().contains(memoryFormat)) {
+            // Parameters validated for another engine (a check's sides share them) must not run here as another layout.
+            throw new UserException("engine " + MEMORY_FORMAT + ": '" + memoryFormat + "' is not a layout " + name()
+                    + " reads; allowed: " + memoryFormats());
+        }
         if (context.probeProcess()) {
             // One of the probe's own processes: it runs what it was given and proves nothing itself.
             Engine engine = load(threads, requested);
