@@ -1,6 +1,7 @@
 package dev.replica.bench;
 
 import dev.replica.api.engine.CpuInfo;
+import dev.replica.api.engine.EngineFacts;
 import dev.replica.core.record.ModelFiles;
 import dev.replica.core.state.SafeFiles;
 import dev.replica.report.Plots;
@@ -595,7 +596,7 @@ public final class BenchReport {
         for (LoopBenchmark.Result r : results) {
             rows.add(List.of(
                     // A layout other than the default changes the kernels: the row says which it measured.
-                    "contiguous".equals(r.memoryFormat()) ? r.engine() : r.engine() + ", " + r.memoryFormat(),
+                    EngineFacts.CONTIGUOUS.equals(r.memoryFormat()) ? r.engine() : r.engine() + ", " + r.memoryFormat(),
                     r.model(),
                     fixed(r.parameters() / 1e6, 2),
                     r.stepsPerRound() + " x " + r.replicaSeconds().length,

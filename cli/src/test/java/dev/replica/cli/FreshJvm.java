@@ -1,5 +1,7 @@
 package dev.replica.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.replica.runner.TinyExperiment;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -96,6 +98,37 @@ public final class FreshJvm {
                 p.exitValue(),
                 Files.readString(log, StandardCharsets.UTF_8),
                 Files.readString(log.resolveSibling(log.getFileName() + ".err"), StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Starts a run of a file into {@code killed/} that SIGKILLs itself after its first model's first epoch's
+     * checkpoint, as a crash would, and checks that it died so.
+     *
+     * @param workDir the working directory
+     * @param file the experiment file
+     * @param jvmArgs the JVM's further arguments, e.g. a system property
+     * @return the run folder it left
+     */
+    static Path killedAfterFirstEpoch(Path workDir, Path file, List<String> jvmArgs) throws Exception {
+        Path log = workDir.resolve("killed.out");
+        List<String> args = new ArrayList<>(List.of("-Dreplica.test.signal=res:1:0:KILL"));
+        args.addAll(jvmArgs);
+        Process p = builder(
+                        workDir,
+                        log,
+                        args,
+                        "dev.replica.cli.SignalsForTests",
+                        "run",
+                        file.toString(),
+                        "--out",
+                        "killed")
+                .start();
+        assertThat(p.waitFor(3, TimeUnit.MINUTES))
+                .as("the run was not killed within 3 minutes")
+                .isTrue();
+        assertThat(p.exitValue()).as(Files.readString(log)).isEqualTo(128 + 9); // SIGKILL
+        assertThat(Files.readString(log)).contains("SIGNAL KILL at res epoch 1 step 0");
+        return TinyExperiment.runFolder(workDir, Files.readString(log, StandardCharsets.UTF_8));
     }
 
     /**

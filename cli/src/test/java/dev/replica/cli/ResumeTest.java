@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.replica.core.state.TensorFile;
 import dev.replica.runner.TinyExperiment;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -35,7 +33,7 @@ class ResumeTest {
         assertThat(whole.exit()).as(whole.out() + whole.err()).isZero();
         Path uninterrupted = TinyExperiment.runFolder(dir, whole.out());
 
-        Path killed = killAfterFirstEpoch(file);
+        Path killed = FreshJvm.killedAfterFirstEpoch(dir, file, List.of());
         Path control = dir.resolve("control");
         TinyExperiment.copyTree(killed, control);
 
@@ -62,26 +60,5 @@ class ResumeTest {
         FreshJvm.Result tampered = FreshJvm.run(dir, "run", "--resume", control.toString());
         assertThat(tampered.exit()).as(tampered.out() + tampered.err()).isZero();
         assertThat(DeterminismTest.checksums(control)).isNotEqualTo(DeterminismTest.checksums(uninterrupted));
-    }
-
-    /** Starts a run that SIGKILLs itself after its first model's first epoch's checkpoint. */
-    private Path killAfterFirstEpoch(Path file) throws Exception {
-        Path log = dir.resolve("killed.out");
-        ProcessBuilder pb = FreshJvm.builder(
-                dir,
-                log,
-                List.of("-Dreplica.test.signal=res:1:0:KILL"),
-                "dev.replica.cli.SignalsForTests",
-                "run",
-                file.toString(),
-                "--out",
-                "killed");
-        Process p = pb.start();
-        assertThat(p.waitFor(3, TimeUnit.MINUTES))
-                .as("the run was not killed within 3 minutes")
-                .isTrue();
-        assertThat(p.exitValue()).as(Files.readString(log)).isEqualTo(128 + 9); // SIGKILL
-        assertThat(Files.readString(log)).contains("SIGNAL KILL at res epoch 1 step 0");
-        return TinyExperiment.runFolder(dir, Files.readString(log, StandardCharsets.UTF_8));
     }
 }

@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.replica.runner.RunAssembly;
 import dev.replica.runner.TinyExperiment;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +31,7 @@ class TrainedAtTest {
         assertThat(RunAssembly.trainedAt(uninterrupted).word()).isEqualTo("sse41");
         assertThat(Files.readString(uninterrupted.resolve("experiment.yaml"))).contains("isa: auto");
 
-        Path killed = killAfterFirstEpoch(file);
+        Path killed = FreshJvm.killedAfterFirstEpoch(dir, file, NARROWED);
         FreshJvm.Result resumed = FreshJvm.run(dir, "run", "--resume", killed.toString());
         assertThat(resumed.exit()).as(resumed.out() + resumed.err()).isZero();
         assertThat(resumed.out() + resumed.err())
@@ -54,25 +52,5 @@ class TrainedAtTest {
         FreshJvm.Result again = FreshJvm.run(dir, "reproduce", uninterrupted.toString(), "--out", "again");
         assertThat(again.exit()).as(again.out() + again.err()).isZero();
         assertThat(again.out()).contains("Identical:").doesNotContain("warning:");
-    }
-
-    /** Starts a run (auto narrowed to sse41) that SIGKILLs itself after its first model's first epoch. */
-    private Path killAfterFirstEpoch(Path file) throws Exception {
-        Path log = dir.resolve("killed.out");
-        Process p = FreshJvm.builder(
-                        dir,
-                        log,
-                        List.of("-Dreplica.test.signal=res:1:0:KILL", NARROWED.get(0)),
-                        "dev.replica.cli.SignalsForTests",
-                        "run",
-                        file.toString(),
-                        "--out",
-                        "killed")
-                .start();
-        assertThat(p.waitFor(3, TimeUnit.MINUTES))
-                .as("the run was not killed within 3 minutes")
-                .isTrue();
-        assertThat(p.exitValue()).as(Files.readString(log)).isEqualTo(128 + 9); // SIGKILL
-        return TinyExperiment.runFolder(dir, Files.readString(log, StandardCharsets.UTF_8));
     }
 }

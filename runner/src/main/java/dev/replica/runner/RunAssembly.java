@@ -99,9 +99,8 @@ public final class RunAssembly {
         return open(experiment, environment.trainedLike(runFolder).engine());
     }
 
-    private EngineSession open(Experiment experiment, EngineContext given) {
+    private EngineSession open(Experiment experiment, EngineContext context) {
         EnginePlugin plugin = registry.engine(experiment.engine().plugin());
-        EngineContext context = given;
         if (!context.probeProcess()) {
             context = context.withWorkload(probeWorkload(experiment));
         }

@@ -32,8 +32,13 @@ public record EngineFacts(SortedMap<String, String> all) {
     /** The instruction-set setting the engine used: the determinism decision. */
     public static final String ISA = "isa";
 
-    /** The memory layout of a model's input that the kernels read ({@code contiguous}, {@code channels_last}). */
+    /**
+     * The memory layout of a model's input that the kernels read: also the engine parameter that sets it.
+     */
     public static final String MEMORY_FORMAT = "memory_format";
+
+    /** The layout every engine reads, and the default: a model's input as the data makes it (NCHW, row-major). */
+    public static final String CONTIGUOUS = "contiguous";
     /** The determinism decision in words, with its evidence. */
     public static final String DETERMINISM = "determinism";
     /** Whether the probe proved the setting bit-identical across processes. */

@@ -218,8 +218,7 @@ public final class BuiltModel implements AutoCloseable {
 
     /** The logits in inference mode, in the model's precision; the caller's scope frees them. */
     private NDArray forward(Batch batch) {
-        NDArray x =
-                inputLayout.apply(TrainingStep.inPrecisionOf(block, manager.create(batch.features(), batch.shape())));
+        NDArray x = TrainingStep.modelInput(manager, batch, block, inputLayout);
         return block.forward(new ParameterStore(manager, false), new NDList(x), false)
                 .singletonOrThrow();
     }

@@ -88,7 +88,6 @@ public final class TrainingStep {
     private final UpdateRule rule;
     private final OptimizerState state;
     private final int classes;
-    private final DataType precision;
     private final Function<NDList, NDArray> gradientCheck;
     private final UnaryOperator<NDArray> inputLayout;
     private final List<Pair<String, Parameter>> trainable = new ArrayList<>();
@@ -141,7 +140,6 @@ public final class TrainingStep {
         this.rule = rule;
         this.state = state;
         this.classes = classes;
-        this.precision = block.getParameters().get(0).getValue().getArray().getDataType();
         for (Pair<String, Parameter> p : block.getParameters()) {
             if (p.getValue().requiresGradient()) {
                 trainable.add(p);
@@ -179,11 +177,7 @@ public final class TrainingStep {
     public Pending start(Batch batch, double rate) {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray x = manager.create(batch.features(), batch.shape());
-            if (x.getDataType() != precision) {
-                x = x.toType(precision, false);
-            }
-            x = inputLayout.apply(x);
+            NDArray x = modelInput(manager, batch, block, inputLayout);
             NDArray logits;
             NDArray loss;
             try (GradientCollector collector = engine.newGradientCollector()) {
@@ -414,17 +408,21 @@ public final class TrainingStep {
     }
 
     /**
-     * Converts an input made in float32 to the precision of the block's parameters: float32 for every
-     * run, float64 where the cross-engine check measures each engine's rounding against its own exact
-     * step.
+     * Makes the array a model reads for a batch, the one way training and evaluation both do: from the batch's
+     * float32 values, in the precision of the block's parameters (float32 for every run, float64 where the
+     * cross-engine check measures each engine's rounding against its own exact step), in the memory layout
+     * the engine's kernels read ({@link EngineSession#inKernelLayout}).
      *
+     * @param manager where the array is made
+     * @param batch the batch
      * @param block the model, initialised
-     * @param x an array made from Java floats
-     * @return {@code x}, or its float64 copy
+     * @param layout the engine session's {@link EngineSession#inKernelLayout}
+     * @return the model's input
      */
-    public static NDArray inPrecisionOf(Block block, NDArray x) {
+    public static NDArray modelInput(NDManager manager, Batch batch, Block block, UnaryOperator<NDArray> layout) {
+        NDArray x = manager.create(batch.features(), batch.shape());
         DataType type = block.getParameters().get(0).getValue().getArray().getDataType();
-        return type == x.getDataType() ? x : x.toType(type, false);
+        return layout.apply(type == x.getDataType() ? x : x.toType(type, false));
     }
 
     /**

@@ -8,6 +8,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.pytorch.jni.LibUtils;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
+import dev.replica.api.engine.EngineFacts;
 import dev.replica.api.engine.InstructionSet;
 import dev.replica.api.engine.OperatorProfiler;
 import dev.replica.engine.djl.DeterminismProbe;
@@ -64,7 +65,7 @@ public final class PyTorchEnginePlugin extends DjlEnginePlugin {
 
     @Override
     protected List<String> memoryFormats() {
-        return List.of(CONTIGUOUS, CHANNELS_LAST);
+        return List.of(EngineFacts.CONTIGUOUS, CHANNELS_LAST);
     }
 
     @Override

@@ -47,12 +47,6 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
 
     public static final String RELAXED = "relaxed";
 
-    /** The memory layout every engine reads: a model's input as the data makes it (NCHW, row-major). */
-    public static final String CONTIGUOUS = "contiguous";
-
-    /** The engine parameter that names the layout of a model's input. */
-    public static final String MEMORY_FORMAT = "memory_format";
-
     private static final Logger LOG = LogManager.getLogger(DjlEnginePlugin.class);
 
     private static final ParameterSpec[] SPECS = {
@@ -182,23 +176,23 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
     public ParameterSchema schema() {
         List<ParameterSpec> specs = new ArrayList<>(List.of(SPECS));
         specs.add(ParameterSpec.string(
-                        MEMORY_FORMAT,
+                        EngineFacts.MEMORY_FORMAT,
                         "the memory layout of a model's input, which its convolutions keep: contiguous (NCHW, "
                                 + "every engine) or, on pytorch, channels_last (NHWC in memory, which oneDNN "
                                 + "reads without reordering: faster on narrow nets, and other bits than contiguous)")
-                .withDefault(CONTIGUOUS)
+                .withDefault(EngineFacts.CONTIGUOUS)
                 .allowing(memoryFormats().toArray(String[]::new)));
         return ParameterSchema.of(specs.toArray(ParameterSpec[]::new));
     }
 
     /**
      * Returns the memory layouts this engine's kernels can read a model's input in; by default only
-     * {@value #CONTIGUOUS}.
+     * {@value EngineFacts#CONTIGUOUS}.
      *
      * @return the layouts, the default first
      */
     protected List<String> memoryFormats() {
-        return List.of(CONTIGUOUS);
+        return List.of(EngineFacts.CONTIGUOUS);
     }
 
     /**
@@ -216,11 +210,11 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
         int threads = params.getInt("threads");
         String device = params.getString("device");
         InstructionSet requested = InstructionSet.of(params.getString("isa"));
-        String memoryFormat = params.getString(MEMORY_FORMAT);
+        String memoryFormat = params.getString(EngineFacts.MEMORY_FORMAT);
         if (!memoryFormats().contains(memoryFormat)) {
             // Parameters validated for another engine (a check's sides share them) must not run here as another layout.
-            throw new UserException("engine " + MEMORY_FORMAT + ": '" + memoryFormat + "' is not a layout " + name()
-                    + " reads; allowed: " + memoryFormats());
+            throw new UserException("engine " + EngineFacts.MEMORY_FORMAT + ": '" + memoryFormat + "' is not a layout "
+                    + name() + " reads; allowed: " + memoryFormats());
         }
         if (context.probeProcess()) {
             // One of the probe's own processes: it runs what it was given and proves nothing itself.
@@ -235,28 +229,19 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
                     context.workload(),
                     memoryFormat);
         }
-        if (context.workload() == null && !CONTIGUOUS.equals(memoryFormat)) {
+        if (context.workload() == null && !EngineFacts.CONTIGUOUS.equals(memoryFormat)) {
             // The generic network the probe trains without an experiment reads its input as made.
-            throw new UserException("engine " + MEMORY_FORMAT + ": " + memoryFormat + " is proved on an "
+            throw new UserException("engine " + EngineFacts.MEMORY_FORMAT + ": " + memoryFormat + " is proved on an "
                     + "experiment's own models; open the engine through an experiment (replica run, the Java API's "
-                    + "Replica.run), or use " + MEMORY_FORMAT + ": " + CONTIGUOUS);
+                    + "Replica.run), or use " + EngineFacts.MEMORY_FORMAT + ": " + EngineFacts.CONTIGUOUS);
         }
         DeterminismProbe probe = this.probe != null ? this.probe : DeterminismProbe.at(context.verdictCache());
         InstructionSet loaded = loadedInstructionSet(threads);
         List<InstructionSet> candidates = requested == InstructionSet.AUTO ? autoCandidates() : List.of(requested);
         // A setting the experiment names is proved as it is; only auto's choice follows the run.
         InstructionSet trainedAt = requested == InstructionSet.AUTO ? context.trainedAt() : null;
-        String whyNotTrainedAt = null;
-        if (trainedAt != null && candidates.contains(trainedAt)) {
-            // A run's own setting first: resuming or evaluating it then computes with the kernels that trained it.
-            List<InstructionSet> reordered = new ArrayList<>(List.of(trainedAt));
-            candidates.stream().filter(c -> c != trainedAt).forEach(reordered::add);
-            candidates = reordered;
-        } else if (trainedAt != null) {
-            whyNotTrainedAt = "auto may choose only "
-                    + candidates.stream().map(InstructionSet::word).toList() + " here (-D"
-                    + InstructionSet.AUTO_PROPERTY + ")";
-        }
+        boolean narrowedAway = trainedAt != null && !candidates.contains(trainedAt);
+        candidates = trainedAtFirst(candidates, trainedAt);
         if (loaded != null && requested == InstructionSet.AUTO) {
             // The natives read their settings once: once loaded here, the engine's is the only one left.
             candidates = List.of(loaded);
@@ -306,7 +291,12 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
                     trainedAt.word(),
                     loaded != null
                             ? "the engine already loaded here at " + loaded.word()
-                            : whyNotTrainedAt != null ? whyNotTrainedAt : verdict.summary(),
+                            : narrowedAway
+                                    ? "-D" + InstructionSet.AUTO_PROPERTY + " leaves auto only "
+                                            + candidates.stream()
+                                                    .map(InstructionSet::word)
+                                                    .toList()
+                                    : verdict.summary(),
                     verdict.used().word());
         }
         Engine engine = load(threads, verdict.used());
@@ -319,6 +309,16 @@ public abstract class DjlEnginePlugin implements EnginePlugin {
                 probe,
                 context.workload(),
                 memoryFormat);
+    }
+
+    /** Auto's candidates with a run's own setting first, so that going on from the run keeps its kernels. */
+    private static List<InstructionSet> trainedAtFirst(List<InstructionSet> candidates, InstructionSet trainedAt) {
+        if (trainedAt == null || !candidates.contains(trainedAt)) {
+            return candidates;
+        }
+        List<InstructionSet> ordered = new ArrayList<>(List.of(trainedAt));
+        candidates.stream().filter(c -> c != trainedAt).forEach(ordered::add);
+        return ordered;
     }
 
     /** Auto's candidates here; a bad {@code replica.isa.auto} property is the user's error, said as one. */
