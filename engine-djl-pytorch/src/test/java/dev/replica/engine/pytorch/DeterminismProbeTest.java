@@ -133,6 +133,18 @@ class DeterminismProbeTest {
                         .get(0)
                         .cached())
                 .isFalse();
+        // A test seam changes the kernels: under one, the verdict kept without it is not used.
+        String seam = "replica.test.unused-seam";
+        System.setProperty(seam, "on");
+        try {
+            assertThat(broken.resolve(plugin, THREADS, "cpu", InstructionSet.AVX2, null, false)
+                            .trials()
+                            .get(0)
+                            .outcome())
+                    .isEqualTo(Outcome.FAILED);
+        } finally {
+            System.clearProperty(seam);
+        }
     }
 
     @Test
